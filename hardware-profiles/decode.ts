@@ -1,0 +1,129 @@
+import {
+  decodeBit, decodeRegisters, encodeRegisters, MAX_DECIMALS, RegisterImage, toEngineering, toRaw,
+  type RawValue,
+} from '../protocols/modbus/index.ts'
+import type { Quality } from '../protocols/quality.ts'
+import { roleOf, type CompiledChannel, type CompiledProfile } from './compile.ts'
+import type { Channel } from './schema.ts'
+
+export type EngineeringValue = number | boolean | string
+
+export interface Reading {
+  /** null when the device said there is no valid value (sentinel, NaN, bad exponent) */
+  value: EngineeringValue | null
+  quality: Quality
+  reason?: string
+}
+
+const SEVERITY: Record<Quality, number> = {
+  good: 0, stale: 1, 'out-of-range': 2, 'warming-up': 3, 'comm-fail': 4, 'device-fault': 5,
+}
+
+function worse(reading: Reading, quality: Quality, reason: string): void {
+  if (SEVERITY[quality] > SEVERITY[reading.quality]) {
+    reading.quality = quality
+    reading.reason = reason
+  }
+}
+
+function rawOf(compiled: CompiledChannel, image: RegisterImage): RawValue {
+  const { channel, layout, point } = compiled
+  const values = image.read(channel.table, point.address, point.count)
+  if (!values) throw new RangeError(`channel ${channel.id}: ${channel.table} ${point.address}..${point.address + point.count - 1} not in the register image`)
+  return channel.type === 'bool' ? decodeBit(values) : decodeRegisters(layout, values)
+}
+
+function invalidMatch(channel: Channel, raw: number) {
+  return channel.invalid?.find((rule) =>
+    rule.raw !== undefined ? rule.raw === raw : raw >= (rule.rawMin ?? -Infinity) && raw <= (rule.rawMax ?? Infinity))
+}
+
+/** Decimal places from the exponent channel, or a reason why it cannot be trusted. */
+function decimalsOf(profile: CompiledProfile, channel: Channel, image: RegisterImage): number | string {
+  if (!channel.decimalsFrom) return 0
+  const source = profile.channels.get(channel.decimalsFrom)
+  if (!source) return `decimal-point channel ${channel.decimalsFrom} is not in the profile`
+  const raw = rawOf(source, image)
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || Math.abs(raw) > MAX_DECIMALS) {
+    return `decimal-point exponent ${String(raw)} is not usable`
+  }
+  return raw
+}
+
+/** Engineering values and qualities of every channel, from the registers the device holds. */
+export function decodeImage(profile: CompiledProfile, image: RegisterImage): Record<string, Reading> {
+  const readings: Record<string, Reading> = {}
+  for (const [id, compiled] of profile.channels) {
+    const { channel } = compiled
+    const raw = rawOf(compiled, image)
+    const reading: Reading = { value: null, quality: 'good' }
+    readings[id] = reading
+    if (typeof raw !== 'number') {
+      reading.value = raw
+      continue
+    }
+    const invalid = invalidMatch(channel, raw)
+    if (invalid) {
+      worse(reading, invalid.quality, invalid.reason)
+      continue
+    }
+    if (!Number.isFinite(raw)) {
+      worse(reading, 'device-fault', `raw value ${raw} is not a number`)
+      continue
+    }
+    const decimals = decimalsOf(profile, channel, image)
+    if (typeof decimals === 'string') {
+      worse(reading, 'device-fault', decimals)
+      continue
+    }
+    // a float32 carries ~7 significant digits; the rest is representation noise, not measurement
+    const value = toEngineering(channel.type === 'float32' ? Number(raw.toPrecision(7)) : raw, channel, decimals)
+    reading.value = value
+    if (channel.range && (value < channel.range.min || value > channel.range.max)) {
+      worse(reading, 'out-of-range', `${value} outside ${channel.range.min}..${channel.range.max}`)
+    }
+  }
+  for (const rule of profile.profile.quality ?? []) {
+    const status = readings[rule.channel]
+    if (!status || status.value !== rule.equals) continue
+    const targets = rule.applies ?? [...profile.channels.values()].filter((c) => roleOf(c.channel) === 'measurement').map((c) => c.channel.id)
+    for (const target of targets) {
+      const reading = readings[target]
+      if (reading) worse(reading, rule.quality, rule.reason)
+    }
+  }
+  return readings
+}
+
+/** Write an engineering value into the image: the inverse of {@link decodeImage} for one channel. */
+export function encodeChannel(profile: CompiledProfile, channelId: string, value: EngineeringValue, image: RegisterImage): void {
+  const compiled = profile.channels.get(channelId)
+  if (!compiled) throw new RangeError(`no channel ${channelId} in profile ${profile.profile.id}`)
+  const { channel, layout, point } = compiled
+  if (channel.type === 'bool') {
+    image.write(channel.table, point.address, [value === true || value === 1 ? 1 : 0])
+    return
+  }
+  if (channel.type === 'bit') {
+    image.write(channel.table, point.address, encodeRegisters(layout, value === true || value === 1, image.get(channel.table, point.address) ?? 0))
+    return
+  }
+  if (channel.type === 'string') {
+    image.write(channel.table, point.address, encodeRegisters(layout, String(value)))
+    return
+  }
+  if (typeof value !== 'number') throw new TypeError(`channel ${channelId} takes a number, got ${typeof value}`)
+  const decimals = decimalsOf(profile, channel, image)
+  if (typeof decimals === 'string') throw new RangeError(`channel ${channelId}: ${decimals}`)
+  const raw = toRaw(value, channel, channel.type, decimals)
+  image.write(channel.table, point.address, encodeRegisters(layout, raw))
+}
+
+/** Write a raw value (e.g. a "no sensor" sentinel) into the image. */
+export function encodeRaw(profile: CompiledProfile, channelId: string, raw: RawValue, image: RegisterImage): void {
+  const compiled = profile.channels.get(channelId)
+  if (!compiled) throw new RangeError(`no channel ${channelId} in profile ${profile.profile.id}`)
+  const { channel, layout, point } = compiled
+  if (channel.type === 'bool') image.write(channel.table, point.address, [raw ? 1 : 0])
+  else image.write(channel.table, point.address, encodeRegisters(layout, raw, image.get(channel.table, point.address) ?? 0))
+}

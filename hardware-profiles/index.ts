@@ -1,0 +1,5 @@
+export * from './schema.ts'
+export * from './compile.ts'
+export * from './decode.ts'
+export * from './check.ts'
+export * from './loader.ts'

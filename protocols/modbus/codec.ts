@@ -1,0 +1,167 @@
+import { ModbusCodecError } from './errors.ts'
+import type { DataType, RawLayout, RawValue, WordOrder } from './types.ts'
+
+/** Registers (or bits) a layout occupies. */
+export function registerCount(layout: RawLayout): number {
+  switch (layout.type) {
+    case 'bool':
+    case 'bit':
+    case 'uint16':
+    case 'int16':
+      return 1
+    case 'uint32':
+    case 'int32':
+    case 'float32':
+      return 2
+    case 'float64':
+      return 4
+    case 'string':
+      return layout.length ?? 1
+  }
+}
+
+export const isNumericType = (type: DataType): boolean =>
+  type !== 'bool' && type !== 'bit' && type !== 'string'
+
+export const isIntegerType = (type: DataType): boolean =>
+  type === 'uint16' || type === 'int16' || type === 'uint32' || type === 'int32'
+
+/** Inclusive raw limits of the integer types. */
+export const INTEGER_LIMITS: Record<'uint16' | 'int16' | 'uint32' | 'int32', readonly [number, number]> = {
+  uint16: [0, 0xffff],
+  int16: [-0x8000, 0x7fff],
+  uint32: [0, 0xffffffff],
+  int32: [-0x80000000, 0x7fffffff],
+}
+
+/** Wire bytes (big-endian register by register) → canonical big-endian value bytes, and back: the mapping is an involution. */
+function reorder(bytes: Uint8Array, order: WordOrder): Uint8Array {
+  const words = bytes.length / 2
+  const out = new Uint8Array(bytes.length)
+  const swapWords = order === 'CDAB' || order === 'DCBA'
+  const swapBytes = order === 'BADC' || order === 'DCBA'
+  for (let w = 0; w < words; w++) {
+    const src = swapWords ? words - 1 - w : w
+    const hi = bytes[src * 2]!
+    const lo = bytes[src * 2 + 1]!
+    out[w * 2] = swapBytes ? lo : hi
+    out[w * 2 + 1] = swapBytes ? hi : lo
+  }
+  return out
+}
+
+function wordsToBytes(words: ArrayLike<number>, offset: number, count: number): Uint8Array {
+  const bytes = new Uint8Array(count * 2)
+  for (let i = 0; i < count; i++) {
+    const word = words[offset + i]
+    if (word === undefined) throw new ModbusCodecError(`expected ${count} registers from offset ${offset}, got ${words.length - offset}`)
+    bytes[i * 2] = (word >>> 8) & 0xff
+    bytes[i * 2 + 1] = word & 0xff
+  }
+  return bytes
+}
+
+function bytesToWords(bytes: Uint8Array): number[] {
+  const words: number[] = []
+  for (let i = 0; i < bytes.length; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!)
+  return words
+}
+
+/**
+ * Decode the raw value of one register point from `words` starting at `offset`.
+ * Bits (`bool`) are decoded by {@link decodeBit}.
+ */
+export function decodeRegisters(layout: RawLayout, words: ArrayLike<number>, offset = 0): RawValue {
+  const order = layout.order ?? 'ABCD'
+  switch (layout.type) {
+    case 'bool':
+      throw new ModbusCodecError('bool points live in bit tables; use decodeBit')
+    case 'bit': {
+      const word = words[offset]
+      if (word === undefined) throw new ModbusCodecError(`expected a register at offset ${offset}`)
+      return ((word >>> (layout.bit ?? 0)) & 1) === 1
+    }
+    case 'string': {
+      const count = registerCount(layout)
+      const swap = order === 'BADC' || order === 'DCBA'
+      const bytes = wordsToBytes(words, offset, count)
+      let text = ''
+      for (let i = 0; i < bytes.length; i += 2) {
+        const first = swap ? bytes[i + 1]! : bytes[i]!
+        const second = swap ? bytes[i]! : bytes[i + 1]!
+        text += String.fromCharCode(first, second)
+      }
+      return text.replace(/[\0 ]+$/u, '')
+    }
+    default: {
+      const count = registerCount(layout)
+      const view = new DataView(reorder(wordsToBytes(words, offset, count), order).buffer)
+      switch (layout.type) {
+        case 'uint16': return view.getUint16(0)
+        case 'int16': return view.getInt16(0)
+        case 'uint32': return view.getUint32(0)
+        case 'int32': return view.getInt32(0)
+        case 'float32': return view.getFloat32(0)
+        case 'float64': return view.getFloat64(0)
+      }
+    }
+  }
+  throw new ModbusCodecError(`unknown data type ${String(layout.type)}`)
+}
+
+export function decodeBit(bits: ArrayLike<boolean | number>, offset = 0): boolean {
+  const bit = bits[offset]
+  if (bit === undefined) throw new ModbusCodecError(`expected a bit at offset ${offset}`)
+  return bit === true || bit === 1
+}
+
+/**
+ * Encode a raw value into the registers of one point; the exact inverse of {@link decodeRegisters}.
+ * For `bit`, `current` is the register the bit lives in (other bits are kept).
+ */
+export function encodeRegisters(layout: RawLayout, value: RawValue, current = 0): number[] {
+  const order = layout.order ?? 'ABCD'
+  switch (layout.type) {
+    case 'bool':
+      throw new ModbusCodecError('bool points live in bit tables; write a coil instead')
+    case 'bit': {
+      const mask = 1 << (layout.bit ?? 0)
+      return [value === true || value === 1 ? (current | mask) & 0xffff : current & ~mask & 0xffff]
+    }
+    case 'string': {
+      if (typeof value !== 'string') throw new ModbusCodecError(`expected text for a string point, got ${typeof value}`)
+      const count = registerCount(layout)
+      if (value.length > count * 2) throw new ModbusCodecError(`"${value}" is longer than ${count * 2} characters`)
+      if (!/^[\x20-\x7e]*$/u.test(value)) throw new ModbusCodecError(`"${value}" is not printable ASCII`)
+      const swap = order === 'BADC' || order === 'DCBA'
+      const words: number[] = []
+      for (let i = 0; i < count; i++) {
+        const first = value.charCodeAt(i * 2) || 0
+        const second = value.charCodeAt(i * 2 + 1) || 0
+        words.push(swap ? (second << 8) | first : (first << 8) | second)
+      }
+      return words
+    }
+    default: {
+      if (typeof value !== 'number') throw new ModbusCodecError(`expected a number for ${layout.type}, got ${typeof value}`)
+      const count = registerCount(layout)
+      const bytes = new Uint8Array(count * 2)
+      const view = new DataView(bytes.buffer)
+      if (layout.type !== 'float32' && layout.type !== 'float64') {
+        const [min, max] = INTEGER_LIMITS[layout.type]
+        if (!Number.isInteger(value) || value < min || value > max) {
+          throw new ModbusCodecError(`${value} does not fit ${layout.type} (${min}..${max})`)
+        }
+      }
+      switch (layout.type) {
+        case 'uint16': view.setUint16(0, value); break
+        case 'int16': view.setInt16(0, value); break
+        case 'uint32': view.setUint32(0, value); break
+        case 'int32': view.setInt32(0, value); break
+        case 'float32': view.setFloat32(0, value); break
+        case 'float64': view.setFloat64(0, value); break
+      }
+      return bytesToWords(reorder(bytes, order))
+    }
+  }
+}

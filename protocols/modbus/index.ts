@@ -1,0 +1,6 @@
+export * from './types.ts'
+export * from './errors.ts'
+export * from './codec.ts'
+export * from './scaling.ts'
+export * from './planner.ts'
+export * from './image.ts'

@@ -1,0 +1,3 @@
+export * from './problem.ts'
+export * from './yaml-source.ts'
+export { createValidator } from './ajv.ts'
