@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander'
+import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
+import { registerProfileCommands } from './profiles.ts'
+import { registerSimulateCommand } from './simulate.ts'
+import { UsageError } from './usage-error.ts'
+
+const EXIT_RUNTIME = 1
+const EXIT_INVALID_INPUT = 2
+
+const program = new Command('edge-agent')
+  .description('Edge agent for industrial safety monitoring: Modbus polling, edge alarms and interlocks, store-and-forward MQTT')
+  .showHelpAfterError()
+  .exitOverride()
+
+registerProfileCommands(program)
+registerSimulateCommand(program)
+
+try {
+  await program.parseAsync(process.argv)
+  process.exit(0)
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode === 0 ? 0 : EXIT_INVALID_INPUT)
+  } else if (error instanceof InvalidInputError) {
+    for (const problem of error.problems) console.error(formatProblem(problem))
+    process.exit(EXIT_INVALID_INPUT)
+  } else if (error instanceof UsageError) {
+    console.error(`edge-agent: ${error.message}`)
+    process.exit(EXIT_INVALID_INPUT)
+  } else {
+    console.error(`edge-agent: ${error instanceof Error ? error.stack : String(error)}`)
+    process.exit(EXIT_RUNTIME)
+  }
+}
