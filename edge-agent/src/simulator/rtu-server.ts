@@ -38,7 +38,8 @@ export async function startRtuServer(devices: ReadonlyMap<number, SimulatedDevic
       port.write(frame)
       return
     }
-    const delay = (requestBytes + frame.length) * charMs + silenceMs(options)
+    // the whole transaction: silence, request, silence, answer — what a sequential master waits on a real bus
+    const delay = (requestBytes + frame.length) * charMs + 2 * silenceMs(options)
     const timer = setTimeout(() => {
       timers.delete(timer)
       port.write(frame)

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSimulator, type Simulator } from '../../../edge-agent/src/simulator/index.ts'
+import { ModbusClient } from '../../support/modbus-client.ts'
+import { GAS_PROFILE, RELAY_PROFILE, profileFromYaml } from '../../support/profiles.ts'
+import { startPtyPair, type PtyPair } from '../../support/socat.ts'
+
+const gas = profileFromYaml(GAS_PROFILE)
+const relay = profileFromYaml(RELAY_PROFILE)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function eventually(check: () => Promise<boolean>, what: string, limitMs = 5000): Promise<void> {
+  const end = Date.now() + limitMs
+  while (Date.now() < end) {
+    if (await check()) return
+    await sleep(20)
+  }
+  throw new Error(`never happened: ${what}`)
+}
+
+describe('simulator over Modbus TCP, read by modbus-serial', () => {
+  let simulator: Simulator
+  const client = new ModbusClient()
+
+  beforeAll(async () => {
+    simulator = await startSimulator({
+      units: [
+        { unit: 1, profile: gas, scenario: 'static' },
+        { unit: 2, profile: relay, scenario: 'static' },
+        { unit: 3, profile: gas, scenario: 'offline' },
+      ],
+      tcp: { host: '127.0.0.1', port: 0 },
+      feedbackDelayMs: 100,
+    })
+    const port = Number(simulator.endpoint.split(':').at(-1))
+    await client.connectTCP('127.0.0.1', { port })
+    client.setTimeout(1000)
+  })
+
+  afterAll(async () => {
+    client.close(() => {})
+    await simulator.close()
+  })
+
+  it('serves every table to the unit ids it simulates', async () => {
+    client.setID(1)
+    expect((await client.readInputRegisters(0, 4)).data).toEqual([12, 209, 0, 2])
+    expect((await client.readHoldingRegisters(20, 1)).data).toEqual([0x4731])
+    client.setID(2)
+    expect((await client.readCoils(0, 2)).data.slice(0, 2)).toEqual([false, false])
+    expect((await client.readDiscreteInputs(0, 2)).data.slice(0, 2)).toEqual([false, true])
+  })
+
+  it('writes a coil and the relay feedback follows', async () => {
+    client.setID(2)
+    await client.writeCoil(0, true)
+    await client.writeCoils(1, [true])
+    await eventually(async () => {
+      const { data } = await client.readDiscreteInputs(0, 2)
+      return data[0] === true && data[1] === false
+    }, 'feedback inputs follow the outputs')
+    await client.writeRegisters(10, [7])
+    expect((await client.readHoldingRegisters(10, 1)).data).toEqual([7])
+  })
+
+  it('answers Read Device Identification from the profile', async () => {
+    client.setID(2)
+    const basic = await client.readDeviceIdentification(1, 0)
+    expect(basic.data).toMatchObject({ 0: 'Test Co', 1: 'R2', 2: '1.4' })
+    const model = await client.readDeviceIdentification(4, 5)
+    expect(model.data).toMatchObject({ 5: 'R2-24V' })
+    client.setID(1)
+    await expect(client.readDeviceIdentification(1, 0)).rejects.toMatchObject({ modbusCode: 1 })
+  })
+
+  it('answers exception 02 outside the register map and 0x0B for a unit nobody simulates', async () => {
+    client.setID(1)
+    await expect(client.readHoldingRegisters(21, 1)).rejects.toMatchObject({ modbusCode: 2 })
+    client.setID(9)
+    await expect(client.readHoldingRegisters(20, 1)).rejects.toMatchObject({ modbusCode: 11 })
+  })
+
+  it('never answers for an offline unit', async () => {
+    client.setID(3)
+    await expect(client.readInputRegisters(0, 1)).rejects.toMatchObject({ name: 'TransactionTimedOutError' })
+  })
+})
+
+describe('simulator over Modbus RTU on a socat pty pair', () => {
+  let pty: PtyPair
+  let simulator: Simulator
+  const client = new ModbusClient()
+
+  beforeAll(async () => {
+    pty = await startPtyPair()
+    simulator = await startSimulator({
+      units: [
+        { unit: 4, profile: gas, scenario: 'static' },
+        { unit: 5, profile: relay, scenario: 'static' },
+      ],
+      rtu: { path: pty.a, baud: 9600, parity: 'none' },
+    })
+    await client.connectRTUBuffered(pty.b, { baudRate: 9600 })
+    client.setTimeout(1000)
+  })
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => client.close(() => resolve()))
+    await simulator.close()
+    await pty.stop()
+  })
+
+  it('answers each unit id on the shared line and ignores the others', async () => {
+    client.setID(4)
+    expect((await client.readInputRegisters(0, 4)).data).toEqual([12, 209, 0, 2])
+    client.setID(5)
+    expect((await client.readCoils(0, 2)).data.slice(0, 2)).toEqual([false, false])
+    client.setID(6)
+    await expect(client.readInputRegisters(0, 1)).rejects.toMatchObject({ name: 'TransactionTimedOutError' })
+    client.setID(4)
+    expect((await client.readHoldingRegisters(20, 1)).data).toEqual([0x4731])
+  })
+
+  it('writes over RTU and identifies the device', async () => {
+    client.setID(5)
+    await client.writeRegister(10, 9)
+    expect((await client.readHoldingRegisters(10, 1)).data).toEqual([9])
+    const identity = await client.readDeviceIdentification(1, 0)
+    expect(identity.data).toMatchObject({ 0: 'Test Co', 1: 'R2' })
+  })
+})
