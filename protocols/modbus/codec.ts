@@ -20,6 +20,13 @@ export function registerCount(layout: RawLayout): number {
   }
 }
 
+/** The bit index of a `bit` layout; anything outside 0..15 would read a constant 0 and write nothing. */
+function bitIndex(layout: RawLayout): number {
+  const bit = layout.bit ?? 0
+  if (!Number.isInteger(bit) || bit < 0 || bit > 15) throw new ModbusCodecError(`bit index ${bit} is outside 0..15`)
+  return bit
+}
+
 export const isNumericType = (type: DataType): boolean =>
   type !== 'bool' && type !== 'bit' && type !== 'string'
 
@@ -79,7 +86,7 @@ export function decodeRegisters(layout: RawLayout, words: ArrayLike<number>, off
     case 'bit': {
       const word = words[offset]
       if (word === undefined) throw new ModbusCodecError(`expected a register at offset ${offset}`)
-      return ((word >>> (layout.bit ?? 0)) & 1) === 1
+      return ((word >>> bitIndex(layout)) & 1) === 1
     }
     case 'string': {
       const count = registerCount(layout)
@@ -125,7 +132,8 @@ export function encodeRegisters(layout: RawLayout, value: RawValue, current = 0)
     case 'bool':
       throw new ModbusCodecError('bool points live in bit tables; write a coil instead')
     case 'bit': {
-      const mask = 1 << (layout.bit ?? 0)
+      const mask = 1 << bitIndex(layout)
+      if (typeof value !== 'boolean' && value !== 0 && value !== 1) throw new ModbusCodecError(`expected a boolean for a bit point, got ${JSON.stringify(value)}`)
       return [value === true || value === 1 ? (current | mask) & 0xffff : current & ~mask & 0xffff]
     }
     case 'string': {
@@ -152,6 +160,10 @@ export function encodeRegisters(layout: RawLayout, value: RawValue, current = 0)
         if (!Number.isInteger(value) || value < min || value > max) {
           throw new ModbusCodecError(`${value} does not fit ${layout.type} (${min}..${max})`)
         }
+      }
+      // a finite value beyond the float32 range would silently become ±Infinity on the wire
+      if (layout.type === 'float32' && Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
+        throw new ModbusCodecError(`${value} does not fit float32 (magnitude above 3.4028234663852886e38)`)
       }
       switch (layout.type) {
         case 'uint16': view.setUint16(0, value); break

@@ -91,6 +91,24 @@ function spansOf(points: PlanPoint[], cuts: readonly number[]): Span[] {
   return spans
 }
 
+/** Split a span too long for one request into pieces that each fit `limit` (points stay whole). */
+function piecesOf(span: Span, limit: number): Span[] {
+  if (span.end - span.start <= limit) return [span]
+  const pieces: Span[] = []
+  let piece: Span | undefined
+  for (const point of span.points) {
+    const end = point.address + point.count
+    if (piece && end - piece.start <= limit) {
+      piece.end = Math.max(piece.end, end)
+      piece.points.push(point)
+    } else {
+      piece = { start: point.address, end, points: [point] }
+      pieces.push(piece)
+    }
+  }
+  return pieces
+}
+
 /**
  * Merge the points of one device into as few reads as the limits allow.
  * Pure: the same points, options and learned facts always give the same plan.
@@ -102,7 +120,7 @@ export function planReads(points: readonly PlanPoint[], options: PlanOptions = {
   const blocks: ReadBlock[] = []
   for (const table of TABLE_ORDER) {
     const bits = isBitTable(table)
-    const limit = bits ? opts.maxBits : opts.maxRegisters
+    const limit = bits ? Math.min(opts.maxBits, MAX_READ_BITS) : Math.min(opts.maxRegisters, MAX_READ_REGISTERS)
     const maxGap = bits ? opts.maxBitGap : opts.maxRegisterGap
     const cuts = learned.cuts[table] ?? []
     const readable: PlanPoint[] = []
@@ -116,7 +134,7 @@ export function planReads(points: readonly PlanPoint[], options: PlanOptions = {
     const flush = () => {
       if (current) blocks.push({ table, address: current.start, count: current.end - current.start, points: current.points.map((p) => p.key) })
     }
-    for (const span of spansOf(readable, cuts)) {
+    for (const span of spansOf(readable, cuts).flatMap((s) => piecesOf(s, limit))) {
       const mergeable = current !== undefined &&
         span.start - current.end <= maxGap &&
         span.end - current.start <= limit &&

@@ -1,5 +1,5 @@
 import ModbusSerial from 'modbus-serial'
-import type { ModbusRTU } from 'modbus-serial/ModbusRTU'
+import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js'
 
 /** modbus-serial's client class: its CommonJS default export confuses TypeScript's NodeNext view of it. */
 export type ModbusClient = ModbusRTU
