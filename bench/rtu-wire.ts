@@ -3,11 +3,13 @@
  * 9600 8N1 over a socat pty pair, beside the wire-time limit of that transaction (request, answer and
  * two t3.5 silences at 9600 8N1 — the physical ceiling of a real bus, before any device turnaround).
  *
+ * The loop keeps t3.5 of silence after each answer, as a compliant master must.
+ *
  * Figure: simulator_rtu_vs_wire_limit = measured tx/s ÷ limit tx/s; it must not exceed 1 (a simulator
  * faster than the wire would flatter every RTU benchmark built on it).
  */
 import { join } from 'node:path'
-import { readFrameBytes, transactionWireMs } from '../protocols/modbus/index.ts'
+import { readFrameBytes, silenceMs, transactionWireMs } from '../protocols/modbus/index.ts'
 import { ModbusClient } from '../tests/support/modbus-client.ts'
 import { ProcessGroup } from '../tests/support/processes.ts'
 import { startPtyPair } from '../tests/support/socat.ts'
@@ -29,12 +31,14 @@ export async function run(): Promise<Figure[]> {
     await client.connectRTUBuffered(pty.b, { baudRate: 9600 })
     client.setID(1)
     client.setTimeout(1000)
+    const silence = () => new Promise((resolve) => setTimeout(resolve, silenceMs(framing)))
     for (let i = 0; i < 5; i++) await client.readInputRegisters(0, 3)
     let count = 0
     const start = performance.now()
     const end = start + seconds * 1000
     while (performance.now() < end) {
       await client.readInputRegisters(0, 3)
+      await silence()
       count++
     }
     const measured = count / ((performance.now() - start) / 1000)

@@ -111,6 +111,7 @@ export function checkProfile(profile: Profile): ProfileIssue[] {
   profile.quality?.forEach((rule, i) => {
     const status = byId(rule.channel)
     if (!status) issue(['quality', i, 'channel'], `no channel "${rule.channel}"`)
+    if ((rule.equals === undefined) === (rule.notIn === undefined)) issue(['quality', i], 'needs exactly one of equals or notIn')
     rule.applies?.forEach((id, j) => {
       if (!byId(id)) issue(['quality', i, 'applies', j], `no channel "${id}"`)
     })
@@ -126,12 +127,16 @@ function checkVectors(profile: Profile): ProfileIssue[] {
   profile.vectors.forEach((vector, v) => {
     const at = (...rest: PathSegment[]) => ['vectors', v, ...rest]
     const image = RegisterImage.from(vector.registers)
+    const before = issues.length
     for (const c of compiled.channels.values()) {
       if (!image.read(c.channel.table, c.point.address, c.point.count)) {
         issues.push({ path: at('registers'), message: `no ${c.channel.table} ${c.point.address}..${c.point.address + c.point.count - 1} for channel "${c.channel.id}"` })
       }
     }
-    if (issues.length > 0) return
+    for (const id of Object.keys(vector.quality ?? {})) {
+      if (!compiled.channels.has(id)) issues.push({ path: at('quality', id), message: `no channel "${id}"` })
+    }
+    if (issues.length > before) return
     const readings = decodeImage(compiled, image)
     for (const [id, expected] of Object.entries(vector.expect)) {
       const reading = readings[id]

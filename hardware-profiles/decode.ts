@@ -4,7 +4,7 @@ import {
 } from '../protocols/modbus/index.ts'
 import type { Quality } from '../protocols/quality.ts'
 import { roleOf, type CompiledChannel, type CompiledProfile } from './compile.ts'
-import type { Channel } from './schema.ts'
+import type { Channel, QualityRule } from './schema.ts'
 
 export type EngineeringValue = number | boolean | string
 
@@ -50,6 +50,13 @@ function decimalsOf(profile: CompiledProfile, channel: Channel, image: RegisterI
   return raw
 }
 
+/** Whether a status channel's value triggers a quality rule. */
+export function qualityRuleMatches(rule: QualityRule, value: EngineeringValue | null): boolean {
+  if (value === null) return false
+  if (rule.notIn) return typeof value === 'number' && !rule.notIn.includes(value)
+  return value === rule.equals
+}
+
 /** Engineering values and qualities of every channel, from the registers the device holds. */
 export function decodeImage(profile: CompiledProfile, image: RegisterImage): Record<string, Reading> {
   const readings: Record<string, Reading> = {}
@@ -85,7 +92,7 @@ export function decodeImage(profile: CompiledProfile, image: RegisterImage): Rec
   }
   for (const rule of profile.profile.quality ?? []) {
     const status = readings[rule.channel]
-    if (!status || status.value !== rule.equals) continue
+    if (!status || !qualityRuleMatches(rule, status.value)) continue
     const targets = rule.applies ?? [...profile.channels.values()].filter((c) => roleOf(c.channel) === 'measurement').map((c) => c.channel.id)
     for (const target of targets) {
       const reading = readings[target]

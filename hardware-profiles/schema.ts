@@ -76,7 +76,8 @@ export const ChannelSchema = Type.Object({
 /** A device condition that sets the quality of measurement channels. */
 export const QualityRuleSchema = Type.Object({
   channel: Type.String({ description: 'id of a status channel' }),
-  equals: Type.Union([Type.Number(), Type.Boolean()], { description: 'the value of that channel that sets the quality' }),
+  equals: Type.Optional(Type.Union([Type.Number(), Type.Boolean()], { description: 'the value of that channel that sets the quality' })),
+  notIn: Type.Optional(Type.Array(Type.Number(), { minItems: 1, description: 'any value outside this list sets the quality (e.g. fault codes the profile does not know)' })),
   quality: QualitySchema,
   applies: Type.Optional(Type.Array(Type.String(), { description: 'channel ids affected; default every measurement channel' })),
   reason: Type.String({ minLength: 1 }),

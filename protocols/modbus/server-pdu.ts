@@ -55,8 +55,13 @@ function identification(target: ModbusTarget, pdu: Uint8Array): Buffer {
     .filter(([name]) => identity[name] !== undefined)
     .map(([name, id]) => ({ id, bytes: Buffer.from(identity[name]!, 'utf8').subarray(0, 240) }))
   let selected: typeof objects
-  if (code === 1) selected = objects.filter((o) => o.id <= 2 && o.id >= objectId)
-  else if (code === 2 || code === 3) selected = objects.filter((o) => o.id >= Math.max(objectId, 0))
+  // codes 1-3: an object id the device does not have restarts the stream at object 0 (MB application protocol §6.21)
+  const streamFrom = (first: number, last: number) => {
+    const start = objects.some((o) => o.id === objectId && o.id >= first && o.id <= last) ? objectId : first
+    return objects.filter((o) => o.id >= start && o.id <= last)
+  }
+  if (code === 1) selected = streamFrom(0, 2)
+  else if (code === 2 || code === 3) selected = streamFrom(0, 0xff)
   else if (code === 4) {
     selected = objects.filter((o) => o.id === objectId)
     if (selected.length === 0) return exception(fc, ILLEGAL_DATA_ADDRESS)

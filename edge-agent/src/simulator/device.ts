@@ -148,7 +148,7 @@ export class SimulatedDevice implements ModbusTarget {
       if (rule.quality !== quality) continue
       const status = this.compiled.channels.get(rule.channel)
       if (!status) continue
-      if (active) encodeChannel(this.compiled, rule.channel, rule.equals, this.image)
+      if (active) encodeChannel(this.compiled, rule.channel, rule.equals ?? Math.max(...rule.notIn!) + 1, this.image)
       else this.restoreFromVector(rule.channel)
       applied = true
     }

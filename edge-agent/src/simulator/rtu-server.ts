@@ -5,6 +5,8 @@ import {
 import type { SimulatedDevice } from './device.ts'
 import type { RunningServer } from './tcp-server.ts'
 
+const BROADCAST = 0
+
 export interface RtuServerOptions extends SerialFraming {
   path: string
   /** Delay each answer by the real wire time of request and answer at this baud and framing. */
@@ -38,8 +40,9 @@ export async function startRtuServer(devices: ReadonlyMap<number, SimulatedDevic
       port.write(frame)
       return
     }
-    // the whole transaction: silence, request, silence, answer — what a sequential master waits on a real bus
-    const delay = (requestBytes + frame.length) * charMs + 2 * silenceMs(options)
+    // on a real bus the answer is complete after the request, the device's t3.5 and the answer itself;
+    // the silence after the answer is the master's to keep
+    const delay = (requestBytes + frame.length) * charMs + silenceMs(options)
     const timer = setTimeout(() => {
       timers.delete(timer)
       port.write(frame)
@@ -62,6 +65,11 @@ export async function startRtuServer(devices: ReadonlyMap<number, SimulatedDevic
       }
       buffer = buffer.subarray(frameLength)
       const unit = frame[0]!
+      if (unit === BROADCAST) {
+        // every slave carries out a broadcast write, and none answers (serial line spec §2.1)
+        for (const device of devices.values()) if (!device.silent) handleRequest(device, frame.subarray(1, frameLength - 2))
+        continue
+      }
       const device = devices.get(unit)
       if (!device || device.silent) continue
       const response = handleRequest(device, frame.subarray(1, frameLength - 2))

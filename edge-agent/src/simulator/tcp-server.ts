@@ -18,6 +18,10 @@ function answerFrames(devices: ReadonlyMap<number, SimulatedDevice>, data: Buffe
     const end = offset + 6 + length
     if (length < 2 || length > 254) return { replies, used: data.length } // not Modbus: drop what we have
     if (end > data.length) break
+    if (data.readUInt16BE(offset + 2) !== 0) {
+      offset = end // protocol id other than Modbus: not ours to answer
+      continue
+    }
     const unit = data[offset + 6]!
     const pdu = data.subarray(offset + MBAP_HEADER, end)
     const device = devices.get(unit)

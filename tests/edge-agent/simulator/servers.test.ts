@@ -121,6 +121,13 @@ describe('simulator over Modbus RTU on a socat pty pair', () => {
     expect((await client.readHoldingRegisters(20, 1)).data).toEqual([0x4731])
   })
 
+  it('carries out a broadcast write on every unit without answering', async () => {
+    client.setID(0)
+    await expect(client.writeRegister(10, 33)).rejects.toMatchObject({ name: 'TransactionTimedOutError' })
+    client.setID(5)
+    expect((await client.readHoldingRegisters(10, 1)).data).toEqual([33])
+  })
+
   it('writes over RTU and identifies the device', async () => {
     client.setID(5)
     await client.writeRegister(10, 9)
