@@ -57,11 +57,27 @@ export function qualityRuleMatches(rule: QualityRule, value: EngineeringValue | 
   return value === rule.equals
 }
 
-/** Engineering values and qualities of every channel, from the registers the device holds. */
-export function decodeImage(profile: CompiledProfile, image: RegisterImage): Record<string, Reading> {
+const inImage = (compiled: CompiledChannel, image: RegisterImage) =>
+  image.read(compiled.channel.table, compiled.point.address, compiled.point.count) !== undefined
+
+/**
+ * Engineering values and qualities of every channel, from the registers the device holds.
+ * With `partial`, channels whose registers (or decimal exponent) are not in the image are left out,
+ * and measurements governed by a status channel that is missing are left out too: without their
+ * status they cannot be called good.
+ */
+export function decodeImage(profile: CompiledProfile, image: RegisterImage, options: { partial?: boolean } = {}): Record<string, Reading> {
   const readings: Record<string, Reading> = {}
+  const missing = new Set<string>()
   for (const [id, compiled] of profile.channels) {
     const { channel } = compiled
+    if (options.partial) {
+      const exponent = channel.decimalsFrom ? profile.channels.get(channel.decimalsFrom) : undefined
+      if (!inImage(compiled, image) || (exponent && !inImage(exponent, image))) {
+        missing.add(id)
+        continue
+      }
+    }
     const raw = rawOf(compiled, image)
     const reading: Reading = { value: null, quality: 'good' }
     readings[id] = reading
@@ -92,8 +108,12 @@ export function decodeImage(profile: CompiledProfile, image: RegisterImage): Rec
   }
   for (const rule of profile.profile.quality ?? []) {
     const status = readings[rule.channel]
-    if (!status || !qualityRuleMatches(rule, status.value)) continue
     const targets = rule.applies ?? [...profile.channels.values()].filter((c) => roleOf(c.channel) === 'measurement').map((c) => c.channel.id)
+    if (missing.has(rule.channel)) {
+      for (const target of targets) delete readings[target]
+      continue
+    }
+    if (!status || !qualityRuleMatches(rule, status.value)) continue
     for (const target of targets) {
       const reading = readings[target]
       if (reading) worse(reading, rule.quality, rule.reason)

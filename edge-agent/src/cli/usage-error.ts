@@ -7,6 +7,15 @@ export class UsageError extends Error {
   }
 }
 
+/** The agent ran but could not do its job (a device unreachable): exit 1 with the reason, no stack trace. */
+export class RuntimeError extends Error {
+  readonly code = 'RUNTIME'
+  constructor(message: string) {
+    super(message)
+    this.name = 'RuntimeError'
+  }
+}
+
 export function parseInteger(text: string, what: string, min: number, max: number): number {
   const value = Number(text)
   if (!/^-?\d+$/u.test(text.trim()) || value < min || value > max) throw new UsageError(`${what} must be a whole number from ${min} to ${max}, got "${text}"`)

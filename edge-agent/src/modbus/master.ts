@@ -1,0 +1,25 @@
+import type { DeviceIdentity, Table } from '../../../protocols/modbus/index.ts'
+
+/** One Modbus request; the unit id travels with it. */
+export type ModbusRequest =
+  | { kind: 'read'; unit: number; table: Table; address: number; count: number }
+  | { kind: 'write-coils'; unit: number; address: number; values: boolean[] }
+  | { kind: 'write-registers'; unit: number; address: number; values: number[] }
+  | { kind: 'identify'; unit: number }
+
+export type ModbusReply = number[] | DeviceIdentity | undefined
+
+/**
+ * A Modbus master on one physical line (a serial port, or one TCP connection).
+ * Errors are always our typed ModbusErrors (protocols/modbus/errors.ts).
+ */
+export interface ModbusMaster {
+  readonly isOpen: boolean
+  open(): Promise<void>
+  close(): Promise<void>
+  /** Drop bytes received so far: a late answer must never be taken for the next request's. */
+  discardInput(): void
+  execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply>
+  /** Called when the line drops (USB adapter unplugged, connection reset). */
+  onClose(listener: () => void): void
+}

@@ -1,0 +1,170 @@
+import ModbusSerial from 'modbus-serial'
+import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js'
+import {
+  DEVICE_ID_OBJECTS, ModbusError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusTransportError,
+  type DeviceIdentity,
+} from '../../../protocols/modbus/index.ts'
+import type { ModbusMaster, ModbusReply, ModbusRequest } from './master.ts'
+
+const ModbusClient = ModbusSerial as unknown as new () => ModbusRTU
+
+/** modbus-serial's internals we rely on, in this one place. */
+interface ClientInternals {
+  _port?: { _buffer?: Buffer; _client?: { on(event: string, listener: (...args: unknown[]) => void): void } }
+  writeFC1(unit: number, address: number, count: number, next: Callback): void
+  writeFC2(unit: number, address: number, count: number, next: Callback): void
+  writeFC3(unit: number, address: number, count: number, next: Callback): void
+  writeFC4(unit: number, address: number, count: number, next: Callback): void
+  writeFC15(unit: number, address: number, values: boolean[], next: Callback): void
+  writeFC16(unit: number, address: number, values: number[], next: Callback): void
+  writeFC43(unit: number, code: number, objectId: number, next: Callback): void
+}
+
+type Callback = (error: unknown, result?: { data?: unknown }) => void
+
+export type LineSpec =
+  | { kind: 'rtu'; path: string; baud: number; parity: 'none' | 'even' | 'odd'; dataBits: number; stopBits: number }
+  | { kind: 'tcp'; host: string; port: number }
+
+const describeLine = (line: LineSpec) => (line.kind === 'rtu' ? line.path : `${line.host}:${line.port}`)
+
+/** modbus-serial's error shapes → our typed errors. */
+export function translateError(error: unknown, request: ModbusRequest, line: string, timeoutMs: number): ModbusError {
+  if (error instanceof ModbusError) return error
+  const where = `(unit ${request.unit} on ${line})`
+  const e = error as { name?: string; message?: string; modbusCode?: number; errno?: string; code?: string }
+  if (typeof e.modbusCode === 'number') {
+    const fc = request.kind === 'read' ? { coil: 1, discrete: 2, holding: 3, input: 4 }[request.table] : request.kind === 'write-coils' ? 15 : request.kind === 'write-registers' ? 16 : 43
+    return new ModbusExceptionError(e.modbusCode, fc, where)
+  }
+  if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT') return new ModbusTimeoutError(timeoutMs, where)
+  if (typeof error === 'string' || /CRC|length|Unexpected data|Data length/iu.test(e.message ?? '')) {
+    return new ModbusFrameError(`bad answer ${where}: ${typeof error === 'string' ? error : e.message}`)
+  }
+  if (e.name === 'PortNotOpenError') return new ModbusTransportError(`${line} is not open`)
+  return new ModbusTransportError(`${line}: ${e.message ?? e.code ?? e.errno ?? String(error)}`)
+}
+
+function identityOf(data: unknown): DeviceIdentity {
+  const objects = (data ?? {}) as Record<number, string>
+  const identity: DeviceIdentity = {}
+  for (const [name, id] of Object.entries(DEVICE_ID_OBJECTS) as [keyof DeviceIdentity, number][]) {
+    if (typeof objects[id] === 'string') identity[name] = objects[id]
+  }
+  return identity
+}
+
+/** The one adapter around modbus-serial: unit id per request, typed errors, no shared mutable unit state. */
+export class ModbusSerialMaster implements ModbusMaster {
+  private client: ModbusRTU | undefined
+  private readonly closeListeners: (() => void)[] = []
+  private readonly name: string
+
+  constructor(private readonly line: LineSpec) {
+    this.name = describeLine(line)
+  }
+
+  get isOpen(): boolean {
+    return this.client?.isOpen === true
+  }
+
+  async open(): Promise<void> {
+    const client = new ModbusClient()
+    try {
+      if (this.line.kind === 'rtu') {
+        await client.connectRTUBuffered(this.line.path, {
+          baudRate: this.line.baud,
+          parity: this.line.parity,
+          dataBits: this.line.dataBits as 8,
+          stopBits: this.line.stopBits as 1,
+        })
+      } else {
+        await client.connectTCP(this.line.host, { port: this.line.port })
+        // alarm paths must not wait on Nagle + delayed ACK
+        ;(client as unknown as { _port?: { _client?: { setNoDelay?(v: boolean): void } } })._port?._client?.setNoDelay?.(true)
+      }
+    } catch (error) {
+      const e = error as { message?: string; code?: string }
+      throw new ModbusTransportError(`cannot open ${this.name}: ${e.message ?? e.code ?? String(error)}`)
+    }
+    client.on('close', () => {
+      if (this.client !== client) return
+      this.client = undefined
+      for (const listener of this.closeListeners) listener()
+    })
+    client.on('error', () => {})
+    this.client = client
+  }
+
+  async close(): Promise<void> {
+    const client = this.client
+    this.client = undefined
+    if (!client) return
+    await new Promise<void>((resolve) => {
+      try {
+        client.close(() => resolve())
+      } catch {
+        resolve()
+      }
+    })
+  }
+
+  onClose(listener: () => void): void {
+    this.closeListeners.push(listener)
+  }
+
+  discardInput(): void {
+    const port = (this.client as unknown as ClientInternals | undefined)?._port
+    if (port && port._buffer !== undefined) port._buffer = Buffer.alloc(0)
+  }
+
+  execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply> {
+    const client = this.client
+    if (!client?.isOpen) return Promise.reject(new ModbusTransportError(`${this.name} is not open`))
+    client.setTimeout(timeoutMs)
+    const raw = client as unknown as ClientInternals
+    return new Promise<ModbusReply>((resolve, reject) => {
+      const done: Callback = (error, result) => {
+        if (error) return reject(translateError(error, request, this.name, timeoutMs))
+        try {
+          resolve(this.replyOf(request, result?.data))
+        } catch (failure) {
+          reject(failure)
+        }
+      }
+      try {
+        switch (request.kind) {
+          case 'read': {
+            const { unit, address, count } = request
+            if (request.table === 'coil') raw.writeFC1(unit, address, count, done)
+            else if (request.table === 'discrete') raw.writeFC2(unit, address, count, done)
+            else if (request.table === 'holding') raw.writeFC3(unit, address, count, done)
+            else raw.writeFC4(unit, address, count, done)
+            break
+          }
+          case 'write-coils':
+            raw.writeFC15(request.unit, request.address, request.values, done)
+            break
+          case 'write-registers':
+            raw.writeFC16(request.unit, request.address, request.values, done)
+            break
+          case 'identify':
+            raw.writeFC43(request.unit, 1, 0, done)
+            break
+        }
+      } catch (error) {
+        reject(translateError(error, request, this.name, timeoutMs))
+      }
+    })
+  }
+
+  private replyOf(request: ModbusRequest, data: unknown): ModbusReply {
+    if (request.kind === 'identify') return identityOf(data)
+    if (request.kind !== 'read') return undefined
+    const values = (data ?? []) as (number | boolean)[]
+    if (values.length < request.count) throw new ModbusFrameError(`expected ${request.count} values from unit ${request.unit}, got ${values.length}`)
+    const out = new Array<number>(request.count)
+    for (let i = 0; i < request.count; i++) out[i] = typeof values[i] === 'boolean' ? (values[i] ? 1 : 0) : (values[i] as number)
+    return out
+  }
+}

@@ -1,0 +1,314 @@
+import type { Sample } from '../../../protocols/sample.ts'
+import type { ModbusMaster, ModbusReply, ModbusRequest } from '../modbus/master.ts'
+import { DEFAULT_HEALTH, INITIAL_HEALTH, isQuarantined, nextHealth, type Health, type HealthOptions } from './device-health.ts'
+import type { DevicePoller, PollResult } from './device-poller.ts'
+import type { PollListener } from './events.ts'
+
+export type Priority = 'safety' | 'normal' | 'inventory'
+const RANK: Record<Priority, number> = { safety: 0, normal: 1, inventory: 2 }
+
+export interface BusDevice {
+  poller: DevicePoller
+  pollMs: number
+  priority: Priority
+}
+
+export interface BusWorkerOptions {
+  id: string
+  master: ModbusMaster
+  timeoutMs: number
+  /** t3.5 plus turnaround between frames on a serial line; 0 on TCP */
+  silenceMs: number
+  /** transactions in flight at once: 1 on a serial line */
+  maxInFlight: number
+  health?: HealthOptions
+  reopenFirstMs?: number
+  reopenMaxMs?: number
+  clock?: () => number
+  random?: () => number
+}
+
+interface Slot extends BusDevice {
+  health: Health
+  nextDue: number
+  busy: boolean
+  lastStart: number | undefined
+  intervalMs: number | undefined
+  lastPollMs: number | undefined
+}
+
+export interface OnceResult {
+  device: string
+  outcome: PollResult['outcome']
+  reason?: string
+}
+
+export interface BusStatus {
+  id: string
+  open: boolean
+  /** longest time between two polls of one answering device, lately */
+  cycleMs: number | undefined
+  /** the poll period that device asked for */
+  budgetMs: number | undefined
+  /** share of wall time the line spent in transactions since start */
+  load: number
+  transactions: number
+  devices: { id: string; state: Health['state']; pollMs: number; intervalMs?: number; lastPollMs?: number; quarantinedUntil?: number }[]
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(ms))))
+
+/**
+ * One physical line (a serial port, or one TCP endpoint) and the devices on it.
+ * Exactly `maxInFlight` transactions outstanding (one on RS-485), silence between frames,
+ * devices polled at their own periods by priority, dead devices quarantined and probed with back-off,
+ * and a line that drops (USB adapter unplugged, connection reset) reopened without a restart.
+ */
+export class BusWorker {
+  readonly id: string
+  private readonly slots: Slot[]
+  private readonly clock: () => number
+  private readonly random: () => number
+  private readonly healthOptions: HealthOptions
+  private stopped = true
+  private loopDone: Promise<void> = Promise.resolve()
+  private wake: (() => void) | undefined
+  private inFlight = 0
+  private lastFrameEnd = 0
+  private quietUntil = 0
+  private lineDown: string | undefined
+  private reopenMs: number
+  private startedAt = 0
+  private busyMs = 0
+  private transactions = 0
+
+  constructor(private readonly options: BusWorkerOptions, devices: BusDevice[], private readonly listener: PollListener) {
+    this.id = options.id
+    this.clock = options.clock ?? Date.now
+    this.random = options.random ?? Math.random
+    this.healthOptions = options.health ?? DEFAULT_HEALTH
+    this.reopenMs = options.reopenFirstMs ?? 1000
+    this.slots = devices.map((d) => ({ ...d, health: INITIAL_HEALTH, nextDue: 0, busy: false, lastStart: undefined, intervalMs: undefined, lastPollMs: undefined }))
+    options.master.onClose(() => {
+      this.markDown('line closed')
+      this.wake?.()
+    })
+  }
+
+  /** One Modbus transaction, keeping the line's silence; the unit id travels with the request. */
+  readonly transact = async (request: ModbusRequest): Promise<ModbusReply> => {
+    const { master, silenceMs, timeoutMs } = this.options
+    if (silenceMs > 0) {
+      const wait = Math.max(this.lastFrameEnd + silenceMs, this.quietUntil) - this.clock()
+      if (wait > 0) await sleep(wait)
+      master.discardInput()
+    }
+    const started = this.clock()
+    let failed = false
+    try {
+      return await master.execute(request, timeoutMs)
+    } catch (error) {
+      failed = true
+      throw error
+    } finally {
+      const ended = this.clock()
+      this.busyMs += ended - started
+      this.transactions++
+      this.lastFrameEnd = ended
+      // after a failure, give a late answer time to arrive and be thrown away before the next request
+      if (failed && silenceMs > 0) this.quietUntil = ended + Math.max(silenceMs, Math.min(100, timeoutMs / 4))
+    }
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.startedAt = this.clock()
+    for (const slot of this.slots) slot.nextDue = this.startedAt
+    this.loopDone = this.loop()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wake?.()
+    await this.loopDone
+    while (this.inFlight > 0) await sleep(5)
+    await this.options.master.close()
+  }
+
+  /** Open the line, identify and poll every device once, in priority order; what became of each. */
+  async pollOnce(): Promise<OnceResult[]> {
+    this.startedAt = this.clock()
+    if (!this.options.master.isOpen) await this.tryOpen()
+    const ordered = [...this.slots].sort((a, b) => RANK[a.priority] - RANK[b.priority])
+    const results: OnceResult[] = []
+    for (const slot of ordered) {
+      if (this.lineDown) {
+        this.reportUnreachable(slot, `line ${this.id} down: ${this.lineDown}`)
+        results.push({ device: slot.poller.id, outcome: 'no-answer', reason: `line ${this.id} down: ${this.lineDown}` })
+      } else {
+        const { outcome, reason } = await this.pollSlot(slot)
+        results.push({ device: slot.poller.id, outcome, ...(reason && { reason }) })
+      }
+    }
+    return results
+  }
+
+  status(): BusStatus {
+    const now = this.clock()
+    let worst: Slot | undefined
+    for (const slot of this.slots) {
+      if (slot.intervalMs === undefined || slot.health.state !== 'online') continue
+      if (!worst || slot.intervalMs / slot.pollMs > worst.intervalMs! / worst.pollMs) worst = slot
+    }
+    return {
+      id: this.id,
+      open: this.options.master.isOpen && !this.lineDown,
+      cycleMs: worst?.intervalMs,
+      budgetMs: worst?.pollMs,
+      load: now > this.startedAt ? this.busyMs / (now - this.startedAt) : 0,
+      transactions: this.transactions,
+      devices: this.slots.map((s) => ({
+        id: s.poller.id, state: s.health.state, pollMs: s.pollMs,
+        ...(s.intervalMs !== undefined && { intervalMs: s.intervalMs }),
+        ...(s.lastPollMs !== undefined && { lastPollMs: s.lastPollMs }),
+        ...(isQuarantined(s.health, now) && { quarantinedUntil: s.health.quarantinedUntil }),
+      })),
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (!this.options.master.isOpen || this.lineDown) {
+        if (this.inFlight > 0) {
+          await this.idle(50)
+          continue
+        }
+        if (await this.tryOpen()) continue
+        this.reportDueWhileDown()
+        await this.idle(Math.round(this.reopenMs * (0.8 + 0.4 * this.random())))
+        this.reopenMs = Math.min(this.options.reopenMaxMs ?? 30_000, this.reopenMs * 2)
+        continue
+      }
+      const now = this.clock()
+      let next: Slot | undefined
+      let earliest = Infinity
+      for (const slot of this.slots) {
+        if (slot.busy) continue
+        if (slot.nextDue > now) {
+          earliest = Math.min(earliest, slot.nextDue)
+          continue
+        }
+        if (isQuarantined(slot.health, now)) {
+          this.reportUnreachable(slot, `not answering; next probe at ${new Date(slot.health.quarantinedUntil!).toISOString()}`)
+          slot.nextDue = Math.max(slot.nextDue + slot.pollMs, now + 1)
+          earliest = Math.min(earliest, slot.nextDue)
+          continue
+        }
+        if (!next || RANK[slot.priority] < RANK[next.priority] || (RANK[slot.priority] === RANK[next.priority] && slot.nextDue < next.nextDue)) next = slot
+      }
+      if (next && this.inFlight < this.options.maxInFlight) {
+        const slot = next
+        slot.busy = true
+        this.inFlight++
+        void this.pollSlot(slot).finally(() => {
+          slot.busy = false
+          this.inFlight--
+          this.wake?.()
+        })
+        continue
+      }
+      await this.idle(earliest === Infinity ? 1000 : earliest - now)
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, Math.ceil(ms)))
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = () => {
+        this.wake = undefined
+        done()
+      }
+    })
+  }
+
+  private async tryOpen(): Promise<boolean> {
+    try {
+      await this.options.master.open()
+    } catch (error) {
+      this.markDown(error instanceof Error ? error.message : String(error))
+      return false
+    }
+    const wasDown = this.lineDown !== undefined
+    this.lineDown = undefined
+    this.reopenMs = this.options.reopenFirstMs ?? 1000
+    const now = this.clock()
+    for (const slot of this.slots) {
+      // the line, not the devices, was the problem: poll everyone again at once
+      slot.health = { ...slot.health, quarantinedUntil: undefined, backoffMs: 0, failures: 0 }
+      slot.nextDue = Math.min(slot.nextDue, now)
+    }
+    if (wasDown) this.listener.event({ type: 'line-state', ts: now, bus: this.id, state: 'open' })
+    return true
+  }
+
+  private markDown(reason: string): void {
+    if (this.lineDown !== undefined) return
+    this.lineDown = reason
+    this.listener.event({ type: 'line-state', ts: this.clock(), bus: this.id, state: 'down', reason })
+  }
+
+  private reportDueWhileDown(): void {
+    const now = this.clock()
+    for (const slot of this.slots) {
+      if (slot.nextDue > now) continue
+      this.reportUnreachable(slot, `line ${this.id} down: ${this.lineDown ?? 'closed'}`)
+      slot.nextDue = now + slot.pollMs
+    }
+  }
+
+  /** Comm-fail samples for a device we cannot reach now, and the health transition they imply. */
+  private reportUnreachable(slot: Slot, reason: string): void {
+    const now = this.clock()
+    this.listener.samples(slot.poller.failureSamples('comm-fail', reason, now))
+    this.updateHealth(slot, 'no-answer', reason, now, false)
+  }
+
+  private updateHealth(slot: Slot, outcome: 'ok' | 'fault' | 'no-answer', reason: string | undefined, now: number, countFailure = true): void {
+    const previous = slot.health
+    const { health, change } = nextHealth(previous, outcome, now, reason, this.healthOptions, this.random)
+    // time spent quarantined is not another failure: keep the back-off as it was until the next probe
+    slot.health = !countFailure && isQuarantined(previous, now) ? previous : health
+    if (change && slot.health === health) {
+      this.listener.event({ type: 'device-state', ts: now, device: slot.poller.id, from: change.from, to: change.to, ...(change.reason && { reason: change.reason }) })
+    }
+  }
+
+  private async pollSlot(slot: Slot): Promise<PollResult> {
+    const start = this.clock()
+    if (slot.lastStart !== undefined) slot.intervalMs = start - slot.lastStart
+    slot.lastStart = start
+    const probe = slot.health.quarantinedUntil !== undefined
+    if (!slot.poller.identityChecked) {
+      const result = await slot.poller.identify(this.transact)
+      if (!result.retry) {
+        this.listener.event({ type: 'device-identity', ts: this.clock(), device: slot.poller.id, ...result })
+      }
+    }
+    const result = await slot.poller.poll(this.transact, { probe })
+    const end = this.clock()
+    slot.lastPollMs = end - start
+    this.emit(result.samples)
+    this.updateHealth(slot, result.outcome, result.reason, end)
+    slot.nextDue = slot.nextDue + slot.pollMs > end ? slot.nextDue + slot.pollMs : end
+    return result
+  }
+
+  private emit(samples: Sample[]): void {
+    if (samples.length > 0) this.listener.samples(samples)
+  }
+}

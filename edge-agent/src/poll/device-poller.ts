@@ -1,0 +1,169 @@
+import {
+  learnIllegalAddress, ModbusError, ModbusExceptionError, planReads, RegisterImage, NOTHING_LEARNED,
+  ILLEGAL_DATA_ADDRESS, ILLEGAL_FUNCTION,
+  type DeviceIdentity, type PlanLearned, type ReadBlock, type ReadPlan,
+} from '../../../protocols/modbus/index.ts'
+import type { Quality } from '../../../protocols/quality.ts'
+import type { Sample } from '../../../protocols/sample.ts'
+import { compileProfile, decodeImage, type CompiledProfile, type Profile } from '../../../hardware-profiles/index.ts'
+import type { ModbusReply, ModbusRequest } from '../modbus/master.ts'
+import type { PollOutcome } from './device-health.ts'
+
+export type Transact = (request: ModbusRequest) => Promise<ModbusReply>
+
+export interface PollResult {
+  samples: Sample[]
+  outcome: PollOutcome
+  reason: string | undefined
+  transactions: number
+}
+
+export interface IdentityResult {
+  /** what the device said, when it supports FC 43/14 */
+  identity?: DeviceIdentity
+  /** the device at this unit id is not the model the config names */
+  mismatch?: string
+  /** identification could not be done now (no answer); try again later */
+  retry?: boolean
+}
+
+/** A timeout, a line problem or a corrupt answer: worth a retry, and a sign the device may be gone. */
+const isNoAnswer = (error: unknown) =>
+  error instanceof ModbusError && (error.code === 'MODBUS_TIMEOUT' || error.code === 'MODBUS_TRANSPORT' || error.code === 'MODBUS_BAD_FRAME')
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** Polls one device: its compiled read plan, what it taught us (exception 02 splits), its identity check. */
+export class DevicePoller {
+  readonly id: string
+  readonly unit: number
+  readonly compiled: CompiledProfile
+  identity: DeviceIdentity | undefined
+  identityChecked = false
+  identityMismatch: string | undefined
+  private learned: PlanLearned = NOTHING_LEARNED
+  private currentPlan: ReadPlan
+
+  constructor(id: string, unit: number, profile: Profile, private readonly retries: number, private readonly clock: () => number = Date.now) {
+    this.id = id
+    this.unit = unit
+    this.compiled = compileProfile(profile)
+    this.currentPlan = this.compiled.plan
+  }
+
+  get plan(): ReadPlan {
+    return this.currentPlan
+  }
+
+  /** Every channel with the same failure quality: for a device that is quarantined or whose line is down. */
+  failureSamples(quality: Quality, reason: string, ts = this.clock()): Sample[] {
+    return [...this.compiled.channels.keys()].map((channel) => ({ device: this.id, channel, ts, value: null, quality, reason }))
+  }
+
+  private async withRetries(transact: Transact, request: ModbusRequest, retries: number): Promise<ModbusReply> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transact(request)
+      } catch (error) {
+        if (!isNoAnswer(error) || attempt >= retries) throw error
+      }
+    }
+  }
+
+  /** Check the device is the model its profile describes: FC 43/14 product code, or the signature registers. */
+  async identify(transact: Transact): Promise<IdentityResult> {
+    const { identification } = this.compiled.profile
+    try {
+      if (identification.deviceId) {
+        try {
+          const identity = (await this.withRetries(transact, { kind: 'identify', unit: this.unit }, this.retries)) as DeviceIdentity
+          this.identity = identity
+          if (identity.productCode !== undefined && identity.productCode !== identification.deviceId.productCode) {
+            this.identityMismatch = `device reports product code "${identity.productCode}", profile ${this.compiled.profile.id} expects "${identification.deviceId.productCode}"`
+          }
+        } catch (error) {
+          const unsupported = error instanceof ModbusExceptionError && (error.exceptionCode === ILLEGAL_FUNCTION || error.exceptionCode === ILLEGAL_DATA_ADDRESS)
+          if (!unsupported) throw error
+          // this unit does not answer FC 43/14: the signature registers decide, if the profile has them
+        }
+      }
+      if (!this.identityMismatch && identification.signature && !this.identity) {
+        const { table, address, values } = identification.signature
+        const read = (await this.withRetries(transact, { kind: 'read', unit: this.unit, table, address, count: values.length }, this.retries)) as number[]
+        if (read.some((v, i) => v !== values[i])) {
+          const hex = (list: readonly number[]) => list.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(' ')
+          this.identityMismatch = `signature ${table} ${address} reads ${hex(read)}, profile ${this.compiled.profile.id} expects ${hex(values)}`
+        }
+      }
+    } catch (error) {
+      if (isNoAnswer(error)) return { retry: true }
+      this.identityMismatch = `identification failed: ${describe(error)}`
+    }
+    this.identityChecked = true
+    return {
+      ...(this.identity && { identity: this.identity }),
+      ...(this.identityMismatch && { mismatch: this.identityMismatch }),
+    }
+  }
+
+  /** Read every block of the plan once and decode; stops at the first block the device does not answer. */
+  async poll(transact: Transact, options: { probe?: boolean } = {}): Promise<PollResult> {
+    const image = new RegisterImage()
+    const failed = new Map<string, { quality: Quality; reason: string }>()
+    const queue: ReadBlock[] = [...this.currentPlan.blocks]
+    let transactions = 0
+    let noAnswer: string | undefined
+    let fault: string | undefined
+    let guard = 4 * this.compiled.points.length + 8
+    while (queue.length > 0 && guard-- > 0) {
+      const block = queue.shift()!
+      try {
+        transactions++
+        const request: ModbusRequest = { kind: 'read', unit: this.unit, table: block.table, address: block.address, count: block.count }
+        const values = (await this.withRetries(transact, request, options.probe ? 0 : this.retries)) as number[]
+        image.write(block.table, block.address, values)
+      } catch (error) {
+        if (error instanceof ModbusExceptionError && error.exceptionCode === ILLEGAL_DATA_ADDRESS) {
+          queue.unshift(...this.learnRefusal(block, failed))
+          continue
+        }
+        if (isNoAnswer(error)) {
+          noAnswer = describe(error)
+          break
+        }
+        fault = describe(error)
+        for (const point of block.points) failed.set(point, { quality: 'device-fault', reason: fault })
+      }
+    }
+    const ts = this.clock()
+    const readings = decodeImage(this.compiled, image, { partial: true })
+    const samples: Sample[] = []
+    let deviceFault = fault
+    for (const channel of this.compiled.channels.keys()) {
+      const reading = readings[channel]
+      if (this.identityMismatch) {
+        samples.push({ device: this.id, channel, ts, value: null, quality: 'device-fault', reason: this.identityMismatch })
+      } else if (reading) {
+        samples.push({ device: this.id, channel, ts, value: reading.value, quality: reading.quality, ...(reading.reason && { reason: reading.reason }) })
+        if (reading.quality === 'device-fault') deviceFault ??= `${channel}: ${reading.reason ?? 'device fault'}`
+      } else {
+        const failure = failed.get(channel) ?? { quality: 'comm-fail' as const, reason: noAnswer ?? 'status or exponent register not read' }
+        samples.push({ device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason })
+      }
+    }
+    if (this.identityMismatch) return { samples, outcome: 'fault', reason: this.identityMismatch, transactions }
+    if (noAnswer) return { samples, outcome: 'no-answer', reason: noAnswer, transactions }
+    return { samples, outcome: deviceFault ? 'fault' : 'ok', reason: deviceFault, transactions }
+  }
+
+  /** Exception 02 to a block: split it for good and return the new blocks that cover its points. */
+  private learnRefusal(block: ReadBlock, failed: Map<string, { quality: Quality; reason: string }>): ReadBlock[] {
+    this.learned = learnIllegalAddress(this.learned, block, this.compiled.points)
+    this.currentPlan = planReads(this.compiled.points, this.compiled.planOptions, this.learned)
+    const pending = new Set(block.points)
+    for (const point of this.currentPlan.unreadable) {
+      if (pending.has(point)) failed.set(point, { quality: 'device-fault', reason: `device refuses to read ${point} (exception 02)` })
+    }
+    return this.currentPlan.blocks.filter((b) => b.points.some((p) => pending.has(p)))
+  }
+}
