@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { BusWorker, type BusDevice } from '../../../edge-agent/src/poll/bus-worker.ts'
+import { DevicePoller } from '../../../edge-agent/src/poll/device-poller.ts'
+import type { PollEvent } from '../../../edge-agent/src/poll/events.ts'
+import type { ModbusMaster, ModbusReply, ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
+import { SimulatedDevice } from '../../../edge-agent/src/simulator/index.ts'
+import { ModbusTimeoutError, ModbusTransportError } from '../../../protocols/modbus/index.ts'
+import type { Sample } from '../../../protocols/sample.ts'
+import { GAS_PROFILE, profileFromYaml } from '../../support/profiles.ts'
+
+const gas = profileFromYaml(GAS_PROFILE)
+
+/** An in-process line: answers from simulated devices after a short delay; records what the worker does. */
+class FakeLine implements ModbusMaster {
+  isOpen = false
+  opens = 0
+  failOpen = false
+  inFlight = 0
+  maxInFlight = 0
+  readonly frames: { unit: number; start: number; end: number }[] = []
+  private closeListener: (() => void) | undefined
+  constructor(private readonly devices: Map<number, SimulatedDevice>, private readonly answerMs = 2) {}
+  async open() {
+    this.opens++
+    if (this.failOpen) throw new ModbusTransportError('no such device')
+    this.isOpen = true
+  }
+  async close() {
+    this.isOpen = false
+  }
+  drop() {
+    this.isOpen = false
+    this.closeListener?.()
+  }
+  discardInput() {}
+  onClose(listener: () => void) {
+    this.closeListener = listener
+  }
+  async execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply> {
+    if (!this.isOpen) throw new ModbusTransportError('not open')
+    const start = performance.now()
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    try {
+      const device = this.devices.get(request.unit)
+      if (!device || device.silent) {
+        await new Promise((r) => setTimeout(r, timeoutMs))
+        throw new ModbusTimeoutError(timeoutMs)
+      }
+      await new Promise((r) => setTimeout(r, this.answerMs))
+      if (request.kind === 'read') return device.read(request.table, request.address, request.count)
+      return undefined
+    } finally {
+      this.inFlight--
+      this.frames.push({ unit: request.unit, start, end: performance.now() })
+    }
+  }
+}
+
+function collect() {
+  const samples: Sample[] = []
+  const events: PollEvent[] = []
+  return { samples, events, listener: { samples: (s: Sample[]) => samples.push(...s), event: (e: PollEvent) => events.push(e) } }
+}
+
+const device = (unit: number, scenario: 'static' | 'offline' = 'static') => new SimulatedDevice({ profile: gas, unit, scenario })
+const slot = (id: string, unit: number, pollMs: number, priority: BusDevice['priority'] = 'normal'): BusDevice => ({ poller: new DevicePoller(id, unit, gas, 0), pollMs, priority })
+const until = async (condition: () => boolean, what: string, limitMs = 5000) => {
+  const end = Date.now() + limitMs
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`never happened: ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+let worker: BusWorker | undefined
+afterEach(async () => {
+  await worker?.stop()
+  worker = undefined
+})
+
+describe('BusWorker on a serial line', () => {
+  it('keeps exactly one transaction outstanding and t3.5 of silence between frames', async () => {
+    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)], [3, device(3)]]))
+    const { listener, samples } = collect()
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 50, silenceMs: 4, maxInFlight: 1 }, [slot('a', 1, 50), slot('b', 2, 50), slot('c', 3, 50)], listener)
+    worker.start()
+    await until(() => line.frames.length >= 30, '30 frames')
+    expect(line.maxInFlight).toBe(1)
+    const gaps = line.frames.slice(1).map((f, i) => f.start - line.frames[i]!.end)
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(3.9)
+    expect(new Set(samples.map((s) => s.device))).toEqual(new Set(['a', 'b', 'c']))
+  })
+
+  it('polls safety devices first when the bus is saturated', async () => {
+    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]))
+    const { listener } = collect()
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 50, silenceMs: 0, maxInFlight: 1 }, [slot('inventory', 1, 50, 'inventory'), slot('safety', 2, 50, 'safety')], listener)
+    worker.start()
+    await until(() => line.frames.length >= 10, '10 frames')
+    expect(line.frames[0]!.unit).toBe(2)
+  })
+
+  it('quarantines a dead device: offline event, comm-fail samples, the others keep their pace', async () => {
+    const line = new FakeLine(new Map([[1, device(1)], [2, device(2, 'offline')]]))
+    const { listener, samples, events } = collect()
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, health: { offlineAfter: 2, firstBackoffMs: 2000, maxBackoffMs: 4000 } },
+      [slot('alive', 1, 20), slot('dead', 2, 20)], listener)
+    worker.start()
+    await until(() => events.some((e) => e.type === 'device-state' && e.device === 'dead' && e.to === 'offline'), 'dead device offline')
+    const probesBefore = line.frames.filter((f) => f.unit === 2).length
+    const aliveBefore = samples.filter((s) => s.device === 'alive').length
+    await new Promise((r) => setTimeout(r, 500))
+    expect(line.frames.filter((f) => f.unit === 2).length).toBe(probesBefore)
+    expect(samples.filter((s) => s.device === 'alive').length).toBeGreaterThan(aliveBefore)
+    const dead = samples.filter((s) => s.device === 'dead')
+    expect(dead.length).toBeGreaterThan(0)
+    expect(dead.every((s) => s.quality === 'comm-fail' && s.value === null)).toBe(true)
+    expect(worker.status().devices.find((d) => d.id === 'dead')).toMatchObject({ state: 'offline', quarantinedUntil: expect.any(Number) })
+  })
+
+  it('reopens a line that vanished, without a restart, and polls again', async () => {
+    const line = new FakeLine(new Map([[1, device(1)]]))
+    const { listener, samples, events } = collect()
+    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, reopenFirstMs: 50, reopenMaxMs: 100 }, [slot('a', 1, 20)], listener)
+    worker.start()
+    await until(() => samples.some((s) => s.quality === 'good'), 'first good sample')
+    line.failOpen = true
+    line.drop()
+    await until(() => events.some((e) => e.type === 'line-state' && e.state === 'down'), 'line down event')
+    await until(() => samples.some((s) => s.quality === 'comm-fail' && s.reason?.includes('line usb0 down') === true), 'comm-fail while down')
+    const opensWhileDown = line.opens
+    line.failOpen = false
+    await until(() => events.some((e) => e.type === 'line-state' && e.state === 'open'), 'line open event')
+    expect(line.opens).toBeGreaterThan(opensWhileDown)
+    const after = samples.length
+    await until(() => samples.slice(after).some((s) => s.quality === 'good'), 'good samples again')
+  })
+
+  it('polls every device once for --once, in priority order, and reports who could not be read', async () => {
+    const line = new FakeLine(new Map([[1, device(1)]]))
+    const { listener } = collect()
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1 }, [slot('a', 1, 1000), slot('missing', 7, 1000, 'safety')], listener)
+    const results = await worker.pollOnce()
+    expect(results.map((r) => [r.device, r.outcome])).toEqual([['missing', 'no-answer'], ['a', 'ok']])
+  })
+})
+
+describe('BusWorker on TCP', () => {
+  it('pipelines up to maxInFlight polls on one connection', async () => {
+    const line = new FakeLine(new Map([1, 2, 3, 4].map((u) => [u, device(u)])), 10)
+    const { listener } = collect()
+    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 3 }, [1, 2, 3, 4].map((u) => slot(`d${u}`, u, 20)), listener)
+    worker.start()
+    await until(() => line.frames.length >= 20, '20 frames')
+    expect(line.maxInFlight).toBe(3)
+  })
+})

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest'
+import { DevicePoller, type Transact } from '../../../edge-agent/src/poll/device-poller.ts'
+import { SimulatedDevice } from '../../../edge-agent/src/simulator/index.ts'
+import { handleRequest, ModbusExceptionError, ModbusTimeoutError, type Table } from '../../../protocols/modbus/index.ts'
+import type { ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
+import { GAS_PROFILE, RELAY_PROFILE, profileFromYaml } from '../../support/profiles.ts'
+
+const gas = profileFromYaml(GAS_PROFILE)
+const relay = profileFromYaml(RELAY_PROFILE)
+
+/** A transact that answers from a simulated device in-process, with hooks to misbehave. */
+function deviceTransact(device: SimulatedDevice, misbehave?: (request: ModbusRequest) => Error | undefined) {
+  const log: ModbusRequest[] = []
+  const transact: Transact = async (request) => {
+    log.push(request)
+    const failure = misbehave?.(request)
+    if (failure) throw failure
+    if (request.kind === 'read') return device.read(request.table, request.address, request.count)
+    if (request.kind === 'identify') {
+      const answer = handleRequest(device, Uint8Array.from([0x2b, 0x0e, 1, 0]))
+      if (answer[0]! & 0x80) throw new ModbusExceptionError(answer[1]!, 43)
+      return device.identity()
+    }
+    return undefined
+  }
+  return { transact, log }
+}
+
+const byChannel = (samples: { channel: string }[]) => Object.fromEntries(samples.map((s) => [s.channel, s]))
+
+describe('DevicePoller', () => {
+  it('reads every block of the plan and decodes good samples', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 1, () => 42)
+    const { transact, log } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }))
+    const result = await poller.poll(transact)
+    expect(result.outcome).toBe('ok')
+    expect(log).toHaveLength(poller.plan.blocks.length)
+    expect(byChannel(result.samples).lel).toEqual({ device: 'gas-1', channel: 'lel', ts: 42, value: 1.2, quality: 'good' })
+  })
+
+  it('retries a timeout, then gives up on the device for this poll without reading further blocks', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 2)
+    const { transact, log } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }), () => new ModbusTimeoutError(100))
+    const result = await poller.poll(transact)
+    expect(log).toHaveLength(3)
+    expect(result.outcome).toBe('no-answer')
+    expect(result.samples.every((s) => s.quality === 'comm-fail' && s.value === null)).toBe(true)
+  })
+
+  it('a probe does not retry', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 2)
+    const { transact, log } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }), () => new ModbusTimeoutError(100))
+    await poller.poll(transact, { probe: true })
+    expect(log).toHaveLength(1)
+  })
+
+  it('splits a block the device refuses with exception 02 and keeps reading the rest, for good', async () => {
+    const merged = profileFromYaml(GAS_PROFILE.replace('table: holding, address: 20, type: uint16, role: identity', 'table: input, address: 8, type: uint16, role: identity')
+      .replace('signature: { table: holding, address: 20, values: [0x4731] }', 'signature: { table: input, address: 8, values: [0x4731] }')
+      .replace('registers: { input: { "0": [12, 209, 0, 2] }, holding: { "20": [0x4731] } }', 'registers: { input: { "0": [12, 209, 0, 2], "8": [0x4731] } }'))
+    const poller = new DevicePoller('gas-1', 1, merged, 0)
+    expect(poller.plan.blocks).toEqual([{ table: 'input', address: 0, count: 9, points: ['lel', 'o2', 'fault', 'run_state', 'signature'] }])
+    const device = new SimulatedDevice({ profile: merged, unit: 1, scenario: 'static' })
+    const refuses = (r: ModbusRequest) => (r.kind === 'read' && r.address <= 5 && r.address + r.count > 5 ? new ModbusExceptionError(2, 4) : undefined)
+    const { transact, log } = deviceTransact(device, refuses)
+    const first = await poller.poll(transact)
+    expect(first.outcome).toBe('ok')
+    expect(byChannel(first.samples).lel!.value).toBe(1.2)
+    expect(byChannel(first.samples).signature!.value).toBe(0x4731)
+    expect(log.map((r) => r.kind === 'read' && [r.address, r.count])).toEqual([[0, 9], [0, 4], [8, 1]])
+    log.length = 0
+    await poller.poll(transact)
+    expect(log.map((r) => r.kind === 'read' && [r.address, r.count])).toEqual([[0, 4], [8, 1]])
+  })
+
+  it('marks a point the device refuses on its own as device-fault, not as a value', async () => {
+    const poller = new DevicePoller('relay-1', 1, relay, 0)
+    const device = new SimulatedDevice({ profile: relay, unit: 1, scenario: 'static' })
+    const { transact } = deviceTransact(device, (r) => (r.kind === 'read' && r.table === ('holding' as Table) ? new ModbusExceptionError(2, 3) : undefined))
+    const result = await poller.poll(transact)
+    expect(byChannel(result.samples).setpoint).toMatchObject({ value: null, quality: 'device-fault' })
+    expect(byChannel(result.samples).out1).toMatchObject({ value: false, quality: 'good' })
+  })
+
+  it('reports a device failure exception as a fault of the block, and a fault flag as a device fault', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 0)
+    const failing = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }), () => new ModbusExceptionError(4, 3))
+    const failed = await poller.poll(failing.transact)
+    expect(failed.outcome).toBe('fault')
+    expect(failed.samples.every((s) => s.quality === 'device-fault')).toBe(true)
+    const flagged = await poller.poll(deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'fault' })).transact)
+    expect(flagged.outcome).toBe('fault')
+    expect(byChannel(flagged.samples).lel!.quality).toBe('device-fault')
+  })
+
+  it('identifies a device by FC 43/14 and flags a different model', async () => {
+    const poller = new DevicePoller('relay-1', 1, relay, 0)
+    const device = new SimulatedDevice({ profile: relay, unit: 1, scenario: 'static' })
+    expect(await poller.identify(deviceTransact(device).transact)).toEqual({ identity: { vendorName: 'Test Co', productCode: 'R2', revision: '1.4', modelName: 'R2-24V' } })
+    const other = new DevicePoller('relay-2', 1, profileFromYaml(RELAY_PROFILE.replace('productCode: R2,', 'productCode: R9,')), 0)
+    const result = await other.identify(deviceTransact(device).transact)
+    expect(result.mismatch).toContain('device reports product code "R2"')
+    const poll = await other.poll(deviceTransact(device).transact)
+    expect(poll.outcome).toBe('fault')
+    expect(poll.samples.every((s) => s.quality === 'device-fault' && s.value === null)).toBe(true)
+  })
+
+  it('checks the signature registers of a device without FC 43/14', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 0)
+    const device = new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' })
+    expect(await poller.identify(deviceTransact(device).transact)).toEqual({})
+    device.image.write('holding', 20, [0x1234])
+    const wrong = new DevicePoller('gas-2', 1, gas, 0)
+    expect((await wrong.identify(deviceTransact(device).transact)).mismatch).toContain('signature holding 20 reads 0x1234')
+  })
+
+  it('leaves identification for later when the device does not answer', async () => {
+    const poller = new DevicePoller('relay-1', 1, relay, 0)
+    const { transact } = deviceTransact(new SimulatedDevice({ profile: relay, unit: 1, scenario: 'static' }), () => new ModbusTimeoutError(10))
+    expect(await poller.identify(transact)).toEqual({ retry: true })
+    expect(poller.identityChecked).toBe(false)
+  })
+})
