@@ -3,6 +3,7 @@ import { DevicePoller, type Transact } from '../../../edge-agent/src/poll/device
 import { SimulatedDevice } from '../../../edge-agent/src/simulator/index.ts'
 import { handleRequest, ModbusExceptionError, ModbusTimeoutError, type Table } from '../../../protocols/modbus/index.ts'
 import type { ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
+import type { Sample } from '../../../protocols/sample.ts'
 import { GAS_PROFILE, RELAY_PROFILE, profileFromYaml } from '../../support/profiles.ts'
 
 const gas = profileFromYaml(GAS_PROFILE)
@@ -26,7 +27,7 @@ function deviceTransact(device: SimulatedDevice, misbehave?: (request: ModbusReq
   return { transact, log }
 }
 
-const byChannel = (samples: { channel: string }[]) => Object.fromEntries(samples.map((s) => [s.channel, s]))
+const byChannel = (samples: Sample[]): Record<string, Sample> => Object.fromEntries(samples.map((s) => [s.channel, s]))
 
 describe('DevicePoller', () => {
   it('reads every block of the plan and decodes good samples', async () => {
