@@ -40,6 +40,8 @@ interface Slot extends BusDevice {
 export interface OnceResult {
   device: string
   outcome: PollResult['outcome']
+  /** no answer, or not the model the config names: nothing it said can be trusted */
+  unread: boolean
   reason?: string
 }
 
@@ -147,10 +149,11 @@ export class BusWorker {
     for (const slot of ordered) {
       if (this.lineDown) {
         this.reportUnreachable(slot, `line ${this.id} down: ${this.lineDown}`)
-        results.push({ device: slot.poller.id, outcome: 'no-answer', reason: `line ${this.id} down: ${this.lineDown}` })
+        results.push({ device: slot.poller.id, outcome: 'no-answer', unread: true, reason: `line ${this.id} down: ${this.lineDown}` })
       } else {
         const { outcome, reason } = await this.pollSlot(slot)
-        results.push({ device: slot.poller.id, outcome, ...(reason && { reason }) })
+        const unread = outcome === 'no-answer' || slot.poller.identityMismatch !== undefined
+        results.push({ device: slot.poller.id, outcome, unread, ...(reason && { reason }) })
       }
     }
     return results
