@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
+import { registerCheckCommand } from './check.ts'
 import { registerProfileCommands } from './profiles.ts'
+import { registerRunCommand } from './run.ts'
 import { registerSimulateCommand } from './simulate.ts'
-import { UsageError } from './usage-error.ts'
+import { RuntimeError, UsageError } from './usage-error.ts'
 
 const EXIT_RUNTIME = 1
 const EXIT_INVALID_INPUT = 2
@@ -12,7 +14,9 @@ const program = new Command('edge-agent')
   .showHelpAfterError()
   .exitOverride()
 
+registerRunCommand(program)
 registerProfileCommands(program)
+registerCheckCommand(program)
 registerSimulateCommand(program)
 
 try {
@@ -27,6 +31,9 @@ try {
   } else if (error instanceof UsageError) {
     console.error(`edge-agent: ${error.message}`)
     process.exit(EXIT_INVALID_INPUT)
+  } else if (error instanceof RuntimeError) {
+    console.error(error.message.split('\n').map((line) => `edge-agent: ${line}`).join('\n'))
+    process.exit(EXIT_RUNTIME)
   } else {
     console.error(`edge-agent: ${error instanceof Error ? error.stack : String(error)}`)
     process.exit(EXIT_RUNTIME)

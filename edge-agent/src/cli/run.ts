@@ -18,7 +18,7 @@ async function runOnce(file: string): Promise<void> {
   })
   const results = await engine.pollOnce()
   process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '')
-  const failed = results.filter((r) => r.outcome === 'no-answer' || r.reason?.includes('profile') === true && r.outcome === 'fault')
+  const failed = results.filter((r) => r.unread)
   if (failed.length > 0) {
     throw new RuntimeError(failed.map((r) => `device ${r.device} could not be read: ${r.reason ?? r.outcome}`).join('\n'))
   }

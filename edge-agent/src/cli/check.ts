@@ -1,0 +1,37 @@
+import type { Command } from 'commander'
+import { framingLabel, loadConfigFile, rtuBusLoads, type ResolvedConfig } from '../config/index.ts'
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`
+const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - [...text].length))
+
+/** What a valid config sets up: counts, and per RTU bus the share of the wire its devices use. */
+export function renderSummary(config: ResolvedConfig): string {
+  const rtu = config.buses.filter((b) => b.type === 'rtu').length
+  const lines = [
+    `${config.file}: valid — gateway ${config.gateway.id} at site ${config.gateway.site}${config.gateway.name ? ` (${config.gateway.name})` : ''}`,
+    `  ${plural(config.buses.length, 'bus')} (${rtu} rtu, ${config.buses.length - rtu} tcp), ${plural(config.devices.length, 'device')}, ${plural(config.interlocks.length, 'interlock')}`,
+  ]
+  const loads = new Map(rtuBusLoads(config, config.devices.map((d) => d.loadedProfile)).map((l) => [l.busIndex, l]))
+  const rows = config.buses.map((bus, i) => {
+    const devices = config.devices.filter((d) => d.bus === bus.id).length
+    const load = loads.get(i)
+    return [
+      bus.id,
+      bus.type === 'rtu' ? `rtu ${bus.path} ${framingLabel(bus)}` : `tcp ${bus.host}:${bus.port}`,
+      plural(devices, 'device'),
+      load ? `wire load ${load.load.toFixed(2)} s/s, cycle at least ${Math.ceil(load.cycleMs)} ms` : '',
+    ]
+  })
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => [...r[c]!].length)))
+  for (const row of rows) lines.push(`  bus ${row.map((cell, c) => (c < 3 ? pad(cell, widths[c]!) : cell)).join('  ')}`.trimEnd())
+  return lines.join('\n')
+}
+
+export function registerCheckCommand(program: Command): void {
+  program.command('check')
+    .description('validate a gateway config and the profiles it names; one line per problem, FILE:LINE:COL key.path: message')
+    .requiredOption('--config <file>', 'gateway config YAML')
+    .action((options: { config: string }) => {
+      console.log(renderSummary(loadConfigFile(options.config)))
+    })
+}

@@ -1,0 +1,232 @@
+import { compileProfile, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
+import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
+import type { PathSegment } from '../../../protocols/validation/index.ts'
+import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
+
+/** A mistake the schema cannot see; load.ts locates it in the YAML. */
+export interface ConfigIssue {
+  path: PathSegment[]
+  message: string
+  /** point at the key rather than its value */
+  onKey?: boolean
+}
+
+export function framingOf(bus: SerialBusConfig): Required<SerialFraming> {
+  return { baud: bus.baud, parity: bus.parity ?? DEFAULTS.parity, dataBits: bus.dataBits ?? DEFAULTS.dataBits, stopBits: bus.stopBits ?? DEFAULTS.stopBits }
+}
+
+/** `9600 8N1` */
+export function framingLabel(framing: Required<SerialFraming>): string {
+  return `${framing.baud} ${framing.dataBits}${framing.parity[0]!.toUpperCase()}${framing.stopBits}`
+}
+
+/** Least bus time one poll of every channel of `profile` takes: each planned read, its silences and the turnaround. */
+export function pollWireMs(profile: Profile, framing: SerialFraming, turnaroundMs = 0): { wireMs: number; requests: number } {
+  const blocks = compileProfile(profile).plan.blocks
+  const wireMs = blocks.reduce((sum, block) => {
+    const { request, response } = readFrameBytes(block.count, isBitTable(block.table))
+    return sum + transactionWireMs(framing, request, response) + turnaroundMs
+  }, 0)
+  return { wireMs, requests: blocks.length }
+}
+
+export interface DeviceLoad {
+  deviceIndex: number
+  wireMs: number
+  requests: number
+  pollMs: number
+}
+
+export interface BusLoad {
+  busIndex: number
+  bus: SerialBusConfig
+  framing: Required<SerialFraming>
+  devices: DeviceLoad[]
+  /** seconds of wire time the devices need per second, Σ wireMs / pollMs */
+  load: number
+  /** least time to poll every device on the bus once, Σ wireMs */
+  cycleMs: number
+}
+
+/** The wire budget of every RTU bus, over the devices whose profile is known. */
+export function rtuBusLoads(config: GatewayConfig, profiles: ReadonlyArray<Profile | undefined>): BusLoad[] {
+  const loads: BusLoad[] = []
+  config.buses.forEach((bus, busIndex) => {
+    if (bus.type !== 'rtu') return
+    const framing = framingOf(bus)
+    const devices: DeviceLoad[] = []
+    config.devices.forEach((device, deviceIndex) => {
+      const profile = profiles[deviceIndex]
+      if (device.bus !== bus.id || !profile) return
+      const { wireMs, requests } = pollWireMs(profile, framing, bus.turnaroundMs ?? DEFAULTS.turnaroundMs)
+      devices.push({ deviceIndex, wireMs, requests, pollMs: device.pollMs ?? DEFAULTS.pollMs })
+    })
+    const cycleMs = devices.reduce((sum, d) => sum + d.wireMs, 0)
+    const load = devices.reduce((sum, d) => sum + d.wireMs / d.pollMs, 0)
+    loads.push({ busIndex, bus, framing, devices, load, cycleMs })
+  })
+  return loads
+}
+
+const quoteList = (values: readonly string[], max = 8) =>
+  values.length <= max ? values.join(', ') : `${values.slice(0, max).join(', ')}, … (${values.length} in all)`
+
+/** Checks across the config and the profiles it names; `profiles[i]` is devices[i]'s profile when it loaded. */
+export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profile | undefined>): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  const issue = (path: PathSegment[], message: string, onKey = false) => issues.push({ path, message, onKey })
+
+  const duplicates = (list: 'buses' | 'devices' | 'interlocks', what: string, ids: readonly string[]) => {
+    const first = new Map<string, number>()
+    ids.forEach((id, i) => {
+      const earlier = first.get(id)
+      if (earlier === undefined) first.set(id, i)
+      else issue([list, i, 'id'], `duplicate ${what} id "${id}" (also ${list}[${earlier}])`)
+    })
+  }
+  duplicates('buses', 'bus', config.buses.map((b) => b.id))
+  duplicates('devices', 'device', config.devices.map((d) => d.id))
+  duplicates('interlocks', 'interlock', (config.interlocks ?? []).map((l) => l.id))
+
+  checkBuses(config.buses, issue)
+  const busById = new Map(config.buses.map((b) => [b.id, b] as const))
+  const deviceById = new Map(config.devices.map((d, i) => [d.id, i] as const))
+
+  // one physical line (RTU path, TCP host:port) is one unit-id space
+  const lineOf = (bus: BusConfig) => (bus.type === 'rtu' ? `rtu ${bus.path}` : `tcp ${bus.host.toLowerCase()}:${bus.port ?? DEFAULTS.tcpPort}`)
+  const unitOwners = new Map<string, number>()
+  config.devices.forEach((device, i) => {
+    const bus = busById.get(device.bus)
+    const profile = profiles[i]
+    if (!bus) {
+      issue(['devices', i, 'bus'], `no bus "${device.bus}" (buses: ${quoteList(config.buses.map((b) => b.id))})`)
+    } else {
+      const key = `${lineOf(bus)} unit ${device.unit}`
+      const other = unitOwners.get(key)
+      if (other !== undefined) issue(['devices', i, 'unit'], `unit ${device.unit} is already used by device "${config.devices[other]!.id}" on ${lineOf(bus)}`)
+      else unitOwners.set(key, i)
+      if (profile && !profile.transports.includes(bus.type)) {
+        issue(['devices', i, 'profile'], `profile "${profile.id}" speaks ${profile.transports.join(' and ')} only, but bus "${bus.id}" is ${bus.type}`)
+      }
+    }
+    if (profile) checkDeviceAgainstProfile(i, device, profile, issue)
+  })
+
+  checkWireBudget(config, profiles, issue)
+  ;(config.interlocks ?? []).forEach((interlock, i) => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ['interlocks', i, ...rest]
+    const channelOf = (path: PathSegment[], ref: { device: string; channel: string }): Channel | undefined => {
+      const deviceIndex = deviceById.get(ref.device)
+      if (deviceIndex === undefined) {
+        issue([...path, 'device'], `no device "${ref.device}"`)
+        return undefined
+      }
+      const profile = profiles[deviceIndex]
+      if (!profile) return undefined
+      const channel = profile.channels.find((c) => c.id === ref.channel)
+      if (!channel) issue([...path, 'channel'], `device "${ref.device}" (profile ${profile.id}) has no channel "${ref.channel}"; channels: ${quoteList(profile.channels.map((c) => c.id))}`)
+      return channel
+    }
+    interlock.when.forEach((condition, j) => {
+      const channel = channelOf(at('when', j), condition)
+      checkCondition(at('when', j), condition, channel, issue)
+    })
+    const output = channelOf(at('action'), interlock.action)
+    if (output) {
+      if (!output.writable) issue(at('action', 'channel'), `channel "${output.id}" of device "${interlock.action.device}" is not writable`)
+      else checkOutputValue(at('action', 'value'), output, interlock.action.value, issue)
+    }
+    const feedback = interlock.action.feedback && channelOf(at('action', 'feedback'), interlock.action.feedback)
+    if (feedback && output && feedback.feedbackOf !== undefined && interlock.action.feedback!.device === interlock.action.device && feedback.feedbackOf !== output.id) {
+      issue(at('action', 'feedback', 'channel'), `"${feedback.id}" is the feedback of "${feedback.feedbackOf}", not of "${output.id}"`)
+    }
+  })
+  return issues
+}
+
+type IssueFn = (path: PathSegment[], message: string, onKey?: boolean) => void
+
+function checkBuses(buses: readonly BusConfig[], issue: IssueFn): void {
+  const lines = new Map<string, number>()
+  buses.forEach((bus, i) => {
+    if (bus.type === 'rtu' && !(STANDARD_BAUDS as readonly number[]).includes(bus.baud)) {
+      issue(['buses', i, 'baud'], `${bus.baud} is not a standard baud rate (${STANDARD_BAUDS.join(', ')})`)
+    }
+    const key = bus.type === 'rtu' ? bus.path : `${bus.host.toLowerCase()}:${bus.port ?? DEFAULTS.tcpPort}`
+    const other = lines.get(`${bus.type} ${key}`)
+    if (other === undefined) lines.set(`${bus.type} ${key}`, i)
+    else if (bus.type === 'rtu') issue(['buses', i, 'path'], `${key} is already bus "${buses[other]!.id}"; put the devices of one serial line on one bus`)
+    else issue(['buses', i, bus.port === undefined ? 'host' : 'port'], `${key} is already bus "${buses[other]!.id}"; one host:port is one bus`)
+  })
+}
+
+function checkDeviceAgainstProfile(i: number, device: GatewayConfig['devices'][number], profile: Profile, issue: IssueFn): void {
+  if (device.system && !profile.systems.includes(device.system)) {
+    issue(['devices', i, 'system'], `profile "${profile.id}" serves ${profile.systems.join(', ')}, not ${device.system}`)
+  }
+  for (const [channelId, levels] of Object.entries(device.alarms ?? {})) {
+    const channel = profile.channels.find((c) => c.id === channelId)
+    if (!channel) {
+      issue(['devices', i, 'alarms', channelId], `profile "${profile.id}" has no channel "${channelId}"; channels: ${quoteList(profile.channels.map((c) => c.id))}`, true)
+    } else if (!isNumeric(channel)) {
+      issue(['devices', i, 'alarms', channelId], `channel "${channelId}" is ${channel.type}; alarm levels need a numeric channel`, true)
+    } else {
+      levels.forEach((level, j) => {
+        if (level.restore === undefined) return
+        const wrongSide = level.direction === 'high' ? level.restore > level.value : level.restore < level.value
+        if (wrongSide) issue(['devices', i, 'alarms', channelId, j, 'restore'], `restore ${level.restore} is on the alarm side of ${level.value} (${level.direction}-going)`)
+      })
+    }
+  }
+  if (device.calibratedOn) {
+    const date = new Date(`${device.calibratedOn}T00:00:00Z`)
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== device.calibratedOn) {
+      issue(['devices', i, 'calibratedOn'], `${device.calibratedOn} is not a calendar date`)
+    }
+  }
+}
+
+const isNumeric = (channel: Channel) => !['bool', 'bit', 'string'].includes(channel.type)
+
+function checkCondition(path: PathSegment[], condition: ConditionConfig, channel: Channel | undefined, issue: IssueFn): void {
+  const tests = (['above', 'below', 'equals'] as const).filter((k) => condition[k] !== undefined)
+  if (tests.length === 0) issue(path, 'needs one of above, below or equals')
+  if (tests.length > 1) issue([...path, tests[1]!], `give one of above, below or equals, not ${tests.join(' and ')} (use two conditions with mode: all for a band)`, true)
+  if (!channel || tests.length !== 1) return
+  if (condition.above !== undefined || condition.below !== undefined) {
+    if (!isNumeric(channel)) issue([...path, tests[0]!], `channel "${channel.id}" is ${channel.type}; use equals: true or false`, true)
+  } else if (typeof condition.equals === 'boolean' && isNumeric(channel)) {
+    issue([...path, 'equals'], `channel "${channel.id}" is ${channel.type}; compare it with a number`)
+  }
+}
+
+function checkOutputValue(path: PathSegment[], channel: Channel, value: number | boolean, issue: IssueFn): void {
+  if (channel.type === 'bool' || channel.type === 'bit') {
+    if (typeof value !== 'boolean' && value !== 0 && value !== 1) issue(path, `channel "${channel.id}" is a ${channel.type}: write true or false`)
+  } else if (typeof value === 'boolean') {
+    issue(path, `channel "${channel.id}" is ${channel.type}: write a number`)
+  } else if (channel.range && (value < channel.range.min || value > channel.range.max)) {
+    issue(path, `${value} is outside the range of "${channel.id}" (${channel.range.min}..${channel.range.max})`)
+  }
+}
+
+const ms = (value: number) => (value >= 100 ? `${Math.ceil(value)} ms` : `${value.toFixed(1)} ms`)
+
+function checkWireBudget(config: GatewayConfig, profiles: ReadonlyArray<Profile | undefined>, issue: IssueFn): void {
+  for (const bus of rtuBusLoads(config, profiles)) {
+    const label = framingLabel(bus.framing)
+    for (const d of bus.devices) {
+      if (d.pollMs >= d.wireMs) continue
+      const device = config.devices[d.deviceIndex]!
+      issue(['devices', d.deviceIndex, 'pollMs'],
+        `${device.pollMs === undefined ? 'the default ' : ''}poll period ${d.pollMs} ms is shorter than one poll takes on the wire at ${label} (${ms(d.wireMs)} for ${d.requests} requests); lengthen pollMs`)
+    }
+    // a device already reported above counts at its least possible period, so the bus figure is not just an echo of it
+    const load = bus.devices.reduce((sum, d) => sum + d.wireMs / Math.max(d.pollMs, d.wireMs), 0)
+    if (load > 1) {
+      issue(['buses', bus.busIndex],
+        `the devices need ${load.toFixed(2)} s of wire time per second at ${label} (${bus.devices.length} devices; cycle at least ${ms(bus.cycleMs)}); lengthen pollMs or split the bus`)
+    }
+  }
+}
+

@@ -1,0 +1,78 @@
+import { dirname, isAbsolute, join } from 'node:path'
+import type { Profile } from '../../../hardware-profiles/index.ts'
+import { DEFAULTS, type DeviceConfig, type GatewayConfig, type InterlockConfig, type SerialBusConfig, type TcpBusConfig } from './schema.ts'
+
+type WithDefaults<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> }
+
+export type ResolvedSerialBus = WithDefaults<SerialBusConfig, 'parity' | 'dataBits' | 'stopBits' | 'timeoutMs' | 'retries' | 'turnaroundMs'>
+export type ResolvedTcpBus = WithDefaults<TcpBusConfig, 'port' | 'timeoutMs' | 'retries' | 'maxInFlight'>
+export type ResolvedBus = ResolvedSerialBus | ResolvedTcpBus
+
+export type ResolvedDevice = WithDefaults<DeviceConfig, 'pollMs' | 'priority'> & {
+  /** the checked profile `profile` names, so the engine never reads YAML again */
+  loadedProfile: Profile
+}
+
+export type ResolvedInterlock = WithDefaults<InterlockConfig, 'mode' | 'failSafe' | 'restoreAfterMs' | 'manualReset'> & {
+  action: WithDefaults<InterlockConfig['action'], 'feedbackMs'>
+}
+
+/** A checked gateway config with every default applied and every profile loaded. */
+export type ResolvedConfig = Omit<GatewayConfig, 'buses' | 'devices' | 'interlocks' | '$schema'> & {
+  /** the file it was read from */
+  file: string
+  /** sha256 of the file text, reported in the agent's status */
+  hash: string
+  buses: ResolvedBus[]
+  devices: ResolvedDevice[]
+  interlocks: ResolvedInterlock[]
+}
+
+/** Defaults applied, profiles attached, file paths (buffer, credentials, CA) made relative to the config file rather than the working directory. */
+export function resolveDefaults(config: GatewayConfig, profiles: readonly Profile[], source: { file: string; hash: string }): ResolvedConfig {
+  const { $schema: _schema, buses, devices, interlocks, uplink, buffer, ...rest } = config
+  const near = (path: string) => (isAbsolute(path) ? path : join(dirname(source.file), path))
+  return {
+    ...rest,
+    ...source,
+    ...(uplink && {
+      uplink: {
+        ...uplink,
+        ...(uplink.credentialsFile !== undefined && { credentialsFile: near(uplink.credentialsFile) }),
+        ...(uplink.caFile !== undefined && { caFile: near(uplink.caFile) }),
+      },
+    }),
+    ...(buffer && { buffer: { ...buffer, path: near(buffer.path) } }),
+    buses: buses.map((bus): ResolvedBus => bus.type === 'rtu'
+      ? {
+          ...bus,
+          parity: bus.parity ?? DEFAULTS.parity,
+          dataBits: bus.dataBits ?? DEFAULTS.dataBits,
+          stopBits: bus.stopBits ?? DEFAULTS.stopBits,
+          timeoutMs: bus.timeoutMs ?? DEFAULTS.rtuTimeoutMs,
+          retries: bus.retries ?? DEFAULTS.retries,
+          turnaroundMs: bus.turnaroundMs ?? DEFAULTS.turnaroundMs,
+        }
+      : {
+          ...bus,
+          port: bus.port ?? DEFAULTS.tcpPort,
+          timeoutMs: bus.timeoutMs ?? DEFAULTS.tcpTimeoutMs,
+          retries: bus.retries ?? DEFAULTS.retries,
+          maxInFlight: bus.maxInFlight ?? DEFAULTS.maxInFlight,
+        }),
+    devices: devices.map((device, i) => ({
+      ...device,
+      pollMs: device.pollMs ?? DEFAULTS.pollMs,
+      priority: device.priority ?? DEFAULTS.priority,
+      loadedProfile: profiles[i]!,
+    })),
+    interlocks: (interlocks ?? []).map((interlock) => ({
+      ...interlock,
+      mode: interlock.mode ?? DEFAULTS.interlockMode,
+      failSafe: interlock.failSafe ?? DEFAULTS.failSafe,
+      restoreAfterMs: interlock.restoreAfterMs ?? DEFAULTS.restoreAfterMs,
+      manualReset: interlock.manualReset ?? DEFAULTS.manualReset,
+      action: { ...interlock.action, feedbackMs: interlock.action.feedbackMs ?? DEFAULTS.feedbackMs },
+    })),
+  }
+}

@@ -1,0 +1,134 @@
+import Type, { type Static } from 'typebox'
+import { AlarmLevelSchema, SystemSchema } from '../../../hardware-profiles/schema.ts'
+
+/**
+ * The gateway config, declared once: types, runtime validation, the JSON Schema for editors
+ * (edge-agent/config.schema.json) and the README's key reference all come from here.
+ */
+
+/** Every default of the gateway config, in one place; the schema below shows them to editors. */
+export const DEFAULTS = {
+  rtuTimeoutMs: 300,
+  tcpTimeoutMs: 1000,
+  retries: 1,
+  pollMs: 1000,
+  tcpPort: 502,
+  maxInFlight: 1,
+  feedbackMs: 2000,
+  parity: 'none',
+  dataBits: 8,
+  stopBits: 1,
+  turnaroundMs: 0,
+  priority: 'normal',
+  interlockMode: 'any',
+  failSafe: true,
+  restoreAfterMs: 0,
+  manualReset: false,
+} as const
+
+function literals<const V extends string[]>(values: readonly [...V], description: string, options: { default?: V[number] } = {}) {
+  return Type.Enum<V>(values, { description, ...options })
+}
+
+const idString = (description: string) => Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 64, description })
+const Id = idString('letters, digits, - _ .; unique within its list')
+const DeviceRef = Type.String({ minLength: 1, description: 'id of a device in devices' })
+const ChannelId = Type.String({ minLength: 1, description: 'channel id from that device\'s profile (edge-agent profiles show PROFILE)' })
+
+export const SerialBusSchema = Type.Object({
+  id: Id,
+  type: Type.Literal('rtu', { description: 'Modbus RTU on a serial line (RS-485)' }),
+  path: Type.String({ minLength: 1, description: 'serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...' }),
+  baud: Type.Integer({ description: 'baud rate: 1200, 2400, 4800, 9600, 19200, 38400, 57600 or 115200' }),
+  parity: Type.Optional(literals(['none', 'even', 'odd'], 'parity', { default: DEFAULTS.parity })),
+  dataBits: Type.Optional(Type.Integer({ minimum: 7, maximum: 8, default: DEFAULTS.dataBits, description: 'data bits' })),
+  stopBits: Type.Optional(Type.Integer({ minimum: 1, maximum: 2, default: DEFAULTS.stopBits, description: 'stop bits' })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 20, maximum: 60_000, default: DEFAULTS.rtuTimeoutMs, description: 'answer timeout per request' })),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, default: DEFAULTS.retries, description: 'retries of a timed-out request before the device counts as not answering' })),
+  turnaroundMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: DEFAULTS.turnaroundMs, description: 'extra silence after each answer for slow devices; counted in the bus wire budget' })),
+}, { additionalProperties: false, description: 'an RS-485 line; every device on it shares one request queue and the wire time' })
+
+export const TcpBusSchema = Type.Object({
+  id: Id,
+  type: Type.Literal('tcp', { description: 'Modbus TCP endpoint (a device or a serial gateway)' }),
+  host: Type.String({ minLength: 1, description: 'IP address or host name of the device or serial gateway' }),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: DEFAULTS.tcpPort, description: 'TCP port' })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 20, maximum: 60_000, default: DEFAULTS.tcpTimeoutMs, description: 'answer timeout per request' })),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, default: DEFAULTS.retries, description: 'retries of a timed-out request before the device counts as not answering' })),
+  maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: DEFAULTS.maxInFlight, description: 'transactions pipelined on the connection when the device allows it' })),
+}, { additionalProperties: false, description: 'one Modbus TCP connection; one host:port is one bus' })
+
+export const BusSchema = Type.Union([SerialBusSchema, TcpBusSchema])
+
+export const DeviceSchema = Type.Object({
+  id: Id,
+  bus: Type.String({ minLength: 1, description: 'id of the bus the device is on' }),
+  unit: Type.Integer({ minimum: 1, maximum: 247, description: 'Modbus unit id 1..247, unique on its bus' }),
+  profile: Type.String({ minLength: 1, description: 'hardware profile id (edge-agent profiles list) or a profile file path relative to this config' }),
+  pollMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 86_400_000, default: DEFAULTS.pollMs, description: 'poll period; on RTU at least the wire time of one poll' })),
+  priority: Type.Optional(literals(['safety', 'normal', 'inventory'], 'safety devices are read first when the bus is busy', { default: DEFAULTS.priority })),
+  location: Type.Optional(Type.String({ description: 'where it is installed, e.g. 1201 working face upper corner' })),
+  system: Type.Optional(SystemSchema),
+  calibratedOn: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'last calibration date YYYY-MM-DD' })),
+  alarms: Type.Optional(Type.Record(Type.String(), Type.Array(AlarmLevelSchema), { description: 'channel id → alarm levels replacing the profile defaults' })),
+}, { additionalProperties: false, description: 'one Modbus device' })
+
+export const ChannelRefSchema = Type.Object({
+  device: DeviceRef,
+  channel: ChannelId,
+}, { additionalProperties: false, description: 'a channel of a device' })
+
+export const ConditionSchema = Type.Object({
+  device: DeviceRef,
+  channel: ChannelId,
+  above: Type.Optional(Type.Number({ description: 'true at or above this value' })),
+  below: Type.Optional(Type.Number({ description: 'true at or below this value' })),
+  equals: Type.Optional(Type.Union([Type.Number(), Type.Boolean()], { description: 'true when the channel reads exactly this' })),
+}, { additionalProperties: false, description: 'a channel condition; give exactly one of above, below, equals' })
+
+export const InterlockSchema = Type.Object({
+  id: Id,
+  description: Type.Optional(Type.String({ description: 'what the interlock protects, for the event log' })),
+  mode: Type.Optional(literals(['any', 'all'], 'trip when any or all conditions hold', { default: DEFAULTS.interlockMode })),
+  when: Type.Array(ConditionSchema, { minItems: 1, description: 'trip conditions; the interlock restores when they no longer hold' }),
+  action: Type.Object({
+    device: DeviceRef,
+    channel: Type.String({ minLength: 1, description: 'a writable coil or register of that device' }),
+    value: Type.Union([Type.Number(), Type.Boolean()], { description: 'value written on trip' }),
+    feedback: Type.Optional(ChannelRefSchema),
+    feedbackMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000, default: DEFAULTS.feedbackMs, description: 'time the feedback has to follow' })),
+  }, { additionalProperties: false, description: 'the output written on trip, and the input that confirms it' }),
+  failSafe: Type.Optional(Type.Boolean({ default: DEFAULTS.failSafe, description: 'trip when a source sensor faults, warms up, is out of range or silent' })),
+  restoreAfterMs: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULTS.restoreAfterMs, description: 'the restore condition must hold this long' })),
+  manualReset: Type.Optional(Type.Boolean({ default: DEFAULTS.manualReset, description: 'restore only after a manual reset' })),
+}, { additionalProperties: false, description: 'an automatic action at the edge: when the conditions hold, write the output and check its feedback' })
+
+export const GatewayConfigSchema = Type.Object({
+  $schema: Type.Optional(Type.String({ description: 'JSON Schema of this file, for editors' })),
+  gateway: Type.Object({
+    id: idString('gateway id, unique in the fleet; part of the MQTT topic root'),
+    site: idString('site id as registered on the fleet server'),
+    name: Type.Optional(Type.String({ description: 'a human name, e.g. 涌山镇 coal mine, main shaft gateway' })),
+  }, { additionalProperties: false, description: 'this gateway and the site it belongs to' }),
+  uplink: Type.Optional(Type.Object({
+    url: Type.String({ pattern: '^mqtts?://', description: 'mqtt://host:port or mqtts://host:port' }),
+    credentialsFile: Type.Optional(Type.String({ description: 'JSON {"username","password"}, file mode 0600 (written by edge-agent provision); relative to this file' })),
+    caFile: Type.Optional(Type.String({ description: 'CA certificate for mqtts://; relative to this file' })),
+  }, { additionalProperties: false, description: 'the MQTT broker of the fleet server' })),
+  buffer: Type.Optional(Type.Object({
+    path: Type.String({ minLength: 1, description: 'SQLite outbox file; relative to this file' }),
+    maxBytes: Type.Optional(Type.Integer({ minimum: 1_000_000, description: 'size cap; the oldest records are dropped past it, with an event saying how many' })),
+    maxAgeHours: Type.Optional(Type.Integer({ minimum: 1, description: 'records older than this are dropped, with an event' })),
+  }, { additionalProperties: false, description: 'the local store-and-forward buffer' })),
+  buses: Type.Array(BusSchema, { minItems: 1, description: 'serial lines (type rtu) and Modbus TCP endpoints (type tcp)' }),
+  devices: Type.Array(DeviceSchema, { minItems: 1, description: 'the devices the gateway polls' }),
+  interlocks: Type.Optional(Type.Array(InterlockSchema, { description: 'automatic actions enforced at the edge' })),
+}, { additionalProperties: false })
+
+export type GatewayConfig = Static<typeof GatewayConfigSchema>
+export type BusConfig = Static<typeof BusSchema>
+export type SerialBusConfig = Static<typeof SerialBusSchema>
+export type TcpBusConfig = Static<typeof TcpBusSchema>
+export type DeviceConfig = Static<typeof DeviceSchema>
+export type InterlockConfig = Static<typeof InterlockSchema>
+export type ConditionConfig = Static<typeof ConditionSchema>
