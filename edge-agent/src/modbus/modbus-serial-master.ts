@@ -58,6 +58,7 @@ function identityOf(data: unknown): DeviceIdentity {
 export class ModbusSerialMaster implements ModbusMaster {
   private client: ModbusRTU | undefined
   private readonly closeListeners: (() => void)[] = []
+  private lastByte: number | undefined
   private readonly name: string
 
   constructor(private readonly line: LineSpec) {
@@ -93,6 +94,9 @@ export class ModbusSerialMaster implements ModbusMaster {
       for (const listener of this.closeListeners) listener()
     })
     client.on('error', () => {})
+    ;(client as unknown as ClientInternals)._port?._client?.on('data', () => {
+      this.lastByte = performance.now()
+    })
     this.client = client
   }
 
@@ -111,6 +115,10 @@ export class ModbusSerialMaster implements ModbusMaster {
 
   onClose(listener: () => void): void {
     this.closeListeners.push(listener)
+  }
+
+  lastByteAt(): number | undefined {
+    return this.lastByte
   }
 
   discardInput(): void {

@@ -22,8 +22,8 @@ export interface BusWorkerOptions {
   /** transactions in flight at once: 1 on a serial line */
   maxInFlight: number
   health?: HealthOptions
-  reopenFirstMs?: number
-  reopenMaxMs?: number
+  /** how often a line that is down is tried again; default the fastest poll period (100 ms..5 s), so it is back within two periods */
+  reopenMs?: number
   clock?: () => number
   random?: () => number
 }
@@ -58,6 +58,12 @@ export interface BusStatus {
   devices: { id: string; state: Health['state']; pollMs: number; intervalMs?: number; lastPollMs?: number; quarantinedUntil?: number }[]
 }
 
+/** The next time on the device's own poll grid after `end`: a poll that overran skips the slots it missed instead of bunching up. */
+export function nextSlotAfter(due: number, pollMs: number, end: number): number {
+  const next = due + pollMs
+  return next > end ? next : due + Math.ceil((end - due) / pollMs + 1e-9) * pollMs
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(ms))))
 
 /**
@@ -77,9 +83,9 @@ export class BusWorker {
   private wake: (() => void) | undefined
   private inFlight = 0
   private lastFrameEnd = 0
-  private quietUntil = 0
+  private outOfSyncUnit: number | undefined
   private lineDown: string | undefined
-  private reopenMs: number
+  private readonly reopenMs: number
   private startedAt = 0
   private busyMs = 0
   private transactions = 0
@@ -89,7 +95,7 @@ export class BusWorker {
     this.clock = options.clock ?? Date.now
     this.random = options.random ?? Math.random
     this.healthOptions = options.health ?? DEFAULT_HEALTH
-    this.reopenMs = options.reopenFirstMs ?? 1000
+    this.reopenMs = options.reopenMs ?? Math.min(5000, Math.max(100, Math.min(...devices.map((d) => d.pollMs))))
     this.slots = devices.map((d) => ({ ...d, health: INITIAL_HEALTH, nextDue: 0, busy: false, lastStart: undefined, intervalMs: undefined, lastPollMs: undefined }))
     options.master.onClose(() => {
       this.markDown('line closed')
@@ -101,10 +107,17 @@ export class BusWorker {
   readonly transact = async (request: ModbusRequest): Promise<ModbusReply> => {
     const { master, silenceMs, timeoutMs } = this.options
     if (silenceMs > 0) {
-      const quietAt = Math.max(this.lastFrameEnd + silenceMs, this.quietUntil)
+      // After a failure an answer may still be on its way, and modbus-serial would pair it with any request of the
+      // same unit, function and length: before asking that unit again, wait until the line has been quiet for a
+      // whole timeout and throw away what came. Another unit's answer cannot be mistaken for it (the unit id and
+      // the CRC must match), so other units only wait t3.5 (and the turnaround) after the last byte.
+      const quietMs = this.outOfSyncUnit === request.unit ? Math.max(silenceMs, timeoutMs) : silenceMs
+      const giveUpAt = performance.now() + 10 * quietMs
+      const quietAt = () => Math.max(this.lastFrameEnd, master.lastByteAt() ?? 0) + quietMs
       // libuv timers may fire up to a millisecond early: sleep until the monotonic clock agrees
-      for (let wait = quietAt - performance.now(); wait > 0; wait = quietAt - performance.now()) await sleep(wait)
+      for (let wait = quietAt() - performance.now(); wait > 0 && performance.now() < giveUpAt; wait = quietAt() - performance.now()) await sleep(wait)
       master.discardInput()
+      if (this.outOfSyncUnit === request.unit) this.outOfSyncUnit = undefined
     }
     const started = performance.now()
     let failed = false
@@ -119,8 +132,7 @@ export class BusWorker {
       this.busyMs += ended - started
       this.transactions++
       this.lastFrameEnd = ended
-      // after a failure, give a late answer time to arrive and be thrown away before the next request
-      if (failed && silenceMs > 0) this.quietUntil = ended + Math.max(silenceMs, Math.min(100, timeoutMs / 4))
+      if (failed) this.outOfSyncUnit = request.unit
     }
   }
 
@@ -191,8 +203,8 @@ export class BusWorker {
         }
         if (await this.tryOpen()) continue
         this.reportDueWhileDown()
-        await this.idle(Math.round(this.reopenMs * (0.8 + 0.4 * this.random())))
-        this.reopenMs = Math.min(this.options.reopenMaxMs ?? 30_000, this.reopenMs * 2)
+        // trying to open a serial path that is not there costs nothing: keep trying at the poll pace, jittered
+        await this.idle(Math.round(this.reopenMs * (0.8 + 0.2 * this.random())))
         continue
       }
       const now = this.clock()
@@ -250,7 +262,6 @@ export class BusWorker {
     }
     const wasDown = this.lineDown !== undefined
     this.lineDown = undefined
-    this.reopenMs = this.options.reopenFirstMs ?? 1000
     const now = this.clock()
     for (const slot of this.slots) {
       // the line, not the devices, was the problem: poll everyone again at once
@@ -298,18 +309,23 @@ export class BusWorker {
     if (slot.lastStart !== undefined) slot.intervalMs = start - slot.lastStart
     slot.lastStart = start
     const probe = slot.health.quarantinedUntil !== undefined
+    let result: PollResult | undefined
     if (!slot.poller.identityChecked) {
-      const result = await slot.poller.identify(this.transact)
-      if (!result.retry) {
-        this.listener.event({ type: 'device-identity', ts: this.clock(), device: slot.poller.id, ...result })
+      const identity = await slot.poller.identify(this.transact, { probe })
+      if (!identity.retry) {
+        this.listener.event({ type: 'device-identity', ts: this.clock(), device: slot.poller.id, ...identity })
+      } else if (identity.noAnswer) {
+        // a device that does not answer its identification will not answer a poll either: spare the line
+        const reason = identity.reason ?? 'no answer'
+        result = { samples: slot.poller.failureSamples('comm-fail', reason, this.clock()), outcome: 'no-answer', reason, transactions: 1 }
       }
     }
-    const result = await slot.poller.poll(this.transact, { probe })
+    result ??= await slot.poller.poll(this.transact, { probe })
     const end = this.clock()
     slot.lastPollMs = end - start
     this.emit(result.samples)
     this.updateHealth(slot, result.outcome, result.reason, end)
-    slot.nextDue = slot.nextDue + slot.pollMs > end ? slot.nextDue + slot.pollMs : end
+    slot.nextDue = nextSlotAfter(slot.nextDue, slot.pollMs, end)
     return result
   }
 

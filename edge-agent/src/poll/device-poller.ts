@@ -23,8 +23,11 @@ export interface IdentityResult {
   identity?: DeviceIdentity
   /** the device at this unit id is not the model the config names */
   mismatch?: string
-  /** identification could not be done now (no answer); try again later */
+  /** identification could not be done now (no answer, device busy or failing); try again later */
   retry?: boolean
+  /** it did not answer at all (rather than answering with an exception) */
+  noAnswer?: boolean
+  reason?: string
 }
 
 /** A timeout, a line problem or a corrupt answer: worth a retry, and a sign the device may be gone. */
@@ -71,12 +74,13 @@ export class DevicePoller {
   }
 
   /** Check the device is the model its profile describes: FC 43/14 product code, or the signature registers. */
-  async identify(transact: Transact): Promise<IdentityResult> {
+  async identify(transact: Transact, options: { probe?: boolean } = {}): Promise<IdentityResult> {
     const { identification } = this.compiled.profile
+    const retries = options.probe ? 0 : this.retries
     try {
       if (identification.deviceId) {
         try {
-          const identity = (await this.withRetries(transact, { kind: 'identify', unit: this.unit }, this.retries)) as DeviceIdentity
+          const identity = (await this.withRetries(transact, { kind: 'identify', unit: this.unit }, retries)) as DeviceIdentity
           this.identity = identity
           if (identity.productCode !== undefined && identity.productCode !== identification.deviceId.productCode) {
             this.identityMismatch = `device reports product code "${identity.productCode}", profile ${this.compiled.profile.id} expects "${identification.deviceId.productCode}"`
@@ -89,15 +93,15 @@ export class DevicePoller {
       }
       if (!this.identityMismatch && identification.signature && !this.identity) {
         const { table, address, values } = identification.signature
-        const read = (await this.withRetries(transact, { kind: 'read', unit: this.unit, table, address, count: values.length }, this.retries)) as number[]
+        const read = (await this.withRetries(transact, { kind: 'read', unit: this.unit, table, address, count: values.length }, retries)) as number[]
         if (read.some((v, i) => v !== values[i])) {
           const hex = (list: readonly number[]) => list.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(' ')
           this.identityMismatch = `signature ${table} ${address} reads ${hex(read)}, profile ${this.compiled.profile.id} expects ${hex(values)}`
         }
       }
     } catch (error) {
-      if (isNoAnswer(error)) return { retry: true }
-      this.identityMismatch = `identification failed: ${describe(error)}`
+      // no answer, or an exception such as 04 (device failure) or 06 (busy): not a verdict on the model; ask again later
+      return { retry: true, noAnswer: isNoAnswer(error), reason: describe(error) }
     }
     this.identityChecked = true
     return {
@@ -110,6 +114,7 @@ export class DevicePoller {
   async poll(transact: Transact, options: { probe?: boolean } = {}): Promise<PollResult> {
     const image = new RegisterImage()
     const failed = new Map<string, { quality: Quality; reason: string }>()
+    for (const point of this.currentPlan.unreadable) failed.set(point, { quality: 'device-fault', reason: `device refuses to read ${point} (exception 02)` })
     const queue: ReadBlock[] = [...this.currentPlan.blocks]
     let transactions = 0
     let noAnswer: string | undefined

@@ -33,6 +33,10 @@ class FakeLine implements ModbusMaster {
     this.closeListener?.()
   }
   discardInput() {}
+  lastByte: number | undefined
+  lastByteAt() {
+    return this.lastByte
+  }
   onClose(listener: () => void) {
     this.closeListener = listener
   }
@@ -92,6 +96,36 @@ describe('BusWorker on a serial line', () => {
     expect(new Set(samples.map((s) => s.device))).toEqual(new Set(['a', 'b', 'c']))
   })
 
+  it('after a timeout, asks that unit again only after a whole timeout of silence; other units after t3.5', async () => {
+    const line = new FakeLine(new Map([[1, device(1)], [2, device(2, 'offline')]]))
+    const { listener } = collect()
+    const dead: BusDevice = { poller: new DevicePoller('dead', 2, gas, 1), pollMs: 50, priority: 'safety' }
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 40, silenceMs: 2, maxInFlight: 1 }, [dead, slot('alive', 1, 50)], listener)
+    const original = line.execute.bind(line)
+    const lateBytes: number[] = []
+    line.execute = async (request, timeoutMs) => {
+      try {
+        return await original(request, timeoutMs)
+      } finally {
+        if (request.unit === 2) {
+          // the "dead" device answers late, 15 ms after the master gave up
+          setTimeout(() => {
+            line.lastByte = performance.now()
+            lateBytes.push(line.lastByte)
+          }, 15)
+        }
+      }
+    }
+    worker.start()
+    await until(() => line.frames.filter((f) => f.unit === 2).length >= 2 && line.frames.some((f) => f.unit === 1), 'a retry to the dead unit and a request to the live one')
+    const [first, retry] = line.frames.filter((f) => f.unit === 2)
+    const lateAfterFirst = lateBytes.find((t) => t > first!.end)!
+    expect(retry!.start - lateAfterFirst).toBeGreaterThanOrEqual(39.9)
+    const live = line.frames.find((f) => f.unit === 1)!
+    const lastLateBefore = Math.max(...lateBytes.filter((t) => t < live.start))
+    expect(live.start - lastLateBefore).toBeGreaterThanOrEqual(1.9)
+  })
+
   it('polls safety devices first when the bus is saturated', async () => {
     const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]))
     const { listener } = collect()
@@ -122,7 +156,7 @@ describe('BusWorker on a serial line', () => {
   it('reopens a line that vanished, without a restart, and polls again', async () => {
     const line = new FakeLine(new Map([[1, device(1)]]))
     const { listener, samples, events } = collect()
-    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, reopenFirstMs: 50, reopenMaxMs: 100 }, [slot('a', 1, 20)], listener)
+    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, reopenMs: 50 }, [slot('a', 1, 20)], listener)
     worker.start()
     await until(() => samples.some((s) => s.quality === 'good'), 'first good sample')
     line.failOpen = true

@@ -115,10 +115,30 @@ describe('DevicePoller', () => {
     expect((await wrong.identify(deviceTransact(device).transact)).mismatch).toContain('signature holding 20 reads 0x1234')
   })
 
+  it('a device failing (exception 04) during identification is asked again later, not called another model', async () => {
+    const poller = new DevicePoller('relay-1', 1, relay, 0)
+    const device = new SimulatedDevice({ profile: relay, unit: 1, scenario: 'static' })
+    const failing = await poller.identify(deviceTransact(device, () => new ModbusExceptionError(4, 43)).transact)
+    expect(failing).toMatchObject({ retry: true, noAnswer: false })
+    expect(poller.identityChecked).toBe(false)
+    expect(poller.identityMismatch).toBeUndefined()
+    expect((await poller.identify(deviceTransact(device).transact)).mismatch).toBeUndefined()
+    expect(poller.identityChecked).toBe(true)
+  })
+
+  it('keeps reporting a point the device refused as device-fault on later polls', async () => {
+    const poller = new DevicePoller('relay-1', 1, relay, 0)
+    const device = new SimulatedDevice({ profile: relay, unit: 1, scenario: 'static' })
+    const { transact } = deviceTransact(device, (r) => (r.kind === 'read' && r.table === ('holding' as Table) ? new ModbusExceptionError(2, 3) : undefined))
+    await poller.poll(transact)
+    const later = await poller.poll(transact)
+    expect(byChannel(later.samples).setpoint).toMatchObject({ value: null, quality: 'device-fault', reason: expect.stringContaining('exception 02') })
+  })
+
   it('leaves identification for later when the device does not answer', async () => {
     const poller = new DevicePoller('relay-1', 1, relay, 0)
     const { transact } = deviceTransact(new SimulatedDevice({ profile: relay, unit: 1, scenario: 'static' }), () => new ModbusTimeoutError(10))
-    expect(await poller.identify(transact)).toEqual({ retry: true })
+    expect(await poller.identify(transact)).toMatchObject({ retry: true, noAnswer: true, reason: expect.stringContaining('no answer') })
     expect(poller.identityChecked).toBe(false)
   })
 })

@@ -15,6 +15,9 @@ The spec describes one data store per unit id:
         ]}}}
 
 `registers` are raw register images (start address -> consecutive values).
+An optional `"identity": {"vendorName": ..., "productCode": ..., "revision": ..., "vendorUrl": ...,
+"productName": ..., "modelName": ...}` per unit is what that unit answers to FC 43/14 (Read Device
+Identification); units without one keep pymodbus's own behaviour (its one server-wide identity).
 `values` are encoded with pymodbus's own BinaryPayloadBuilder, one builder per value, so a value
 never shifts the next one (the builder pads only the end of its whole payload). The order is
 either `order` (ABCD, CDAB, BADC, DCBA) or `byteorder`/`wordorder` ("big"/"little"):
@@ -32,10 +35,12 @@ units before they reach the data store.
 """
 import argparse
 import asyncio
+import collections
 import json
 import logging
 import signal
 import sys
+import types
 
 from pymodbus.constants import Endian
 from pymodbus.datastore import (
@@ -47,6 +52,17 @@ from pymodbus.datastore import (
 from pymodbus.payload import BinaryPayloadBuilder
 from pymodbus.server.async_io import ModbusTcpServer
 from pymodbus.transaction import ModbusSocketFramer
+
+# FC 43/14 object ids of the identity keys (Modbus application protocol v1.1b3 table of objects)
+IDENTITY_OBJECTS = {
+    "vendorName": 0x00,
+    "productCode": 0x01,
+    "revision": 0x02,
+    "vendorUrl": 0x03,
+    "productName": 0x04,
+    "modelName": 0x05,
+    "userApplicationName": 0x06,
+}
 
 TABLES = {"coil": "co", "discrete": "di", "holding": "hr", "input": "ir"}
 ORDERS = {
@@ -93,6 +109,40 @@ def encode(item):
     return registers
 
 
+_IDENTITIES_INSTALLED = False
+
+
+def install_unit_identities():
+    """Let each unit answer FC 43/14 with its own identity.
+
+    pymodbus 3.0 answers Read Device Identification from one process-wide control block (and
+    ModbusDeviceIdentification keeps its objects in a dict shared by every instance), so a bus of
+    several different devices cannot be described with it. This wraps the request's execute: a
+    slave context carrying `unit_identity` (object id -> text) answers with it; any other keeps
+    pymodbus's behaviour.
+    """
+    global _IDENTITIES_INSTALLED  # pylint: disable=global-statement
+    if _IDENTITIES_INSTALLED:
+        return
+    _IDENTITIES_INSTALLED = True
+    from pymodbus import mei_message  # pylint: disable=import-outside-toplevel
+    from pymodbus.device import DeviceInformationFactory  # pylint: disable=import-outside-toplevel
+
+    original = mei_message.ReadDeviceInformationRequest.execute
+
+    def execute(self, context):
+        objects = getattr(context, "unit_identity", None)
+        if objects is None:
+            return original(self, context)
+        if not 0x00 <= self.object_id <= 0xFF or not 0x00 <= self.read_code <= 0x04:
+            return original(self, context)
+        control = types.SimpleNamespace(Identity=objects)
+        information = DeviceInformationFactory.get(control, self.read_code, self.object_id)
+        return mei_message.ReadDeviceInformationResponse(self.read_code, information)
+
+    mei_message.ReadDeviceInformationRequest.execute = execute
+
+
 def build_context(spec):
     slaves = {}
     image = {}
@@ -115,6 +165,13 @@ def build_context(spec):
                 # sparse: addresses not in the image answer "illegal data address" (an empty table refuses everything)
                 blocks[TABLES[table]] = ModbusSparseDataBlock(values)
         slaves[int(unit)] = ModbusSlaveContext(zero_mode=True, **blocks)
+        if "identity" in unit_spec:
+            install_unit_identities()
+            objects = collections.defaultdict(str)
+            for key, value in unit_spec["identity"].items():
+                objects[IDENTITY_OBJECTS[key]] = str(value)
+            # read by the patched ReadDeviceInformationRequest.execute below
+            slaves[int(unit)].unit_identity = objects
         image[unit] = {t: {str(a): v[a] for a in sorted(v)} for t, v in tables.items() if v}
     return ModbusServerContext(slaves=slaves, single=False), image
 
