@@ -1,0 +1,5 @@
+export * from './topics.ts'
+export * from './payloads.ts'
+export * from './telemetry-codec.ts'
+export * from './sequence-tracker.ts'
+export * from './consumer.ts'

@@ -1,0 +1,142 @@
+import Type, { type Static } from 'typebox'
+import { QUALITIES } from '../quality.ts'
+import { TOPIC_ID_PATTERN } from './topics.ts'
+
+/**
+ * Every payload of MQTT protocol v1, declared once. Agent and server validate against these;
+ * OpenAPI and the server's ingest derive from them. Times are epoch milliseconds UTC.
+ */
+
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'gateway sequence number: monotonic, persisted, never reused' })
+const Ts = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000, description: 'epoch milliseconds UTC' })
+const GatewayId = Type.String({ pattern: TOPIC_ID_PATTERN, description: 'must equal the gateway of the topic' })
+const Name = Type.String({ minLength: 1, maxLength: 128 })
+const Reason = Type.String({ maxLength: 500 })
+const QualityEnum = Type.Enum([...QUALITIES] as ['good', 'comm-fail', 'device-fault', 'out-of-range', 'warming-up', 'stale'])
+const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String({ maxLength: 250 }), Type.Null()])
+
+export const MAX_BATCH_SAMPLES = 5000
+export const MAX_PAYLOAD_BYTES = 1_000_000
+
+/**
+ * A group: consecutive sequence numbers `seq0…`, one timestamp, consecutive channels `ch0…` of the
+ * batch's dictionary, one value each. `q` and `r` give, by index in `values`, a quality other than good and why.
+ */
+export const SampleGroupSchema = Type.Object({
+  seq0: Seq,
+  ts: Ts,
+  ch0: Type.Integer({ minimum: 0, maximum: MAX_BATCH_SAMPLES }),
+  values: Type.Array(Value, { minItems: 1, maxItems: MAX_BATCH_SAMPLES }),
+  q: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]{1,4}$' }), QualityEnum)),
+  r: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]{1,4}$' }), Reason)),
+}, { additionalProperties: false })
+
+export const TelemetryBatchSchema = Type.Object({
+  v: Type.Literal(1),
+  gw: GatewayId,
+  /** channel dictionary: "device/channel" */
+  ch: Type.Array(Type.String({ minLength: 3, maxLength: 129, pattern: '^[^/]+/[^/]+$' }), { minItems: 1, maxItems: MAX_BATCH_SAMPLES }),
+  g: Type.Array(SampleGroupSchema, { minItems: 1, maxItems: MAX_BATCH_SAMPLES }),
+}, { additionalProperties: false })
+
+const EventBase = { seq: Seq, ts: Ts }
+
+export const EventSchema = Type.Union([
+  Type.Object({ ...EventBase, type: Type.Literal('device-state'), device: Name, from: Name, to: Name, reason: Type.Optional(Reason) }, { additionalProperties: false }),
+  Type.Object({
+    ...EventBase, type: Type.Literal('device-identity'), device: Name,
+    identity: Type.Optional(Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 250 }))),
+    mismatch: Type.Optional(Reason),
+  }, { additionalProperties: false }),
+  Type.Object({ ...EventBase, type: Type.Literal('line-state'), bus: Name, state: Type.Enum(['open', 'down']), reason: Type.Optional(Reason) }, { additionalProperties: false }),
+  Type.Object({
+    ...EventBase, type: Type.Literal('buffer-overflow'),
+    count: Type.Integer({ minimum: 1 }), firstSeq: Seq, lastSeq: Seq,
+    cause: Type.Enum(['size', 'age']),
+  }, { additionalProperties: false }),
+  Type.Object({ ...EventBase, type: Type.Literal('agent-started'), version: Name, configHash: Name }, { additionalProperties: false }),
+])
+
+export const EventBatchSchema = Type.Object({
+  v: Type.Literal(1),
+  gw: GatewayId,
+  events: Type.Array(EventSchema, { minItems: 1, maxItems: 1000 }),
+}, { additionalProperties: false })
+
+export const BusStatusSchema = Type.Object({
+  id: Name,
+  open: Type.Boolean(),
+  cycleMs: Type.Optional(Type.Number({ minimum: 0 })),
+  budgetMs: Type.Optional(Type.Number({ minimum: 0 })),
+  load: Type.Number({ minimum: 0 }),
+}, { additionalProperties: false })
+
+export const StatusSchema = Type.Object({
+  v: Type.Literal(1),
+  gw: GatewayId,
+  state: Type.Enum(['online', 'offline']),
+  ts: Ts,
+  agentVersion: Type.Optional(Name),
+  configHash: Type.Optional(Name),
+  uptimeS: Type.Optional(Type.Number({ minimum: 0 })),
+  bufferDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'records waiting in the outbox' })),
+  buses: Type.Optional(Type.Array(BusStatusSchema, { maxItems: 1000 })),
+}, { additionalProperties: false })
+
+export const InventoryDeviceSchema = Type.Object({
+  device: Name,
+  profile: Name,
+  profileVersion: Name,
+  bus: Name,
+  unit: Type.Integer({ minimum: 0, maximum: 255 }),
+  vendor: Name,
+  model: Name,
+  location: Type.Optional(Type.String({ maxLength: 250 })),
+  system: Type.Optional(Name),
+  calibratedOn: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' })),
+  identity: Type.Optional(Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 250 }))),
+}, { additionalProperties: false })
+
+export const InventorySchema = Type.Object({
+  v: Type.Literal(1),
+  gw: GatewayId,
+  ts: Ts,
+  devices: Type.Array(InventoryDeviceSchema, { maxItems: 5000 }),
+}, { additionalProperties: false })
+
+export const CommandSchema = Type.Object({
+  v: Type.Literal(1),
+  id: Type.String({ minLength: 1, maxLength: 64, description: 'echoed in the cmd-result' }),
+  ts: Ts,
+  args: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())),
+}, { additionalProperties: false })
+
+export const CommandResultSchema = Type.Object({
+  v: Type.Literal(1),
+  gw: GatewayId,
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  command: Name,
+  ok: Type.Boolean(),
+  ts: Ts,
+  message: Type.Optional(Reason),
+}, { additionalProperties: false })
+
+export type SampleGroup = Static<typeof SampleGroupSchema>
+export type TelemetryBatch = Static<typeof TelemetryBatchSchema>
+export type AgentEvent = Static<typeof EventSchema>
+export type EventBatch = Static<typeof EventBatchSchema>
+export type Status = Static<typeof StatusSchema>
+export type Inventory = Static<typeof InventorySchema>
+export type InventoryDevice = Static<typeof InventoryDeviceSchema>
+export type Command = Static<typeof CommandSchema>
+export type CommandResult = Static<typeof CommandResultSchema>
+
+/** Topic kind → the schema of its payload: the wire contract as one map. */
+export const PAYLOAD_SCHEMAS = {
+  telemetry: TelemetryBatchSchema,
+  events: EventBatchSchema,
+  status: StatusSchema,
+  inventory: InventorySchema,
+  'cmd-result': CommandResultSchema,
+  cmd: CommandSchema,
+} as const
