@@ -14,6 +14,8 @@ export interface CompiledProfile {
   points: PlanPoint[]
   planOptions: PlanOptions
   plan: ReadPlan
+  /** for each quality rule of the profile, the channels it governs (its `applies`, else every measurement) */
+  qualityTargets: string[][]
 }
 
 export function layoutOf(channel: Channel): RawLayout {
@@ -43,5 +45,7 @@ export function compileProfile(profile: Profile, overrides: PlanOptions = {}): C
     points.push(point)
   }
   const planOptions: PlanOptions = { ...profile.planning, ...overrides }
-  return { profile, channels, points, planOptions, plan: planReads(points, planOptions) }
+  const measurements = profile.channels.filter((c) => roleOf(c) === 'measurement').map((c) => c.id)
+  const qualityTargets = (profile.quality ?? []).map((rule) => rule.applies ?? measurements)
+  return { profile, channels, points, planOptions, plan: planReads(points, planOptions), qualityTargets }
 }

@@ -3,7 +3,7 @@ import {
   type RawValue,
 } from '../protocols/modbus/index.ts'
 import type { Quality } from '../protocols/quality.ts'
-import { roleOf, type CompiledChannel, type CompiledProfile } from './compile.ts'
+import type { CompiledChannel, CompiledProfile } from './compile.ts'
 import type { Channel, QualityRule } from './schema.ts'
 
 export type EngineeringValue = number | boolean | string
@@ -106,9 +106,11 @@ export function decodeImage(profile: CompiledProfile, image: RegisterImage, opti
       worse(reading, 'out-of-range', `${value} outside ${channel.range.min}..${channel.range.max}`)
     }
   }
-  for (const rule of profile.profile.quality ?? []) {
+  const rules = profile.profile.quality ?? []
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!
     const status = readings[rule.channel]
-    const targets = rule.applies ?? [...profile.channels.values()].filter((c) => roleOf(c.channel) === 'measurement').map((c) => c.channel.id)
+    const targets = profile.qualityTargets[i]!
     if (missing.has(rule.channel)) {
       for (const target of targets) delete readings[target]
       continue

@@ -1,13 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { basename, join } from 'node:path'
 import { createValidator, InvalidInputError, YamlSource, type Problem } from '../protocols/validation/index.ts'
 import { checkProfile } from './check.ts'
+import { findUp } from './find-up.ts'
 import { ProfileSchema, type Profile } from './schema.ts'
 
-const validate = createValidator<Profile>(ProfileSchema)
+// compiled on first use: a process that never parses a profile file does not pay for it
+let validator: ReturnType<typeof createValidator<Profile>> | undefined
+const validate = (value: unknown) => (validator ??= createValidator<Profile>(ProfileSchema))(value)
 
-export const LIBRARY_DIR = join(dirname(fileURLToPath(import.meta.url)), 'library')
+export const LIBRARY_DIR = findUp(import.meta.url, 'hardware-profiles/library')
 
 export interface ParsedProfile {
   profile?: Profile
@@ -18,7 +20,7 @@ export interface ParsedProfile {
 export function parseProfile(file: string, text: string): ParsedProfile {
   const source = new YamlSource(file, text)
   if (source.syntaxProblems.length > 0) return { problems: source.syntaxProblems }
-  if (!validate(source.value)) return { problems: source.schemaProblems(validate.errors) }
+  if (!validate(source.value)) return { problems: source.schemaProblems(validator!.errors) }
   const profile = source.value as Profile
   const problems = checkProfile(profile).map((i) => source.problemAt(i.path, i.message))
   return problems.length > 0 ? { problems } : { profile, problems }

@@ -101,20 +101,29 @@ export function decodeRegisters(layout: RawLayout, words: ArrayLike<number>, off
       return text.replace(/[\0 ]+$/u, '')
     }
     default: {
+      // the poll loop's hot path: no allocation, one shared scratch view, bytes placed in canonical order
       const count = registerCount(layout)
-      const view = new DataView(reorder(wordsToBytes(words, offset, count), order).buffer)
+      const swapWords = order === 'CDAB' || order === 'DCBA'
+      const swapBytes = order === 'BADC' || order === 'DCBA'
+      for (let w = 0; w < count; w++) {
+        const word = words[offset + (swapWords ? count - 1 - w : w)]
+        if (word === undefined) throw new ModbusCodecError(`expected ${count} registers from offset ${offset}, got ${Math.max(0, words.length - offset)}`)
+        SCRATCH.setUint16(w * 2, swapBytes ? ((word & 0xff) << 8) | ((word >>> 8) & 0xff) : word & 0xffff)
+      }
       switch (layout.type) {
-        case 'uint16': return view.getUint16(0)
-        case 'int16': return view.getInt16(0)
-        case 'uint32': return view.getUint32(0)
-        case 'int32': return view.getInt32(0)
-        case 'float32': return view.getFloat32(0)
-        case 'float64': return view.getFloat64(0)
+        case 'uint16': return SCRATCH.getUint16(0)
+        case 'int16': return SCRATCH.getInt16(0)
+        case 'uint32': return SCRATCH.getUint32(0)
+        case 'int32': return SCRATCH.getInt32(0)
+        case 'float32': return SCRATCH.getFloat32(0)
+        case 'float64': return SCRATCH.getFloat64(0)
       }
     }
   }
   throw new ModbusCodecError(`unknown data type ${String(layout.type)}`)
 }
+
+const SCRATCH = new DataView(new ArrayBuffer(8))
 
 export function decodeBit(bits: ArrayLike<boolean | number>, offset = 0): boolean {
   const bit = bits[offset]

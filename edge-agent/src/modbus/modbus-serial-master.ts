@@ -10,7 +10,9 @@ const ModbusClient = ModbusSerial as unknown as new () => ModbusRTU
 
 /** modbus-serial's internals we rely on, in this one place. */
 interface ClientInternals {
-  _port?: { _buffer?: Buffer; _client?: { on(event: string, listener: (...args: unknown[]) => void): void } }
+  _port?: { _buffer?: Buffer; _transactionIdWrite?: number; _client?: { on(event: string, listener: (...args: unknown[]) => void): void } }
+  /** modbus-serial keeps every request here and never deletes it: 1 KB a request, forever, unless we do */
+  _transactions: Record<number, unknown>
   writeFC1(unit: number, address: number, count: number, next: Callback): void
   writeFC2(unit: number, address: number, count: number, next: Callback): void
   writeFC3(unit: number, address: number, count: number, next: Callback): void
@@ -131,8 +133,10 @@ export class ModbusSerialMaster implements ModbusMaster {
     if (!client?.isOpen) return Promise.reject(new ModbusTransportError(`${this.name} is not open`))
     client.setTimeout(timeoutMs)
     const raw = client as unknown as ClientInternals
+    const transactionId = raw._port?._transactionIdWrite
     return new Promise<ModbusReply>((resolve, reject) => {
       const done: Callback = (error, result) => {
+        if (transactionId !== undefined) delete raw._transactions[transactionId]
         if (error) return reject(translateError(error, request, this.name, timeoutMs))
         try {
           resolve(this.replyOf(request, result?.data))

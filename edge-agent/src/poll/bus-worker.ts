@@ -59,7 +59,8 @@ export interface BusStatus {
 }
 
 /** The next time on the device's own poll grid after `end`: a poll that overran skips the slots it missed instead of bunching up. */
-export function nextSlotAfter(due: number, pollMs: number, end: number): number {
+export function nextSlotAfter(due: number, period: number, end: number): number {
+  const pollMs = Math.max(1, period)
   const next = due + pollMs
   return next > end ? next : due + Math.ceil((end - due) / pollMs + 1e-9) * pollMs
 }
@@ -140,7 +141,9 @@ export class BusWorker {
     if (!this.stopped) return
     this.stopped = false
     this.startedAt = this.clock()
-    for (const slot of this.slots) slot.nextDue = this.startedAt
+    // spread the first polls over each device's period (at most 1 s): hundreds of devices, on one bus or on
+    // hundreds of TCP endpoints, must not all be due in the same instant
+    for (const slot of this.slots) slot.nextDue = this.startedAt + Math.floor(this.random() * Math.min(slot.pollMs, 1000))
     this.loopDone = this.loop()
   }
 
@@ -235,7 +238,12 @@ export class BusWorker {
         })
         continue
       }
-      await this.idle(earliest === Infinity ? 1000 : earliest - now)
+      // a device is due but every slot is taken: wait for one to free up, no timer needed
+      if (next) await new Promise<void>((resolve) => (this.wake = () => {
+        this.wake = undefined
+        resolve()
+      }))
+      else await this.idle(earliest === Infinity ? 1000 : earliest - now)
     }
   }
 
