@@ -46,6 +46,7 @@ import {
   device, NEURON_TAGS, parseResult, perChannelWire, planWire, resolvedConfig, RESULT_PREFIX, rtuBus, tcpBus,
 } from './support/poll-common.ts'
 import { figure, type Figure } from './run.ts'
+import { bundleForBench } from './support/bundle.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const CLI = join(ROOT, 'edge-agent/bin/edge-agent.js')
@@ -422,7 +423,9 @@ async function neuronPhase(): Promise<Figure[]> {
     const { ports } = parseResult<{ ports: number[] }>(proc.stdout, 'poll-many-sim')
     if (ports.length !== NEURON_DEVICES) throw new Error(`poll-many-sim serves ${ports.length} ports, expected ${NEURON_DEVICES}`)
     const profDir = process.env.BENCH_CPU_PROF
-    const args = ['--expose-gc', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', AGENT_CHILD,
+    // the agent runs bundled with plain node, as a gateway runs it (edge-agent/build.mjs), not through tsx
+    const agentChild = await bundleForBench(AGENT_CHILD)
+    const args = ['--expose-gc', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), agentChild,
       '--ports', ports.join(','), '--host', HOST, '--poll-ms', String(pollMs), '--warmup-s', String(warmupS), '--seconds', String(windowS)]
     const child = await runProcess(process.execPath, args, { cwd: ROOT, timeoutMs: (warmupS + windowS + 60) * 1000, name: 'poll-agent-child' })
     if (!child.stdout.includes(RESULT_PREFIX)) {
