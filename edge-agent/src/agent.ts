@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { findUp } from '../../hardware-profiles/find-up.ts'
+import type { Inventory, Status } from '../../protocols/mqtt/index.ts'
+import type { ResolvedConfig } from './config/index.ts'
+import { Outbox, type NewEvent } from './outbox/index.ts'
+import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts'
+import { modbusSerialMasters } from './poll/engine.ts'
+
+export const AGENT_VERSION = (JSON.parse(readFileSync(findUp(import.meta.url, 'package.json'), 'utf8')) as { version: string }).version
+
+/** The status fields the uplink publishes, retained, on `status`. */
+export type StatusFields = Omit<Status, 'v' | 'gw' | 'state' | 'ts'>
+
+/** What the agent needs of its MQTT uplink (edge-agent/src/uplink). */
+export interface UplinkPort {
+  start(): void
+  stop(): Promise<void>
+  /** new records are committed in the outbox */
+  notify(): void
+  publishInventory(inventory: Inventory): void
+}
+
+export type UplinkFactory = (args: { config: ResolvedConfig; outbox: Outbox; status: () => StatusFields; logger: Logger }) => Promise<UplinkPort>
+
+export interface AgentOptions {
+  logger: Logger
+  masters?: MasterFactory
+  /** builds the MQTT uplink; absent when the config has no uplink */
+  uplink?: UplinkFactory
+  clock?: () => number
+}
+
+const CAPS_EVERY_MS = 5_000
+const RECLAIM_EVERY_MS = 60_000
+const INVENTORY_DEBOUNCE_MS = 1_000
+
+/** Where the outbox lives when the config names no buffer: ./data/<gateway>/outbox.sqlite */
+export const defaultBufferPath = (config: ResolvedConfig) => join('data', config.gateway.id, 'outbox.sqlite')
+
+function eventOf(event: PollEvent): NewEvent {
+  switch (event.type) {
+    case 'device-state':
+      return { type: 'device-state', ts: event.ts, device: event.device, from: event.from, to: event.to, ...(event.reason !== undefined && { reason: event.reason.slice(0, 500) }) }
+    case 'device-identity':
+      return {
+        type: 'device-identity', ts: event.ts, device: event.device,
+        ...(event.identity && { identity: Object.fromEntries(Object.entries(event.identity).filter(([, v]) => v !== undefined)) as Record<string, string> }),
+        ...(event.mismatch !== undefined && { mismatch: event.mismatch.slice(0, 500) }),
+      }
+    case 'line-state':
+      return { type: 'line-state', ts: event.ts, bus: event.bus, state: event.state, ...(event.reason !== undefined && { reason: event.reason.slice(0, 500) }) }
+  }
+}
+
+/**
+ * The composition root of the gateway: poll engine → outbox (every sample and event, durable) →
+ * uplink (drains the outbox to the fleet server). Constructors only store; start() does the work.
+ */
+export class Agent {
+  readonly outbox: Outbox
+  readonly engine: PollEngine
+  private uplink: UplinkPort | undefined
+  private readonly timers: NodeJS.Timeout[] = []
+  private inventoryTimer: NodeJS.Timeout | undefined
+  private readonly startedAt: number
+  private readonly clock: () => number
+
+  constructor(readonly config: ResolvedConfig, private readonly options: AgentOptions) {
+    this.clock = options.clock ?? Date.now
+    this.startedAt = this.clock()
+    this.outbox = new Outbox({
+      path: config.buffer?.path ?? defaultBufferPath(config),
+      ...(config.buffer?.maxBytes !== undefined && { maxBytes: config.buffer.maxBytes }),
+      ...(config.buffer?.maxAgeHours !== undefined && { maxAgeMs: config.buffer.maxAgeHours * 3_600_000 }),
+      clock: this.clock,
+      onCommit: () => this.uplink?.notify(),
+    })
+    this.engine = new PollEngine(config, {
+      samples: (samples) => this.outbox.appendSamples(samples),
+      event: (event) => this.onPollEvent(event),
+    }, options.masters ?? modbusSerialMasters, this.clock)
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.options
+    this.outbox.appendEvent({ type: 'agent-started', ts: this.clock(), version: AGENT_VERSION, configHash: this.config.hash })
+    if (this.config.uplink && this.options.uplink) {
+      this.uplink = await this.options.uplink({ config: this.config, outbox: this.outbox, status: () => this.status(), logger })
+      this.uplink.start()
+    } else {
+      logger.warn('no uplink in the config: buffering locally only')
+    }
+    this.engine.start()
+    this.timers.push(setInterval(() => this.applyCaps(), CAPS_EVERY_MS))
+    this.timers.push(setInterval(() => this.outbox.reclaim(), RECLAIM_EVERY_MS))
+    this.scheduleInventory()
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer)
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer)
+    await this.engine.stop()
+    this.outbox.flush()
+    await this.uplink?.stop()
+    this.outbox.close()
+  }
+
+  status(): StatusFields {
+    const depth = this.outbox.depth()
+    return {
+      agentVersion: AGENT_VERSION,
+      configHash: this.config.hash,
+      uptimeS: Math.round((this.clock() - this.startedAt) / 1000),
+      bufferDepth: depth.samples + depth.events + depth.pending,
+      buses: this.engine.status().map((b) => ({
+        id: b.id, open: b.open, load: Number(b.load.toFixed(4)),
+        ...(b.cycleMs !== undefined && { cycleMs: b.cycleMs }),
+        ...(b.budgetMs !== undefined && { budgetMs: b.budgetMs }),
+      })),
+    }
+  }
+
+  inventory(): Inventory {
+    return {
+      v: 1, gw: this.config.gateway.id, ts: this.clock(),
+      devices: this.engine.inventory().map(({ identity, ...device }) => ({
+        ...device,
+        ...(identity && { identity: Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined)) as Record<string, string> }),
+      })),
+    }
+  }
+
+  private onPollEvent(event: PollEvent): void {
+    this.outbox.appendEvent(eventOf(event))
+    const log = this.options.logger
+    if (event.type === 'device-identity') this.scheduleInventory()
+    if (event.type === 'device-state') log[event.to === 'online' ? 'info' : 'warn']({ device: event.device, from: event.from, reason: event.reason }, `device ${event.device} ${event.to}`)
+    if (event.type === 'line-state') log[event.state === 'open' ? 'info' : 'warn']({ bus: event.bus, reason: event.reason }, `bus ${event.bus} ${event.state}`)
+    if (event.type === 'device-identity' && event.mismatch) log.error({ device: event.device }, `device ${event.device} is not the configured model: ${event.mismatch}`)
+  }
+
+  private scheduleInventory(): void {
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer)
+    this.inventoryTimer = setTimeout(() => this.uplink?.publishInventory(this.inventory()), INVENTORY_DEBOUNCE_MS)
+  }
+
+  private applyCaps(): void {
+    for (const seq of this.outbox.enforceCaps()) this.options.logger.warn({ seq }, 'buffer cap reached: oldest telemetry dropped (see the buffer-overflow event)')
+  }
+}

@@ -1,0 +1,1 @@
+export { Outbox, OUTBOX_DEFAULTS, type NewEvent, type OutboxOptions } from './outbox.ts'

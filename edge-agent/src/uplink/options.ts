@@ -1,0 +1,66 @@
+import type { Outbox } from '../outbox/index.ts'
+import type { Credentials } from './credentials.ts'
+import type { StatusFields } from './payloads.ts'
+
+type LogFn = (objOrMessage: unknown, message?: string) => void
+/** What the uplink needs of a logger (pino's fits). */
+export interface UplinkLogger {
+  debug: LogFn
+  info: LogFn
+  warn: LogFn
+  error: LogFn
+}
+
+/** What the uplink needs of the outbox (an in-memory fake fits too). */
+export type UplinkOutbox = Pick<Outbox, 'nextSamples' | 'nextEvents' | 'acknowledgeSamples' | 'acknowledgeEvents'>
+
+export interface UplinkOptions {
+  /** mqtt://host:port or mqtts://host:port */
+  url: string
+  site: string
+  gateway: string
+  outbox: UplinkOutbox
+  credentials?: Credentials
+  /** CA certificate(s) (PEM) for mqtts:// */
+  ca?: Buffer
+  /** publishes awaiting PUBACK at most (also capped by the broker's receive maximum) */
+  windowMessages?: number
+  /** samples per telemetry message at most */
+  batchSamples?: number
+  /** events per events message at most */
+  batchEvents?: number
+  /** the fields of the retained online status, read at each status publish */
+  status: () => StatusFields
+  logger: UplinkLogger
+  /** wall clock for payload times (epoch ms) */
+  clock?: () => number
+  /** for the back-off jitter */
+  random?: () => number
+  clientId?: string
+  statusIntervalMs?: number
+  reconnectMinMs?: number
+  reconnectMaxMs?: number
+  connectTimeoutMs?: number
+  keepaliveS?: number
+  /** look for newly committed records this often even without notify() */
+  idlePollMs?: number
+}
+
+export const UPLINK_DEFAULTS = {
+  windowMessages: 16, batchSamples: 2000, batchEvents: 100, statusIntervalMs: 30_000,
+  reconnectMinMs: 1000, reconnectMaxMs: 30_000, connectTimeoutMs: 10_000, keepaliveS: 30, idlePollMs: 100,
+} as const
+
+export interface UplinkStats {
+  connected: boolean
+  /** messages handed to the broker (every kind) */
+  published: number
+  /** outbox records deleted after their PUBACK */
+  acknowledged: number
+  acknowledgedSamples: number
+  acknowledgedEvents: number
+  inFlight: number
+  connects: number
+  failedAttempts: number
+  lastError: string | undefined
+}
