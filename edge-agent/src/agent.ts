@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { findUp } from '../../hardware-profiles/find-up.ts'
-import type { Inventory, Status } from '../../protocols/mqtt/index.ts'
+import type { Inventory } from '../../protocols/mqtt/index.ts'
+import type { StatusFields } from './uplink/index.ts'
 import type { ResolvedConfig } from './config/index.ts'
 import { Outbox, type NewEvent } from './outbox/index.ts'
 import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts'
@@ -10,8 +11,6 @@ import { modbusSerialMasters } from './poll/engine.ts'
 
 export const AGENT_VERSION = (JSON.parse(readFileSync(findUp(import.meta.url, 'package.json'), 'utf8')) as { version: string }).version
 
-/** The status fields the uplink publishes, retained, on `status`. */
-export type StatusFields = Omit<Status, 'v' | 'gw' | 'state' | 'ts'>
 
 /** What the agent needs of its MQTT uplink (edge-agent/src/uplink). */
 export interface UplinkPort {

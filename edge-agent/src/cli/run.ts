@@ -2,8 +2,9 @@ import type { Command } from 'commander'
 import type { Sample } from '../../../protocols/sample.ts'
 import { loadConfigFile } from '../config/index.ts'
 import { createLogger } from '../log.ts'
-import { PollEngine, type PollEvent } from '../poll/engine.ts'
-import { RuntimeError } from './usage-error.ts'
+import { PollEngine } from '../poll/engine.ts'
+import { RuntimeError, UsageError } from './usage-error.ts'
+import { Agent, defaultBufferPath, type UplinkFactory } from '../agent.ts'
 
 const STATUS_EVERY_MS = 60_000
 
@@ -24,32 +25,29 @@ async function runOnce(file: string): Promise<void> {
   }
 }
 
-function logEvent(log: ReturnType<typeof createLogger>, event: PollEvent): void {
-  switch (event.type) {
-    case 'device-state':
-      if (event.to === 'online') log.info({ device: event.device, from: event.from }, `device ${event.device} online`)
-      else log.warn({ device: event.device, from: event.from, reason: event.reason }, `device ${event.device} ${event.to}: ${event.reason ?? ''}`)
-      break
-    case 'device-identity':
-      if (event.mismatch) log.error({ device: event.device, identity: event.identity }, `device ${event.device} is not the configured model: ${event.mismatch}`)
-      else log.info({ device: event.device, identity: event.identity }, `device ${event.device} identified`)
-      break
-    case 'line-state':
-      if (event.state === 'down') log.warn({ bus: event.bus, reason: event.reason }, `bus ${event.bus} down: ${event.reason ?? ''}`)
-      else log.info({ bus: event.bus }, `bus ${event.bus} open again`)
-      break
-  }
+/** The MQTT uplink of the config, its secrets read from their files (mode 0600 enforced). */
+const mqttUplink: UplinkFactory = async ({ config, outbox, status, logger }) => {
+  const { Uplink, readCaFile, readCredentials } = await import('../uplink/index.ts')
+  const uplink = config.uplink!
+  return new Uplink({
+    url: uplink.url, site: config.gateway.site, gateway: config.gateway.id, outbox, status, logger,
+    ...(uplink.credentialsFile !== undefined && { credentials: readCredentials(uplink.credentialsFile) }),
+    ...(uplink.caFile !== undefined && { ca: readCaFile(uplink.caFile) }),
+  })
 }
 
 async function runForever(file: string): Promise<void> {
   const config = loadConfigFile(file)
   const log = createLogger()
-  const engine = new PollEngine(config, {
-    samples: (samples) => log.trace({ samples }, 'samples'),
-    event: (event) => logEvent(log, event),
-  })
-  log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length }, 'edge agent polling')
-  engine.start()
+  const agent = new Agent(config, { logger: log, uplink: mqttUplink })
+  const { engine } = agent
+  log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length, buffer: config.buffer?.path ?? defaultBufferPath(config), uplink: config.uplink?.url }, 'edge agent starting')
+  try {
+    await agent.start()
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('CREDENTIALS')) throw new UsageError(error.message)
+    throw error
+  }
   const timer = setInterval(() => {
     for (const bus of engine.status()) {
       log.info({ bus: bus.id, open: bus.open, cycleMs: bus.cycleMs, budgetMs: bus.budgetMs, load: Number(bus.load.toFixed(3)), transactions: bus.transactions }, `bus ${bus.id} cycle ${bus.cycleMs ?? '-'} ms of ${bus.budgetMs ?? '-'} ms budget, load ${(bus.load * 100).toFixed(1)} %`)
@@ -61,7 +59,7 @@ async function runForever(file: string): Promise<void> {
   })
   clearInterval(timer)
   log.info('stopping')
-  await engine.stop()
+  await agent.stop()
 }
 
 export function registerRunCommand(program: Command): void {
