@@ -12,7 +12,7 @@ export interface UplinkLogger {
 }
 
 /** What the uplink needs of the outbox (an in-memory fake fits too). */
-export type UplinkOutbox = Pick<Outbox, 'nextSamples' | 'nextEvents' | 'acknowledgeSamples' | 'acknowledgeEvents'>
+export type UplinkOutbox = Pick<Outbox, 'nextTelemetryBatch' | 'nextEvents' | 'queueAcknowledgement' | 'acknowledgeEvents'>
 
 export interface UplinkOptions {
   /** mqtt://host:port or mqtts://host:port */
@@ -25,8 +25,13 @@ export interface UplinkOptions {
   ca?: Buffer
   /** publishes awaiting PUBACK at most (also capped by the broker's receive maximum) */
   windowMessages?: number
-  /** samples per telemetry message at most */
+  /** samples per telemetry message at most (a backlog drains in messages of this size) */
   batchSamples?: number
+  /**
+   * live telemetry waits up to this long (from its oldest sample) to fill a message before it is
+   * published, so the channel dictionary is shared by many samples; events never wait
+   */
+  batchMs?: number
   /** events per events message at most */
   batchEvents?: number
   /** the fields of the retained online status, read at each status publish */
@@ -47,7 +52,7 @@ export interface UplinkOptions {
 }
 
 export const UPLINK_DEFAULTS = {
-  windowMessages: 16, batchSamples: 2000, batchEvents: 100, statusIntervalMs: 30_000,
+  windowMessages: 16, batchSamples: 5000, batchMs: 2000, batchEvents: 100, statusIntervalMs: 30_000,
   reconnectMinMs: 1000, reconnectMaxMs: 30_000, connectTimeoutMs: 10_000, keepaliveS: 30, idlePollMs: 100,
 } as const
 

@@ -2,7 +2,7 @@ import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket,
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import {
-  MAX_BATCH_SAMPLES, MAX_PAYLOAD_BYTES, encodeTelemetry, topicOf, topicRoot,
+  MAX_BATCH_SAMPLES, MAX_PAYLOAD_BYTES, topicOf, topicRoot,
   type Inventory, type InventoryDevice, type Status, type TopicKind,
 } from '../../../protocols/mqtt/index.ts'
 import { CommandDispatcher, type CommandHandler } from './commands.ts'
@@ -33,6 +33,8 @@ interface Connection {
  * outbox only in the callback of its PUBACK. Reconnects itself with jittered exponential back-off;
  * on every new connection it re-reads from the oldest unacknowledged record (duplicates are
  * removed by the consumer's (gateway, seq) check). Retained status with an offline last will.
+ * Telemetry leaves as the outbox's rows merged into batches of up to batchSamples (one dictionary a
+ * message); live telemetry waits up to batchMs to fill one, events never wait.
  */
 export class Uplink {
   private readonly o: Required<Omit<UplinkOptions, 'credentials' | 'ca' | 'clientId'>> & Pick<UplinkOptions, 'credentials' | 'ca'>
@@ -50,6 +52,10 @@ export class Uplink {
   /** highest sequence number handed to a publish on this connection, per stream */
   private sampleCursor = 0
   private eventCursor = 0
+  /** when the uplink first held back the current partial telemetry message */
+  private holdSince: number | undefined
+  /** the first row of the telemetry published on this connection */
+  private connectionFirstSeq: number | undefined
   private attempt = 0
   private readonly failures: FailureLog
   private inventory: Inventory | undefined
@@ -67,6 +73,7 @@ export class Uplink {
     } as Uplink['o']
     this.o.batchSamples = clamp(this.o.batchSamples, 1, MAX_BATCH_SAMPLES)
     this.o.batchEvents = clamp(this.o.batchEvents, 1, 1000)
+    this.o.batchMs = Math.max(0, this.o.batchMs)
     this.o.windowMessages = Math.max(1, Math.floor(this.o.windowMessages))
     this.window = this.o.windowMessages
     const url = new URL(options.url)
@@ -194,6 +201,7 @@ export class Uplink {
     this.inFlight = 0
     this.sampleCursor = 0
     this.eventCursor = 0
+    this.connectionFirstSeq = undefined
     this.failures.connected(this.o.url, { url: this.o.url, clientId: this.clientId })
     client.subscribe(`${topicRoot(this.o.site, this.o.gateway)}cmd/+`, { qos: 1 }, (error) => {
       if (error && conn.epoch === this.epoch) this.o.logger.warn({ err: error.message }, `uplink: cannot subscribe to commands: ${error.message}`)
@@ -235,6 +243,8 @@ export class Uplink {
     this.inFlight = 0
     this.sampleCursor = 0
     this.eventCursor = 0
+    this.holdSince = undefined
+    this.connectionFirstSeq = undefined
     this.stopConnectionTimers()
   }
 
@@ -295,20 +305,28 @@ export class Uplink {
   }
 
   private publishSamples(conn: Connection): boolean {
-    let samples = this.o.outbox.nextSamples(this.sampleCursor, this.o.batchSamples)
-    if (samples.length === 0) return false
-    let payload = Buffer.from(JSON.stringify(encodeTelemetry(this.o.gateway, samples)))
-    while (payload.length > this.maxPayloadBytes && samples.length > 1) {
-      samples = samples.slice(0, Math.ceil(samples.length / 2))
-      payload = Buffer.from(JSON.stringify(encodeTelemetry(this.o.gateway, samples)))
+    const batch = this.o.outbox.nextTelemetryBatch(this.o.gateway, this.sampleCursor, this.o.batchSamples, this.maxPayloadBytes)
+    if (!batch) {
+      this.holdSince = undefined
+      return false
     }
-    const first = samples[0]!.seq
-    const last = samples[samples.length - 1]!.seq
-    const count = samples.length
-    this.sampleCursor = last
-    // every committed sample in [first, last] is in this batch: numbers are given out at commit
-    this.send(conn, this.topics.telemetry, payload, () => {
-      this.o.outbox.acknowledgeSamples(first, last)
+    if (!batch.full && this.o.batchMs > 0) {
+      // live telemetry: wait for a fuller message, at most batchMs from its oldest sample (or from
+      // when it was first seen, should the sample clock run ahead); the idle poll looks again
+      const now = this.o.clock()
+      this.holdSince ??= now
+      if (now < Math.min(batch.minTs, this.holdSince) + this.o.batchMs) return false
+    }
+    this.holdSince = undefined
+    const { lastSeq, count } = batch
+    this.sampleCursor = lastSeq
+    // This connection publishes the telemetry in sequence order from the oldest row, and the broker
+    // acknowledges in order: at this PUBACK every sample from the first row of the connection up to
+    // lastSeq has been acknowledged, so every row within that range may go (also one that the
+    // outbox's compaction merged while parts of it were in flight).
+    const from = (this.connectionFirstSeq ??= batch.rowFirstSeq)
+    this.send(conn, this.topics.telemetry, batch.payload, () => {
+      this.o.outbox.queueAcknowledgement(from, lastSeq)
       this.counters.acknowledgedSamples += count
     })
     return true
@@ -329,7 +347,8 @@ export class Uplink {
       } catch (ackError) {
         this.o.logger.error({ err: (ackError as Error).message }, `uplink: cannot delete acknowledged records from the outbox: ${(ackError as Error).message}`)
       }
-      this.schedulePump()
+      // refill the freed slot at once (as a plain publishing loop would), unless a pump is due anyway
+      if (!this.pumpScheduled) this.pump()
     })
   }
 

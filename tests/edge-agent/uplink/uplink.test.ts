@@ -171,6 +171,44 @@ describe('Uplink → mosquitto', () => {
     expect(watcher.consumer.tracker.gaps(GW)).toEqual([])
   })
 
+  it('coalesces live telemetry for up to batchMs (a few compact messages); an event never waits', async () => {
+    const watcher = await watch(broker.url)
+    const outbox = makeOutbox()
+    const { uplink } = makeUplink({ url: broker.url, outbox, batchMs: 1000, idlePollMs: 20 })
+    uplink.start()
+    await watcher.waitFor('online', () => statusOf(watcher).some((s) => s.state === 'online'))
+    // 2.5 s of live polls: 8 devices of 5 channels every 100 ms (400 samples/s), each poll committed at once
+    const started = Date.now()
+    let eventSent = 0
+    let eventSeen = 0
+    for (let tick = 0; tick < 25; tick++) {
+      const ts = Date.now()
+      for (let d = 0; d < 8; d++) {
+        outbox.appendSamples(Array.from({ length: 5 }, (_, c) => ({ device: `gas-${d}`, channel: `c${c}`, ts, value: tick + c / 10, quality: 'good' as const })))
+      }
+      outbox.flush()
+      if (tick === 12) {
+        outbox.appendEvent(alarm('gas-live'))
+        eventSent = Date.now()
+      }
+      uplink.notify()
+      await sleep(100)
+      if (eventSent && !eventSeen && watcher.fresh.events.length > 0) eventSeen = Date.now()
+    }
+    const last = outbox.peekNextSeq() - 1
+    await watcher.waitFor('every record', () => complete(watcher, last))
+    if (!eventSeen) eventSeen = Date.now()
+    expect(eventSeen - eventSent).toBeLessThan(500) // the event went at once, telemetry was being held
+    const telemetry = watcher.of('telemetry')
+    // 1,000 samples over ~2.5 s in messages of up to 1 s of samples, never one per commit (25)
+    expect(telemetry.length).toBeGreaterThanOrEqual(2)
+    expect(telemetry.length).toBeLessThanOrEqual(5)
+    const bytes = telemetry.reduce((n, a) => n + Buffer.byteLength(a.payload), 0)
+    expect(bytes / 1000).toBeLessThanOrEqual(20)
+    expect(watcher.consumer.duplicates).toBe(0)
+    expect(Date.now() - started).toBeLessThan(8000)
+  })
+
   it('an outbox closed under a running uplink: one error line, no crash, the connection stays', async () => {
     const outbox = makeOutbox()
     const { uplink, log } = makeUplink({ url: broker.url, outbox, idlePollMs: 20 })
