@@ -14,11 +14,17 @@
  *    (informational: on a 9600 baud line every transaction costs ≥ 13 bytes and 2 × t3.5 of fixed
  *    overhead, ~21 ms, whatever it reads, so the count of reads is what sets the cycle).
  *      figure rtu_transactions_per_cycle_vs_per_channel <=0.5
- * 2. TCP, throughput: the simulator CLI in its own process, one endpoint serving 21 units (the 7
- *    TCP-capable profiles, three times each). The engine (PollEngine → BusWorker → DevicePoller →
- *    ModbusSerialMaster, decode and samples included) polls them flat out (pollMs 1) on one connection, one request in
- *    flight; the baseline is a bare modbus-serial loop on one connection doing the same reads in the
- *    same order, sequentially, no decode. Alternating rounds, transactions/s each.
+ * 2. TCP, throughput: our simulator in its own process (bench/support/poll-tcp-sim.ts, what
+ *    `edge-agent simulate --tcp` runs), one endpoint serving 21 units (the 7 TCP-capable profiles, three
+ *    times each). Both sides run in children of their own (bench/support/poll-tcp-child.ts), bundled
+ *    with esbuild and run with plain node, as a gateway runs the agent (edge-agent/build.mjs): no tsx
+ *    loader, whose keepNames wrapper taxes every closure, and nothing of this process in their way.
+ *    The engine (PollEngine → BusWorker → DevicePoller → ModbusSerialMaster, decode and samples included)
+ *    polls them flat out (pollMs 1) on one connection, one request in flight; the baseline is a bare
+ *    modbus-serial loop on one connection doing the same reads, sequentially, no decode. The two
+ *    children live through the phase and take turns in short slices (1 s each, after 250 ms of polling,
+ *    ABBA order, the line silent while the other side runs), so a machine whose load changes from one
+ *    second to the next weighs on both alike; transactions/s each, over all slices.
  *      figure tcp_poll_vs_bare_loop >=0.85
  * 3. Neuron's published workload, 500 Modbus TCP devices × 30 tags every 1 s: 500 simulator ports
  *    in one child (bench/support/poll-many-sim.ts), the engine alone in another
@@ -30,9 +36,13 @@
  *    and a leak guard: retained heap (after full GC) growth per minute over the window.
  *      figure neuron_workload_heap_growth_mb_per_min <=2
  *
- * BENCH_SECONDS sets every measuring window (defaults: RTU 10 s and 5 s bare, TCP 5 × 3 s per side,
- * Neuron 30 s after 5 s of warm-up). BENCH_CPU_PROF=DIR writes a V8 CPU profile of the Neuron agent child there.
+ * BENCH_SECONDS sets every measuring window (defaults: RTU 10 s and 5 s bare, TCP 12 slices of 1 s per
+ * side, Neuron 30 s after 5 s of warm-up). BENCH_PHASES=tcp (or rtu, neuron, comma-separated) runs only
+ * those phases while iterating. BENCH_CPU_PROF=DIR writes V8 CPU profiles of the Neuron agent child and of
+ * the TCP engine child there. BENCH_TCP_SIM=cli serves the TCP phase from `edge-agent simulate` (bundle or
+ * sources, as bin/edge-agent.js decides) instead of the bundled simulator child.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { compileProfile, loadLibrary, type Profile } from '../hardware-profiles/index.ts'
 import { readFrameBytes, silenceMs, transactionWireMs, type SerialFraming, type Table } from '../protocols/modbus/index.ts'
@@ -42,6 +52,7 @@ import { ModbusClient } from '../tests/support/modbus-client.ts'
 import { ProcessGroup, run as runProcess } from '../tests/support/processes.ts'
 import { startPtyPair, type PtyPair } from '../tests/support/socat.ts'
 import type { AgentChildResult } from './support/poll-agent-child.ts'
+import type { TcpChildResult } from './support/poll-tcp-child.ts'
 import {
   device, NEURON_TAGS, parseResult, perChannelWire, planWire, resolvedConfig, RESULT_PREFIX, rtuBus, tcpBus,
 } from './support/poll-common.ts'
@@ -52,6 +63,8 @@ const ROOT = join(import.meta.dirname, '..')
 const CLI = join(ROOT, 'edge-agent/bin/edge-agent.js')
 const MANY_SIM = join(ROOT, 'bench/support/poll-many-sim.ts')
 const AGENT_CHILD = join(ROOT, 'bench/support/poll-agent-child.ts')
+const TCP_CHILD = join(ROOT, 'bench/support/poll-tcp-child.ts')
+const TCP_SIM = join(ROOT, 'bench/support/poll-tcp-sim.ts')
 const HOST = '127.0.0.1'
 
 const override = process.env.BENCH_SECONDS ? Number(process.env.BENCH_SECONDS) : undefined
@@ -81,9 +94,6 @@ interface Rate {
   transactions: number
   seconds: number
   perS: number
-  /** process CPU (user + system) per transaction, µs, while measuring */
-  cpuUsPerTx?: number
-  samplesPerS?: number
 }
 
 /** One read through modbus-serial's ordinary API: the unit id set on the client, then the read. */
@@ -286,113 +296,144 @@ const TCP_PROFILES = [
  */
 const TCP_DEVICES: readonly { unit: number; profile: string }[] = [0, 10, 20].flatMap((base) => TCP_PROFILES.map((profile, i) => ({ unit: base + i + 1, profile })))
 
-async function bareLoop(port: number, reads: readonly Read[], windowS: number, warmupS: number): Promise<Rate> {
-  const client = new ModbusClient()
-  await client.connectTCP(HOST, { port })
-  ;(client as unknown as { _port?: { _client?: { setNoDelay?(v: boolean): void } } })._port?._client?.setNoDelay?.(true)
-  client.setTimeout(1000)
-  try {
-    let i = 0
-    const warmEnd = performance.now() + warmupS * 1000
-    while (performance.now() < warmEnd) await readOnce(client, reads[i++ % reads.length]!)
-    let transactions = 0
-    const cpu0 = process.cpuUsage()
-    const t0 = performance.now()
-    const end = t0 + windowS * 1000
-    while (performance.now() < end) {
-      await readOnce(client, reads[i++ % reads.length]!)
-      transactions++
-    }
-    const cpu = process.cpuUsage(cpu0)
-    const elapsed = (performance.now() - t0) / 1000
-    return { transactions, seconds: elapsed, perS: transactions / elapsed, cpuUsPerTx: (cpu.user + cpu.system) / transactions }
-  } finally {
-    await new Promise<void>((resolve) => client.close(() => resolve()))
+/**
+ * A bundled bench child (plain node) that runs measurement slices on command: one line on its stdin, one
+ * `result` line back. Both TCP sides live the whole phase, so they can alternate in short slices.
+ */
+class SliceChild {
+  private readonly child: ChildProcess
+  private readonly lines: string[] = []
+  private stderr = ''
+  private exited = false
+  private notify: (() => void) | undefined
+
+  constructor(readonly name: string, script: string, args: string[], profDir?: string) {
+    this.child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), script, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+    let partial = ''
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n')
+      partial = parts.pop()!
+      this.lines.push(...parts)
+      this.notify?.()
+    })
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-4000)))
+    this.child.once('exit', () => {
+      this.exited = true
+      this.notify?.()
+    })
   }
-}
 
-interface EngineRate extends Rate {
-  notGood: number
-  /** fewest and most polls of one device in the window: round robin keeps them close */
-  minPolls: number
-  maxPolls: number
-}
-
-async function enginePolls(port: number, profiles: readonly Profile[], windowS: number, warmupS: number): Promise<EngineRate> {
-  const bus = 'tcp'
-  // pollMs 1: as fast as the engine will poll a device (the config schema allows 50 and up)
-  const config = resolvedConfig([tcpBus(bus, HOST, port, { maxInFlight: 1, timeoutMs: 1000 })],
-    TCP_DEVICES.map((d, i) => device(`u${d.unit}`, bus, d.unit, profiles[i]!, 1)))
-  let samples = 0
-  let notGood = 0
-  let measuring = false
-  const polls = new Map<string, number>(config.devices.map((d) => [d.id, 0]))
-  const engine = new PollEngine(config, {
-    samples(batch: Sample[]) {
-      if (!measuring) return
-      samples += batch.length
-      polls.set(batch[0]!.device, polls.get(batch[0]!.device)! + 1)
-      for (const s of batch) if (s.quality !== 'good') notGood++
-    },
-    event() {},
-  })
-  try {
-    engine.start()
-    await sleep(warmupS * 1000)
-    const before = engine.status()[0]!.transactions
-    measuring = true
-    const cpu0 = process.cpuUsage()
-    const t0 = performance.now()
-    await sleep(windowS * 1000)
-    measuring = false
-    const cpu = process.cpuUsage(cpu0)
-    const elapsed = (performance.now() - t0) / 1000
-    const transactions = engine.status()[0]!.transactions - before
-    return {
-      transactions, seconds: elapsed, perS: transactions / elapsed, cpuUsPerTx: (cpu.user + cpu.system) / transactions, samplesPerS: samples / elapsed, notGood,
-      minPolls: Math.min(...polls.values()), maxPolls: Math.max(...polls.values()),
+  /** The next line starting with `prefix` (earlier ones are dropped). */
+  async line(prefix: string, timeoutMs: number): Promise<string> {
+    const until = performance.now() + timeoutMs
+    for (;;) {
+      const at = this.lines.findIndex((l) => l.startsWith(prefix))
+      if (at >= 0) return this.lines.splice(0, at + 1).at(-1)!
+      if (this.exited) throw new Error(`${this.name} exited before printing "${prefix}…": ${this.stderr}`)
+      const left = until - performance.now()
+      if (left <= 0) throw new Error(`${this.name} printed no "${prefix}…" within ${timeoutMs} ms: ${this.stderr}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.notify = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
     }
-  } finally {
-    await engine.stop()
+  }
+
+  async run(warmupMs: number, measureMs: number): Promise<TcpChildResult> {
+    this.child.stdin!.write(`run ${warmupMs} ${measureMs}\n`)
+    const line = await this.line(RESULT_PREFIX, warmupMs + measureMs + 30_000)
+    return JSON.parse(line.slice(RESULT_PREFIX.length)) as TcpChildResult
+  }
+
+  /** Ask it to quit (so a CPU profile gets written), kill it if it does not. */
+  async stop(): Promise<void> {
+    if (this.exited) return
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()))
+    this.child.stdin!.end('quit\n')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
+    await gone
+    clearTimeout(timer)
   }
 }
 
 async function tcpPhase(): Promise<Figure[]> {
-  const windowS = seconds(3)
-  const rounds = 5
-  const warmupS = 1
+  const sliceMs = 1000
+  const slices = Math.max(4, Math.round(seconds(12) * 1000 / sliceMs))
+  const sliceWarmupMs = 250
   const profiles = profilesById(TCP_DEVICES.map((d) => d.profile))
   const reads: Read[] = TCP_DEVICES.flatMap((d, i) => compileProfile(profiles[i]!).plan.blocks.map((b) => ({ unit: d.unit, table: b.table, address: b.address, count: b.count })))
   const channels = profiles.reduce((sum, p) => sum + compileProfile(p).channels.size, 0)
-  console.log(`-- TCP: simulator CLI (own process), one endpoint, ${TCP_DEVICES.length} units, ${reads.length} reads per round of all devices, ${channels} channels;` +
-    ` one connection, one request in flight, ${rounds} alternating rounds of ${windowS} s per side after ${warmupS} s warm-up`)
+  const deviceList = TCP_DEVICES.map((d) => `${d.unit}:${d.profile}`).join(',')
+  console.log(`-- TCP: simulator (own process), one endpoint, ${TCP_DEVICES.length} units, ${reads.length} reads per round of all devices, ${channels} channels;` +
+    ` one connection, one request in flight; each side in its own long-lived child bundled with esbuild and run with plain node (as a gateway runs the agent),` +
+    ` ${slices} slices of ${sliceMs / 1000} s per side (after ${sliceWarmupMs} ms of polling each), alternating bare/engine/engine/bare…, the line silent between slices`)
   console.log(`   reads: ${reads.map((r) => `${r.unit}:${r.table[0]}${r.address}x${r.count}`).join(' ')}`)
   const group = new ProcessGroup()
+  const children: SliceChild[] = []
   try {
-    const deviceArgs = TCP_DEVICES.flatMap((d) => ['--device', `${d.unit}:${d.profile}`])
-    const { match } = await group.startReady(process.execPath, [CLI, 'simulate', ...deviceArgs, '--tcp', `${HOST}:0`, '--scenario', 'steady'],
-      /^simulator ready tcp [\d.]+:(\d+) units /u, { cwd: ROOT, name: 'edge-agent simulate (tcp)', timeoutMs: 30_000 })
-    const port = Number(match[1])
-    const bare: Rate[] = []
-    const agent: EngineRate[] = []
-    for (let round = 0; round < rounds; round++) {
-      bare.push(await bareLoop(port, reads, windowS, warmupS))
-      agent.push(await enginePolls(port, profiles, windowS, warmupS))
-      const [b, a] = [bare.at(-1)!, agent.at(-1)!]
-      console.log(`   round ${round + 1}: bare modbus-serial loop ${fmt(b.perS, 0)} tx/s (${fmt(b.cpuUsPerTx!)} µs CPU/tx); agent engine ${fmt(a.perS, 0)} tx/s (${fmt(a.cpuUsPerTx!)} µs CPU/tx, ${fmt(a.samplesPerS!, 0)} samples/s decoded, ${a.minPolls}..${a.maxPolls} polls per device)`)
+    // the device: bundled like both sides, so its speed does not depend on whether edge-agent/dist is fresh
+    // (bin/edge-agent.js runs the sources through tsx when it is not); BENCH_TCP_SIM=cli runs the CLI instead
+    let port: number
+    if (process.env.BENCH_TCP_SIM === 'cli') {
+      const deviceArgs = TCP_DEVICES.flatMap((d) => ['--device', `${d.unit}:${d.profile}`])
+      const { match } = await group.startReady(process.execPath, [CLI, 'simulate', ...deviceArgs, '--tcp', `${HOST}:0`, '--scenario', 'steady'],
+        /^simulator ready tcp [\d.]+:(\d+) units /u, { cwd: ROOT, name: 'edge-agent simulate (tcp)', timeoutMs: 30_000 })
+      port = Number(match[1])
+    } else {
+      const sim = await bundleForBench(TCP_SIM)
+      const { proc } = await group.startReady(process.execPath, [sim, '--devices', deviceList, '--host', HOST, '--scenario', 'steady'],
+        /^result /u, { cwd: ROOT, name: 'poll-tcp-sim', timeoutMs: 30_000 })
+      port = parseResult<{ port: number }>(proc.stdout, 'poll-tcp-sim').port
     }
-    const rate = (list: Rate[]) => list.reduce((a, r) => a + r.transactions, 0) / list.reduce((a, r) => a + r.seconds, 0)
+    const script = await bundleForBench(TCP_CHILD)
+    const profDir = process.env.BENCH_CPU_PROF
+    const args = (mode: string) => ['--mode', mode, '--port', String(port), '--host', HOST, '--devices', deviceList]
+    const bareChild = new SliceChild('poll-tcp-child (bare)', script, args('bare'))
+    children.push(bareChild)
+    const engineChild = new SliceChild('poll-tcp-child (engine)', script, args('engine'), profDir)
+    children.push(engineChild)
+    await Promise.all(children.map((c) => c.line('ready', 30_000)))
+    // JIT warm-up of both, not measured
+    await bareChild.run(1500, 500)
+    await engineChild.run(1500, 500)
+    const bare: TcpChildResult[] = []
+    const agent: TcpChildResult[] = []
+    for (let k = 0; k < slices; k++) {
+      // ABBA: neither side always goes first after the other
+      if (k % 2 === 0) {
+        bare.push(await bareChild.run(sliceWarmupMs, sliceMs))
+        agent.push(await engineChild.run(sliceWarmupMs, sliceMs))
+      } else {
+        agent.push(await engineChild.run(sliceWarmupMs, sliceMs))
+        bare.push(await bareChild.run(sliceWarmupMs, sliceMs))
+      }
+    }
+    const k = (list: TcpChildResult[]) => list.map((r) => fmt(r.perS / 1000, 1)).join(' ')
+    console.log(`   slices, thousand tx/s: bare ${k(bare)}`)
+    console.log(`                          agent ${k(agent)}`)
+    const rate = (list: TcpChildResult[]) => list.reduce((a, r) => a + r.transactions, 0) / list.reduce((a, r) => a + r.seconds, 0)
     const bareRate = rate(bare)
     const agentRate = rate(agent)
-    const notGood = agent.reduce((a, r) => a + r.notGood, 0)
+    const notGood = agent.reduce((a, r) => a + r.notGood!, 0)
+    const samples = agent.reduce((a, r) => a + r.samples!, 0)
     const ratio = agentRate / bareRate
+    const paired = agent.map((a, i) => a.perS / bare[i]!.perS).sort((x, y) => x - y)
     const usPerTx = (1e6 / agentRate) - (1e6 / bareRate)
-    const cpuOf = (list: Rate[]) => list.reduce((a, r) => a + r.cpuUsPerTx! * r.transactions, 0) / list.reduce((a, r) => a + r.transactions, 0)
-    console.log(`   bare loop ${fmt(bareRate, 0)} tx/s, agent ${fmt(agentRate, 0)} tx/s → ratio ${ratio.toFixed(3)}; the engine adds ${fmt(usPerTx, 1)} µs of round trip per transaction` +
-      ` (CPU ${fmt(cpuOf(agent))} vs ${fmt(cpuOf(bare))} µs per transaction: +${fmt(cpuOf(agent) - cpuOf(bare))} µs, ${fmt((cpuOf(agent) - cpuOf(bare)) * reads.length / channels, 2)} µs per channel decoded)${notGood ? `; ${notGood} samples not good` : ''}`)
+    const cpuOf = (list: TcpChildResult[], key: 'cpuUsPerTx' | 'cpuSystemUsPerTx') => list.reduce((a, r) => a + r[key] * r.transactions, 0) / list.reduce((a, r) => a + r.transactions, 0)
+    const [agentCpu, bareCpu] = [cpuOf(agent, 'cpuUsPerTx'), cpuOf(bare, 'cpuUsPerTx')]
+    console.log(`   bare loop ${fmt(bareRate, 0)} tx/s, agent ${fmt(agentRate, 0)} tx/s (${fmt(samples / agent.reduce((a, r) => a + r.seconds, 0), 0)} samples/s decoded,` +
+      ` ${Math.min(...agent.map((r) => r.minPolls!))}..${Math.max(...agent.map((r) => r.maxPolls!))} polls per device per slice) → ratio ${ratio.toFixed(3)}` +
+      ` (slice by slice: median ${paired[Math.floor(paired.length / 2)]!.toFixed(3)}, range ${paired[0]!.toFixed(3)}..${paired.at(-1)!.toFixed(3)})`)
+    console.log(`   the engine adds ${fmt(usPerTx, 1)} µs of round trip per transaction; CPU ${fmt(agentCpu)} vs ${fmt(bareCpu)} µs per transaction` +
+      ` (system ${fmt(cpuOf(agent, 'cpuSystemUsPerTx'))} vs ${fmt(cpuOf(bare, 'cpuSystemUsPerTx'))}): +${fmt(agentCpu - bareCpu)} µs, ${fmt((agentCpu - bareCpu) * reads.length / channels, 2)} µs per channel decoded${notGood ? `; ${notGood} samples not good` : ''}`)
     console.log('   baseline (shared/research/baselines.md): modbus-serial client ~52 µs CPU per sequential transaction, pymodbus ← modbus-serial 1 connection ~8,500 tx/s')
-    return [figure('tcp_poll_vs_bare_loop', ratio, '>=0.85', `agent ${fmt(agentRate, 0)} vs bare modbus-serial ${fmt(bareRate, 0)} tx/s, 1 connection, 1 in flight, ${TCP_DEVICES.length} units`)]
+    if (profDir) console.log(`   CPU profile of the engine child written to ${profDir}`)
+    return [figure('tcp_poll_vs_bare_loop', ratio, '>=0.85', `agent ${fmt(agentRate, 0)} vs bare modbus-serial ${fmt(bareRate, 0)} tx/s, 1 connection, 1 in flight, ${TCP_DEVICES.length} units, ${slices} × ${sliceMs / 1000} s each`)]
   } finally {
+    await Promise.all(children.map((c) => c.stop()))
     await group.stopAll()
   }
 }
@@ -459,16 +500,28 @@ async function neuronPhase(): Promise<Figure[]> {
   }
 }
 
-export async function run(): Promise<Figure[]> {
-  const figures: Figure[] = []
-  figures.push(...await phase([{ name: 'rtu_cycle_vs_wire_min', target: '<=1.15' }, { name: 'rtu_transactions_per_cycle_vs_per_channel', target: '<=0.5' }], rtuPhase))
-  figures.push(...await phase([{ name: 'tcp_poll_vs_bare_loop', target: '>=0.85' }], tcpPhase))
-  figures.push(...await phase([
-    { name: 'neuron_workload_polls_vs_expected', target: '>=0.95' },
-    { name: 'neuron_workload_cpu_pct_of_core', target: '<=30' },
-    { name: 'neuron_workload_rss_mb', target: '<=120' },
-    { name: 'neuron_workload_heap_growth_mb_per_min', target: '<=2' },
-  ], neuronPhase))
-  return figures
+/** BENCH_PHASES=tcp (or rtu,neuron …) runs only those phases while iterating; a full run is every phase. */
+const PHASES = ['rtu', 'tcp', 'neuron'] as const
+function phasesToRun(): Set<string> {
+  const wanted = (process.env.BENCH_PHASES ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)
+  const unknown = wanted.filter((p) => !(PHASES as readonly string[]).includes(p))
+  if (unknown.length > 0) throw new Error(`BENCH_PHASES: unknown phase ${unknown.join(', ')} (one of ${PHASES.join(', ')})`)
+  return new Set(wanted.length > 0 ? wanted : PHASES)
 }
 
+export async function run(): Promise<Figure[]> {
+  const phases = phasesToRun()
+  if (phases.size < PHASES.length) console.log(`BENCH_PHASES: only ${[...phases].join(', ')} (not a full run)`)
+  const figures: Figure[] = []
+  if (phases.has('rtu')) figures.push(...await phase([{ name: 'rtu_cycle_vs_wire_min', target: '<=1.15' }, { name: 'rtu_transactions_per_cycle_vs_per_channel', target: '<=0.5' }], rtuPhase))
+  if (phases.has('tcp')) figures.push(...await phase([{ name: 'tcp_poll_vs_bare_loop', target: '>=0.85' }], tcpPhase))
+  if (phases.has('neuron')) {
+    figures.push(...await phase([
+      { name: 'neuron_workload_polls_vs_expected', target: '>=0.95' },
+      { name: 'neuron_workload_cpu_pct_of_core', target: '<=30' },
+      { name: 'neuron_workload_rss_mb', target: '<=120' },
+      { name: 'neuron_workload_heap_growth_mb_per_min', target: '<=2' },
+    ], neuronPhase))
+  }
+  return figures
+}

@@ -102,17 +102,22 @@ export function decodeRegisters(layout: RawLayout, words: ArrayLike<number>, off
     }
     default: {
       // the poll loop's hot path: no allocation, one shared scratch view, bytes placed in canonical order
+      const swapBytes = order === 'BADC' || order === 'DCBA'
+      if (layout.type === 'uint16' || layout.type === 'int16') {
+        // one register: what the scratch view would give, without it (ToUint16 is the same as & 0xffff)
+        const word = words[offset]
+        if (word === undefined) throw new ModbusCodecError(`expected 1 registers from offset ${offset}, got ${Math.max(0, words.length - offset)}`)
+        const value = swapBytes ? ((word & 0xff) << 8) | ((word >>> 8) & 0xff) : word & 0xffff
+        return layout.type === 'uint16' ? value : (value << 16) >> 16
+      }
       const count = registerCount(layout)
       const swapWords = order === 'CDAB' || order === 'DCBA'
-      const swapBytes = order === 'BADC' || order === 'DCBA'
       for (let w = 0; w < count; w++) {
         const word = words[offset + (swapWords ? count - 1 - w : w)]
         if (word === undefined) throw new ModbusCodecError(`expected ${count} registers from offset ${offset}, got ${Math.max(0, words.length - offset)}`)
         SCRATCH.setUint16(w * 2, swapBytes ? ((word & 0xff) << 8) | ((word >>> 8) & 0xff) : word & 0xffff)
       }
       switch (layout.type) {
-        case 'uint16': return SCRATCH.getUint16(0)
-        case 'int16': return SCRATCH.getInt16(0)
         case 'uint32': return SCRATCH.getUint32(0)
         case 'int32': return SCRATCH.getInt32(0)
         case 'float32': return SCRATCH.getFloat32(0)

@@ -19,7 +19,7 @@ export interface ModbusMaster {
   close(): Promise<void>
   /** Drop bytes received so far: a late answer must never be taken for the next request's. */
   discardInput(): void
-  /** performance.now() of the last byte received on the line, if any */
+  /** performance.now() of the last byte received on a serial line, if any (a TCP connection keeps no silence: undefined) */
   lastByteAt(): number | undefined
   execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply>
   /** Called when the line drops (USB adapter unplugged, connection reset). */

@@ -96,9 +96,13 @@ export class ModbusSerialMaster implements ModbusMaster {
       for (const listener of this.closeListeners) listener()
     })
     client.on('error', () => {})
-    ;(client as unknown as ClientInternals)._port?._client?.on('data', () => {
-      this.lastByte = performance.now()
-    })
+    // the silence between frames is timed from the last byte, on a serial line; a TCP connection keeps no
+    // silence (the worker never asks), and a second 'data' listener would cost every answer an array copy in emit()
+    if (this.line.kind === 'rtu') {
+      ;(client as unknown as ClientInternals)._port?._client?.on('data', () => {
+        this.lastByte = performance.now()
+      })
+    }
     this.client = client
   }
 

@@ -28,13 +28,32 @@ export interface BusWorkerOptions {
   random?: () => number
 }
 
-interface Slot extends BusDevice {
-  health: Health
-  nextDue: number
-  busy: boolean
-  lastStart: number | undefined
-  intervalMs: number | undefined
-  lastPollMs: number | undefined
+/**
+ * A device as the loop schedules it. A class, so every slot has one fixed shape: the loop reads these
+ * fields for every device on every pass, and objects grown property by property (an object spread plus
+ * fields) can fall back to slow dictionary properties.
+ */
+class Slot implements BusDevice {
+  readonly poller: DevicePoller
+  readonly pollMs: number
+  readonly priority: Priority
+  /** RANK[priority], looked up once */
+  readonly rank: number
+  health: Health = INITIAL_HEALTH
+  nextDue = 0
+  busy = false
+  lastStart: number | undefined = undefined
+  intervalMs: number | undefined = undefined
+  lastPollMs: number | undefined = undefined
+  /** dispatched by the loop and still holding the line (its reads not all done) */
+  holdsLine = false
+
+  constructor(device: BusDevice, readonly releaseLine: () => void) {
+    this.poller = device.poller
+    this.pollMs = device.pollMs
+    this.priority = device.priority
+    this.rank = RANK[device.priority]
+  }
 }
 
 export interface OnceResult {
@@ -82,7 +101,12 @@ export class BusWorker {
   private stopped = true
   private loopDone: Promise<void> = Promise.resolve()
   private wake: (() => void) | undefined
+  /** the loop waits for the line to free up (rather than for a device's due time) */
+  private waitingForLine = false
+  /** polls holding the line: at most maxInFlight */
   private inFlight = 0
+  /** polls started and not finished: those holding the line, and those decoding what they read after letting it go */
+  private active = 0
   private lastFrameEnd = 0
   private outOfSyncUnit: number | undefined
   private lineDown: string | undefined
@@ -97,7 +121,10 @@ export class BusWorker {
     this.random = options.random ?? Math.random
     this.healthOptions = options.health ?? DEFAULT_HEALTH
     this.reopenMs = options.reopenMs ?? Math.min(5000, Math.max(100, Math.min(...devices.map((d) => d.pollMs))))
-    this.slots = devices.map((d) => ({ ...d, health: INITIAL_HEALTH, nextDue: 0, busy: false, lastStart: undefined, intervalMs: undefined, lastPollMs: undefined }))
+    this.slots = devices.map((d) => {
+      const slot: Slot = new Slot(d, () => this.releaseLine(slot))
+      return slot
+    })
     options.master.onClose(() => {
       this.markDown('line closed')
       this.wake?.()
@@ -151,7 +178,7 @@ export class BusWorker {
     this.stopped = true
     this.wake?.()
     await this.loopDone
-    while (this.inFlight > 0) await sleep(5)
+    while (this.active > 0) await sleep(5)
     await this.options.master.close()
   }
 
@@ -200,7 +227,8 @@ export class BusWorker {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       if (!this.options.master.isOpen || this.lineDown) {
-        if (this.inFlight > 0) {
+        // every poll finishes (and reports its health) before the line is reopened and the devices' health reset
+        if (this.active > 0) {
           await this.idle(50)
           continue
         }
@@ -216,7 +244,7 @@ export class BusWorker {
       for (const slot of this.slots) {
         if (slot.busy) continue
         if (slot.nextDue > now) {
-          earliest = Math.min(earliest, slot.nextDue)
+          if (slot.nextDue < earliest) earliest = slot.nextDue
           continue
         }
         if (isQuarantined(slot.health, now)) {
@@ -225,26 +253,58 @@ export class BusWorker {
           earliest = Math.min(earliest, slot.nextDue)
           continue
         }
-        if (!next || RANK[slot.priority] < RANK[next.priority] || (RANK[slot.priority] === RANK[next.priority] && slot.nextDue < next.nextDue)) next = slot
+        if (!next || slot.rank < next.rank || (slot.rank === next.rank && slot.nextDue < next.nextDue)) next = slot
       }
       if (next && this.inFlight < this.options.maxInFlight) {
-        const slot = next
-        slot.busy = true
+        next.busy = true
         this.inFlight++
-        void this.pollSlot(slot).finally(() => {
-          slot.busy = false
-          this.inFlight--
-          this.wake?.()
-        })
+        this.active++
+        void this.runSlot(next)
+        // the line is full now: nothing to dispatch until a poll lets it go, which wakes us
+        if (this.inFlight >= this.options.maxInFlight) await this.lineFreed()
         continue
       }
       // a device is due but every slot is taken: wait for one to free up, no timer needed
-      if (next) await new Promise<void>((resolve) => (this.wake = () => {
-        this.wake = undefined
-        resolve()
-      }))
+      if (next) await this.lineFreed()
       else await this.idle(earliest === Infinity ? 1000 : earliest - now)
     }
+  }
+
+  private lineFreed(): Promise<void> {
+    this.waitingForLine = true
+    return new Promise<void>((resolve) => (this.wake = () => {
+      this.wake = undefined
+      this.waitingForLine = false
+      resolve()
+    }))
+  }
+
+  /**
+   * One poll of a device, dispatched by the loop. The line is let go as soon as the poll's last answer is
+   * in: the next device's request goes out, and this one's answers are decoded while it is on the wire.
+   */
+  private async runSlot(slot: Slot): Promise<void> {
+    slot.holdsLine = true
+    try {
+      await this.pollSlot(slot, slot.releaseLine)
+    } finally {
+      slot.busy = false
+      this.active--
+      if (slot.holdsLine) {
+        slot.holdsLine = false
+        this.inFlight--
+      }
+      // the loop waits either for the line, free now, or for the next due time, which this slot may bring forward
+      if (this.inFlight < this.options.maxInFlight) this.wake?.()
+    }
+  }
+
+  /** A poll's reads are done: the next request may go out while it decodes. Only a loop waiting for the line cares. */
+  private releaseLine(slot: Slot): void {
+    if (!slot.holdsLine) return
+    slot.holdsLine = false
+    this.inFlight--
+    if (this.waitingForLine) this.wake?.()
   }
 
   private idle(ms: number): Promise<void> {
@@ -304,6 +364,9 @@ export class BusWorker {
 
   private updateHealth(slot: Slot, outcome: 'ok' | 'fault' | 'no-answer', reason: string | undefined, now: number, countFailure = true): void {
     const previous = slot.health
+    // an online device answering again: nextHealth would return the same state, no change to report
+    if (outcome === 'ok' && previous.state === 'online' && previous.failures === 0 && previous.backoffMs === 0 &&
+      previous.quarantinedUntil === undefined && previous.reason === undefined) return
     const { health, change } = nextHealth(previous, outcome, now, reason, this.healthOptions, this.random)
     // time spent quarantined is not another failure: keep the back-off as it was until the next probe
     slot.health = !countFailure && isQuarantined(previous, now) ? previous : health
@@ -312,7 +375,8 @@ export class BusWorker {
     }
   }
 
-  private async pollSlot(slot: Slot): Promise<PollResult> {
+  /** `releaseLine`, when given, is called once the poll's reads are done and before it decodes them. */
+  private async pollSlot(slot: Slot, releaseLine?: () => void): Promise<PollResult> {
     const start = this.clock()
     if (slot.lastStart !== undefined) slot.intervalMs = start - slot.lastStart
     slot.lastStart = start
@@ -328,7 +392,7 @@ export class BusWorker {
         result = { samples: slot.poller.failureSamples('comm-fail', reason, this.clock()), outcome: 'no-answer', reason, transactions: 1 }
       }
     }
-    result ??= await slot.poller.poll(this.transact, { probe })
+    result ??= await slot.poller.poll(this.transact, releaseLine ? { probe, readsDone: releaseLine } : { probe })
     const end = this.clock()
     slot.lastPollMs = end - start
     this.emit(result.samples)

@@ -1,11 +1,11 @@
 import {
-  learnIllegalAddress, ModbusError, ModbusExceptionError, planReads, RegisterImage, NOTHING_LEARNED,
+  BlockImage, learnIllegalAddress, ModbusError, ModbusExceptionError, planReads, NOTHING_LEARNED,
   ILLEGAL_DATA_ADDRESS, ILLEGAL_FUNCTION,
   type DeviceIdentity, type PlanLearned, type ReadBlock, type ReadPlan,
 } from '../../../protocols/modbus/index.ts'
 import type { Quality } from '../../../protocols/quality.ts'
 import type { Sample } from '../../../protocols/sample.ts'
-import { compileProfile, decodeImage, type CompiledProfile, type Profile } from '../../../hardware-profiles/index.ts'
+import { compileProfile, decodeChannels, DecodedChannels, type CompiledProfile, type Profile } from '../../../hardware-profiles/index.ts'
 import type { ModbusReply, ModbusRequest } from '../modbus/master.ts'
 import type { PollOutcome } from './device-health.ts'
 
@@ -46,12 +46,15 @@ export class DevicePoller {
   identityMismatch: string | undefined
   private learned: PlanLearned = NOTHING_LEARNED
   private currentPlan: ReadPlan
+  /** reused by every poll: decoding and building the samples run without a pause in between */
+  private readonly decoded: DecodedChannels
 
   constructor(id: string, unit: number, profile: Profile, private readonly retries: number, private readonly clock: () => number = Date.now) {
     this.id = id
     this.unit = unit
     this.compiled = compileProfile(profile)
     this.currentPlan = this.compiled.plan
+    this.decoded = new DecodedChannels(this.compiled)
   }
 
   get plan(): ReadPlan {
@@ -110,26 +113,49 @@ export class DevicePoller {
     }
   }
 
-  /** Read every block of the plan once and decode; stops at the first block the device does not answer. */
-  async poll(transact: Transact, options: { probe?: boolean } = {}): Promise<PollResult> {
-    const image = new RegisterImage()
-    const failed = new Map<string, { quality: Quality; reason: string }>()
-    for (const point of this.currentPlan.unreadable) failed.set(point, { quality: 'device-fault', reason: `device refuses to read ${point} (exception 02)` })
-    const queue: ReadBlock[] = [...this.currentPlan.blocks]
+  /**
+   * Read every block of the plan once and decode; stops at the first block the device does not answer.
+   * `readsDone` is called when the last answer is in, before decoding, which waits one turn of the
+   * microtask queue: the caller may put the next request on the line meanwhile.
+   */
+  async poll(transact: Transact, options: { probe?: boolean; readsDone?: () => void } = {}): Promise<PollResult> {
+    // the answers are decoded where they landed, one array per block (BlockImage), not copied into a RegisterImage
+    const image = new BlockImage()
+    const plan = this.currentPlan
+    let failed: Map<string, { quality: Quality; reason: string }> | undefined
+    for (const point of plan.unreadable) (failed ??= new Map()).set(point, { quality: 'device-fault', reason: `device refuses to read ${point} (exception 02)` })
+    const retries = options.probe ? 0 : this.retries
+    // the plan's own blocks in order; blocks learned from an exception 02 during this poll go first, from `queue`
+    const { blocks } = plan
+    let next = 0
+    let queue: ReadBlock[] | undefined
     let transactions = 0
     let noAnswer: string | undefined
     let fault: string | undefined
     let guard = 4 * this.compiled.points.length + 8
-    while (queue.length > 0 && guard-- > 0) {
-      const block = queue.shift()!
+    while ((queue !== undefined && queue.length > 0) || next < blocks.length) {
+      if (guard-- <= 0) break
+      const block = queue !== undefined && queue.length > 0 ? queue.shift()! : blocks[next++]!
       try {
         transactions++
         const request: ModbusRequest = { kind: 'read', unit: this.unit, table: block.table, address: block.address, count: block.count }
-        const values = (await this.withRetries(transact, request, options.probe ? 0 : this.retries)) as number[]
+        let values: number[]
+        // withRetries, written out: one async call less for every transaction of the poll loop
+        for (let attempt = 0; ; attempt++) {
+          try {
+            values = (await transact(request)) as number[]
+            break
+          } catch (error) {
+            if (!isNoAnswer(error) || attempt >= retries) throw error
+          }
+        }
         image.write(block.table, block.address, values)
       } catch (error) {
         if (error instanceof ModbusExceptionError && error.exceptionCode === ILLEGAL_DATA_ADDRESS) {
-          queue.unshift(...this.learnRefusal(block, failed))
+          const learned = this.learnRefusal(block, (failed ??= new Map()))
+          // the rest of the old plan's blocks stay behind the new ones, as one queue
+          queue = [...learned, ...(queue ?? []), ...blocks.slice(next)]
+          next = blocks.length
           continue
         }
         if (isNoAnswer(error)) {
@@ -137,26 +163,37 @@ export class DevicePoller {
           break
         }
         fault = describe(error)
-        for (const point of block.points) failed.set(point, { quality: 'device-fault', reason: fault })
+        for (const point of block.points) (failed ??= new Map()).set(point, { quality: 'device-fault', reason: fault })
       }
+    }
+    if (options.readsDone) {
+      options.readsDone()
+      await undefined
     }
     const ts = this.clock()
-    const readings = decodeImage(this.compiled, image, { partial: true })
-    const samples: Sample[] = []
+    const decoded = this.decoded
+    decodeChannels(this.compiled, image, true, decoded)
+    const { list } = this.compiled
+    const samples = new Array<Sample>(list.length)
     let deviceFault = fault
-    for (const channel of this.compiled.channels.keys()) {
-      const reading = readings[channel]
-      if (this.identityMismatch) {
-        samples.push({ device: this.id, channel, ts, value: null, quality: 'device-fault', reason: this.identityMismatch })
-      } else if (reading) {
-        samples.push({ device: this.id, channel, ts, value: reading.value, quality: reading.quality, ...(reading.reason && { reason: reading.reason }) })
-        if (reading.quality === 'device-fault') deviceFault ??= `${channel}: ${reading.reason ?? 'device fault'}`
+    const mismatch = this.identityMismatch
+    for (let i = 0; i < list.length; i++) {
+      const channel = list[i]!.channel.id
+      if (mismatch) {
+        samples[i] = { device: this.id, channel, ts, value: null, quality: 'device-fault', reason: mismatch }
+      } else if (decoded.present[i] === 1) {
+        const quality = decoded.qualities[i]!
+        const reason = decoded.reasons[i]
+        samples[i] = reason
+          ? { device: this.id, channel, ts, value: decoded.values[i]!, quality, reason }
+          : { device: this.id, channel, ts, value: decoded.values[i]!, quality }
+        if (quality === 'device-fault') deviceFault ??= `${channel}: ${reason ?? 'device fault'}`
       } else {
-        const failure = failed.get(channel) ?? { quality: 'comm-fail' as const, reason: noAnswer ?? 'status or exponent register not read' }
-        samples.push({ device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason })
+        const failure = failed?.get(channel) ?? { quality: 'comm-fail' as const, reason: noAnswer ?? 'status or exponent register not read' }
+        samples[i] = { device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason }
       }
     }
-    if (this.identityMismatch) return { samples, outcome: 'fault', reason: this.identityMismatch, transactions }
+    if (mismatch) return { samples, outcome: 'fault', reason: mismatch, transactions }
     if (noAnswer) return { samples, outcome: 'no-answer', reason: noAnswer, transactions }
     return { samples, outcome: deviceFault ? 'fault' : 'ok', reason: deviceFault, transactions }
   }

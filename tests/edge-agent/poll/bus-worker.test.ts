@@ -190,3 +190,40 @@ describe('BusWorker on TCP', () => {
     expect(line.maxInFlight).toBe(3)
   })
 })
+
+describe('BusWorker overlaps decoding with the next request', () => {
+  it('puts the next device\'s request on the line before it emits the samples of the poll that just read', async () => {
+    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]), 1)
+    const log: string[] = []
+    const original = line.execute.bind(line)
+    line.execute = (request, timeoutMs) => {
+      log.push(`request ${request.unit}`)
+      return original(request, timeoutMs)
+    }
+    const listener = { samples: (batch: Sample[]) => log.push(`samples ${batch[0]!.device}`), event: () => {} }
+    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, random: () => 0 }, [slot('a', 1, 1), slot('b', 2, 1)], listener)
+    worker.start()
+    await until(() => log.filter((l) => l.startsWith('samples')).length >= 6, 'six polls')
+    expect(line.maxInFlight).toBe(1)
+    // every poll after the first: the samples of one device come after the other device's request went out
+    const firstSamples = log.indexOf('samples a')
+    expect(log.slice(0, firstSamples).at(-1)).toBe('request 2')
+    for (let i = 1; i < log.length; i++) {
+      if (log[i]!.startsWith('samples')) expect(log[i - 1]).toMatch(/^request /u)
+    }
+  })
+
+  it('stop() waits for a poll still decoding: no samples once it has returned', async () => {
+    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]), 1)
+    const { listener, samples } = collect()
+    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1 }, [slot('a', 1, 1), slot('b', 2, 1)], listener)
+    worker.start()
+    await until(() => samples.length >= 20, 'a few polls')
+    await worker.stop()
+    worker = undefined
+    const count = samples.length
+    await new Promise((r) => setTimeout(r, 30))
+    expect(samples.length).toBe(count)
+  })
+})
+

@@ -141,4 +141,35 @@ describe('DevicePoller', () => {
     expect(await poller.identify(transact)).toMatchObject({ retry: true, noAnswer: true, reason: expect.stringContaining('no answer') })
     expect(poller.identityChecked).toBe(false)
   })
+
+  it('calls readsDone once the last answer is in and decodes a microtask turn later, to the same samples', async () => {
+    const device = new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' })
+    const order: string[] = []
+    const { transact } = deviceTransact(device, (r) => {
+      order.push(r.kind === 'read' ? `read ${r.table} ${r.address}` : r.kind)
+      return undefined
+    })
+    const poller = new DevicePoller('gas-1', 1, gas, 1, () => 42)
+    const result = await poller.poll(transact, {
+      readsDone: () => {
+        order.push('reads done')
+        // what the bus worker does here: put the next request on the line before this poll decodes
+        queueMicrotask(() => order.push('next request'))
+      },
+    })
+    order.push('decoded')
+    expect(order).toEqual([...poller.plan.blocks.map((b) => `read ${b.table} ${b.address}`), 'reads done', 'next request', 'decoded'])
+    const plain = await new DevicePoller('gas-1', 1, gas, 1, () => 42).poll(deviceTransact(device).transact)
+    expect(result).toEqual(plain)
+  })
+
+  it('calls readsDone also when the device stops answering, and decodes what it has', async () => {
+    let reads = 0
+    const { transact } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }), () => (reads++ > 0 ? new ModbusTimeoutError(10) : undefined))
+    let done = 0
+    const result = await new DevicePoller('gas-1', 1, gas, 0).poll(transact, { readsDone: () => done++ })
+    expect(done).toBe(1)
+    expect(result.outcome).toBe('no-answer')
+    expect(result.samples.some((s) => s.quality === 'good')).toBe(true)
+  })
 })

@@ -669,3 +669,26 @@ describe('properties: encode and decode are exact inverses', () => {
     })
   })
 })
+
+describe('16-bit registers without the scratch view', () => {
+  /** What the DataView path makes of any number a reply array may hold: ToUint16, bytes swapped for BADC/DCBA. */
+  function reference(type: 'uint16' | 'int16', order: WordOrder, word: number): number {
+    const view = new DataView(new ArrayBuffer(2))
+    const swap = order === 'BADC' || order === 'DCBA'
+    view.setUint16(0, swap ? ((word & 0xff) << 8) | ((word >>> 8) & 0xff) : word & 0xffff)
+    return type === 'uint16' ? view.getUint16(0) : view.getInt16(0)
+  }
+
+  it('property: uint16 and int16 decode any number as ToUint16 of it would, in every order, at any offset', () => {
+    const word = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: -0x2_0000, max: 0x2_0000 }), fc.double({ noNaN: false }))
+    fc.assert(fc.property(fc.constantFrom('uint16' as const, 'int16' as const), fc.constantFrom(...WORD_ORDERS), word, fc.integer({ min: 0, max: 3 }), (type, order, w, offset) => {
+      const words = [...new Array<number>(offset).fill(7), w]
+      expect(decodeRegisters({ type, order }, words, offset)).toBe(reference(type, order, w))
+    }), { numRuns: 2000 })
+  })
+
+  it('a missing register is the same codec error as for wider types', () => {
+    const error = expectCodecError(() => decodeRegisters({ type: 'int16' }, [1, 2], 2))
+    expect(error.message).toContain('expected 1 registers from offset 2, got 0')
+  })
+})
