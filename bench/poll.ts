@@ -45,7 +45,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { compileProfile, loadLibrary, type Profile } from '../hardware-profiles/index.ts'
-import { readFrameBytes, silenceMs, transactionWireMs, type SerialFraming, type Table } from '../protocols/modbus/index.ts'
+import { readFrameBytes, silenceMs, transactionWireMs, type SerialFraming } from '../protocols/modbus/index.ts'
 import type { Sample } from '../protocols/sample.ts'
 import { PollEngine } from '../edge-agent/src/poll/engine.ts'
 import { ModbusClient } from '../tests/support/modbus-client.ts'
@@ -54,7 +54,7 @@ import { startPtyPair, type PtyPair } from '../tests/support/socat.ts'
 import type { AgentChildResult } from './support/poll-agent-child.ts'
 import type { TcpChildResult } from './support/poll-tcp-child.ts'
 import {
-  device, NEURON_TAGS, parseResult, perChannelWire, planWire, resolvedConfig, RESULT_PREFIX, rtuBus, tcpBus,
+  device, NEURON_TAGS, parseResult, perChannelWire, planWire, readOnce, resolvedConfig, RESULT_PREFIX, rtuBus, tcpBus, type Read,
 } from './support/poll-common.ts'
 import { figure, type Figure } from './run.ts'
 import { bundleForBench } from './support/bundle.ts'
@@ -83,28 +83,10 @@ async function phase(names: { name: string; target: string }[], body: () => Prom
   }
 }
 
-interface Read {
-  unit: number
-  table: Table
-  address: number
-  count: number
-}
-
 interface Rate {
   transactions: number
   seconds: number
   perS: number
-}
-
-/** One read through modbus-serial's ordinary API: the unit id set on the client, then the read. */
-function readOnce(client: ModbusClient, read: Read): Promise<unknown> {
-  client.setID(read.unit)
-  switch (read.table) {
-    case 'coil': return client.readCoils(read.address, read.count)
-    case 'discrete': return client.readDiscreteInputs(read.address, read.count)
-    case 'holding': return client.readHoldingRegisters(read.address, read.count)
-    default: return client.readInputRegisters(read.address, read.count)
-  }
 }
 
 function profilesById(ids: readonly string[]): Profile[] {

@@ -4,7 +4,8 @@
  * and the 30-tag profile of the Neuron workload.
  */
 import { compileProfile, parseProfile, type Profile } from '../../hardware-profiles/index.ts'
-import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../protocols/modbus/index.ts'
+import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming, type Table } from '../../protocols/modbus/index.ts'
+import type { ModbusClient } from '../../tests/support/modbus-client.ts'
 import type { ResolvedConfig, ResolvedDevice, ResolvedSerialBus, ResolvedTcpBus } from '../../edge-agent/src/config/index.ts'
 
 export function rtuBus(id: string, path: string, framing: Required<SerialFraming>, extra: Partial<ResolvedSerialBus> = {}): ResolvedSerialBus {
@@ -105,4 +106,23 @@ export function parseResult<T>(stdout: string, what: string): T {
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
   if (!line) throw new Error(`${what} printed no result line`)
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as T
+}
+
+/** One block to read. */
+export interface Read {
+  unit: number
+  table: Table
+  address: number
+  count: number
+}
+
+/** One read through modbus-serial's ordinary API: the unit id set on the client, then the read. */
+export function readOnce(client: ModbusClient, read: Read): Promise<unknown> {
+  client.setID(read.unit)
+  switch (read.table) {
+    case 'coil': return client.readCoils(read.address, read.count)
+    case 'discrete': return client.readDiscreteInputs(read.address, read.count)
+    case 'holding': return client.readHoldingRegisters(read.address, read.count)
+    default: return client.readInputRegisters(read.address, read.count)
+  }
 }

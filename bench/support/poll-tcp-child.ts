@@ -21,11 +21,10 @@
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { compileProfile, loadLibrary } from '../../hardware-profiles/index.ts'
-import type { Table } from '../../protocols/modbus/index.ts'
 import type { Sample } from '../../protocols/sample.ts'
 import { PollEngine } from '../../edge-agent/src/poll/engine.ts'
 import { ModbusClient } from '../../tests/support/modbus-client.ts'
-import { device, resolvedConfig, RESULT_PREFIX, tcpBus } from './poll-common.ts'
+import { device, readOnce, resolvedConfig, RESULT_PREFIX, tcpBus, type Read } from './poll-common.ts'
 
 export interface TcpChildResult {
   mode: 'bare' | 'engine'
@@ -41,13 +40,6 @@ export interface TcpChildResult {
   notGood?: number
   minPolls?: number
   maxPolls?: number
-}
-
-interface Read {
-  unit: number
-  table: Table
-  address: number
-  count: number
 }
 
 const { values } = parseArgs({
@@ -73,17 +65,6 @@ const devices = values.devices.split(',').map((spec) => {
 })
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/** One read through modbus-serial's ordinary API: the unit id set on the client, then the read. */
-function readOnce(client: ModbusClient, read: Read): Promise<unknown> {
-  client.setID(read.unit)
-  switch (read.table) {
-    case 'coil': return client.readCoils(read.address, read.count)
-    case 'discrete': return client.readDiscreteInputs(read.address, read.count)
-    case 'holding': return client.readHoldingRegisters(read.address, read.count)
-    default: return client.readInputRegisters(read.address, read.count)
-  }
-}
 
 type Run = (warmupMs: number, measureMs: number) => Promise<TcpChildResult>
 

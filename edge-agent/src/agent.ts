@@ -38,6 +38,10 @@ const INVENTORY_DEBOUNCE_MS = 1_000
 /** Where the outbox lives when the config names no buffer: ./data/<gateway>/outbox.sqlite */
 export const defaultBufferPath = (config: ResolvedConfig) => join('data', config.gateway.id, 'outbox.sqlite')
 
+/** An identity as the wire carries it: only the objects the device answered. */
+const definedOnly = (identity: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined)) as Record<string, string>
+
 function eventOf(event: PollEvent): NewEvent {
   switch (event.type) {
     case 'device-state':
@@ -45,7 +49,7 @@ function eventOf(event: PollEvent): NewEvent {
     case 'device-identity':
       return {
         type: 'device-identity', ts: event.ts, device: event.device,
-        ...(event.identity && { identity: Object.fromEntries(Object.entries(event.identity).filter(([, v]) => v !== undefined)) as Record<string, string> }),
+        ...(event.identity && { identity: definedOnly(event.identity) }),
         ...(event.mismatch !== undefined && { mismatch: event.mismatch.slice(0, 500) }),
       }
     case 'line-state':
@@ -126,7 +130,7 @@ export class Agent {
       v: 1, gw: this.config.gateway.id, ts: this.clock(),
       devices: this.engine.inventory().map(({ identity, ...device }) => ({
         ...device,
-        ...(identity && { identity: Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined)) as Record<string, string> }),
+        ...(identity && { identity: definedOnly(identity) }),
       })),
     }
   }
