@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { QUALITIES } from '../quality.ts'
 import { TOPIC_ID_PATTERN } from './topics.ts'
+import { AlarmKindSchema } from './commands.ts'
 
 /**
  * Every payload of MQTT protocol v1, declared once. Agent and server validate against these;
@@ -40,6 +41,67 @@ export const TelemetryBatchSchema = Type.Object({
 }, { additionalProperties: false })
 
 const EventBase = { seq: Seq, ts: Ts }
+const Number_ = Type.Number()
+const Source = Type.String({ maxLength: 500, description: 'the standard and clause behind the set point' })
+const By = Type.String({ minLength: 1, maxLength: 128, description: 'who acknowledged, reset or bypassed' })
+const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' })
+
+/**
+ * An alarm of one channel, identified by (device, channel, kind). `level` is its severity after the
+ * transition (for `cleared`, the level it left); `from` the level before an escalation or de-escalation.
+ */
+export const AlarmEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('alarm'),
+  state: Type.Enum(['raised', 'escalated', 'de-escalated', 'cleared', 'acknowledged']),
+  device: Name,
+  channel: Name,
+  kind: AlarmKindSchema,
+  level: Name,
+  from: Type.Optional(Name),
+  value: Type.Optional(Type.Union([Type.Number(), Type.Boolean(), Type.Null()])),
+  unit: Type.Optional(Type.String({ maxLength: 16 })),
+  threshold: Type.Optional(Number_),
+  quality: Type.Optional(QualityEnum),
+  latched: Type.Optional(Type.Boolean({ description: 'the alarm stays raised until acknowledged' })),
+  acknowledged: Type.Optional(Type.Boolean({ description: 'someone acknowledged it already' })),
+  interlock: Type.Optional(Name),
+  by: Type.Optional(By),
+  reason: Type.Optional(Reason),
+  source: Type.Optional(Source),
+}, { additionalProperties: false })
+
+/**
+ * What an interlock did. tripped: its condition (or fail-safe) holds; actuated: the output write was
+ * acknowledged by the device; confirmed: the feedback followed; failed: the write failed or the
+ * feedback did not follow in time (馈电异常) and the write is retried; restored: the restore value
+ * was written; reset: a manual reset was accepted; suppressed: it would have tripped but is bypassed.
+ */
+export const InterlockEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('interlock'),
+  interlock: Name,
+  state: Type.Enum(['tripped', 'actuated', 'confirmed', 'failed', 'restored', 'reset', 'bypassed', 'bypass-ended', 'suppressed']),
+  phase: Type.Optional(Type.Enum(['trip', 'restore'])),
+  cause: Type.Optional(Reason),
+  reason: Type.Optional(Reason),
+  attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+  by: Type.Optional(By),
+  until: Type.Optional(Ts),
+  device: Type.Optional(Name),
+  channel: Type.Optional(Name),
+  value: Type.Optional(Type.Union([Type.Number(), Type.Boolean()])),
+}, { additionalProperties: false })
+
+export const CalibrationEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('calibration'),
+  device: Name,
+  state: Type.Enum(['ok', 'due-soon', 'overdue']),
+  dueOn: Day,
+  calibratedOn: Day,
+  source: Type.Optional(Source),
+}, { additionalProperties: false })
 
 export const EventSchema = Type.Union([
   Type.Object({ ...EventBase, type: Type.Literal('device-state'), device: Name, from: Name, to: Name, reason: Type.Optional(Reason) }, { additionalProperties: false }),
@@ -55,6 +117,9 @@ export const EventSchema = Type.Union([
     cause: Type.Enum(['size', 'age']),
   }, { additionalProperties: false }),
   Type.Object({ ...EventBase, type: Type.Literal('agent-started'), version: Name, configHash: Name }, { additionalProperties: false }),
+  AlarmEventSchema,
+  InterlockEventSchema,
+  CalibrationEventSchema,
 ])
 
 export const EventBatchSchema = Type.Object({
@@ -124,6 +189,9 @@ export const CommandResultSchema = Type.Object({
 export type SampleGroup = Static<typeof SampleGroupSchema>
 export type TelemetryBatch = Static<typeof TelemetryBatchSchema>
 export type AgentEvent = Static<typeof EventSchema>
+export type AlarmEvent = Static<typeof AlarmEventSchema>
+export type InterlockEvent = Static<typeof InterlockEventSchema>
+export type CalibrationEvent = Static<typeof CalibrationEventSchema>
 export type EventBatch = Static<typeof EventBatchSchema>
 export type Status = Static<typeof StatusSchema>
 export type Inventory = Static<typeof InventorySchema>

@@ -102,6 +102,7 @@ export class Outbox {
       CREATE TABLE IF NOT EXISTS channels (id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel TEXT NOT NULL, UNIQUE (device, channel)) STRICT;
       CREATE TABLE IF NOT EXISTS telemetry (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, count INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, chans TEXT NOT NULL, body BLOB NOT NULL) STRICT;
       CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS safety_state (key TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;
     `)
     this.stmt = {
       insertRow: this.db.prepare('INSERT INTO telemetry (first_seq, last_seq, count, min_ts, max_ts, chans, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -187,6 +188,49 @@ export class Outbox {
   /** Commit an event now, with a full sync, after every sample queued before it. Returns its sequence number. */
   appendEvent(event: NewEvent): number {
     return this.commitEvent(event)
+  }
+
+  /**
+   * Commit several events and the safety state they change in one transaction with one full sync:
+   * an alarm or an interlock trip is never on disk without the state that explains it, nor the reverse.
+   * A state value of null deletes the key. Returns the events' sequence numbers.
+   */
+  commitEvents(events: readonly NewEvent[], state: Iterable<readonly [string, string | null]> = []): number[] {
+    this.assertOpen()
+    const seqs: number[] = []
+    const firstSeq = this.nextSeq
+    const lastEventSeq = this.lastEventSeq
+    try {
+      this.db.transaction(() => {
+        this.writePending()
+        for (const event of events) {
+          const seq = this.nextSeq++
+          this.stmt.insertEvent.run(seq, event.ts, JSON.stringify({ ...event, seq }))
+          seqs.push(seq)
+        }
+        for (const [key, body] of state) {
+          if (body === null) this.db.prepare('DELETE FROM safety_state WHERE key = ?').run(key)
+          else this.db.prepare('INSERT INTO safety_state (key, body) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body').run(key, body)
+        }
+        this.stmt.setSeq.run(this.nextSeq)
+      })()
+    } catch (error) {
+      // rolled back: the numbers were not used (never published), the counts are read again
+      this.nextSeq = Math.max(firstSeq, this.nextSeq)
+      this.lastEventSeq = lastEventSeq
+      this.telemetryCount = this.db.prepare('SELECT coalesce(sum(count), 0) FROM telemetry').pluck().get() as number
+      throw error
+    }
+    if (seqs.length > 0) this.lastEventSeq = seqs[seqs.length - 1]!
+    if (events.length > 0) this.options.onCommit?.()
+    return seqs
+  }
+
+  /** The safety state saved by commitEvents: key → body. */
+  loadState(): Map<string, string> {
+    this.assertOpen()
+    const rows = this.db.prepare('SELECT key, body FROM safety_state').raw().all() as [string, string][]
+    return new Map(rows)
   }
 
   /** `before` runs in the event's transaction: a cap's drop is committed with the event that reports it, or not at all. */
