@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { findUp } from '../../hardware-profiles/find-up.ts'
 import type { Inventory } from '../../protocols/mqtt/index.ts'
 import type { StatusFields } from './uplink/index.ts'
 import type { ResolvedConfig } from './config/index.ts'
 import { Outbox, type NewEvent } from './outbox/index.ts'
+import { bufferPathOf } from './outbox/buffer-path.ts'
 import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts'
 import { modbusSerialMasters } from './poll/engine.ts'
 
@@ -35,8 +35,6 @@ const CAPS_EVERY_MS = 5_000
 const RECLAIM_EVERY_MS = 60_000
 const INVENTORY_DEBOUNCE_MS = 1_000
 
-/** Where the outbox lives when the config names no buffer: ./data/<gateway>/outbox.sqlite */
-export const defaultBufferPath = (config: ResolvedConfig) => join('data', config.gateway.id, 'outbox.sqlite')
 
 /** An identity as the wire carries it: only the objects the device answered. */
 const definedOnly = (identity: Record<string, string | undefined>): Record<string, string> =>
@@ -74,7 +72,7 @@ export class Agent {
     this.clock = options.clock ?? Date.now
     this.startedAt = this.clock()
     this.outbox = new Outbox({
-      path: config.buffer?.path ?? defaultBufferPath(config),
+      path: bufferPathOf(config),
       ...(config.buffer?.maxBytes !== undefined && { maxBytes: config.buffer.maxBytes }),
       ...(config.buffer?.maxAgeHours !== undefined && { maxAgeMs: config.buffer.maxAgeHours * 3_600_000 }),
       clock: this.clock,

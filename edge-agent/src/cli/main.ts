@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
 import { registerCheckCommand } from './check.ts'
+import { registerOperatorCommands } from './operator.ts'
 import { registerProfileCommands } from './profiles.ts'
 import { registerRunCommand } from './run.ts'
 import { registerSimulateCommand } from './simulate.ts'
@@ -18,6 +19,7 @@ registerRunCommand(program)
 registerProfileCommands(program)
 registerCheckCommand(program)
 registerSimulateCommand(program)
+registerOperatorCommands(program)
 
 try {
   await program.parseAsync(process.argv)

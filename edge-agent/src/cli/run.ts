@@ -4,7 +4,8 @@ import { loadConfigFile } from '../config/index.ts'
 import { createLogger } from '../log.ts'
 import { PollEngine } from '../poll/engine.ts'
 import { RuntimeError, UsageError } from './usage-error.ts'
-import { Agent, defaultBufferPath, type UplinkFactory } from '../agent.ts'
+import { Agent, type UplinkFactory } from '../agent.ts'
+import { bufferPathOf } from '../outbox/buffer-path.ts'
 
 const STATUS_EVERY_MS = 60_000
 
@@ -41,7 +42,7 @@ async function runForever(file: string): Promise<void> {
   const log = createLogger()
   const agent = new Agent(config, { logger: log, uplink: mqttUplink })
   const { engine } = agent
-  log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length, buffer: config.buffer?.path ?? defaultBufferPath(config), uplink: config.uplink?.url }, 'edge agent starting')
+  log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length, buffer: bufferPathOf(config), uplink: config.uplink?.url }, 'edge agent starting')
   try {
     await agent.start()
   } catch (error) {
