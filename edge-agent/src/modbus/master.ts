@@ -1,10 +1,19 @@
 import type { DeviceIdentity, Table } from '../../../protocols/modbus/index.ts'
 
+/**
+ * A write. Many cheap relay modules only implement FC 05/06: one coil or one register is written with
+ * `write-coil` (FC 05) or `write-register` (FC 06), several (a 32-bit value) with FC 15/16.
+ */
+export type WriteRequest =
+  | { kind: 'write-coil'; unit: number; address: number; value: boolean }
+  | { kind: 'write-register'; unit: number; address: number; value: number }
+  | { kind: 'write-coils'; unit: number; address: number; values: boolean[] }
+  | { kind: 'write-registers'; unit: number; address: number; values: number[] }
+
 /** One Modbus request; the unit id travels with it. */
 export type ModbusRequest =
   | { kind: 'read'; unit: number; table: Table; address: number; count: number }
-  | { kind: 'write-coils'; unit: number; address: number; values: boolean[] }
-  | { kind: 'write-registers'; unit: number; address: number; values: number[] }
+  | WriteRequest
   | { kind: 'identify'; unit: number }
 
 export type ModbusReply = number[] | DeviceIdentity | undefined

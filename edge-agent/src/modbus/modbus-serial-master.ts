@@ -17,6 +17,8 @@ interface ClientInternals {
   writeFC2(unit: number, address: number, count: number, next: Callback): void
   writeFC3(unit: number, address: number, count: number, next: Callback): void
   writeFC4(unit: number, address: number, count: number, next: Callback): void
+  writeFC5(unit: number, address: number, value: boolean, next: Callback): void
+  writeFC6(unit: number, address: number, value: number, next: Callback): void
   writeFC15(unit: number, address: number, values: boolean[], next: Callback): void
   writeFC16(unit: number, address: number, values: number[], next: Callback): void
   writeFC43(unit: number, code: number, objectId: number, next: Callback): void
@@ -30,14 +32,21 @@ export type LineSpec =
 
 const describeLine = (line: LineSpec) => (line.kind === 'rtu' ? line.path : `${line.host}:${line.port}`)
 
+const FUNCTION_CODE: Record<Exclude<ModbusRequest['kind'], 'read'>, number> = {
+  'write-coil': 5, 'write-register': 6, 'write-coils': 15, 'write-registers': 16, identify: 43,
+}
+const READ_FUNCTION_CODE = { coil: 1, discrete: 2, holding: 3, input: 4 } as const
+
+export const functionCodeOf = (request: ModbusRequest): number =>
+  request.kind === 'read' ? READ_FUNCTION_CODE[request.table] : FUNCTION_CODE[request.kind]
+
 /** modbus-serial's error shapes → our typed errors. */
 export function translateError(error: unknown, request: ModbusRequest, line: string, timeoutMs: number): ModbusError {
   if (error instanceof ModbusError) return error
   const where = `(unit ${request.unit} on ${line})`
   const e = error as { name?: string; message?: string; modbusCode?: number; errno?: string; code?: string }
   if (typeof e.modbusCode === 'number') {
-    const fc = request.kind === 'read' ? { coil: 1, discrete: 2, holding: 3, input: 4 }[request.table] : request.kind === 'write-coils' ? 15 : request.kind === 'write-registers' ? 16 : 43
-    return new ModbusExceptionError(e.modbusCode, fc, where)
+    return new ModbusExceptionError(e.modbusCode, functionCodeOf(request), where)
   }
   if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT') return new ModbusTimeoutError(timeoutMs, where)
   if (typeof error === 'string' || /CRC|length|Unexpected data|Data length/iu.test(e.message ?? '')) {
@@ -158,6 +167,12 @@ export class ModbusSerialMaster implements ModbusMaster {
             else raw.writeFC4(unit, address, count, done)
             break
           }
+          case 'write-coil':
+            raw.writeFC5(request.unit, request.address, request.value, done)
+            break
+          case 'write-register':
+            raw.writeFC6(request.unit, request.address, request.value, done)
+            break
           case 'write-coils':
             raw.writeFC15(request.unit, request.address, request.values, done)
             break

@@ -1,5 +1,6 @@
+import { ModbusTransportError } from '../../../protocols/modbus/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
-import type { ModbusMaster, ModbusReply, ModbusRequest } from '../modbus/master.ts'
+import type { ModbusMaster, ModbusReply, ModbusRequest, WriteRequest } from '../modbus/master.ts'
 import { DEFAULT_HEALTH, INITIAL_HEALTH, isQuarantined, nextHealth, type Health, type HealthOptions } from './device-health.ts'
 import type { DevicePoller, PollResult } from './device-poller.ts'
 import type { PollListener } from './events.ts'
@@ -11,6 +12,17 @@ export interface BusDevice {
   poller: DevicePoller
   pollMs: number
   priority: Priority
+  /**
+   * Its samples feed interlocks: the poll keeps the line until they have reached the listener, so a write
+   * the listener queues in `samples()` is the next transaction on the line.
+   */
+  holdLine?: boolean
+}
+
+interface QueuedWrite {
+  request: WriteRequest
+  resolve: () => void
+  reject: (error: unknown) => void
 }
 
 export interface BusWorkerOptions {
@@ -39,6 +51,7 @@ class Slot implements BusDevice {
   readonly priority: Priority
   /** RANK[priority], looked up once */
   readonly rank: number
+  readonly holdLine: boolean
   health: Health = INITIAL_HEALTH
   nextDue = 0
   busy = false
@@ -47,12 +60,15 @@ class Slot implements BusDevice {
   lastPollMs: number | undefined = undefined
   /** dispatched by the loop and still holding the line (its reads not all done) */
   holdsLine = false
+  /** pollSoon() while it was polling: the next poll no later than this */
+  soonAt: number | undefined = undefined
 
   constructor(device: BusDevice, readonly releaseLine: () => void) {
     this.poller = device.poller
     this.pollMs = device.pollMs
     this.priority = device.priority
     this.rank = RANK[device.priority]
+    this.holdLine = device.holdLine === true
   }
 }
 
@@ -103,10 +119,12 @@ export class BusWorker {
   private wake: (() => void) | undefined
   /** the loop waits for the line to free up (rather than for a device's due time) */
   private waitingForLine = false
-  /** polls holding the line: at most maxInFlight */
+  /** polls and writes holding the line: at most maxInFlight */
   private inFlight = 0
-  /** polls started and not finished: those holding the line, and those decoding what they read after letting it go */
+  /** polls and writes started and not finished: those holding the line, and polls decoding what they read after letting it go */
   private active = 0
+  /** writes waiting for the line, first come first served, ahead of every poll */
+  private readonly urgent: QueuedWrite[] = []
   private lastFrameEnd = 0
   private outOfSyncUnit: number | undefined
   private lineDown: string | undefined
@@ -164,6 +182,29 @@ export class BusWorker {
     }
   }
 
+  /**
+   * A write ahead of every poll; never retried here (the caller decides). On a free line the transaction
+   * starts before this returns, so the frame is on its way before the caller does anything else; otherwise
+   * it goes out as soon as a transaction ends, even between two reads of another device's poll.
+   */
+  write(request: WriteRequest): Promise<void> {
+    const down = this.stopped ? 'stopped' : !this.options.master.isOpen || this.lineDown ? `down: ${this.lineDown ?? 'not open'}` : undefined
+    if (down) return Promise.reject(new ModbusTransportError(`line ${this.id} ${down}, cannot write to unit ${request.unit}`))
+    if (this.urgent.length === 0 && this.inFlight < this.options.maxInFlight) return this.runWrite(request)
+    return new Promise<void>((resolve, reject) => this.urgent.push({ request, resolve, reject }))
+  }
+
+  /** Poll the device no later than `afterMs` from now, e.g. to read an output's feedback after a write. */
+  pollSoon(device: string, afterMs = 0): void {
+    const slot = this.slots.find((s) => s.poller.id === device)
+    if (!slot) throw new RangeError(`no device ${device} on line ${this.id}`)
+    const at = this.clock() + Math.max(0, afterMs)
+    // a poll in progress may have read before the write: the one after it must still come soon
+    if (slot.busy) slot.soonAt = Math.min(slot.soonAt ?? Infinity, at)
+    else slot.nextDue = Math.min(slot.nextDue, at)
+    if (!this.waitingForLine) this.wake?.()
+  }
+
   start(): void {
     if (!this.stopped) return
     this.stopped = false
@@ -176,6 +217,7 @@ export class BusWorker {
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.rejectQueuedWrites(`line ${this.id} stopped`)
     this.wake?.()
     await this.loopDone
     while (this.active > 0) await sleep(5)
@@ -238,6 +280,11 @@ export class BusWorker {
         await this.idle(Math.round(this.reopenMs * (0.8 + 0.2 * this.random())))
         continue
       }
+      if (this.urgent.length > 0) {
+        this.startQueuedWrites()
+        if (this.inFlight >= this.options.maxInFlight) await this.lineFreed()
+        continue
+      }
       const now = this.clock()
       let next: Slot | undefined
       let earliest = Infinity
@@ -286,13 +333,14 @@ export class BusWorker {
   private async runSlot(slot: Slot): Promise<void> {
     slot.holdsLine = true
     try {
-      await this.pollSlot(slot, slot.releaseLine)
+      await this.pollSlot(slot, slot.holdLine ? undefined : slot.releaseLine)
     } finally {
       slot.busy = false
       this.active--
       if (slot.holdsLine) {
         slot.holdsLine = false
         this.inFlight--
+        this.startQueuedWrites()
       }
       // the loop waits either for the line, free now, or for the next due time, which this slot may bring forward
       if (this.inFlight < this.options.maxInFlight) this.wake?.()
@@ -304,7 +352,50 @@ export class BusWorker {
     if (!slot.holdsLine) return
     slot.holdsLine = false
     this.inFlight--
+    this.startQueuedWrites()
     if (this.waitingForLine) this.wake?.()
+  }
+
+  private async runWrite(request: WriteRequest): Promise<void> {
+    this.inFlight++
+    this.active++
+    try {
+      await this.transact(request)
+    } finally {
+      this.inFlight--
+      this.active--
+      this.startQueuedWrites()
+      if (this.inFlight < this.options.maxInFlight) this.wake?.()
+    }
+  }
+
+  /** Queued writes onto every free slot of the line, before the loop can give one to a poll. */
+  private startQueuedWrites(): void {
+    while (this.urgent.length > 0 && this.inFlight < this.options.maxInFlight) {
+      const { request, resolve, reject } = this.urgent.shift()!
+      this.runWrite(request).then(resolve, reject)
+    }
+  }
+
+  /**
+   * A poll's transaction. Writes waiting for the line go first, on the line this poll holds: an interlock's
+   * write waits for one transaction, not for a whole poll of many blocks. Except a write to the device being
+   * polled, which waits for the poll's reads: on a one-transaction line, no poll of a device straddles a write
+   * to it, so its samples that reach the listener after the write resolved were all read after it.
+   */
+  private readonly pollTransact = (request: ModbusRequest): Promise<ModbusReply> =>
+    this.urgent.length === 0 || this.urgent[0]!.request.unit === request.unit ? this.transact(request) : this.writesThen(request)
+
+  private async writesThen(request: ModbusRequest): Promise<ModbusReply> {
+    while (this.urgent.length > 0 && this.urgent[0]!.request.unit !== request.unit) {
+      const { request: write, resolve, reject } = this.urgent.shift()!
+      await this.transact(write).then(resolve, reject)
+    }
+    return this.transact(request)
+  }
+
+  private rejectQueuedWrites(reason: string): void {
+    for (const { request, reject } of this.urgent.splice(0)) reject(new ModbusTransportError(`${reason}, cannot write to unit ${request.unit}`))
   }
 
   private idle(ms: number): Promise<void> {
@@ -343,6 +434,7 @@ export class BusWorker {
   private markDown(reason: string): void {
     if (this.lineDown !== undefined) return
     this.lineDown = reason
+    this.rejectQueuedWrites(`line ${this.id} down: ${reason}`)
     this.listener.event({ type: 'line-state', ts: this.clock(), bus: this.id, state: 'down', reason })
   }
 
@@ -383,7 +475,7 @@ export class BusWorker {
     const probe = slot.health.quarantinedUntil !== undefined
     let result: PollResult | undefined
     if (!slot.poller.identityChecked) {
-      const identity = await slot.poller.identify(this.transact, { probe })
+      const identity = await slot.poller.identify(this.pollTransact, { probe })
       if (!identity.retry) {
         this.listener.event({ type: 'device-identity', ts: this.clock(), device: slot.poller.id, ...identity })
       } else if (identity.noAnswer) {
@@ -392,12 +484,16 @@ export class BusWorker {
         result = { samples: slot.poller.failureSamples('comm-fail', reason, this.clock()), outcome: 'no-answer', reason, transactions: 1 }
       }
     }
-    result ??= await slot.poller.poll(this.transact, releaseLine ? { probe, readsDone: releaseLine } : { probe })
+    result ??= await slot.poller.poll(this.pollTransact, releaseLine ? { probe, readsDone: releaseLine } : { probe })
     const end = this.clock()
     slot.lastPollMs = end - start
     this.emit(result.samples)
     this.updateHealth(slot, result.outcome, result.reason, end)
     slot.nextDue = nextSlotAfter(slot.nextDue, slot.pollMs, end)
+    if (slot.soonAt !== undefined) {
+      slot.nextDue = Math.min(slot.nextDue, slot.soonAt)
+      slot.soonAt = undefined
+    }
     return result
   }
 

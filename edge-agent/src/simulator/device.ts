@@ -103,6 +103,8 @@ export class SimulatedDevice implements ModbusTarget {
         channel.table === table && channel.writable === true && address + i >= point.address && address + i < point.address + point.count)
       if (!writable) throw new ModbusExceptionError(ILLEGAL_DATA_ADDRESS, table === 'coil' ? 5 : 6, `${table} ${address + i} is not writable`)
     }
+    // the answer is the normal echo: only reading the outputs or their feedback shows nothing happened
+    if (this.scenario === 'stuck') return
     this.refresh()
     this.image.write(table, address, values)
     if (table === 'coil') this.scheduleFeedback(address, values)

@@ -1,6 +1,6 @@
 import type { AlarmLevel, Channel } from '../../../hardware-profiles/index.ts'
 
-export const SCENARIOS = ['static', 'steady', 'leak', 'fault', 'flatline', 'offline', 'warm-up'] as const
+export const SCENARIOS = ['static', 'steady', 'leak', 'fault', 'flatline', 'offline', 'warm-up', 'stuck'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 export const SCENARIO_HELP: Record<ScenarioName, string> = {
@@ -11,6 +11,7 @@ export const SCENARIO_HELP: Record<ScenarioName, string> = {
   flatline: 'readings frozen at one steady value, as a covered or stuck sensor would report',
   offline: 'the unit never answers',
   'warm-up': 'reports warming-up for --warmup-s seconds (default the profile\'s warmUpSeconds), then steady',
+  stuck: 'acknowledges every write normally, but its outputs and feedback inputs never change (a relay that ignores the write)',
 }
 
 export const isScenario = (name: string): name is ScenarioName => (SCENARIOS as readonly string[]).includes(name)
