@@ -2,7 +2,7 @@ import { isBitTable, registerCount, RegisterImage } from '../protocols/modbus/in
 import type { PathSegment } from '../protocols/validation/index.ts'
 import { compileProfile, layoutOf, roleOf } from './compile.ts'
 import { decodeImage } from './decode.ts'
-import type { Profile } from './schema.ts'
+import type { AlarmLevel, Profile } from './schema.ts'
 
 export interface ProfileIssue {
   path: PathSegment[]
@@ -18,6 +18,16 @@ export function sameValue(actual: unknown, expected: unknown): boolean {
   }
   return actual === expected
 }
+
+/** A high level clears below restore, a low level above it: restore past value would never clear. */
+export function restoreWrongSide(level: AlarmLevel): boolean {
+  if (level.restore === undefined) return false
+  return level.direction === 'high' ? level.restore > level.value : level.restore < level.value
+}
+
+export const restoreMessage = (level: AlarmLevel) => level.direction === 'high'
+  ? `restore ${level.restore} is on the alarm side of ${level.value}: a high level clears when the value falls below restore, so restore must be at most ${level.value}`
+  : `restore ${level.restore} is on the alarm side of ${level.value}: a low level clears when the value rises above restore, so restore must be at least ${level.value}`
 
 /** Checks a schema cannot express: references, overlaps, consistency of types, alarm order, test vectors. */
 export function checkProfile(profile: Profile): ProfileIssue[] {
@@ -66,9 +76,7 @@ export function checkProfile(profile: Profile): ProfileIssue[] {
       if (!numeric) issue(at('alarms'), 'alarm levels need a numeric channel')
       if (c.unit === undefined) issue(at('unit'), 'a channel with alarm levels needs a unit')
       c.alarms.forEach((level, j) => {
-        if (level.restore === undefined) return
-        const wrongSide = level.direction === 'high' ? level.restore > level.value : level.restore < level.value
-        if (wrongSide) issue(at('alarms', j, 'restore'), `restore ${level.restore} is on the alarm side of ${level.value} (${level.direction}-going)`)
+        if (restoreWrongSide(level)) issue(at('alarms', j, 'restore'), restoreMessage(level))
       })
       const levels = (direction: 'high' | 'low') => c.alarms!.filter((l) => l.direction === direction).map((l) => l.value)
       const high = levels('high')

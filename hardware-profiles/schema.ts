@@ -42,9 +42,12 @@ export const InvalidRawSchema = Type.Object({
 
 export const AlarmLevelSchema = Type.Object({
   level: literals(['alarm', 'power-off', 'level-1', 'level-2', 'low', 'low-low', 'high', 'high-high', 'blue', 'yellow', 'orange', 'red'], 'name of the level'),
-  direction: literals(['high', 'low'], 'high: trips at or above value; low: trips at or below value'),
+  direction: literals(['high', 'low'], 'high: active at or above value; low: active at or below value'),
   value: Type.Number({ description: 'set point in the channel unit' }),
-  restore: Type.Optional(Type.Number({ description: 'the alarm clears only past this value (deadband)' })),
+  restore: Type.Optional(Type.Number({ description: 'deadband: a high level clears only when the value is below restore, a low level only when it is above; default value (no deadband). "restore <1.0 %" is restore: 1.0' })),
+  onDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the condition must hold this long before the level is raised; default 0' })),
+  offDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the condition must be gone this long before the level clears; default 0' })),
+  latch: Type.Optional(Type.Boolean({ description: 'stays raised after the condition is gone until acknowledged; default false' })),
   source: Type.String({ minLength: 3, description: 'the standard and clause the default comes from (see shared/research/domain-facts.md)' }),
 }, { additionalProperties: false })
 

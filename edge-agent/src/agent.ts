@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { findUp } from '../../hardware-profiles/find-up.ts'
 import type { Inventory } from '../../protocols/mqtt/index.ts'
-import type { StatusFields } from './uplink/index.ts'
-import type { ResolvedConfig } from './config/index.ts'
+import type { CommandHandler, StatusFields } from './uplink/index.ts'
+import { DEFAULTS, safetySpecs, type ResolvedConfig } from './config/index.ts'
+import { ControlServer, controlSocketPath } from './control/index.ts'
+import { interlockSourceDevices, SafetyService } from './safety/service.ts'
 import { Outbox, type NewEvent } from './outbox/index.ts'
 import { bufferPathOf } from './outbox/buffer-path.ts'
 import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts'
@@ -19,6 +21,8 @@ export interface UplinkPort {
   /** new records are committed in the outbox */
   notify(): void
   publishInventory(inventory: Inventory): void
+  /** commands from the fleet server (cmd/…) */
+  onCommand?(handler: CommandHandler): void
 }
 
 export type UplinkFactory = (args: { config: ResolvedConfig; outbox: Outbox; status: () => StatusFields; logger: Logger }) => Promise<UplinkPort>
@@ -29,6 +33,8 @@ export interface AgentOptions {
   /** builds the MQTT uplink; absent when the config has no uplink */
   uplink?: UplinkFactory
   clock?: () => number
+  /** serve the local control socket (edge-agent ack | reset | bypass | alarms); default true */
+  control?: boolean
 }
 
 const CAPS_EVERY_MS = 5_000
@@ -62,7 +68,9 @@ function eventOf(event: PollEvent): NewEvent {
 export class Agent {
   readonly outbox: Outbox
   readonly engine: PollEngine
+  readonly safety: SafetyService
   private uplink: UplinkPort | undefined
+  private control: ControlServer | undefined
   private readonly timers: NodeJS.Timeout[] = []
   private inventoryTimer: NodeJS.Timeout | undefined
   private readonly startedAt: number
@@ -78,11 +86,29 @@ export class Agent {
       clock: this.clock,
       onCommit: () => this.uplink?.notify(),
     })
+    const specs = safetySpecs(config)
+    this.safety = new SafetyService(specs, {
+      store: this.outbox,
+      outputs: {
+        write: (device, channel, value) => this.engine.write(device, channel, value),
+        pollSoon: (device, afterMs) => this.engine.pollSoon(device, afterMs),
+      },
+      logger: options.logger,
+      timeZone: config.gateway.timezone ?? DEFAULTS.timezone,
+      clock: this.clock,
+    })
     this.engine = new PollEngine(config, {
-      samples: (samples) => this.outbox.appendSamples(samples),
+      samples: (samples) => {
+        // queued first, so the events the samples cause are committed after them
+        this.outbox.appendSamples(samples)
+        this.safety.onSamples(samples)
+      },
       event: (event) => this.onPollEvent(event),
-    }, options.masters ?? modbusSerialMasters, this.clock)
+    }, options.masters ?? modbusSerialMasters, this.clock, { holdLine: interlockSourceDevices(specs.interlocks) })
   }
+
+  /** One operator command, from the fleet server or the control socket. */
+  private readonly handleCommand: CommandHandler = async (name, command) => this.safety.handleCommand(name, command.args ?? {})
 
   async start(): Promise<void> {
     const { logger } = this.options
@@ -94,6 +120,12 @@ export class Agent {
       logger.warn('no uplink in the config: buffering locally only')
     }
     this.engine.start()
+    this.safety.start()
+    this.uplink?.onCommand?.(this.handleCommand)
+    if (this.options.control !== false) {
+      this.control = new ControlServer({ path: controlSocketPath(this.config), handler: (name, args) => this.safety.handleCommand(name, args), logger })
+      await this.control.start()
+    }
     this.timers.push(setInterval(() => this.applyCaps(), CAPS_EVERY_MS))
     this.timers.push(setInterval(() => this.outbox.reclaim(), RECLAIM_EVERY_MS))
     this.scheduleInventory()
@@ -102,6 +134,8 @@ export class Agent {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer)
     if (this.inventoryTimer) clearTimeout(this.inventoryTimer)
+    await this.control?.stop()
+    this.safety.stop()
     await this.engine.stop()
     this.outbox.flush()
     await this.uplink?.stop()
@@ -135,6 +169,7 @@ export class Agent {
 
   private onPollEvent(event: PollEvent): void {
     this.outbox.appendEvent(eventOf(event))
+    if (event.type === 'device-state') this.safety.onDeviceState(event.device, event.to, event.ts)
     const log = this.options.logger
     if (event.type === 'device-identity') this.scheduleInventory()
     if (event.type === 'device-state') log[event.to === 'online' ? 'info' : 'warn']({ device: event.device, from: event.from, reason: event.reason }, `device ${event.device} ${event.to}`)

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
 import { registerCheckCommand } from './check.ts'
 import { registerOperatorCommands } from './operator.ts'
+import { registerPresetCommands } from './presets.ts'
 import { registerProfileCommands } from './profiles.ts'
 import { registerRunCommand } from './run.ts'
 import { registerSimulateCommand } from './simulate.ts'
@@ -20,6 +21,7 @@ registerProfileCommands(program)
 registerCheckCommand(program)
 registerSimulateCommand(program)
 registerOperatorCommands(program)
+registerPresetCommands(program)
 
 try {
   await program.parseAsync(process.argv)

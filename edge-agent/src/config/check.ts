@@ -1,6 +1,7 @@
 import { compileProfile, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
 import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
 import type { PathSegment } from '../../../protocols/validation/index.ts'
+import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
 import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
 
 /** A mistake the schema cannot see; load.ts locates it in the YAML. */
@@ -68,9 +69,6 @@ export function rtuBusLoads(config: GatewayConfig, profiles: ReadonlyArray<Profi
   return loads
 }
 
-const quoteList = (values: readonly string[], max = 8) =>
-  values.length <= max ? values.join(', ') : `${values.slice(0, max).join(', ')}, … (${values.length} in all)`
-
 /** Checks across the config and the profiles it names; `profiles[i]` is devices[i]'s profile when it loaded. */
 export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profile | undefined>): ConfigIssue[] {
   const issues: ConfigIssue[] = []
@@ -88,6 +86,7 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
   duplicates('devices', 'device', config.devices.map((d) => d.id))
   duplicates('interlocks', 'interlock', (config.interlocks ?? []).map((l) => l.id))
 
+  checkTimezone(config.gateway.timezone, issue)
   checkBuses(config.buses, issue)
   const busById = new Map(config.buses.map((b) => [b.id, b] as const))
   const deviceById = new Map(config.devices.map((d, i) => [d.id, i] as const))
@@ -128,13 +127,22 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
       return channel
     }
     interlock.when.forEach((condition, j) => {
-      const channel = channelOf(at('when', j), condition)
-      checkCondition(at('when', j), condition, channel, issue)
+      if (condition.channel === undefined) {
+        if (!deviceById.has(condition.device)) issue([...at('when', j), 'device'], `no device "${condition.device}"`)
+        checkCondition(at('when', j), condition, undefined, issue)
+      } else {
+        checkCondition(at('when', j), condition, channelOf(at('when', j), { device: condition.device, channel: condition.channel }), issue)
+      }
     })
     const output = channelOf(at('action'), interlock.action)
     if (output) {
       if (!output.writable) issue(at('action', 'channel'), `channel "${output.id}" of device "${interlock.action.device}" is not writable`)
-      else checkOutputValue(at('action', 'value'), output, interlock.action.value, issue)
+      else {
+        checkOutputValue(at('action', 'value'), output, interlock.action.value, issue)
+        const { restoreValue } = interlock.action
+        if (restoreValue !== undefined) checkOutputValue(at('action', 'restoreValue'), output, restoreValue, issue)
+        else if (!isBool(output)) issue(at('action'), `channel "${output.id}" is a ${output.type} register: give restoreValue, the value written on restore`)
+      }
     }
     const feedback = interlock.action.feedback && channelOf(at('action', 'feedback'), interlock.action.feedback)
     if (feedback && output && feedback.feedbackOf !== undefined && interlock.action.feedback!.device === interlock.action.device && feedback.feedbackOf !== output.id) {
@@ -164,20 +172,7 @@ function checkDeviceAgainstProfile(i: number, device: GatewayConfig['devices'][n
   if (device.system && !profile.systems.includes(device.system)) {
     issue(['devices', i, 'system'], `profile "${profile.id}" serves ${profile.systems.join(', ')}, not ${device.system}`)
   }
-  for (const [channelId, levels] of Object.entries(device.alarms ?? {})) {
-    const channel = profile.channels.find((c) => c.id === channelId)
-    if (!channel) {
-      issue(['devices', i, 'alarms', channelId], `profile "${profile.id}" has no channel "${channelId}"; channels: ${quoteList(profile.channels.map((c) => c.id))}`, true)
-    } else if (!isNumeric(channel)) {
-      issue(['devices', i, 'alarms', channelId], `channel "${channelId}" is ${channel.type}; alarm levels need a numeric channel`, true)
-    } else {
-      levels.forEach((level, j) => {
-        if (level.restore === undefined) return
-        const wrongSide = level.direction === 'high' ? level.restore > level.value : level.restore < level.value
-        if (wrongSide) issue(['devices', i, 'alarms', channelId, j, 'restore'], `restore ${level.restore} is on the alarm side of ${level.value} (${level.direction}-going)`)
-      })
-    }
-  }
+  checkDeviceAlarms(i, device, profile, issue)
   if (device.calibratedOn) {
     const date = new Date(`${device.calibratedOn}T00:00:00Z`)
     if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== device.calibratedOn) {
@@ -187,12 +182,36 @@ function checkDeviceAgainstProfile(i: number, device: GatewayConfig['devices'][n
 }
 
 const isNumeric = (channel: Channel) => !['bool', 'bit', 'string'].includes(channel.type)
+const isBool = (channel: Channel) => channel.type === 'bool' || channel.type === 'bit'
+
+function checkTimezone(timezone: string | undefined, issue: IssueFn): void {
+  if (timezone === undefined) return
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone })
+  } catch {
+    issue(['gateway', 'timezone'], `"${timezone}" is not an IANA time zone (e.g. Asia/Shanghai)`)
+  }
+}
 
 function checkCondition(path: PathSegment[], condition: ConditionConfig, channel: Channel | undefined, issue: IssueFn): void {
-  const tests = (['above', 'below', 'equals'] as const).filter((k) => condition[k] !== undefined)
-  if (tests.length === 0) issue(path, 'needs one of above, below or equals')
-  if (tests.length > 1) issue([...path, tests[1]!], `give one of above, below or equals, not ${tests.join(' and ')} (use two conditions with mode: all for a band)`, true)
-  if (!channel || tests.length !== 1) return
+  const tests = (['above', 'below', 'equals', 'health'] as const).filter((k) => condition[k] !== undefined)
+  if (tests.length === 0) issue(path, 'needs one of above, below, equals (with a channel) or health')
+  if (tests.length > 1) issue([...path, tests[1]!], `give one of above, below, equals or health, not ${tests.join(' and ')} (use two conditions with mode: all for a band)`, true)
+  if (tests.length !== 1) return
+  if (condition.restore !== undefined) {
+    if (condition.above !== undefined && condition.restore > condition.above) issue([...path, 'restore'], `restore ${condition.restore} is above the trip level ${condition.above}: the condition would never clear past it`)
+    if (condition.below !== undefined && condition.restore < condition.below) issue([...path, 'restore'], `restore ${condition.restore} is below the trip level ${condition.below}: the condition would never clear past it`)
+    if (condition.above === undefined && condition.below === undefined) issue([...path, 'restore'], 'restore goes with above or below', true)
+  }
+  if (tests[0] === 'health') {
+    if (condition.channel !== undefined) issue([...path, 'channel'], 'a health condition is on the whole device: drop channel', true)
+    return
+  }
+  if (condition.channel === undefined) {
+    issue(path, `${tests[0]} needs a channel: the condition is on a channel's value`)
+    return
+  }
+  if (!channel) return
   if (condition.above !== undefined || condition.below !== undefined) {
     if (!isNumeric(channel)) issue([...path, tests[0]!], `channel "${channel.id}" is ${channel.type}; use equals: true or false`, true)
   } else if (typeof condition.equals === 'boolean' && isNumeric(channel)) {

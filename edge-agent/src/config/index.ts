@@ -1,4 +1,6 @@
 export * from './schema.ts'
+export { defaultSilentAfterMs, oppositeOf } from './resolve.ts'
 export type { ResolvedBus, ResolvedConfig, ResolvedDevice, ResolvedInterlock, ResolvedSerialBus, ResolvedTcpBus } from './resolve.ts'
 export { loadConfigFile, parseConfig, type ParseOptions, type ParsedConfig } from './load.ts'
 export { framingLabel, framingOf, pollWireMs, rtuBusLoads, type BusLoad, type DeviceLoad } from './check.ts'
+export { configuredLevels, feedbackSpec, levelSpecs, safetySpecs, type SafetySpecs } from './safety-specs.ts'

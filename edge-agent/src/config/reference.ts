@@ -38,6 +38,9 @@ function typeOf(schema: JsonSchema): string {
   return `${Array.isArray(schema.type) ? schema.type.join(' or ') : schema.type ?? 'any'}${range}`
 }
 
+/** `channel` for "channel id → …" */
+const mapKeyName = (schema: JsonSchema) => /^(\w+) id →/u.exec(schema.description ?? '')?.[1] ?? 'key'
+
 function rows(schema: JsonSchema, path: string, out: string[]): void {
   const required = new Set(schema.required ?? [])
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
@@ -51,6 +54,11 @@ function rows(schema: JsonSchema, path: string, out: string[]): void {
     out.push(`| \`${shown}\` | ${type} | ${defaultText} | ${(child.description ?? '').replace(/\|/gu, '\\|')} |`)
     if (child.properties) rows(child, keyPath, out)
     if (objectList) rows(child.items!, `${keyPath}[]`, out)
+    // a map whose values are objects (devices[].alarms): document the value's keys under <key>
+    const patterned = child.type === 'object' && child.patternProperties && Object.values(child.patternProperties)[0]
+    if (patterned && patterned.properties) rows(patterned, `${keyPath}.<${mapKeyName(child)}>`, out)
+    // true/false or an object (sensorFault): document the object's keys
+    if (!union && child.anyOf) for (const member of child.anyOf.filter((m) => m.properties)) rows(member, keyPath, out)
     if (union) {
       for (const member of child.items!.anyOf!) {
         const kind = member.properties?.type?.const

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { AlarmLevelSchema, SystemSchema } from '../../../hardware-profiles/schema.ts'
+import { MAX_BYPASS_MINUTES } from '../../../protocols/mqtt/commands.ts'
 
 /**
  * The gateway config, declared once: types, runtime validation, the JSON Schema for editors
@@ -24,6 +25,21 @@ export const DEFAULTS = {
   failSafe: true,
   restoreAfterMs: 0,
   manualReset: false,
+  /** a source device is silent after this many poll periods plus its retried timeouts */
+  silentAfterPolls: 3,
+  /** a shift */
+  maxBypassMinutes: 480,
+  timezone: 'Asia/Shanghai',
+  calibrationDueSoonDays: 2,
+  rateOfRiseWindowS: 60,
+  /** restorePerMinute defaults to this share of perMinute */
+  rateOfRiseRestoreShare: 0.5,
+  flatlineWindowMinutes: 30,
+  flatlineTolerance: 0,
+  sensorFaultOnDelayMs: 0,
+  latch: false,
+  onDelayMs: 0,
+  offDelayMs: 0,
 } as const
 
 function literals<const V extends string[]>(values: readonly [...V], description: string, options: { default?: V[number] } = {}) {
@@ -60,6 +76,40 @@ export const TcpBusSchema = Type.Object({
 
 export const BusSchema = Type.Union([SerialBusSchema, TcpBusSchema])
 
+const LevelName = AlarmLevelSchema.properties.level
+
+export const RateOfRiseSchema = Type.Object({
+  perMinute: Type.Number({ exclusiveMinimum: 0, description: 'raised when the value rises this much per minute or faster, in the channel unit' }),
+  windowS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: DEFAULTS.rateOfRiseWindowS, description: 'the rate is measured across this window' })),
+  restorePerMinute: Type.Optional(Type.Number({ minimum: 0, description: `clears when the rate falls below this; default ${DEFAULTS.rateOfRiseRestoreShare} × perMinute` })),
+  latch: Type.Optional(Type.Boolean({ default: DEFAULTS.latch, description: 'stays raised until acknowledged' })),
+}, { additionalProperties: false, description: 'a rate-of-rise alarm (a fast leak before the level is reached)' })
+
+export const FlatlineSchema = Type.Object({
+  windowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_080, default: DEFAULTS.flatlineWindowMinutes, description: 'good readings that stay within tolerance this long mean a covered or stuck sensor' })),
+  tolerance: Type.Optional(Type.Number({ minimum: 0, default: DEFAULTS.flatlineTolerance, description: 'largest spread that still counts as the same value, in the channel unit' })),
+}, { additionalProperties: false, description: 'a flatline (stuck or covered sensor) alarm' })
+
+export const SensorFaultSchema = Type.Union([
+  Type.Boolean({ description: 'false: no sensor-fault alarm for this channel' }),
+  Type.Object({
+    onDelayMs: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULTS.sensorFaultOnDelayMs, description: 'a bad quality must last this long before the alarm' })),
+    latch: Type.Optional(Type.Boolean({ default: DEFAULTS.latch, description: 'stays raised until acknowledged' })),
+  }, { additionalProperties: false }),
+], { description: 'sensor-fault alarm when the quality is not good (fault, warming up, out of range, offline); on by default for every channel with levels or named here' })
+
+export const ChannelAlarmsSchema = Type.Object({
+  preset: Type.Optional(Type.String({ minLength: 1, description: 'alarm preset for the sensor role (edge-agent presets list), e.g. coal-ch4-t1-longwall-face' })),
+  params: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'site figures the preset asks for (edge-agent presets show ID)' })),
+  levels: Type.Optional(Type.Array(AlarmLevelSchema, { description: 'alarm levels replacing the preset or profile levels, each with its source' })),
+  onDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'for every level: the condition must hold this long before it is raised (overrides the level\'s own)' })),
+  offDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'for every level: the condition must be gone this long before it clears (overrides the level\'s own)' })),
+  latch: Type.Optional(Type.Union([Type.Boolean(), Type.Array(LevelName, { minItems: 1 })], { description: 'true: every level stays raised until acknowledged; a list: those levels; overrides the levels\' own' })),
+  rateOfRise: Type.Optional(RateOfRiseSchema),
+  flatline: Type.Optional(FlatlineSchema),
+  sensorFault: Type.Optional(SensorFaultSchema),
+}, { additionalProperties: false, description: 'alarms of one channel: a preset or levels (else the profile defaults), delays, latching, rate of rise, flatline, sensor fault' })
+
 export const DeviceSchema = Type.Object({
   id: Id,
   bus: Type.String({ minLength: 1, description: 'id of the bus the device is on' }),
@@ -70,7 +120,9 @@ export const DeviceSchema = Type.Object({
   location: Type.Optional(Type.String({ description: 'where it is installed, e.g. 1201 working face upper corner' })),
   system: Type.Optional(SystemSchema),
   calibratedOn: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'last calibration date YYYY-MM-DD' })),
-  alarms: Type.Optional(Type.Record(Type.String(), Type.Array(AlarmLevelSchema), { description: 'channel id → alarm levels replacing the profile defaults' })),
+  calibrationDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: 'calibration interval in days, overriding the profile\'s calibration.intervalDays' })),
+  calibrationDueSoonDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365, default: DEFAULTS.calibrationDueSoonDays, description: 'a calibration-due-soon event this many days before the due date' })),
+  alarms: Type.Optional(Type.Record(Type.String(), ChannelAlarmsSchema, { description: 'channel id → its alarms (preset, levels, delays, rate of rise, flatline, sensor fault)' })),
 }, { additionalProperties: false, description: 'one Modbus device' })
 
 export const ChannelRefSchema = Type.Object({
@@ -78,13 +130,19 @@ export const ChannelRefSchema = Type.Object({
   channel: ChannelId,
 }, { additionalProperties: false, description: 'a channel of a device' })
 
+export const HEALTH_STATES = ['offline', 'fault'] as const
+
 export const ConditionSchema = Type.Object({
   device: DeviceRef,
-  channel: ChannelId,
+  channel: Type.Optional(Type.String({ minLength: 1, description: 'channel id from that device\'s profile, for above, below or equals' })),
   above: Type.Optional(Type.Number({ description: 'true at or above this value' })),
   below: Type.Optional(Type.Number({ description: 'true at or below this value' })),
-  equals: Type.Optional(Type.Union([Type.Number(), Type.Boolean()], { description: 'true when the channel reads exactly this' })),
-}, { additionalProperties: false, description: 'a channel condition; give exactly one of above, below, equals' })
+  equals: Type.Optional(Type.Union([Type.Number(), Type.Boolean()], { description: 'true when the channel reads exactly this (booleans compare as 1 / 0)' })),
+  health: Type.Optional(Type.Array(literals([...HEALTH_STATES], 'device state'), { minItems: 1, description: 'true when the device is in any of these states (no channel)' })),
+  restore: Type.Optional(Type.Number({ description: 'with above or below: once tripped, the condition lasts until the value is past this (e.g. methane power-off above 1.5, restore below 1.0); default the set point' })),
+}, { additionalProperties: false, description: 'a value condition {device, channel, above | below | equals} or a health condition {device, health}; exactly one of above, below, equals, health' })
+
+const OutputValue = (description: string) => Type.Union([Type.Number(), Type.Boolean()], { description })
 
 export const InterlockSchema = Type.Object({
   id: Id,
@@ -94,13 +152,16 @@ export const InterlockSchema = Type.Object({
   action: Type.Object({
     device: DeviceRef,
     channel: Type.String({ minLength: 1, description: 'a writable coil or register of that device' }),
-    value: Type.Union([Type.Number(), Type.Boolean()], { description: 'value written on trip' }),
+    value: OutputValue('value written on trip'),
+    restoreValue: Type.Optional(OutputValue('value written on restore; default the opposite of a boolean value; required for a register')),
     feedback: Type.Optional(ChannelRefSchema),
     feedbackMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000, default: DEFAULTS.feedbackMs, description: 'time the feedback has to follow' })),
-  }, { additionalProperties: false, description: 'the output written on trip, and the input that confirms it' }),
+  }, { additionalProperties: false, description: 'the output written on trip, and the input that confirms it (default: the profile channel whose feedbackOf is the output, else the output read back)' }),
   failSafe: Type.Optional(Type.Boolean({ default: DEFAULTS.failSafe, description: 'trip when a source sensor faults, warms up, is out of range or silent' })),
+  silentAfterMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: `a source without a sample this long is silent; default ${DEFAULTS.silentAfterPolls} × pollMs + (retries + 1) × timeoutMs of the slowest source device` })),
   restoreAfterMs: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULTS.restoreAfterMs, description: 'the restore condition must hold this long' })),
   manualReset: Type.Optional(Type.Boolean({ default: DEFAULTS.manualReset, description: 'restore only after a manual reset' })),
+  maxBypassMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BYPASS_MINUTES, default: DEFAULTS.maxBypassMinutes, description: 'longest maintenance bypass allowed' })),
 }, { additionalProperties: false, description: 'an automatic action at the edge: when the conditions hold, write the output and check its feedback' })
 
 export const GatewayConfigSchema = Type.Object({
@@ -109,6 +170,7 @@ export const GatewayConfigSchema = Type.Object({
     id: idString('gateway id, unique in the fleet; part of the MQTT topic root'),
     site: idString('site id as registered on the fleet server'),
     name: Type.Optional(Type.String({ description: 'a human name, e.g. 涌山镇 coal mine, main shaft gateway' })),
+    timezone: Type.Optional(Type.String({ minLength: 1, default: DEFAULTS.timezone, description: 'IANA time zone of the site, for calibration due dates and per-day rules' })),
   }, { additionalProperties: false, description: 'this gateway and the site it belongs to' }),
   uplink: Type.Optional(Type.Object({
     url: Type.String({ pattern: '^mqtts?://', description: 'mqtt://host:port or mqtts://host:port' }),
@@ -132,3 +194,5 @@ export type TcpBusConfig = Static<typeof TcpBusSchema>
 export type DeviceConfig = Static<typeof DeviceSchema>
 export type InterlockConfig = Static<typeof InterlockSchema>
 export type ConditionConfig = Static<typeof ConditionSchema>
+export type ChannelAlarmsConfig = Static<typeof ChannelAlarmsSchema>
+export type HealthState = (typeof HEALTH_STATES)[number]

@@ -131,6 +131,11 @@ export class InterlockMachine {
     return !this.tripped && this.failed === undefined && this.bypass === undefined && (this.phase === undefined || this.output === 'confirmed')
   }
 
+  /** Tripped (or restoring) when the agent stopped: the output must be written again. */
+  get needsResume(): boolean {
+    return this.tripped || (this.phase === 'restore' && this.output !== 'confirmed')
+  }
+
   /**
    * After a restart: an interlock that was tripped writes its output again and checks it (the relay
    * may have lost power, or someone switched it back by hand while the agent was down).
@@ -287,12 +292,18 @@ export class InterlockMachine {
       if (condition.op === 'equals') met = value === condition.value || numericValue(value as number | boolean) === numericValue(condition.value)
       else {
         const v = numericValue(value as number | boolean)
-        const limit = numericValue(condition.value)!
-        met = v !== undefined && (condition.op === 'above' ? v >= limit : v <= limit)
+        const setPoint = numericValue(condition.value)!
+        if (v !== undefined) {
+          // tripped, the condition lasts until the value is past the restore level (the deadband)
+          const restore = this.tripped && condition.restore !== undefined ? condition.restore : undefined
+          if (condition.op === 'above') met = restore === undefined ? v >= setPoint : v >= restore
+          else met = restore === undefined ? v <= setPoint : v <= restore
+        }
       }
     }
     const op = condition.op === 'above' ? '≥' : condition.op === 'below' ? '≤' : '='
-    return { met, text: `${key} ${describeValue(value)} ${op} ${String(condition.value)}`, ...(untrusted !== undefined && { untrusted }) }
+    const limit = this.tripped && condition.restore !== undefined ? `${condition.op === 'above' ? '≥' : '≤'} ${condition.restore} (restore level)` : `${op} ${String(condition.value)}`
+    return { met, text: `${key} ${describeValue(value)} ${limit}`, ...(untrusted !== undefined && { untrusted }) }
   }
 
   private evaluate(now: number, decision: Decision): void {

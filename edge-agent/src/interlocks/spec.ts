@@ -13,6 +13,11 @@ export interface ValueCondition {
   op: 'above' | 'below' | 'equals'
   /** above: value ≥ it; below: value ≤ it; equals: value === it */
   value: number | boolean
+  /**
+   * once tripped, the condition holds until the value is past this (above: below it; below: above it),
+   * e.g. methane power-off at ≥ 1.5 %, power restored only below 1.0 % (煤矿安全规程 2016); default `value`
+   */
+  restore?: number
 }
 
 /** A condition on a device's health as the poll engine reports it. */

@@ -4,17 +4,14 @@ import type { Sample } from '../../../protocols/sample.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 import { calibrationStatus, localDate } from '../alarms/calibration.ts'
 import { ChannelAlarms, type AlarmTransition, type ChannelAlarmSnapshot } from '../alarms/evaluator.ts'
-import type { CalibrationSpec, ChannelAlarmSpec } from '../alarms/spec.ts'
+import type { SafetySpecs } from '../config/index.ts'
 import { InterlockMachine, type Decision, type DeviceHealthState, type InterlockSnapshot, type InterlockTransition, type OutputWrite } from '../interlocks/machine.ts'
 import type { InterlockSpec, OutputValue } from '../interlocks/spec.ts'
+
+export type { SafetySpecs }
 import type { NewEvent } from '../outbox/index.ts'
 import type { ActiveAlarmStatus, SafetyStatus } from './status.ts'
 
-export interface SafetySpecs {
-  alarms: ChannelAlarmSpec[]
-  interlocks: InterlockSpec[]
-  calibrations: CalibrationSpec[]
-}
 
 /** Where events and the state that explains them are committed together (the outbox). */
 export interface SafetyStore {
@@ -85,6 +82,8 @@ export class SafetyService {
   private timers: NodeJS.Timeout[] = []
   private pending: NewEvent[] = []
   private readonly dirty = new Set<string>()
+  /** interlocks found tripped at start, waiting for their output device to answer before writing it again */
+  private readonly awaitingResume = new Map<InterlockMachine, number>()
   private started = false
 
   constructor(readonly specs: SafetySpecs, private readonly options: SafetyOptions) {
@@ -121,7 +120,9 @@ export class SafetyService {
         this.failedAlarms.set(key.slice('failed:'.length), failed)
       }
     }
-    for (const machine of this.machines.values()) this.apply(machine.resume(now), machine)
+    for (const machine of this.machines.values()) {
+      if (machine.needsResume) this.awaitingResume.set(machine, now + machine.spec.silentAfterMs)
+    }
     this.checkCalibrations()
     this.commit()
     this.timers.push(setInterval(() => this.tick(), this.options.tickMs ?? TICK_MS))
@@ -140,6 +141,7 @@ export class SafetyService {
 
   onSamples(samples: readonly Sample[]): void {
     if (!this.started) return
+    if (this.awaitingResume.size > 0) this.resumeAnswering(samples)
     for (const sample of samples) {
       const listeners = this.byChannel.get(sample.device)?.get(sample.channel)
       if (!listeners) continue
@@ -248,8 +250,23 @@ export class SafetyService {
     return { ok: true, message: `${count} alarm${count === 1 ? '' : 's'} acknowledged` }
   }
 
+  /** An output device answers: the line is open, the tripped outputs on it can be written again. */
+  private resumeAnswering(samples: readonly Sample[]): void {
+    for (const [machine] of this.awaitingResume) {
+      if (!samples.some((s) => s.device === machine.spec.action.device && s.quality === 'good')) continue
+      this.awaitingResume.delete(machine)
+      this.apply(machine.resume(this.clock()), machine)
+    }
+  }
+
   private tick(): void {
     const now = this.clock()
+    for (const [machine, deadline] of this.awaitingResume) {
+      // the output device is still not answering: write anyway, so the failure is raised
+      if (now < deadline) continue
+      this.awaitingResume.delete(machine)
+      this.apply(machine.resume(now), machine)
+    }
     for (const machine of this.machines.values()) this.apply(machine.tick(now), machine)
     this.commit()
   }

@@ -13,6 +13,9 @@ const RTU_BUS = 'buses:\n  - id: line1\n    type: rtu\n    path: /dev/ttyUSB0\n 
 const METHANE = 'devices:\n  - id: ch4-1\n    bus: line1\n    unit: 1\n    profile: ccri-gjc4-catalytic-methane\n'
 const POWER_CUT = '  - id: cut-1\n    bus: line1\n    unit: 5\n    profile: generic-kdg4-power-cut-controller\n'
 const BASE = GATEWAY + RTU_BUS + METHANE
+const VAPOUR = '  - id: vr-1\n    bus: line1\n    unit: 7\n    profile: generic-vrm4-vapor-recovery-monitor\n'
+const TAILINGS = GATEWAY + 'buses:\n  - { id: dam, type: tcp, host: 10.0.0.9 }\ndevices:\n  - id: dam-1\n    bus: dam\n    unit: 1\n    profile: generic-tsm8-tailings-monitor\n'
+const alarmsOf = (channel: string, body: string) => `    alarms:\n      ${channel}: ${body}\n`
 const INTERLOCK = `interlocks:
   - id: t1-cut
     when:
@@ -40,11 +43,11 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   },
   { name: 'a tcp bus with serial keys', yaml: GATEWAY + 'buses:\n  - id: plc\n    type: tcp\n    host: 10.0.0.5\n    baud: 9600\n' + METHANE.replace('line1', 'plc').replace('ccri-gjc4-catalytic-methane', 'generic-rcm6-refuge-chamber-monitor'), expect: ['8:5 buses[0].baud: unknown key "baud"'] },
   { name: 'feedback of another output', yaml: withInterlock((t) => t.replace('feed_1', 'feed_2')), expect: ['26:43 interlocks[0].action.feedback.channel: "feed_2" is the feedback of "cut_2", not of "cut_1"'] },
-  { name: 'a condition without a test', yaml: withInterlock((t) => t.replace(', above: 1.5', '')), expect: ['21:9 interlocks[0].when[0]: needs one of above, below or equals'] },
+  { name: 'a condition without a test', yaml: withInterlock((t) => t.replace(', above: 1.5', '')), expect: ['21:9 interlocks[0].when[0]: needs one of above, below, equals (with a channel) or health'] },
   {
     name: 'two tests in one condition',
     yaml: withInterlock((t) => t.replace('above: 1.5', 'above: 1.5, below: 3')),
-    expect: ['21:52 interlocks[0].when[0].below: give one of above, below or equals, not above and below'],
+    expect: ['21:52 interlocks[0].when[0].below: give one of above, below, equals or health, not above and below'],
   },
   {
     name: 'above on a status bit',
@@ -58,7 +61,7 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   },
   {
     name: 'an output value outside the channel range',
-    yaml: withInterlock((t) => noFeedback(t).replace('channel: cut_1', 'channel: comms_timeout').replace('value: true', 'value: 120')),
+    yaml: withInterlock((t) => noFeedback(t).replace('channel: cut_1', 'channel: comms_timeout').replace('value: true', 'value: 120\n      restoreValue: 30')),
     expect: ['25:14 interlocks[0].action.value: 120 is outside the range of "comms_timeout" (2..60)'],
   },
   { name: 'a number written to a coil', yaml: withInterlock((t) => t.replace('value: true', 'value: 2')), expect: ['25:14 interlocks[0].action.value: channel "cut_1" is a bool: write true or false'] },
@@ -67,13 +70,85 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   { name: 'failSafe as text', yaml: withInterlock((t) => t + '    failSafe: "yes"\n'), expect: ['27:15 interlocks[0].failSafe: must be true or false, got "yes"'] },
   {
     name: 'an alarm restore on the alarm side',
-    yaml: BASE + '    alarms:\n      ch4:\n        - { level: alarm, direction: high, value: 1.0, restore: 1.2, source: site rule 2025-03 }\n',
-    expect: ['16:65 devices[0].alarms.ch4[0].restore: restore 1.2 is on the alarm side of 1 (high-going)'],
+    yaml: BASE + '    alarms:\n      ch4:\n        levels:\n          - { level: alarm, direction: high, value: 1.0, restore: 1.2, source: site rule 2025-03 }\n',
+    expect: ['17:67 devices[0].alarms.ch4.levels[0].restore: restore 1.2 is on the alarm side of 1: a high level clears when the value falls below restore, so restore must be at most 1'],
   },
   {
-    name: 'alarm levels on a status bit',
-    yaml: BASE + '    alarms:\n      element_fault:\n        - { level: alarm, direction: high, value: 1, source: site rule 2025-03 }\n',
-    expect: ['15:7 devices[0].alarms.element_fault: channel "element_fault" is bit; alarm levels need a numeric channel'],
+    name: 'a low alarm restore on the alarm side',
+    yaml: BASE + '    alarms:\n      ch4:\n        levels:\n          - { level: low, direction: low, value: 0.1, restore: 0.05, source: site rule 2025-03 }\n',
+    expect: ['17:64 devices[0].alarms.ch4.levels[0].restore: restore 0.05 is on the alarm side of 0.1: a low level clears when the value rises above restore, so restore must be at least 0.1'],
+  },
+  { name: 'an unknown preset', yaml: BASE + alarmsOf('ch4', '{ preset: coal-ch4-t9 }'), expect: ['15:22 devices[0].alarms.ch4.preset: no preset "coal-ch4-t9"; presets: coal-ch4-t0-upper-corner, coal-ch4-t1-longwall-face'] },
+  {
+    name: 'a preset for another unit',
+    yaml: BASE + alarmsOf('ch4', '{ preset: gbt50493-combustible }'),
+    expect: ['15:22 devices[0].alarms.ch4.preset: preset "gbt50493-combustible" is for a channel in %LEL, but "ch4" is in %CH4'],
+  },
+  {
+    name: 'a preset missing its required param',
+    yaml: BASE + VAPOUR + alarmsOf('tank_pressure', '{ preset: vapor-tank-overpressure }'),
+    expect: ['19:32 devices[1].alarms.tank_pressure.preset: preset "vapor-tank-overpressure" needs param pvValvePa (positive opening pressure'],
+  },
+  {
+    name: 'a preset param it does not take',
+    yaml: BASE + VAPOUR + alarmsOf('tank_pressure', '{ preset: vapor-tank-overpressure, params: { pvValvePa: 750, pvValve: 750 } }'),
+    expect: ['19:83 devices[1].alarms.tank_pressure.params.pvValve: preset "vapor-tank-overpressure" has no param "pvValve"; params: pvValvePa'],
+  },
+  {
+    name: 'params without a preset',
+    yaml: BASE + alarmsOf('ch4', '{ params: { red: 1 } }'),
+    expect: ['15:14 devices[0].alarms.ch4.params: params are for a preset'],
+  },
+  {
+    name: 'a preset and levels at once',
+    yaml: BASE + alarmsOf('ch4', '{ preset: coal-ch4-t2-face-return, levels: [{ level: alarm, direction: high, value: 0.8, source: site rule 2025-03 }] }'),
+    expect: ['15:47 devices[0].alarms.ch4.levels: give a preset or levels, not both'],
+  },
+  {
+    name: 'tailings figures that swap two levels',
+    yaml: TAILINGS + alarmsOf('phreatic_depth', '{ preset: tailings-phreatic-depth, params: { red: 4, yellow: 4.2 } }'),
+    expect: ['12:58 devices[0].alarms.phreatic_depth.params: yellow 4.2 must be above orange 4.4 (low-going levels get more severe as the value falls)'],
+  },
+  {
+    name: 'latching a level the channel does not have',
+    yaml: BASE + alarmsOf('ch4', '{ preset: coal-ch4-t1-longwall-face, latch: [red] }'),
+    expect: ['15:57 devices[0].alarms.ch4.latch[0]: channel "ch4" has no level "red"; levels: alarm, power-off'],
+  },
+  {
+    name: 'a rate of rise that never clears',
+    yaml: BASE + alarmsOf('ch4', '{ rateOfRise: { perMinute: 0.2, restorePerMinute: 0.3 } }'),
+    expect: ['15:62 devices[0].alarms.ch4.rateOfRise.restorePerMinute: restorePerMinute 0.3 must be below perMinute 0.2'],
+  },
+  { name: 'an unknown time zone', yaml: GATEWAY + '  timezone: Asia/Beijing\n' + RTU_BUS + METHANE, expect: ['4:13 gateway.timezone: "Asia/Beijing" is not an IANA time zone'] },
+  {
+    name: 'a health condition naming a channel',
+    yaml: withInterlock((t) => t.replace('channel: ch4, above: 1.5', 'channel: ch4, health: [offline]')),
+    expect: ['21:26 interlocks[0].when[0].channel: a health condition is on the whole device: drop channel'],
+  },
+  {
+    name: 'a health condition with a value test',
+    yaml: withInterlock((t) => t.replace('channel: ch4, above: 1.5', 'health: [offline], above: 1.5')),
+    expect: ['21:26 interlocks[0].when[0].health: give one of above, below, equals or health, not above and health'],
+  },
+  {
+    name: 'a value condition without a channel',
+    yaml: withInterlock((t) => t.replace('channel: ch4, above: 1.5', 'above: 1.5')),
+    expect: ['21:9 interlocks[0].when[0]: above needs a channel'],
+  },
+  {
+    name: 'a register output without a restore value',
+    yaml: withInterlock((t) => noFeedback(t).replace('channel: cut_1', 'channel: comms_timeout').replace('value: true', 'value: 10')),
+    expect: ['23:7 interlocks[0].action: channel "comms_timeout" is a uint16 register: give restoreValue'],
+  },
+  {
+    name: 'a restore value of the wrong type',
+    yaml: withInterlock((t) => t.replace('value: true', 'value: true\n      restoreValue: 5')),
+    expect: ['26:21 interlocks[0].action.restoreValue: channel "cut_1" is a bool: write true or false'],
+  },
+  {
+    name: 'a bypass longer than a bypass command may ask',
+    yaml: withInterlock((t) => t + '    maxBypassMinutes: 20000\n'),
+    expect: ['27:23 interlocks[0].maxBypassMinutes: must be from 1 to 10080, got 20000'],
   },
   { name: 'an unknown regulatory system', yaml: BASE + '    system: gas\n', expect: ['14:13 devices[0].system: must be one of "monitoring", "personnel-positioning"'] },
   { name: 'an impossible calibration date', yaml: BASE + '    calibratedOn: 2025-02-30\n', expect: ['14:19 devices[0].calibratedOn: 2025-02-30 is not a calendar date'] },

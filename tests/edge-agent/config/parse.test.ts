@@ -120,6 +120,18 @@ buffer: { path: data/outbox.sqlite }
     expect(problems.map((p) => [p.file, p.path])).toEqual([[join(dir, 'site.yaml'), 'devices[0].profile'], [join(dir, 'my-sensor.yaml'), 'version']])
   })
 
+  it('reports a profile alarm level whose restore is on the alarm side, located in the profile file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'))
+    const library = readFileSync(join(LIBRARY_DIR, 'ccri-gjc4-catalytic-methane.yaml'), 'utf8')
+    writeFileSync(join(dir, 'my-sensor.yaml'), library.replace('value: 1.5, restore: 1.0', 'value: 1.5, restore: 1.6'))
+    const text = methaneLine(1, 1000).replace('profile: ccri-gjc4-catalytic-methane', 'profile: my-sensor.yaml')
+    const { problems } = parseConfig(join(dir, 'site.yaml'), text)
+    const inProfile = problems.find((p) => p.file === join(dir, 'my-sensor.yaml'))!
+    expect(inProfile.path).toBe('channels[0].alarms[1].restore')
+    expect(inProfile.line).toBe(library.split('\n').findIndex((l) => l.includes('value: 1.5, restore: 1.0')) + 1)
+    expect(inProfile.message).toBe('restore 1.6 is on the alarm side of 1.5: a high level clears when the value falls below restore, so restore must be at most 1.5')
+  })
+
   it('reports rather than throws on an empty text and on YAML the parser gives up on', () => {
     expect(parseConfig('empty.yaml', '').problems.map(formatProblem)).toEqual(['empty.yaml:1:1 the file is empty; expected a map with keys gateway, buses and devices'])
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`
