@@ -66,6 +66,9 @@ interface Reading {
   reason?: string
 }
 
+/** A write is retried for as long as it takes; the event log gets attempts 1, 2, 4, 8, … so a dead relay does not flood it. */
+const isLogged = (attempt: number) => (attempt & (attempt - 1)) === 0
+
 const describeValue = (v: unknown) => (v === null || v === undefined ? 'no value' : String(v))
 
 /**
@@ -184,7 +187,7 @@ export class InterlockMachine {
       this.fail(now, `writing ${action.device}/${action.channel} failed: ${error ?? 'unknown error'}`, decision)
       return decision
     }
-    decision.events.push(this.event('actuated', now, { phase: write.phase, attempt: write.attempt, device: action.device, channel: action.channel, value: write.value }))
+    if (isLogged(write.attempt)) decision.events.push(this.event('actuated', now, { phase: write.phase, attempt: write.attempt, device: action.device, channel: action.channel, value: write.value }))
     this.output = 'awaiting-feedback'
     this.feedbackDeadline = now + action.feedbackMs
     this.checkFeedback(now, decision)
@@ -392,7 +395,7 @@ export class InterlockMachine {
 
   private fail(now: number, reason: string, decision: Decision): void {
     const { action } = this.spec
-    decision.events.push(this.event('failed', now, { phase: this.phase!, attempt: this.attempt, reason: reason.slice(0, 500) }))
+    if (this.failed === undefined || isLogged(this.attempt)) decision.events.push(this.event('failed', now, { phase: this.phase!, attempt: this.attempt, reason: reason.slice(0, 500) }))
     if (this.failed !== undefined) return
     this.failed = this.phase === 'restore' ? 'restore-failed' : 'trip-failed'
     decision.events.push({

@@ -84,9 +84,31 @@ describe('interlock', () => {
     take(machine.onWriteResult(writes[1]!, true, 2100))
     take(machine.tick(4100)) // still ignored: failed again (no second alarm), attempt 3
     expect(writes[2]).toMatchObject({ attempt: 3 })
-    take(machine.onWriteResult(writes[2]!, true, 4150))
-    take(machine.onSample(feed(4300, false)))
-    expect(log).toEqual(['tripped', 'actuated', 'failed', 'alarm:raised', 'actuated', 'failed', 'actuated', 'confirmed', 'alarm:cleared'])
+    // attempts 3, 5, 6, 7 are retried silently; 4 and 8 are logged
+    for (let attempt = 3, t = 4150; attempt <= 8; attempt++, t += 2100) {
+      take(machine.onWriteResult(writes.at(-1)!, true, t))
+      take(machine.tick(t + 2000))
+    }
+    expect(writes.at(-1)).toMatchObject({ attempt: 9 })
+    take(machine.onWriteResult(writes.at(-1)!, true, 20_000))
+    take(machine.onSample(feed(20_300, false)))
+    expect(log).toEqual(['tripped', 'actuated', 'failed', 'alarm:raised', 'actuated', 'failed',
+      'actuated', 'failed', 'actuated', 'failed', 'confirmed', 'alarm:cleared'])
+  })
+
+  it('a restore level: tripped at 1.5 %, the condition lasts until the gas is below 1.0 %', () => {
+    const spec: InterlockSpec = { ...SPEC, restoreAfterMs: 0, conditions: [{ kind: 'value', device: 'ch4', channel: 'ch4', op: 'above', value: 1.5, restore: 1.0 }] }
+    const { machine, log, writes, take } = rig(spec)
+    take(machine.onSample(gas(0, 1.6)))
+    take(machine.onWriteResult(writes[0]!, true, 10))
+    take(machine.onSample(gas(1000, 1.2)))
+    take(machine.onSample(gas(2000, 1.0)))
+    expect(machine.reset(2000, 'op')).toMatchObject({ ok: false, message: expect.stringContaining('1 ≥ 1 (restore level)') })
+    expect(log).toEqual(['tripped', 'actuated'])
+    take(machine.onSample(gas(3000, 0.99)))
+    expect(log).toEqual(['tripped', 'actuated', 'restored'])
+    take(machine.onSample(gas(4000, 1.4)))
+    expect(log).toEqual(['tripped', 'actuated', 'restored'])
   })
 
   it('a write that errors is a failure and is retried', () => {

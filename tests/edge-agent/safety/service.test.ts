@@ -136,6 +136,8 @@ describe('safety service', () => {
     writes.length = 0
     const second = service()
     second.start()
+    expect(writes).toEqual([])
+    second.onSamples(feed(false))
     expect(writes).toEqual([{ device: 'relay', channel: 'cut_1', value: true }])
     expect(second.status()).toMatchObject({ alarms: [{ kind: 'level', level: 'power-off', latched: false }], interlocks: [{ state: 'tripped', awaitingReset: true }] })
     second.stop()
