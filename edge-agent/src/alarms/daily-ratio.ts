@@ -28,6 +28,7 @@ export interface DailyRatioSnapshot {
   streak: number
   level: 'warning' | 'alarm' | undefined
   since: number
+  acknowledged?: boolean
 }
 
 /** The counters of the current day; when the first sample of a new day arrives, the previous day is judged. */
@@ -46,8 +47,22 @@ export class DailyRatio {
     return { ...this.state }
   }
 
-  get level(): DailyRatioSnapshot['level'] {
-    return this.state.level
+  /** The alarm raised now, if any. */
+  active(): { level: 'warning' | 'alarm'; since: number; acknowledged: boolean } | undefined {
+    const { level, since, acknowledged } = this.state
+    return level === undefined ? undefined : { level, since, acknowledged: acknowledged === true }
+  }
+
+  /** The calendar day the counters belong to. */
+  get day(): string | undefined {
+    return this.state.day
+  }
+
+  acknowledge(ts: number, by: string | undefined): AlarmTransition[] {
+    const { level } = this.state
+    if (level === undefined || this.state.acknowledged) return []
+    this.state.acknowledged = true
+    return [{ type: 'alarm', ts, state: 'acknowledged', device: this.spec.device, channel: this.spec.inBand, kind: 'daily', level, ...(by !== undefined && { by }) }]
   }
 
   onSample(sample: Sample): AlarmTransition[] {
@@ -80,7 +95,11 @@ export class DailyRatio {
     const reason = `${day}: ${inBand} of ${total} in band (${(ratio * 100).toFixed(1)} % < ${this.spec.minRatio * 100} %), ${this.state.streak} warning day${this.state.streak === 1 ? '' : 's'} in a row`
     if (previous === undefined) {
       this.state.since = ts
+      this.state.acknowledged = false
       out.push({ ...base, state: 'raised', level, reason })
-    } else if (previous !== level) out.push({ ...base, state: 'escalated', level, from: previous, reason })
+    } else if (previous !== level) {
+      this.state.acknowledged = false
+      out.push({ ...base, state: 'escalated', level, from: previous, reason })
+    }
   }
 }

@@ -15,6 +15,13 @@ const canAlarm = (channel: Channel) => channel.type !== 'string'
 
 /** The `alarms` of one device, against its profile and the preset catalog. */
 export function checkDeviceAlarms(i: number, device: DeviceConfig, profile: Profile, issue: IssueFn): void {
+  for (const key of ['inBand', 'total'] as const) {
+    const id = device.dailyRatio?.[key]
+    if (id === undefined) continue
+    const channel = profile.channels.find((c) => c.id === id)
+    if (!channel) issue(['devices', i, 'dailyRatio', key], `profile "${profile.id}" has no channel "${id}"; channels: ${quoteList(profile.channels.map((c) => c.id))}`)
+    else if (channel.type === 'string' || channel.type === 'bool' || channel.type === 'bit') issue(['devices', i, 'dailyRatio', key], `channel "${id}" is ${channel.type}; a day counter must be a number`)
+  }
   for (const [channelId, alarms] of Object.entries(device.alarms ?? {})) {
     const at = (...rest: PathSegment[]): PathSegment[] => ['devices', i, 'alarms', channelId, ...rest]
     const channel = profile.channels.find((c) => c.id === channelId)

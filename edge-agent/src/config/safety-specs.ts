@@ -1,6 +1,7 @@
 import type { AlarmLevel, Channel, Profile } from '../../../hardware-profiles/schema.ts'
 import { presetById } from '../alarms/presets.ts'
 import type { CalibrationSpec, ChannelAlarmSpec, LevelSpec, SensorFaultSpec } from '../alarms/spec.ts'
+import type { DailyRatioSpec } from '../alarms/daily-ratio.ts'
 import type { ConditionSpec, FeedbackSpec, InterlockSpec, OutputValue } from '../interlocks/spec.ts'
 import type { ResolvedConfig, ResolvedDevice, ResolvedInterlock } from './resolve.ts'
 import { DEFAULTS, type ChannelAlarmsConfig, type ConditionConfig } from './schema.ts'
@@ -13,6 +14,7 @@ export interface SafetySpecs {
   alarms: ChannelAlarmSpec[]
   interlocks: InterlockSpec[]
   calibrations: CalibrationSpec[]
+  daily: DailyRatioSpec[]
 }
 
 export function safetySpecs(config: ResolvedConfig): SafetySpecs {
@@ -23,6 +25,16 @@ export function safetySpecs(config: ResolvedConfig): SafetySpecs {
       const spec = calibrationSpec(device)
       return spec ? [spec] : []
     }),
+    daily: config.devices.flatMap((device): DailyRatioSpec[] => device.dailyRatio ? [{
+      device: device.id,
+      inBand: device.dailyRatio.inBand,
+      total: device.dailyRatio.total,
+      minRatio: device.dailyRatio.minRatio ?? DEFAULTS.dailyMinRatio,
+      alarmAfterDays: device.dailyRatio.alarmAfterDays ?? DEFAULTS.dailyAlarmAfterDays,
+      minTotal: device.dailyRatio.minTotal ?? DEFAULTS.dailyMinTotal,
+      timeZone: config.gateway.timezone ?? DEFAULTS.timezone,
+      source: 'GB 20952-2020 appendix E: warning day below 75 % of fuellings in the A/L band 1.0-1.2, alarm after 5 in a row (domain-facts.md)',
+    }] : []),
   }
 }
 

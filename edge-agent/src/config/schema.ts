@@ -31,6 +31,11 @@ export const DEFAULTS = {
   maxBypassMinutes: 480,
   timezone: 'Asia/Shanghai',
   calibrationDueSoonDays: 2,
+  /** GB 20952-2020 appendix E: a day with fewer than 75 % of fuellings in the A/L band is a warning day */
+  dailyMinRatio: 0.75,
+  /** … and 5 warning days in a row raise the alarm */
+  dailyAlarmAfterDays: 5,
+  dailyMinTotal: 1,
   rateOfRiseWindowS: 60,
   /** restorePerMinute defaults to this share of perMinute */
   rateOfRiseRestoreShare: 0.5,
@@ -120,6 +125,13 @@ export const DeviceSchema = Type.Object({
   location: Type.Optional(Type.String({ description: 'where it is installed, e.g. 1201 working face upper corner' })),
   system: Type.Optional(SystemSchema),
   calibratedOn: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'last calibration date YYYY-MM-DD' })),
+  dailyRatio: Type.Optional(Type.Object({
+    inBand: Type.String({ minLength: 1, description: 'channel counting the day\'s events in band, e.g. fuellings_in_band_today' }),
+    total: Type.String({ minLength: 1, description: 'channel counting the day\'s events, e.g. fuellings_today' }),
+    minRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: DEFAULTS.dailyMinRatio, description: 'a day below this share in band is a warning day' })),
+    alarmAfterDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: DEFAULTS.dailyAlarmAfterDays, description: 'warning days in a row that raise the alarm' })),
+    minTotal: Type.Optional(Type.Integer({ minimum: 1, default: DEFAULTS.dailyMinTotal, description: 'days with fewer events are not judged' })),
+  }, { additionalProperties: false, description: 'a rule judged once per calendar day (gateway time zone) over two day counters: vapor recovery A/L per GB 20952-2020 appendix E' })),
   calibrationDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: 'calibration interval in days, overriding the profile\'s calibration.intervalDays' })),
   calibrationDueSoonDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365, default: DEFAULTS.calibrationDueSoonDays, description: 'a calibration-due-soon event this many days before the due date' })),
   alarms: Type.Optional(Type.Record(Type.String(), ChannelAlarmsSchema, { description: 'channel id → its alarms (preset, levels, delays, rate of rise, flatline, sensor fault)' })),

@@ -4,6 +4,7 @@ import type { Sample } from '../../../protocols/sample.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 import { calibrationStatus, localDate } from '../alarms/calibration.ts'
 import { ChannelAlarms, type AlarmTransition, type ChannelAlarmSnapshot } from '../alarms/evaluator.ts'
+import { DailyRatio, type DailyRatioSnapshot } from '../alarms/daily-ratio.ts'
 import type { SafetySpecs } from '../config/index.ts'
 import { InterlockMachine, type Decision, type DeviceHealthState, type InterlockSnapshot, type InterlockTransition, type OutputWrite } from '../interlocks/machine.ts'
 import type { InterlockSpec, OutputValue } from '../interlocks/spec.ts'
@@ -46,6 +47,7 @@ export interface CommandAnswer {
 interface Listeners {
   alarms?: ChannelAlarms
   machines: InterlockMachine[]
+  daily?: DailyRatio
 }
 
 interface FailedAlarm {
@@ -77,6 +79,7 @@ export class SafetyService {
   private readonly alarms = new Map<string, ChannelAlarms>()
   private readonly machines = new Map<string, InterlockMachine>()
   private readonly machinesByDevice = new Map<string, InterlockMachine[]>()
+  private readonly daily = new Map<string, DailyRatio>()
   private readonly failedAlarms = new Map<string, FailedAlarm>()
   private readonly calibrationNotified = new Map<string, string>()
   private timers: NodeJS.Timeout[] = []
@@ -102,6 +105,12 @@ export class SafetyService {
       const alarms = new ChannelAlarms(spec, snapshot === undefined ? undefined : JSON.parse(snapshot) as ChannelAlarmSnapshot)
       this.alarms.set(key, alarms)
       this.listeners(spec.device, spec.channel).alarms = alarms
+    }
+    for (const spec of this.specs.daily) {
+      const snapshot = saved.get(`daily:${spec.device}`)
+      const rule = new DailyRatio(spec, snapshot === undefined ? undefined : JSON.parse(snapshot) as DailyRatioSnapshot)
+      this.daily.set(spec.device, rule)
+      for (const channel of rule.channels()) this.listeners(spec.device, channel).daily = rule
     }
     for (const spec of this.specs.interlocks) {
       const snapshot = saved.get(`interlock:${spec.id}`)
@@ -146,6 +155,12 @@ export class SafetyService {
       const listeners = this.byChannel.get(sample.device)?.get(sample.channel)
       if (!listeners) continue
       if (listeners.alarms) this.record(listeners.alarms.onSample(sample), `alarm:${sample.device}/${sample.channel}`)
+      if (listeners.daily) {
+        const day = listeners.daily.day
+        this.record(listeners.daily.onSample(sample))
+        // the day's counters are kept across a restart from the day's first sample on
+        if (listeners.daily.day !== day) this.dirty.add(`daily:${sample.device}`)
+      }
       for (const machine of listeners.machines) this.apply(machine.onSample(sample), machine)
     }
     this.commit()
@@ -184,6 +199,10 @@ export class SafetyService {
           ...(channel.spec.unit !== undefined && { unit: channel.spec.unit }),
         })
       }
+    }
+    for (const rule of this.daily.values()) {
+      const a = rule.active()
+      if (a) alarms.push({ device: rule.spec.device, channel: rule.spec.inBand, kind: 'daily', level: a.level, since: a.since, latched: false, acknowledged: a.acknowledged })
     }
     for (const f of this.failedAlarms.values()) {
       alarms.push({ device: f.device, channel: f.channel, kind: 'interlock-failed', level: f.level, since: f.since, latched: false, acknowledged: f.acknowledged, interlock: f.interlock })
@@ -235,6 +254,12 @@ export class SafetyService {
       const transitions = channel.acknowledge(kind, now, by)
       count += transitions.filter((t) => t.state === 'acknowledged').length
       this.record(transitions, `alarm:${device}/${id}`)
+    }
+    for (const rule of this.daily.values()) {
+      if (!matches(rule.spec.device, rule.spec.inBand, 'daily')) continue
+      const transitions = rule.acknowledge(now, by)
+      count += transitions.length
+      this.record(transitions, `daily:${rule.spec.device}`)
     }
     for (const [key, failed] of this.failedAlarms) {
       if (failed.acknowledged || !matches(failed.device, failed.channel, 'interlock-failed')) continue
@@ -366,6 +391,10 @@ export class SafetyService {
       return failed ? JSON.stringify(failed) : null
     }
     if (kind === 'calibration') return this.calibrationNotified.get(rest) ?? null
+    if (kind === 'daily') {
+      const rule = this.daily.get(rest)
+      return rule ? JSON.stringify(rule.snapshot()) : null
+    }
     return null
   }
 

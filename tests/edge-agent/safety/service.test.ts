@@ -34,6 +34,7 @@ const SPECS: SafetySpecs = {
   alarms: [METHANE],
   interlocks: [INTERLOCK],
   calibrations: [{ device: 'ch4', calibratedOn: '2026-01-01', intervalDays: 7, dueSoonDays: 2, source: 'AQ 6201 [S]' }],
+  daily: [{ device: 'vrm', inBand: 'in_band', total: 'total', minRatio: 0.75, minTotal: 1, alarmAfterDays: 5, timeZone: 'Asia/Shanghai', source: 'GB 20952-2020' }],
 }
 
 let dir: string
@@ -140,6 +141,25 @@ describe('safety service', () => {
     second.onSamples(feed(false))
     expect(writes).toEqual([{ device: 'relay', channel: 'cut_1', value: true }])
     expect(second.status()).toMatchObject({ alarms: [{ kind: 'level', level: 'power-off', latched: false }], interlocks: [{ state: 'tripped', awaitingReset: true }] })
+    second.stop()
+  })
+
+  it('the daily A/L rule: counters kept across a restart within the day, judged at midnight in the gateway\'s zone, acknowledged', async () => {
+    const counters = (inBand: number, total: number) => [
+      { device: 'vrm', channel: 'total', ts: now, value: total, quality: 'good' as Quality },
+      { device: 'vrm', channel: 'in_band', ts: now, value: inBand, quality: 'good' as Quality },
+    ]
+    const first = service()
+    first.start()
+    first.onSamples(counters(10, 20))
+    first.stop()
+    const second = service()
+    second.start()
+    now += 15 * 3_600_000 // 02:00Z + 15 h = 01:00 the next day in Shanghai
+    second.onSamples(counters(0, 0))
+    expect(second.status().alarms).toMatchObject([{ device: 'vrm', channel: 'in_band', kind: 'daily', level: 'warning', acknowledged: false }])
+    expect(await second.handleCommand('ack-alarm', { device: 'vrm', channel: 'in_band', kind: 'daily', by: 'station manager' })).toMatchObject({ ok: true })
+    expect(brief(events())).toEqual(['alarm daily raised warning', 'alarm daily acknowledged warning'])
     second.stop()
   })
 
