@@ -15,7 +15,8 @@
  * - stuck-cut: the relay that ignores the write raises `interlock-failed` at the feedback time.
  * - slow-cut: bypassed for 1 minute from the gateway's own CLI (`edge-agent bypass`); the trip is
  *   suppressed, the bypass ends by itself, and the interlock trips then.
- * - `edge-agent alarms` and `edge-agent ack` on the gateway work without the uplink.
+ * - `edge-agent alarms` and `edge-agent ack` on the gateway work without the uplink; once it is back,
+ *   `cmd/ack-alarm` from the fleet side is answered on `cmd-result` and recorded.
  * Timings are reported, not asserted; the orders and thresholds are asserted.
  */
 import { writeFileSync } from 'node:fs'
@@ -28,7 +29,7 @@ import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
 import { ProcessGroup, run } from '../../support/processes.ts'
 import { startPtyPair, type PtyPair } from '../../support/socat.ts'
-import { CLI, ROOT, startAgent, sleep, until } from '../../support/store-forward.ts'
+import { CLI, ROOT, covers, missingIn, readOutbox, startAgent, sleep, until } from '../../support/store-forward.ts'
 
 const GATEWAY = { id: 'safety-gw', site: 'mine-1' }
 const METHANE = 'ccri-gjc4-catalytic-methane'
@@ -133,12 +134,24 @@ it('offline: leak levels in order, trip with confirmed feedback, timed restore, 
   await broker.restart()
   const seen = () => events().filter((e) => e.type === 'interlock' && e.interlock === 'slow-cut' && e.state === 'tripped').length > 0
   await until('the offline events at the fleet', seen, 60_000, () => `${events().length} events`)
+
+  // an acknowledgement from the fleet server's side: cmd/ack-alarm → cmd-result, and the event
+  await watcher.client.publishAsync(`fleet/v1/${GATEWAY.site}/${GATEWAY.id}/cmd/ack-alarm`,
+    JSON.stringify({ v: 1, id: 'ack-1', ts: Date.now(), args: { all: true, by: 'fleet user' } }), { qos: 1 })
+  await until('the cmd-result of ack-1', () => watcher!.of('cmd-result').some((a) => a.payload.includes('"ack-1"')), 30_000)
+  const result = JSON.parse(watcher.of('cmd-result').find((a) => a.payload.includes('"ack-1"'))!.payload) as { ok: boolean; message: string }
+  expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^\d+ alarms? acknowledged$/u) })
+  await until('the acknowledged events', () => events().some((e) => e.type === 'alarm' && e.state === 'acknowledged' && e.by === 'fleet user'), 30_000)
+  // everything committed so far — the whole outage — arrives, nothing missing
+  const last = readOutbox(join(dir.path, 'outbox.sqlite')).nextSeq - 1
+  await until(`every seq up to ${last} at the watcher`, () => covers(watcher!, GATEWAY.id, 1, last), 60_000,
+    () => JSON.stringify(missingIn(watcher!, GATEWAY.id, 1, last).slice(0, 5)))
   await agent.stop('SIGTERM')
 
   const all = events()
-  const gaps = watcher.consumer.tracker.gaps(GATEWAY.id)
-  expect(gaps).toEqual([])
-  expect(Object.values(watcher.consumer.rejected).reduce((x, y) => x + y, 0)).toBe(0)
+  expect(missingIn(watcher, GATEWAY.id, 1, last)).toEqual([])
+  // every agent payload valid (the watcher also hears the cmd/ it sent itself, not an agent topic)
+  expect(watcher.arrivals.filter((x) => !x.result.ok && !x.topic.includes('/cmd/')).map((x) => x.result)).toEqual([])
   expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((x, y) => x - y))
   const samples = telemetry()
   const of = (interlock: string) => all.filter((e): e is Extract<AgentEvent, { type: 'interlock' }> => e.type === 'interlock' && e.interlock === interlock)
