@@ -1,0 +1,196 @@
+import Type, { type Static } from 'typebox'
+import { QUALITIES } from '../../../protocols/quality.ts'
+import { ALARM_KINDS } from '../../../protocols/mqtt/index.ts'
+
+/**
+ * Every body the fleet server's HTTP API answers or accepts, declared once: route schemas, the
+ * OpenAPI document at /docs, the store's return types and the dashboard all derive from these.
+ * Times are epoch milliseconds UTC; dates are YYYY-MM-DD in Asia/Shanghai.
+ */
+
+function literals<const V extends string[]>(values: readonly [...V], description?: string) {
+  return Type.Enum<V>(values, description === undefined ? {} : { description })
+}
+
+export const SITE_TYPES = ['coal-mine', 'non-coal-mine', 'tailings-pond', 'petrol-station', 'chemical-plant', 'hazmat-fleet'] as const
+export type SiteType = (typeof SITE_TYPES)[number]
+export const ROLES = ['admin', 'regulator', 'enterprise', 'installer'] as const
+export type Role = (typeof ROLES)[number]
+
+const Id = Type.String({ minLength: 1, maxLength: 64 })
+const Ts = Type.Integer({ minimum: 0, description: 'epoch milliseconds UTC' })
+const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD (Asia/Shanghai)' })
+const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()])
+const Quality = literals([...QUALITIES] as ['good', 'comm-fail', 'device-fault', 'out-of-range', 'warming-up', 'stale'])
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const SiteTypeSchema = literals([...SITE_TYPES], 'kind of site, as the plan binds them')
+export const RoleSchema = literals([...ROLES], 'what the user may see and do')
+
+export const EnterpriseSchema = Type.Object({
+  id: Id,
+  name: Type.String({ description: 'registered name (Chinese)' }),
+  nameEn: Type.Optional(Type.String()),
+})
+
+export const SiteSummarySchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  type: SiteTypeSchema,
+  enterpriseId: Id,
+  enterpriseName: Type.String(),
+  jurisdiction: Type.String({ description: 'township or district, e.g. 涌山镇' }),
+  address: Type.Optional(Type.String()),
+  licenceNo: Type.Optional(Type.String({ description: 'safety production licence number' })),
+  gateways: Type.Object({ total: Type.Integer(), online: Type.Integer() }),
+  devices: Type.Object({ total: Type.Integer(), online: Type.Integer(), fault: Type.Integer(), offline: Type.Integer() }),
+  activeAlarms: Type.Integer(),
+  /** at least one unacknowledged alarm */
+  unacknowledgedAlarms: Type.Integer(),
+  lastSeen: Nullable(Ts),
+})
+
+export const GatewaySchema = Type.Object({
+  id: Id,
+  siteId: Id,
+  name: Type.Optional(Type.String()),
+  state: literals(['online', 'offline', 'unknown'], 'from the retained status, the last will and a heartbeat timeout'),
+  agentVersion: Nullable(Type.String()),
+  configHash: Nullable(Type.String()),
+  bufferDepth: Nullable(Type.Integer({ description: 'records waiting in the gateway outbox' })),
+  uptimeS: Nullable(Type.Number()),
+  lastSeen: Nullable(Ts),
+  enrolled: Type.Boolean({ description: 'has MQTT credentials' }),
+})
+
+export const ReadingSchema = Type.Object({
+  channel: Type.String(),
+  value: Value,
+  quality: Quality,
+  ts: Ts,
+  unit: Type.Optional(Type.String()),
+})
+
+export const DeviceSchema = Type.Object({
+  gatewayId: Id,
+  id: Id,
+  siteId: Id,
+  profile: Type.String(),
+  profileVersion: Type.Optional(Type.String()),
+  bus: Type.Optional(Type.String()),
+  unit: Type.Optional(Type.Integer()),
+  location: Type.Optional(Type.String()),
+  system: Type.Optional(Type.String({ description: 'regulatory system id' })),
+  vendor: Type.Optional(Type.String()),
+  model: Type.Optional(Type.String()),
+  firmware: Type.Optional(Type.String()),
+  state: literals(['online', 'offline', 'fault', 'unknown']),
+  calibratedOn: Type.Optional(Day),
+  calibrationDue: Type.Optional(Day),
+  calibrationState: Type.Optional(literals(['ok', 'due-soon', 'overdue'])),
+  readings: Type.Array(ReadingSchema, { description: 'latest value per channel' }),
+})
+
+export const AlarmSchema = Type.Object({
+  id: Type.Integer(),
+  siteId: Id,
+  gatewayId: Id,
+  device: Type.String(),
+  channel: Type.String(),
+  kind: literals([...ALARM_KINDS] as string[] as ['level']),
+  level: Type.String(),
+  state: literals(['active', 'cleared']),
+  acknowledged: Type.Boolean(),
+  acknowledgedBy: Type.Optional(Type.String()),
+  acknowledgedAt: Type.Optional(Ts),
+  raisedAt: Ts,
+  clearedAt: Type.Optional(Ts),
+  value: Type.Optional(Value),
+  threshold: Type.Optional(Type.Number()),
+  unit: Type.Optional(Type.String()),
+  interlock: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+})
+
+export const InterlockActionSchema = Type.Object({
+  gatewayId: Id,
+  siteId: Id,
+  seq: Type.Integer(),
+  ts: Ts,
+  interlock: Type.String(),
+  state: Type.String({ description: 'tripped, actuated, confirmed, failed, restored, reset, bypassed, bypass-ended, suppressed' }),
+  phase: Type.Optional(Type.String()),
+  cause: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+  by: Type.Optional(Type.String()),
+  until: Type.Optional(Ts),
+})
+
+export const SiteDetailSchema = Type.Object({
+  site: SiteSummarySchema,
+  systems: Type.Array(Type.Object({ system: Type.String(), devices: Type.Integer(), reporting: Type.Integer() }), { description: 'regulatory systems present on the site and how many of their devices report' }),
+  gateways: Type.Array(GatewaySchema),
+  devices: Type.Array(DeviceSchema),
+  activeAlarms: Type.Array(AlarmSchema),
+  interlockActions: Type.Array(InterlockActionSchema, { description: 'latest first, at most 100' }),
+})
+
+export const SeriesPointSchema = Type.Object({
+  ts: Ts,
+  min: Nullable(Type.Number()),
+  max: Nullable(Type.Number()),
+  avg: Nullable(Type.Number()),
+  count: Type.Integer(),
+  bad: Type.Integer({ description: 'samples of bad quality in the bucket' }),
+})
+
+export const SeriesSchema = Type.Object({
+  gatewayId: Id,
+  device: Type.String(),
+  channel: Type.String(),
+  stepMs: Type.Integer({ description: '60000 (1-minute roll-up) or 3600000 (1-hour)' }),
+  points: Type.Array(SeriesPointSchema),
+})
+
+export const CommandSchema = Type.Object({
+  id: Type.String(),
+  gatewayId: Id,
+  name: Type.String(),
+  sentAt: Ts,
+  by: Type.String(),
+  result: Type.Optional(Type.Object({ ok: Type.Boolean(), message: Type.Optional(Type.String()), at: Ts })),
+})
+
+export const UserSchema = Type.Object({
+  name: Type.String(),
+  role: RoleSchema,
+  displayName: Type.Optional(Type.String()),
+  jurisdiction: Type.Optional(Type.String({ description: 'regulator: the township/district it oversees ("*" the whole city)' })),
+  enterpriseId: Type.Optional(Id),
+  siteIds: Type.Optional(Type.Array(Id, { description: 'installer: the sites it is assigned' })),
+})
+
+export const LoginBodySchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
+export const LoginReplySchema = Type.Object({ token: Type.String({ description: 'send as Authorization: Bearer TOKEN (the dashboard keeps it in a cookie)' }), user: UserSchema, expiresAt: Ts })
+export const HealthSchema = Type.Object({
+  ok: Type.Boolean(),
+  version: Type.String(),
+  uptimeS: Type.Number(),
+  mqtt: Type.Object({ connected: Type.Boolean(), url: Type.String() }),
+  ingest: Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Record(Type.String(), Type.Integer()) }),
+})
+export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() })
+
+export type Enterprise = Static<typeof EnterpriseSchema>
+export type SiteSummary = Static<typeof SiteSummarySchema>
+export type SiteDetail = Static<typeof SiteDetailSchema>
+export type Gateway = Static<typeof GatewaySchema>
+export type Device = Static<typeof DeviceSchema>
+export type Reading = Static<typeof ReadingSchema>
+export type Alarm = Static<typeof AlarmSchema>
+export type InterlockAction = Static<typeof InterlockActionSchema>
+export type Series = Static<typeof SeriesSchema>
+export type SeriesPoint = Static<typeof SeriesPointSchema>
+export type Command = Static<typeof CommandSchema>
+export type User = Static<typeof UserSchema>
+export type Health = Static<typeof HealthSchema>

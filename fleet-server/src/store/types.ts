@@ -1,0 +1,85 @@
+import type {
+  Alarm, Command, Device, Enterprise, Gateway, InterlockAction, Role, Series, SiteDetail, SiteSummary, SiteType, User,
+} from '../api/schemas.ts'
+
+/**
+ * What a user may see: every read of the store is filtered by one. A regulator reads every site of its
+ * jurisdiction ('*': the whole city), an enterprise its own sites, an installer the sites it is assigned.
+ */
+export type Scope =
+  | { role: 'admin' }
+  | { role: 'regulator'; jurisdiction: string }
+  | { role: 'enterprise'; enterpriseId: string }
+  | { role: 'installer'; siteIds: readonly string[] }
+
+export interface SiteInput {
+  id: string
+  enterpriseId: string
+  name: string
+  type: SiteType
+  jurisdiction: string
+  address?: string
+  licenceNo?: string
+}
+
+export interface UserRecord extends User {
+  passwordHash: string
+}
+
+export interface GatewayCredentials {
+  gatewayId: string
+  siteId: string
+  username: string
+  passwordHash: string
+}
+
+export interface SeriesQuery {
+  gatewayId: string
+  device: string
+  channel: string
+  from: number
+  to: number
+  stepMs: 60_000 | 3_600_000
+}
+
+/**
+ * The fleet server's storage (SQLite by default, fleet-server/src/store/sqlite/). The read side, the
+ * registry, users, sessions, enrolment and commands; what the MQTT ingest writes is its own interface
+ * (fleet-server/src/ingest).
+ */
+export interface FleetStore {
+  upsertEnterprise(enterprise: Enterprise): void
+  upsertSite(site: SiteInput): void
+  upsertGateway(gateway: { id: string; siteId: string; name?: string }): void
+
+  listSites(scope: Scope): SiteSummary[]
+  getSite(scope: Scope, id: string): SiteDetail | undefined
+  listGateways(scope: Scope, filter?: { siteId?: string }): Gateway[]
+  /** a gateway's site, whatever the scope: for commands and topic checks */
+  gatewaySite(gatewayId: string): string | undefined
+  listDevices(scope: Scope, filter?: { siteId?: string }): Device[]
+  listAlarms(scope: Scope, filter?: { active?: boolean; siteId?: string; limit?: number }): Alarm[]
+  getAlarm(scope: Scope, id: number): Alarm | undefined
+  interlockActions(scope: Scope, filter?: { siteId?: string; limit?: number }): InterlockAction[]
+  series(scope: Scope, query: SeriesQuery): Series | undefined
+
+  addUser(user: UserRecord): void
+  findUser(name: string): UserRecord | undefined
+  createSession(tokenHash: string, userName: string, expiresAt: number): void
+  findSession(tokenHash: string, now: number): User | undefined
+  deleteSession(tokenHash: string): void
+
+  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number): void
+  /** the token's site if it is valid and unused; marks it used by `gatewayId` */
+  consumeEnrollToken(tokenHash: string, gatewayId: string, now: number): string | undefined
+  setGatewayCredentials(credentials: GatewayCredentials): void
+  gatewayCredentials(username: string): GatewayCredentials | undefined
+
+  recordCommand(command: Command & { args: unknown }): void
+  recordCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }): void
+  getCommand(id: string): Command | undefined
+
+  close(): void
+}
+
+export type { Role }
