@@ -104,7 +104,9 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
       const other = unitOwners.get(key)
       if (other !== undefined) issue(['devices', i, 'unit'], `unit ${device.unit} is already used by device "${config.devices[other]!.id}" on ${lineOf(bus)}`)
       else unitOwners.set(key, i)
-      if (profile && !profile.transports.includes(bus.type)) {
+      // an RTU device on a TCP bus sits behind a Modbus TCP-to-RTU gateway (MOXA MGate and the like), as is
+      // common on site; a TCP-only device can never be on a serial line
+      if (profile && !profile.transports.includes(bus.type) && !(bus.type === 'tcp' && profile.transports.includes('rtu'))) {
         issue(['devices', i, 'profile'], `profile "${profile.id}" speaks ${profile.transports.join(' and ')} only, but bus "${bus.id}" is ${bus.type}`)
       }
     }

@@ -132,6 +132,16 @@ buffer: { path: data/outbox.sqlite }
     expect(inProfile.message).toBe('restore 1.6 is on the alarm side of 1.5: a high level clears when the value falls below restore, so restore must be at most 1.5')
   })
 
+  it('accepts an RTU-only device on a TCP bus: it sits behind a Modbus TCP-to-RTU gateway', () => {
+    const config = valid(`gateway: { id: gw1, site: site1 }
+buses:
+  - { id: mgate, type: tcp, host: 10.0.0.7, port: 502 }
+devices:
+  - { id: ch4-1, bus: mgate, unit: 1, profile: ccri-gjc4-catalytic-methane }
+`)
+    expect(config.devices[0]!.loadedProfile.transports).toEqual(['rtu'])
+  })
+
   it('reports rather than throws on an empty text and on YAML the parser gives up on', () => {
     expect(parseConfig('empty.yaml', '').problems.map(formatProblem)).toEqual(['empty.yaml:1:1 the file is empty; expected a map with keys gateway, buses and devices'])
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`
