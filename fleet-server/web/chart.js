@@ -1,0 +1,64 @@
+// A small trend chart as inline SVG: the min/max band of each 1-minute bucket and the average line.
+// `chartPaths` is pure (tested in node); `trendChart` builds the element.
+
+const SVG = 'http://www.w3.org/2000/svg'
+export const WIDTH = 160
+export const HEIGHT = 40
+const PAD = 2
+
+/** Path data for the band and the line; gaps (buckets without a value) break both. */
+export function chartPaths(points, from, to, width = WIDTH, height = HEIGHT) {
+  const valued = points.filter((p) => p.min !== null && p.max !== null && p.avg !== null)
+  if (valued.length === 0) return null
+  let lo = Math.min(...valued.map((p) => p.min))
+  let hi = Math.max(...valued.map((p) => p.max))
+  if (hi === lo) { hi += 1; lo -= 1 }
+  const span = Math.max(1, to - from)
+  const x = (ts) => PAD + ((ts - from) / span) * (width - 2 * PAD)
+  const y = (v) => PAD + (1 - (v - lo) / (hi - lo)) * (height - 2 * PAD)
+  const fmt = (n) => n.toFixed(1)
+
+  const runs = []
+  let run = []
+  for (const p of points) {
+    if (p.min === null || p.max === null || p.avg === null) {
+      if (run.length) runs.push(run)
+      run = []
+    } else run.push(p)
+  }
+  if (run.length) runs.push(run)
+
+  let band = ''
+  let line = ''
+  for (const r of runs) {
+    // a lone bucket still gets a visible width
+    const pts = r.length === 1 ? [r[0], { ...r[0], ts: r[0].ts + span / 120 }] : r
+    band += 'M' + pts.map((p) => `${fmt(x(p.ts))},${fmt(y(p.max))}`).join('L')
+    band += 'L' + [...pts].reverse().map((p) => `${fmt(x(p.ts))},${fmt(y(p.min))}`).join('L') + 'Z'
+    line += 'M' + pts.map((p) => `${fmt(x(p.ts))},${fmt(y(p.avg))}`).join('L')
+  }
+  const avg = valued.reduce((sum, p) => sum + p.avg, 0) / valued.length
+  const bad = points.filter((p) => p.bad > 0).map((p) => fmt(x(p.ts)))
+  return { band, line, bad, min: Math.min(...valued.map((p) => p.min)), max: Math.max(...valued.map((p) => p.max)), avg }
+}
+
+function el(tag, attrs) {
+  const node = document.createElementNS(SVG, tag)
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v))
+  return node
+}
+
+/** The chart for one series; `label(stats)` gives its accessible name. Returns null without data. */
+export function trendChart(series, from, to, label) {
+  const paths = chartPaths(series.points, from, to)
+  if (!paths) return null
+  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'img', class: 'trend', 'data-testid': 'trend-chart' })
+  const title = el('title', {})
+  title.textContent = label(paths)
+  svg.append(title)
+  svg.setAttribute('aria-label', title.textContent)
+  for (const x of paths.bad) svg.append(el('line', { x1: x, x2: x, y1: 0, y2: HEIGHT, class: 'trend-bad' }))
+  svg.append(el('path', { d: paths.band, class: 'trend-band' }))
+  svg.append(el('path', { d: paths.line, class: 'trend-line', fill: 'none' }))
+  return svg
+}

@@ -1,0 +1,149 @@
+// One site: alarms (with acknowledge), gateways, devices by regulatory system with latest readings,
+// trends and calibration, and the interlock history.
+import { h, table } from '../dom.js'
+import { t, tOr } from '../i18n.js'
+import { formatTime, formatValue, formatReading, formatNumber } from '../format.js'
+import { healthBadge, siteHealth } from './overview.js'
+import { ackState, ackText, ackPending } from '../ack.js'
+import { cachedSeries, seriesKey } from '../trends.js'
+import { trendChart } from '../chart.js'
+
+const CAN_ACK = new Set(['enterprise', 'admin'])
+const dash = () => t('value.none')
+
+function stateBadge(state, testid) {
+  return h('span', { class: `badge state-${state}`, 'data-testid': testid, 'data-state': state }, tOr('state', state))
+}
+
+export function ackResult(alarmId) {
+  const state = ackState(alarmId)
+  return h('span', { 'data-testid': 'ack-result', 'data-alarm-id': alarmId, 'data-state': state?.status ?? 'none', class: `ack-${state?.status ?? 'none'}` }, ackText(state))
+}
+
+function alarmRow(alarm, user, onAck) {
+  const canAck = CAN_ACK.has(user.role) && !alarm.acknowledged
+  const action = canAck
+    ? h('button', {
+      type: 'button', 'data-testid': 'ack-button', 'data-focus-key': `ack:${alarm.id}`,
+      'aria-label': t('ack.buttonLabel', { device: alarm.device, channel: alarm.channel }),
+      disabled: ackPending(alarm.id), onclick: () => onAck(alarm.id),
+    }, t('ack.button'))
+    : alarm.acknowledged ? t('ack.done') : dash()
+  return h('tr', { 'data-testid': 'alarm-row', dataset: { alarmId: String(alarm.id) }, class: alarm.acknowledged ? 'acked' : 'unacked' },
+    h('th', { scope: 'row' }, `${alarm.device} / ${alarm.channel}`, alarm.interlock && h('div', { class: 'muted' }, alarm.interlock)),
+    h('td', {}, h('span', { class: `badge level level-${alarm.level}` }, tOr('level', alarm.level))),
+    h('td', { class: 'num' }, formatValue(alarm.value, alarm.unit)),
+    h('td', { class: 'num' }, alarm.threshold === undefined ? dash() : formatValue(alarm.threshold, alarm.unit)),
+    h('td', {}, formatTime(alarm.raisedAt)),
+    h('td', {}, alarm.acknowledgedBy ? `${alarm.acknowledgedBy}${alarm.acknowledgedAt ? ` · ${formatTime(alarm.acknowledgedAt)}` : ''}` : dash()),
+    h('td', {}, action),
+    h('td', {}, ackResult(alarm.id)))
+}
+
+function gatewayRow(gw) {
+  return h('tr', { 'data-testid': 'gateway-row', dataset: { gatewayId: gw.id } },
+    h('th', { scope: 'row' }, gw.name ?? gw.id, gw.name && h('div', { class: 'muted' }, gw.id)),
+    h('td', {}, stateBadge(gw.state, 'gateway-state')),
+    h('td', {}, gw.agentVersion ?? dash()),
+    h('td', { class: 'num' }, gw.bufferDepth ?? dash()),
+    h('td', {}, formatTime(gw.lastSeen)))
+}
+
+export const isNumericChannel = (r) => typeof r.value === 'number' || (r.value === null && r.unit !== undefined)
+
+/** The slot a chart goes into; filled from the series cache now or when the series arrives. */
+export function trendSlot(device, reading) {
+  const key = seriesKey(device.gatewayId, device.id, reading.channel)
+  const slot = h('span', { class: 'trend-slot', 'data-series-key': key, 'data-unit': reading.unit ?? '' })
+  fillTrend(slot, cachedSeries(key))
+  return slot
+}
+
+export function fillTrend(slot, entry) {
+  if (!entry?.series) { slot.replaceChildren(h('span', { class: 'muted' }, entry && !entry.pending ? t('chart.empty') : t('chart.loading'))); return }
+  const unit = slot.dataset.unit ?? ''
+  const chart = trendChart(entry.series, entry.from, entry.to, (s) =>
+    t('chart.label', { channel: entry.series.channel, min: formatNumber(s.min), max: formatNumber(s.max), avg: formatNumber(s.avg), unit }))
+  slot.replaceChildren(chart ?? h('span', { class: 'muted' }, t('chart.empty')))
+}
+
+function readingItem(device, reading) {
+  const bad = reading.quality !== 'good'
+  return h('li', { 'data-testid': 'reading', 'data-channel': reading.channel, 'data-quality': reading.quality },
+    h('span', { class: 'channel' }, reading.channel),
+    ' ',
+    h('span', { class: bad ? 'badge quality-bad' : 'value', title: formatTime(reading.ts), 'data-testid': 'reading-value' }, formatReading(reading)),
+    isNumericChannel(reading) && trendSlot(device, reading))
+}
+
+function calibration(device) {
+  if (!device.calibrationDue) return t('calibration.none')
+  const state = device.calibrationState ?? 'ok'
+  return h('span', {}, device.calibrationDue, ' ', h('span', { class: `badge cal-${state}`, 'data-testid': 'calibration-state' }, tOr('calibration', state)))
+}
+
+function deviceRow(device) {
+  const identity = [device.vendor, device.model].filter(Boolean).join(' ')
+  return h('tr', { 'data-testid': 'device-row', dataset: { deviceId: device.id, gatewayId: device.gatewayId } },
+    h('th', { scope: 'row' }, device.id, identity && h('div', { class: 'muted' }, identity)),
+    h('td', {}, device.location ?? dash()),
+    h('td', {}, stateBadge(device.state, 'device-state')),
+    h('td', {}, device.readings.length ? h('ul', { class: 'readings' }, device.readings.map((r) => readingItem(device, r))) : dash()),
+    h('td', {}, calibration(device)))
+}
+
+function devicesBySystem(detail) {
+  const groups = new Map()
+  for (const device of detail.devices) {
+    const system = device.system ?? 'other'
+    if (!groups.has(system)) groups.set(system, [])
+    groups.get(system).push(device)
+  }
+  return [...groups].map(([system, devices]) => {
+    const counts = detail.systems.find((s) => s.system === system)
+    const caption = [tOr('system', system), counts && t('site.systemCount', counts)].filter(Boolean).join(' · ')
+    return h('div', { class: 'table-wrap', 'data-system': system }, table(caption,
+      [t('col.device'), t('col.location'), t('col.state'), t('col.readings'), t('col.calibration')],
+      devices.map(deviceRow), { class: 'devices' }))
+  })
+}
+
+function interlockRow(action) {
+  return h('tr', { 'data-testid': 'interlock-row' },
+    h('td', {}, formatTime(action.ts)),
+    h('th', { scope: 'row' }, action.interlock),
+    h('td', { 'data-state': action.state }, tOr('interlockState', action.state), action.phase && ` (${action.phase})`),
+    h('td', {}, [action.cause, action.reason].filter(Boolean).join(' · ') || dash()),
+    h('td', {}, action.by ?? dash()))
+}
+
+function section(id, heading, body) {
+  return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
+}
+
+export function siteView(detail, user, { onAck }) {
+  const { site } = detail
+  return h('article', { 'aria-labelledby': 'site-heading', 'data-testid': 'site-view', dataset: { siteId: site.id } },
+    h('p', {}, h('a', { href: '#/', 'data-focus-key': 'back' }, '← ', t('site.back'))),
+    h('h2', { id: 'site-heading' }, site.name, ' ', healthBadge(siteHealth(site))),
+    h('p', { class: 'site-meta' },
+      `${tOr('siteType', site.type)} · ${site.jurisdiction} · ${site.enterpriseName}`,
+      site.address && h('span', {}, ' · ', t('site.address', { address: site.address })),
+      site.licenceNo && h('span', {}, ' · ', t('site.licence', { licence: site.licenceNo }))),
+    section('alarms-heading', t('site.alarms'), detail.activeAlarms.length === 0
+      ? h('p', {}, t('site.noAlarms'))
+      : h('div', { class: 'table-wrap' }, table(t('site.alarms'),
+        [t('col.channel'), t('col.level'), t('col.value'), t('col.threshold'), t('col.since'), t('col.ackBy'), t('col.action'), t('col.result')],
+        detail.activeAlarms.map((a) => alarmRow(a, user, onAck)), { class: 'alarms' }, true))),
+    section('gateways-heading', t('site.gateways'), detail.gateways.length === 0
+      ? h('p', {}, t('site.noGateways'))
+      : h('div', { class: 'table-wrap' }, table(t('site.gateways'),
+        [t('col.gateway'), t('col.state'), t('col.version'), t('col.buffer'), t('col.lastSeen')],
+        detail.gateways.map(gatewayRow), {}, true))),
+    section('devices-heading', t('site.devices'), detail.devices.length === 0 ? h('p', {}, t('site.noDevices')) : devicesBySystem(detail)),
+    section('interlocks-heading', t('site.interlocks'), detail.interlockActions.length === 0
+      ? h('p', {}, t('site.noInterlocks'))
+      : h('div', { class: 'table-wrap' }, table(t('site.interlocks'),
+        [t('col.time'), t('col.interlock'), t('col.state'), t('col.cause'), t('col.by')],
+        detail.interlockActions.map(interlockRow), {}, true))))
+}
