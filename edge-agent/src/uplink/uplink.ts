@@ -57,6 +57,9 @@ export class Uplink {
   /** the first row of the telemetry published on this connection */
   private connectionFirstSeq: number | undefined
   private attempt = 0
+  /** MQTT 5 first; a broker that only speaks 3.1.1 (aedes, older field brokers) refuses it and gets 3.1.1 from then on */
+  private protocolVersion: 4 | 5 = 5
+  private protocolFallback = false
   private readonly failures: FailureLog
   private inventory: Inventory | undefined
   private pumpScheduled: NodeJS.Immediate | undefined
@@ -162,7 +165,7 @@ export class Uplink {
     const epoch = ++this.epoch
     const will = statusPayload(this.o.gateway, 'offline', this.o.clock())
     const options: IClientOptions = {
-      protocolVersion: 5, clean: true, clientId: this.clientId, reconnectPeriod: 0, queueQoSZero: false, resubscribe: false,
+      protocolVersion: this.protocolVersion, clean: true, clientId: this.clientId, reconnectPeriod: 0, queueQoSZero: false, resubscribe: false,
       connectTimeout: this.o.connectTimeoutMs, keepalive: this.o.keepaliveS,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
       ...(this.o.credentials && { username: this.o.credentials.username, password: this.o.credentials.password }),
@@ -175,6 +178,12 @@ export class Uplink {
       if (epoch === this.epoch) this.onConnected(conn, connack)
     })
     client.on('error', (error) => {
+      const code = (error as { code?: unknown }).code
+      // CONNACK 1 (3.1.1) or 0x84 (5): unacceptable / unsupported protocol version
+      if (this.protocolVersion === 5 && conn.connectedAt === undefined && (code === 1 || code === 0x84)) {
+        this.protocolVersion = 4
+        this.protocolFallback = true
+      }
       conn.failure ??= describeFailure(error, this.target, this.o.connectTimeoutMs)
     })
     client.on('disconnect', (packet) => {
@@ -218,6 +227,15 @@ export class Uplink {
     this.forget()
     conn.client.end(true) // errors out mqtt.js's pending callbacks; the epoch makes us ignore them
     if (!this.running) return
+    if (this.protocolFallback) {
+      this.protocolFallback = false
+      this.o.logger.warn({ url: this.o.url }, 'uplink: the broker does not speak MQTT 5; using MQTT 3.1.1')
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined
+        if (this.running) this.connect()
+      }, 0)
+      return
+    }
     const now = this.o.clock()
     if (conn.connectedAt !== undefined && now - conn.connectedAt >= STABLE_MS) {
       this.attempt = 0
