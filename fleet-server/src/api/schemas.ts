@@ -194,3 +194,38 @@ export type SeriesPoint = Static<typeof SeriesPointSchema>
 export type Command = Static<typeof CommandSchema>
 export type User = Static<typeof UserSchema>
 export type Health = Static<typeof HealthSchema>
+
+// Requests: path parameters, query strings and bodies the HTTP API accepts.
+const GatewayIdParam = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'gateway id, as in its MQTT topic root' })
+const Limit = Type.Integer({ minimum: 1, maximum: 1000, description: 'at most this many, latest first' })
+
+export const SiteParamsSchema = Type.Object({ id: Id })
+export const AlarmParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+export const CommandParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
+export const SiteFilterQuerySchema = Type.Object({ siteId: Type.Optional(Id) })
+export const AlarmsQuerySchema = Type.Object({
+  active: Type.Optional(Type.Boolean({ description: 'true: only active alarms' })),
+  siteId: Type.Optional(Id),
+  limit: Type.Optional(Limit),
+})
+export const InterlocksQuerySchema = Type.Object({ siteId: Type.Optional(Id), limit: Type.Optional(Limit) })
+export const SeriesQuerySchema = Type.Object({
+  gatewayId: GatewayIdParam,
+  device: Type.String({ minLength: 1, maxLength: 128 }),
+  channel: Type.String({ minLength: 1, maxLength: 128 }),
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms; default `to` minus 24 hours' })),
+  to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms; default now' })),
+  step: Type.Optional(literals(['1m', '1h'], 'roll-up: 1-minute (default) or 1-hour buckets')),
+})
+export const EnrollBodySchema = Type.Object({
+  token: Type.String({ minLength: 16, maxLength: 128, description: 'the one-time token from `fleet-server enroll-token`' }),
+  gatewayId: GatewayIdParam,
+}, { additionalProperties: false })
+export const EnrollReplySchema = Type.Object({
+  username: Type.String(),
+  password: Type.String({ description: 'shown once; the server keeps only its scrypt hash' }),
+  mqttUrl: Type.String(),
+  siteId: Id,
+})
+
+export type EnrollReply = Static<typeof EnrollReplySchema>

@@ -1,0 +1,168 @@
+/**
+ * Fleet ingest: telemetry through mosquitto into SQLite, beside a raw subscriber in the same run.
+ *
+ *   ingest_samples_per_s       samples stored (de-duplicated, roll-ups kept) per second by the Ingest,
+ *                              200 gateways publishing 500-sample batches at QoS 1 from a child process
+ *   ingest_vs_raw_subscriber   that rate ÷ a raw mqtt.js subscriber that only parses JSON and counts
+ *                              samples, fed by the same publisher the same way
+ *   site_detail_p99_ms         p99 of GET /api/sites/{id} through app.inject() (store.getSite when the
+ *                              app cannot be built) over 2,000 random calls, 1,000 sites loaded
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { connect } from 'mqtt'
+import { startIngest } from '../fleet-server/src/ingest/index.ts'
+import { openSqliteStore, type SqliteStore } from '../fleet-server/src/store/sqlite/index.ts'
+import { startMosquitto } from '../tests/support/mosquitto.ts'
+import { run as runProcess } from '../tests/support/processes.ts'
+import { figure, type Figure } from './run.ts'
+import { bundleForBench } from './support/bundle.ts'
+import { benchGateway, SAMPLES_PER_BATCH } from './support/ingest-fleet.ts'
+import { loadSites, percentile } from './support/ingest-sites.ts'
+
+const PUBLISHER = fileURLToPath(new URL('./support/ingest-publisher.ts', import.meta.url))
+const GATEWAYS = 200
+const BATCHES = 5
+const ROUNDS = 3
+const TOTAL = GATEWAYS * BATCHES * SAMPLES_PER_BATCH
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+
+interface PublisherResult { messages: number; samples: number; bytes: number; seconds: number; samplesPerS: number }
+
+async function publish(script: string, url: string, t0: number): Promise<PublisherResult> {
+  const result = await runProcess(process.execPath, [script, '--url', url, '--gateways', String(GATEWAYS), '--batches', String(BATCHES), '--t0', String(t0)], { timeoutMs: 180_000 })
+  const line = result.stdout.split('\n').find((l) => l.startsWith('result '))
+  if (!line) throw new Error(`ingest-publisher ended without a result (exit ${String(result.code ?? result.signal)}): ${result.stderr.slice(-2000)}`)
+  return JSON.parse(line.slice('result '.length)) as PublisherResult
+}
+
+/** Samples per second from the first message to the moment `done()` holds. */
+async function measure(start: () => Promise<PublisherResult>, onFirst: { at?: number }, done: () => boolean): Promise<{ rate: number; publisher: PublisherResult }> {
+  const publishing = start()
+  const deadline = Date.now() + 180_000
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the subscriber')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  const end = performance.now()
+  const publisher = await publishing
+  return { rate: TOTAL / ((end - onFirst.at!) / 1000), publisher }
+}
+
+async function rawRound(script: string, url: string, round: number): Promise<number> {
+  const client = connect(url, { protocolVersion: 4, clientId: `bench-raw-${round}`, clean: true })
+  await new Promise((resolve) => client.once('connect', resolve))
+  ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
+  const first: { at?: number } = {}
+  let samples = 0
+  client.on('message', (_topic, payload) => {
+    first.at ??= performance.now()
+    const batch = JSON.parse(payload.toString('utf8')) as { g: { values: unknown[] }[] }
+    for (const group of batch.g) samples += group.values.length
+  })
+  await client.subscribeAsync('fleet/v1/+/+/telemetry', { qos: 1 })
+  const { rate, publisher } = await measure(() => publish(script, url, Date.now()), first, () => samples >= TOTAL)
+  await client.endAsync()
+  console.log(`   raw subscriber round ${round}: ${fmt(rate)} samples/s (publisher alone ${fmt(publisher.samplesPerS)} samples/s, ${publisher.messages} messages, ${(publisher.bytes / publisher.messages).toFixed(0)} B each)`)
+  return rate
+}
+
+async function ingestRound(script: string, url: string, dir: string, round: number): Promise<number> {
+  const store = openSqliteStore(join(dir, `ingest-${round}.db`))
+  store.db.transaction(() => {
+    for (let g = 0; g < GATEWAYS; g++) {
+      const { id, site } = benchGateway(g)
+      store.upsertEnterprise({ id: 'ent', name: 'bench' })
+      store.upsertSite({ id: site, enterpriseId: 'ent', name: site, type: 'coal-mine', jurisdiction: '涌山镇' })
+      store.upsertGateway({ id, siteId: site })
+    }
+  })()
+  const running = await startIngest({ url, store, clientOptions: { clientId: `bench-ingest-${round}`, clean: true } })
+  const first: { at?: number } = {}
+  running.client.prependListener('message', () => {
+    first.at ??= performance.now()
+  })
+  const { rate } = await measure(() => publish(script, url, Date.now()), first, () => store.ingestStats().accepted >= TOTAL)
+  const stats = store.ingestStats()
+  await running.close()
+  const rows = (store.db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n
+  store.close()
+  console.log(`   Ingest round ${round}: ${fmt(rate)} samples/s stored (${fmt(rows)} rows, ${stats.duplicates} duplicates, rejects ${JSON.stringify(stats.rejected)})`)
+  if (rows !== TOTAL) throw new Error(`stored ${rows} samples, expected ${TOTAL}`)
+  return rate
+}
+
+async function siteDetail(dir: string): Promise<{ p99: number; via: string; storeP99: number }> {
+  const store: SqliteStore = openSqliteStore(join(dir, 'sites.db'))
+  const now = Date.now()
+  const started = performance.now()
+  const ids = loadSites(store, 1000, now)
+  console.log(`-- 1,000 sites (2,000 gateways, 20,000 devices, alarms on 100 sites, interlock actions on 200) loaded through Ingest in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const pick = () => ids[Math.floor(Math.random() * ids.length)]!
+  const storeTimes: number[] = []
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now()
+    if (!store.getSite({ role: 'admin' }, pick())) throw new Error('site missing')
+    storeTimes.push(performance.now() - t)
+  }
+  const storeP99 = percentile(storeTimes, 99)
+  console.log(`   store.getSite: p50 ${percentile(storeTimes, 50).toFixed(3)} ms, p99 ${storeP99.toFixed(3)} ms`)
+  let result = { p99: storeP99, via: 'store.getSite', storeP99 }
+  try {
+    const { buildApp } = await import('../fleet-server/src/app.ts')
+    const { hashToken } = await import('../fleet-server/src/auth/tokens.ts')
+    store.addUser({ name: 'bench-regulator', role: 'regulator', jurisdiction: '*', passwordHash: 'unused' })
+    store.createSession(hashToken('bench-token'), 'bench-regulator', now + 3_600_000)
+    const app = await buildApp({
+      store,
+      commands: { send: () => Promise.reject(new Error('no commands in the bench')), result: () => undefined },
+      health: () => ({ ok: true, version: 'bench', uptimeS: 0, mqtt: { connected: false, url: '' }, ingest: { accepted: 0, duplicates: 0, rejected: {} } }),
+    })
+    const times: number[] = []
+    for (let i = 0; i < 2000; i++) {
+      const t = performance.now()
+      const response = await app.inject({ method: 'GET', url: `/api/sites/${pick()}`, headers: { authorization: 'Bearer bench-token' } })
+      times.push(performance.now() - t)
+      if (response.statusCode !== 200) throw new Error(`GET /api/sites: ${response.statusCode} ${response.body.slice(0, 300)}`)
+    }
+    await app.close()
+    const p99 = percentile(times, 99)
+    console.log(`   GET /api/sites/{id} via app.inject(): p50 ${percentile(times, 50).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms`)
+    result = { p99, via: 'GET /api/sites/{id} via app.inject()', storeP99 }
+  } catch (error) {
+    console.log(`   app.inject() not measured (${error instanceof Error ? error.message : String(error)}); the figure is store.getSite`)
+  }
+  store.close()
+  return result
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+export async function run(): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'))
+  const broker = await startMosquitto()
+  try {
+    const script = await bundleForBench(PUBLISHER)
+    console.log(`-- ${GATEWAYS} gateways × ${BATCHES} batches of ${SAMPLES_PER_BATCH} samples (${fmt(TOTAL)} samples a round) through mosquitto at QoS 1; rounds alternate raw, Ingest`)
+    const raw: number[] = []
+    const stored: number[] = []
+    for (let round = 1; round <= ROUNDS; round++) {
+      raw.push(await rawRound(script, broker.url, round))
+      stored.push(await ingestRound(script, broker.url, dir, round))
+    }
+    const rawRate = median(raw)
+    const ingestRate = median(stored)
+    const sites = await siteDetail(dir)
+    return [
+      figure('ingest_samples_per_s', ingestRate, '>=100000', `median of ${ROUNDS} rounds, SQLite WAL with de-duplication and roll-ups`),
+      figure('ingest_vs_raw_subscriber', ingestRate / rawRate, '>=0.5', `Ingest ${fmt(ingestRate)} vs raw JSON-parsing subscriber ${fmt(rawRate)} samples/s, same publisher`),
+      figure('site_detail_p99_ms', sites.p99, '<=50', `${sites.via}; store.getSite alone p99 ${sites.storeP99.toFixed(3)} ms`),
+    ]
+  } finally {
+    await broker.dispose()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,89 @@
+import { resolve } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import type { Health } from './api/schemas.ts'
+import { installAuth } from './auth/index.ts'
+import { alarmRoutes } from './routes/alarms.ts'
+import type { CommandPort, RouteDeps } from './routes/deps.ts'
+import { enrollRoutes } from './routes/enroll.ts'
+import { ApiError } from './routes/errors.ts'
+import { healthRoutes } from './routes/health.ts'
+import { seriesRoutes } from './routes/series.ts'
+import { sessionRoutes } from './routes/session.ts'
+import { siteRoutes } from './routes/sites.ts'
+import type { FleetStore } from './store/types.ts'
+
+export type { CommandPort } from './routes/deps.ts'
+
+export interface AppOptions {
+  store: FleetStore
+  commands: CommandPort
+  health: () => Health
+  /** the dashboard's static files, served at / */
+  webRoot?: string
+  /** the broker URL handed to enrolling gateways; default the one health() reports */
+  mqttUrl?: string
+  /** fastify's logger options, or a pino logger to use as is */
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
+  clock?: () => number
+}
+
+const API_VERSION = '1.0.0'
+
+/** The fleet server's HTTP app, not listening: server.ts listens, tests inject(). */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const logger = opts.logger ?? false
+  const app = isLoggerInstance(logger) ? Fastify({ loggerInstance: logger }) : Fastify({ logger })
+  const deps: RouteDeps = {
+    store: opts.store,
+    commands: opts.commands,
+    health: opts.health,
+    clock: opts.clock ?? Date.now,
+    mqttUrl: () => opts.mqttUrl ?? opts.health().mqtt.url,
+  }
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found` })
+  })
+  installAuth(app, deps)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Fleet server API', version: API_VERSION, description: 'Sites, gateways, devices, alarms and enrolment of the safety monitoring fleet. Times are epoch milliseconds UTC.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'the token POST /api/login answers' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'fleet_session' },
+        },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes]) await app.register(routes, deps)
+  if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })
+  return app
+}
+
+const isLoggerInstance = (logger: unknown): logger is FastifyBaseLogger =>
+  typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function'
+
+/** One place maps errors to answers: validation 400 naming the field, ApiError its code, 5xx hidden and logged. */
+function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.validation) {
+    return reply.code(400).send({ error: 'VALIDATION', message: error.message })
+  }
+  if (error instanceof ApiError) {
+    return reply.code(error.statusCode).send({ error: error.code, message: error.message })
+  }
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send({ error: error.code ?? 'BAD_REQUEST', message: error.message })
+  }
+  request.log.error({ err: error }, 'request failed')
+  return reply.code(500).send({ error: 'INTERNAL', message: 'internal server error; the server log has the details' })
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander'
+import { hashToken, newToken } from '../auth/tokens.ts'
+import { DEFAULT_DB_PATH, ENROLL_TOKEN_HOURS, MAX_ENROLL_TOKEN_HOURS } from '../defaults.ts'
+import { UsageError, parseInteger } from './errors.ts'
+import { withStore } from './open-store.ts'
+
+export function registerEnrollTokenCommand(program: Command): void {
+  program.command('enroll-token')
+    .description('create a one-time token a gateway of the site exchanges for its MQTT credentials (edge-agent provision); printed once, stored hashed')
+    .requiredOption('--site <id>', 'the site the gateway belongs to')
+    .option('--hours <n>', 'hours the token stays valid', String(ENROLL_TOKEN_HOURS))
+    .option('--db <file>', 'the fleet database', DEFAULT_DB_PATH)
+    .action(async (options: { site: string; hours: string; db: string }) => {
+      const hours = parseInteger(options.hours, '--hours', 1, MAX_ENROLL_TOKEN_HOURS)
+      const token = newToken()
+      const expiresAt = Date.now() + hours * 3_600_000
+      await withStore(options.db, (store) => {
+        if (!store.getSite({ role: 'admin' }, options.site)) throw new UsageError(`--site ${options.site}: no such site`)
+        store.createEnrollToken(hashToken(token), options.site, expiresAt)
+      })
+      console.log(token)
+      console.error(`one-time enrolment token for site ${options.site}, valid until ${new Date(expiresAt).toISOString()}; it is not shown again`)
+    })
+}

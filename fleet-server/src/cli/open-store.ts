@@ -1,0 +1,24 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { openSqliteStore } from '../store/sqlite/index.ts'
+import type { FleetStore } from '../store/types.ts'
+import { RuntimeError } from './errors.ts'
+
+/** Opens (creating if needed) the database a command works on; failures are the user's to fix, without a stack. */
+export function openStoreFor(dbPath: string): FleetStore {
+  try {
+    if (dbPath !== ':memory:' && !existsSync(dirname(dbPath))) mkdirSync(dirname(dbPath), { recursive: true })
+    return openSqliteStore(dbPath)
+  } catch (error) {
+    throw new RuntimeError(`cannot open the database ${dbPath}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+export async function withStore<T>(dbPath: string, work: (store: FleetStore) => T | Promise<T>): Promise<T> {
+  const store = openStoreFor(dbPath)
+  try {
+    return await work(store)
+  } finally {
+    store.close()
+  }
+}

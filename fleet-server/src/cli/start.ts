@@ -1,0 +1,61 @@
+import type { Command } from 'commander'
+import pino from 'pino'
+import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../defaults.ts'
+import type { FleetServer } from '../server.ts'
+import { RuntimeError, UsageError, parseInteger } from './errors.ts'
+
+interface StartOptions {
+  port: string
+  host: string
+  db: string
+  mqtt?: string
+  mqttPort: string
+  web?: string
+}
+
+export function registerStartCommand(program: Command): void {
+  program.command('start')
+    .description('run the fleet server: HTTP API and dashboard, MQTT ingest (embedded broker unless --mqtt)')
+    .option('--port <n>', 'HTTP port', String(DEFAULT_HTTP_PORT))
+    .option('--host <host>', 'HTTP and embedded broker address', DEFAULT_HOST)
+    .option('--db <file>', 'SQLite database', DEFAULT_DB_PATH)
+    .option('--mqtt <url>', 'an external broker (mqtt:// or mqtts://); without it an embedded broker runs')
+    .option('--mqtt-port <n>', 'embedded broker port', String(DEFAULT_MQTT_PORT))
+    .option('--web <dir>', 'dashboard files served at / (default fleet-server/web)')
+    .action(async (options: StartOptions) => {
+      const port = parseInteger(options.port, '--port', 0, 65535)
+      const mqttPort = parseInteger(options.mqttPort, '--mqtt-port', 0, 65535)
+      if (options.mqtt !== undefined && !/^mqtts?:\/\/[^/\s]+/u.test(options.mqtt)) throw new UsageError(`--mqtt must be an mqtt:// or mqtts:// URL, got "${options.mqtt}"`)
+      const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2))
+      // loaded here so `user add` and `enroll-token` do not pay for the broker, MQTT and fastify
+      const { startFleetServer } = await import('../server.ts')
+      let server: FleetServer
+      try {
+        server = await startFleetServer({
+          port, host: options.host, dbPath: options.db, mqttPort, logger,
+          ...(options.mqtt !== undefined ? { mqttUrl: options.mqtt } : {}),
+          ...(options.web !== undefined ? { webRoot: options.web } : {}),
+        })
+      } catch (error) {
+        // system and SQLite errors (port taken, database unwritable) are the operator's to fix: no stack
+        const { code, syscall, message } = error as NodeJS.ErrnoException
+        if (syscall === 'listen') throw new RuntimeError(`cannot listen: ${message}`)
+        if (typeof code === 'string') throw new RuntimeError(`cannot start: ${message}`)
+        throw error
+      }
+      console.log(`fleet server listening on ${server.url} (mqtt ${server.mqttUrl})`)
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          logger.info({ signal }, 'stopping')
+          process.off('SIGINT', stop).off('SIGTERM', stop)
+          server.close().then(resolve, (error: unknown) => {
+            logger.error({ err: error }, 'close failed')
+            process.exitCode = 1
+            resolve()
+          })
+        }
+        process.on('SIGINT', stop).on('SIGTERM', stop)
+      })
+      logger.flush()
+    })
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { ROLES, type Role, type User } from '../api/schemas.ts'
+import { DEFAULT_DB_PATH, MIN_PASSWORD_LENGTH } from '../defaults.ts'
+import { hashSecret } from '../mqtt/secrets.ts'
+import type { FleetStore } from '../store/types.ts'
+import { UsageError } from './errors.ts'
+import { withStore } from './open-store.ts'
+
+interface UserAddOptions {
+  name: string
+  role: string
+  displayName?: string
+  passwordFile?: string
+  jurisdiction?: string
+  enterprise?: string
+  site: string[]
+  db: string
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value]
+
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('manage the users who sign in to the API and dashboard')
+  user.command('add')
+    .description('add a user; the password comes from --password-file or, without it, from stdin (no prompt)')
+    .requiredOption('--name <name>', 'sign-in name')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--display-name <text>', 'name shown in the dashboard')
+    .option('--password-file <file>', 'read the password from this file (first line)')
+    .option('--jurisdiction <township>', 'regulator: the township or district it oversees ("*" the whole city)')
+    .option('--enterprise <id>', 'enterprise: the enterprise whose sites it reads')
+    .option('--site <id>', 'installer: a site it is assigned (repeat for several)', collect, [])
+    .option('--db <file>', 'the fleet database', DEFAULT_DB_PATH)
+    .action(async (options: UserAddOptions) => {
+      const record = userFromOptions(options)
+      const password = readPassword(options.passwordFile)
+      await withStore(options.db, async (store) => {
+        checkReferences(store, record)
+        store.addUser({ ...record, passwordHash: await hashSecret(password) })
+      })
+      console.log(`user ${record.name} (${record.role}) added`)
+    })
+}
+
+/** The user as the options describe it, with the role's own field required and the others refused. */
+export function userFromOptions(options: UserAddOptions): User {
+  const name = options.name.trim()
+  if (!/^[^\s:/]{1,64}$/u.test(name)) throw new UsageError(`--name must be 1 to 64 characters without spaces, ':' or '/', got "${options.name}"`)
+  if (!(ROLES as readonly string[]).includes(options.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${options.role}"`)
+  const role = options.role as Role
+  const given = { jurisdiction: options.jurisdiction !== undefined, enterprise: options.enterprise !== undefined, site: options.site.length > 0 }
+  const needs = { regulator: 'jurisdiction', enterprise: 'enterprise', installer: 'site', admin: undefined } as const
+  const needed = needs[role]
+  if (needed !== undefined && !given[needed]) throw new UsageError(`a ${role} needs --${needed}`)
+  for (const option of ['jurisdiction', 'enterprise', 'site'] as const) {
+    if (given[option] && option !== needed) throw new UsageError(`--${option} does not apply to a ${role}`)
+  }
+  const user: User = { name, role }
+  if (options.displayName !== undefined) user.displayName = options.displayName
+  if (role === 'regulator') user.jurisdiction = options.jurisdiction!
+  if (role === 'enterprise') user.enterpriseId = options.enterprise!
+  if (role === 'installer') user.siteIds = [...new Set(options.site)]
+  return user
+}
+
+function readPassword(file: string | undefined): string {
+  let text: string
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8').split(/\r?\n/u)[0] ?? ''
+    } catch (error) {
+      throw new UsageError(`cannot read --password-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+    }
+  } else {
+    if (process.stdin.isTTY) throw new UsageError('give the password with --password-file FILE or on stdin (e.g. `printf %s "$PW" | fleet-server user add ...`)')
+    text = readFileSync(0, 'utf8').replace(/\r?\n$/u, '')
+  }
+  if (text.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`)
+  return text
+}
+
+function checkReferences(store: FleetStore, user: User): void {
+  if (store.findUser(user.name)) throw new UsageError(`user ${user.name} already exists`)
+  for (const siteId of user.siteIds ?? []) {
+    if (!store.getSite({ role: 'admin' }, siteId)) throw new UsageError(`--site ${siteId}: no such site`)
+  }
+}

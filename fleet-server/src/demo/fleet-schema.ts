@@ -1,0 +1,60 @@
+import Type, { type Static } from 'typebox'
+import { EnterpriseSchema, RoleSchema, SiteTypeSchema } from '../api/schemas.ts'
+import { DeviceSchema, InterlockSchema } from '../../../edge-agent/src/config/schema.ts'
+import { SCENARIOS } from '../../../edge-agent/src/simulator/scenarios.ts'
+
+/**
+ * seeds/demo-fleet.yaml: enterprises, sites with one simulated gateway each, and the demo users.
+ * Devices and interlocks reuse the gateway config's declarations (minus `bus`), so a seed device
+ * is checked exactly as an installer's config would be.
+ */
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 64, description: 'letters, digits, - _ .' })
+
+const { bus: _bus, unit: deviceUnit, ...deviceKeys } = DeviceSchema.properties
+
+export const DemoDeviceSchema = Type.Object({
+  ...deviceKeys,
+  unit: Type.Optional(deviceUnit),
+  scenario: Type.Optional(Type.Enum([...SCENARIOS], { description: 'what the simulated device does (default steady)', default: 'steady' })),
+}, { additionalProperties: false, description: 'a device of the gateway config, without bus (every device sits behind one simulated Modbus TCP-to-RTU gateway)' })
+
+export const DemoGatewaySchema = Type.Object({
+  id: Id,
+  name: Type.Optional(Type.String()),
+  devices: Type.Array(DemoDeviceSchema, { minItems: 1 }),
+  interlocks: Type.Optional(Type.Array(InterlockSchema)),
+}, { additionalProperties: false })
+
+export const DemoSiteSchema = Type.Object({
+  id: Id,
+  enterprise: Id,
+  name: Type.String({ minLength: 1 }),
+  type: SiteTypeSchema,
+  jurisdiction: Type.String({ minLength: 1, description: 'township or street (镇、乡、街道)' }),
+  address: Type.String({ minLength: 1 }),
+  licenceNo: Type.String({ minLength: 1, description: 'safety production licence number' }),
+  gateway: DemoGatewaySchema,
+}, { additionalProperties: false })
+
+export const DemoUserSchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z][a-z0-9_-]*$', maxLength: 64 }),
+  password: Type.String({ minLength: 8, description: 'fixed demo password, printed at start' }),
+  role: RoleSchema,
+  displayName: Type.Optional(Type.String()),
+  jurisdiction: Type.Optional(Type.String({ minLength: 1, description: 'regulator: a township, or "*" for the whole city' })),
+  enterpriseId: Type.Optional(Id),
+  siteIds: Type.Optional(Type.Array(Id, { minItems: 1 })),
+}, { additionalProperties: false })
+
+export const DemoFleetSchema = Type.Object({
+  enterprises: Type.Array(Type.Object({ ...EnterpriseSchema.properties, id: Id }, { additionalProperties: false }), { minItems: 1 }),
+  sites: Type.Array(DemoSiteSchema, { minItems: 1 }),
+  users: Type.Array(DemoUserSchema, { minItems: 1 }),
+}, { additionalProperties: false })
+
+export type DemoDevice = Static<typeof DemoDeviceSchema>
+export type DemoGateway = Static<typeof DemoGatewaySchema>
+export type DemoSite = Static<typeof DemoSiteSchema>
+export type DemoUser = Static<typeof DemoUserSchema>
+export type DemoFleet = Static<typeof DemoFleetSchema>

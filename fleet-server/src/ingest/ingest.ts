@@ -1,0 +1,165 @@
+import { ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
+import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
+
+export interface Logger {
+  info(object: object, message?: string): void
+  warn(object: object, message?: string): void
+  error(object: object, message?: string): void
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined }
+
+export interface IngestOptions {
+  store: IngestSink
+  clock?: () => number
+  /** a gateway silent this long is marked offline (default 3 status periods of 60 s + 30 s slack) */
+  heartbeatTimeoutMs?: number
+  /** how often raw samples past the retention are pruned (default hourly) */
+  pruneEveryMs?: number
+  logger?: Logger
+}
+
+export type IngestResult =
+  | { ok: true; kind: string; records: number; duplicates: number }
+  | { ok: false; reason: IngestRejectReason; detail: string }
+
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3 * 60_000 + 30_000
+
+/** A tracker holding exactly these ranges (ascending, not adjacent, as a tracker keeps them). */
+function trackerOf(gateway: string, ranges: readonly SeqRange[]): SequenceTracker {
+  const tracker = new SequenceTracker()
+  for (const range of ranges) {
+    tracker.accept(gateway, range.first)
+    const created = tracker.accepted(gateway).find((r) => r.first === range.first)
+    if (created) created.last = range.last
+  }
+  return tracker
+}
+
+/**
+ * The fleet side of protocol v1: each message validated as the protocol's ReferenceConsumer does,
+ * checked against the registry (the gateway exists and belongs to the topic's site), and stored in
+ * one transaction with the gateway's accepted sequence ranges, so each (gateway, seq) is stored once
+ * even across restarts. Rejects are counted by reason and never stored.
+ */
+export class Ingest {
+  private readonly store: IngestSink
+  private readonly clock: () => number
+  private readonly logger: Logger
+  private readonly trackers = new Map<string, SequenceTracker>()
+  private readonly heartbeatTimeoutMs: number
+  private readonly pruneEveryMs: number
+  private timers: NodeJS.Timeout[] = []
+  private pruning = false
+
+  constructor(options: IngestOptions) {
+    this.store = options.store
+    this.clock = options.clock ?? Date.now
+    this.logger = options.logger ?? silentLogger
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
+    this.pruneEveryMs = options.pruneEveryMs ?? 3_600_000
+  }
+
+  /** Heartbeat checks and retention pruning on timers. */
+  start(): void {
+    if (this.timers.length > 0) return
+    const heartbeat = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.floor(this.heartbeatTimeoutMs / 4)))
+    const prune = setInterval(() => this.pruneInBatches(), this.pruneEveryMs)
+    this.timers = [heartbeat, prune]
+    for (const timer of this.timers) timer.unref()
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers = []
+  }
+
+  stats(): IngestStats {
+    return this.store.ingestStats()
+  }
+
+  /** Marks gateways silent for longer than the heartbeat timeout offline; returns their ids. */
+  checkHeartbeats(now = this.clock()): string[] {
+    const silent = this.store.markSilentGatewaysOffline(now - this.heartbeatTimeoutMs)
+    if (silent.length > 0) this.logger.warn({ gateways: silent }, 'gateways silent past the heartbeat timeout: offline')
+    return silent
+  }
+
+  private pruneInBatches(): void {
+    if (this.pruning) return
+    this.pruning = true
+    let deleted = 0
+    const step = () => {
+      try {
+        const batch = this.store.pruneSamples(this.clock())
+        deleted += batch.deleted
+        if (!batch.done) {
+          setImmediate(step)
+          return
+        }
+        if (deleted > 0) this.logger.info({ deleted }, 'raw samples past the retention deleted')
+      } catch (error) {
+        this.logger.error({ err: error }, 'pruning raw samples failed')
+      }
+      this.pruning = false
+    }
+    step()
+  }
+
+  private tracker(gateway: string): SequenceTracker {
+    let tracker = this.trackers.get(gateway)
+    if (!tracker) {
+      tracker = trackerOf(gateway, this.store.seqRanges(gateway))
+      this.trackers.set(gateway, tracker)
+    }
+    return tracker
+  }
+
+  handle(topic: string, payload: Buffer, retained = false): IngestResult {
+    // a fresh reference consumer: its validation and in-batch de-duplication, none of its memory
+    const checked = new ReferenceConsumer().consume(topic, payload)
+    if (!checked.ok) return this.reject(checked.reason, checked.detail)
+    const { accepted } = checked
+    const site = this.store.gatewaySite(accepted.gateway)
+    if (site !== accepted.site) {
+      return this.reject('unknown-gateway', site === undefined ? `gateway ${accepted.gateway} is not registered` : `gateway ${accepted.gateway} belongs to site ${site}, not ${accepted.site}`)
+    }
+    const { gateway } = accepted
+    const now = this.clock()
+    switch (accepted.kind) {
+      case 'telemetry':
+      case 'events': {
+        const tracker = this.tracker(gateway)
+        const before = tracker.accepted(gateway).map((r) => ({ ...r }))
+        const records = accepted.kind === 'telemetry' ? accepted.samples : accepted.events
+        const fresh = records.filter((r) => tracker.accept(gateway, r.seq)) as typeof records
+        const duplicates = accepted.duplicates + records.length - fresh.length
+        try {
+          if (accepted.kind === 'telemetry') this.store.storeTelemetry(gateway, site, fresh as typeof accepted.samples, tracker.accepted(gateway), duplicates, now)
+          else this.store.storeEvents(gateway, site, fresh as typeof accepted.events, tracker.accepted(gateway), duplicates, now)
+        } catch (error) {
+          this.trackers.set(gateway, trackerOf(gateway, before))
+          throw error
+        }
+        return { ok: true, kind: accepted.kind, records: fresh.length, duplicates }
+      }
+      case 'status':
+        this.store.storeStatus(gateway, accepted.status, retained, now)
+        return { ok: true, kind: 'status', records: 0, duplicates: 0 }
+      case 'inventory':
+        this.store.storeInventory(gateway, site, accepted.inventory, now)
+        return { ok: true, kind: 'inventory', records: 0, duplicates: 0 }
+      case 'cmd-result': {
+        const { id, ok, message, ts } = accepted.result
+        this.store.storeCommandResult(gateway, id, { ok, ...(message !== undefined && { message }), at: ts }, now)
+        return { ok: true, kind: 'cmd-result', records: 0, duplicates: 0 }
+      }
+    }
+  }
+
+  private reject(reason: IngestRejectReason, detail: string): IngestResult {
+    this.store.countReject(reason)
+    this.logger.warn({ reason, detail }, 'message rejected')
+    return { ok: false, reason, detail }
+  }
+}

@@ -1,0 +1,37 @@
+import type { AgentEvent, Inventory, SeqRange, SequencedSample, Status } from '../../../protocols/mqtt/index.ts'
+import type { RejectReason as ProtocolRejectReason } from '../../../protocols/mqtt/index.ts'
+
+/** Why the fleet ingest refused a message: the protocol's reasons plus the registry check. */
+export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway'
+
+export interface IngestStats {
+  /** messages stored (any kind) */
+  messages: number
+  /** records (samples and events) stored */
+  accepted: number
+  /** records already stored before: (gateway, seq) seen again */
+  duplicates: number
+  /** messages refused, by reason */
+  rejected: Record<string, number>
+}
+
+/**
+ * What the MQTT ingest writes. Each store* call is one SQLite transaction: the rows, the gateway's
+ * accepted sequence ranges and the counters are stored together or not at all.
+ */
+export interface IngestSink {
+  gatewaySite(gatewayId: string): string | undefined
+  /** accepted sequence ranges of a gateway, as persisted */
+  seqRanges(gatewayId: string): SeqRange[]
+  storeTelemetry(gatewayId: string, siteId: string, samples: readonly SequencedSample[], ranges: readonly SeqRange[], duplicates: number, now: number): void
+  storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void
+  storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void
+  storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void
+  storeCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }, now: number): void
+  countReject(reason: IngestRejectReason): void
+  ingestStats(): IngestStats
+  /** gateways online but silent since `before`, now marked offline */
+  markSilentGatewaysOffline(before: number): string[]
+  /** delete raw samples older than the retention, at most `limit` rows examined; done when a sweep finished */
+  pruneSamples(now: number, limit?: number): { deleted: number; done: boolean }
+}

@@ -1,0 +1,139 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type Server, type Socket } from 'node:net'
+import aedes, { type AuthenticateError, type Client } from 'aedes'
+import { parseTopic, topicRoot, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
+import type { Logger } from '../ingest/ingest.ts'
+import { silentLogger } from '../ingest/ingest.ts'
+import type { FleetStore } from '../store/types.ts'
+import { verifySecret } from './secrets.ts'
+
+export interface EmbeddedBrokerOptions {
+  host?: string
+  port?: number
+  store: Pick<FleetStore, 'gatewayCredentials'>
+  /** the fleet server's own client (ingest, commands) */
+  serverCredentials: { username: string; password: string }
+  logger?: Logger
+}
+
+export interface EmbeddedBroker {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+type Identity = { kind: 'server' } | { kind: 'gateway'; gatewayId: string; siteId: string }
+
+/** Uplink kinds a gateway may retain: its status (and last will) and its device list. */
+const RETAINED_KINDS = new Set(['status', 'inventory'])
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
+
+function refused(message: string, returnCode: 4 | 5): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError
+}
+
+/** May this identity publish on this topic? */
+export function mayPublish(identity: Identity | undefined, topic: string, retain: boolean): boolean {
+  const parsed = parseTopic(topic)
+  if (!identity || !parsed) return false
+  if (identity.kind === 'server') return parsed.kind === 'cmd' && !retain
+  if (parsed.kind === 'cmd' || parsed.site !== identity.siteId || parsed.gateway !== identity.gatewayId) return false
+  return !retain || RETAINED_KINDS.has(parsed.kind)
+}
+
+/** May this identity subscribe to this filter? A gateway: only its own commands. */
+export function maySubscribe(identity: Identity | undefined, filter: string): boolean {
+  if (!identity) return false
+  if (identity.kind === 'server') return filter === `${TOPIC_PREFIX}/#` || filter.startsWith(`${TOPIC_PREFIX}/`)
+  const own = `${topicRoot(identity.siteId, identity.gatewayId)}cmd/`
+  return filter.startsWith(own) && !filter.slice(own.length).includes('/#/')
+}
+
+/**
+ * The MQTT broker built into the fleet server (aedes on a plain TCP listener). Every client signs
+ * in: the server with its own credentials, a gateway with those it received at enrolment; a gateway
+ * publishes only under its own topic root and subscribes only to its own commands.
+ */
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const host = options.host ?? '127.0.0.1'
+  const logger = options.logger ?? silentLogger
+  const identities = new WeakMap<Client, Identity>()
+  const serverUser = options.serverCredentials.username
+  const serverPassword = digest(options.serverCredentials.password)
+
+  // aedes 0.51 is CommonJS: its default export is the module, whose createBroker builds a broker
+  const broker = aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      if (username === undefined || password === undefined) {
+        done(refused('anonymous clients are refused', 5), null)
+        return
+      }
+      const secret = password.toString('utf8')
+      if (username === serverUser) {
+        if (timingSafeEqual(digest(secret), serverPassword)) {
+          identities.set(client, { kind: 'server' })
+          done(null, true)
+        } else done(refused('bad user name or password', 4), null)
+        return
+      }
+      const credentials = options.store.gatewayCredentials(username)
+      // an unknown user costs as much as a wrong password, so user names cannot be probed by timing
+      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=').then(
+        (ok) => {
+          if (ok && credentials) {
+            identities.set(client, { kind: 'gateway', gatewayId: credentials.gatewayId, siteId: credentials.siteId })
+            done(null, true)
+          } else {
+            logger.warn({ username, clientId: client.id }, 'MQTT sign-in refused')
+            done(refused('bad user name or password', 4), null)
+          }
+        },
+        (error: unknown) => done(refused(`cannot check credentials: ${String(error)}`, 4), null),
+      )
+    },
+    authorizePublish: (client, packet, callback) => {
+      if (client === null || mayPublish(identities.get(client), packet.topic, packet.retain)) {
+        callback(null)
+        return
+      }
+      logger.warn({ clientId: client.id, topic: packet.topic.slice(0, 200) }, 'MQTT publish refused')
+      callback(new Error(`not authorized to publish on ${packet.topic.slice(0, 200)}`))
+    },
+    authorizeSubscribe: (client, subscription, callback) => {
+      if (maySubscribe(identities.get(client), subscription.topic)) {
+        callback(null, subscription)
+        return
+      }
+      logger.warn({ clientId: client.id, filter: subscription.topic.slice(0, 200) }, 'MQTT subscription refused')
+      callback(null, null)
+    },
+  })
+
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true)
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    broker.handle(socket)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 1883, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 1883)
+  logger.info({ host, port }, 'embedded MQTT broker listening')
+  return {
+    url: `mqtt://${host}:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

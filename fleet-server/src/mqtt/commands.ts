@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto'
+import type { MqttClient } from 'mqtt'
+import type { ValidateFunction } from 'ajv'
+import { COMMAND_ARGS_SCHEMAS, commandTopic, isCommandName, type CommandName } from '../../../protocols/mqtt/index.ts'
+import type { Command as CommandPayload } from '../../../protocols/mqtt/index.ts'
+import { createValidator } from '../../../protocols/validation/ajv.ts'
+import type { Command } from '../api/schemas.ts'
+import type { FleetStore } from '../store/types.ts'
+
+/**
+ * Commands a gateway accepts on `fleet/v1/{site}/{gateway}/cmd/{name}` (args per protocols/mqtt/commands.ts):
+ *
+ * - `ack-alarm` `{ device, channel, kind?, by? }` or `{ all: true, by? }`: acknowledge alarms
+ * - `reset-interlock` `{ interlock, by? }`: manual reset of a tripped interlock once its condition is gone
+ * - `bypass-interlock` `{ interlock, reason, minutes, by? }`: maintenance bypass that ends by itself
+ * - `end-bypass` `{ interlock, by? }`: end a bypass early
+ * - `safety-status` `{}`: report active alarms, interlocks and bypasses
+ *
+ * The agent answers each on `cmd-result` with the command's id; the ingest records it.
+ */
+export class CommandError extends Error {
+  constructor(readonly code: 'COMMAND_UNKNOWN' | 'COMMAND_ARGS_INVALID' | 'GATEWAY_UNKNOWN', message: string) {
+    super(message)
+  }
+}
+
+const validators = new Map<CommandName, ValidateFunction>()
+function validatorOf(name: CommandName): ValidateFunction {
+  let validate = validators.get(name)
+  if (!validate) validators.set(name, (validate = createValidator(COMMAND_ARGS_SCHEMAS[name])))
+  return validate
+}
+
+export interface CommandSenderOptions {
+  client: MqttClient
+  store: Pick<FleetStore, 'gatewaySite' | 'recordCommand' | 'getCommand'>
+  clock?: () => number
+}
+
+export class CommandSender {
+  private readonly clock: () => number
+
+  constructor(private readonly options: CommandSenderOptions) {
+    this.clock = options.clock ?? Date.now
+  }
+
+  /** Validates, records and publishes a command (QoS 1, not retained); resolves once the broker has it. */
+  async send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<Command> {
+    if (!isCommandName(name)) throw new CommandError('COMMAND_UNKNOWN', `unknown command "${name}" (expected one of ${Object.keys(COMMAND_ARGS_SCHEMAS).join(', ')})`)
+    const validate = validatorOf(name)
+    if (!validate(args)) {
+      const first = validate.errors?.[0]
+      throw new CommandError('COMMAND_ARGS_INVALID', `${name} args ${first?.instancePath || '/'} ${first?.message ?? 'invalid'}`)
+    }
+    const site = this.options.store.gatewaySite(gatewayId)
+    if (site === undefined) throw new CommandError('GATEWAY_UNKNOWN', `gateway ${gatewayId} is not registered`)
+    const command: Command = { id: randomUUID(), gatewayId, name, sentAt: this.clock(), by }
+    // recorded first, so a result that arrives at once finds its command
+    this.options.store.recordCommand({ ...command, args })
+    const payload: CommandPayload = { v: 1, id: command.id, ts: command.sentAt, args }
+    await this.options.client.publishAsync(commandTopic(site, gatewayId, name), JSON.stringify(payload), { qos: 1, retain: false })
+    return command
+  }
+
+  result(id: string): Command | undefined {
+    return this.options.store.getCommand(id)
+  }
+}

@@ -1,0 +1,22 @@
+import type { Command, Health } from '../api/schemas.ts'
+import type { FleetStore } from '../store/types.ts'
+
+/** Sends commands to gateways (over MQTT in production) and reads their outcome. */
+export interface CommandPort {
+  send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<Command>
+  /** the command with its result once the gateway answered; undefined if unknown */
+  result(id: string): Command | undefined
+}
+
+/** What every route plugin receives as its options. */
+export interface RouteDeps {
+  store: FleetStore
+  commands: CommandPort
+  health: () => Health
+  clock: () => number
+  /** the broker URL an enrolled gateway should connect to */
+  mqttUrl: () => string
+}
+
+/** OpenAPI: the routes that need a session accept either credential. */
+export const SIGNED_IN: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }]

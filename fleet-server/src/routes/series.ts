@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { SeriesQuerySchema, SeriesSchema } from '../api/schemas.ts'
+import { signedIn } from '../auth/index.ts'
+import { SERIES_DEFAULT_WINDOW_MS, SERIES_MAX_POINTS } from '../defaults.ts'
+import { SIGNED_IN, type RouteDeps } from './deps.ts'
+import { badRequest, errorResponses, notFound } from './errors.ts'
+import type { TypeBoxProvider } from './type-provider.ts'
+
+const STEP_MS = { '1m': 60_000, '1h': 3_600_000 } as const
+
+export const seriesRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock }) => {
+  app.withTypeProvider<TypeBoxProvider>().get('/api/series', {
+    schema: {
+      tags: ['sites'], summary: 'one channel\'s readings rolled up into 1-minute or 1-hour buckets', security: SIGNED_IN,
+      querystring: SeriesQuerySchema,
+      response: { 200: SeriesSchema, ...errorResponses(400, 401, 404) },
+    },
+  }, async (request) => {
+    const { scope } = signedIn(request)
+    const { gatewayId, device, channel, step = '1m' } = request.query
+    const to = request.query.to ?? clock()
+    const from = request.query.from ?? to - SERIES_DEFAULT_WINDOW_MS
+    const stepMs = STEP_MS[step]
+    if (from >= to) throw badRequest(`querystring/from must be before to (from=${from}, to=${to})`)
+    if ((to - from) / stepMs > SERIES_MAX_POINTS) throw badRequest(`querystring/from: at most ${SERIES_MAX_POINTS} buckets of ${step}; narrow from..to or use step=1h`)
+    const series = store.series(scope, { gatewayId, device, channel, from, to, stepMs })
+    if (!series) throw notFound(`series of ${gatewayId}/${device}/${channel}`)
+    return series
+  })
+}

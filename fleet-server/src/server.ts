@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { Health } from './api/schemas.ts'
+import { buildApp, type CommandPort } from './app.ts'
+import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT, DEFAULT_WEB_ROOT } from './defaults.ts'
+import { startIngest, type RunningIngest } from './ingest/index.ts'
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker.ts'
+import { CommandSender } from './mqtt/commands.ts'
+import { openSqliteStore, type SqliteStore } from './store/sqlite/index.ts'
+
+export interface FleetServerOptions {
+  /** HTTP port (0: any free port) */
+  port?: number
+  host?: string
+  dbPath?: string
+  /** an external broker; without it an embedded one listens on host:mqttPort */
+  mqttUrl?: string
+  mqttPort?: number
+  /** dashboard files; default fleet-server/web when it exists */
+  webRoot?: string
+  /** a pino logger; default silent */
+  logger?: FastifyBaseLogger
+  /** close by itself on SIGINT and SIGTERM (the CLI handles signals itself) */
+  closeOnSignals?: boolean
+}
+
+export interface FleetServer {
+  url: string
+  mqttUrl: string
+  store: SqliteStore
+  app: FastifyInstance
+  /** stop accepting, then close the ingest, the broker and the store; safe to call twice */
+  close(): Promise<void>
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+/** The composition root: store, broker, ingest, commands and HTTP app, started in order and closed in reverse. */
+export async function startFleetServer(opts: FleetServerOptions = {}): Promise<FleetServer> {
+  const host = opts.host ?? DEFAULT_HOST
+  const dbPath = opts.dbPath ?? DEFAULT_DB_PATH
+  const logger = opts.logger
+  const startedAt = Date.now()
+  const closers: Array<() => unknown> = []
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close()
+      } catch (error) {
+        logger?.error({ err: error }, 'closing failed')
+      }
+    }
+  }
+
+  try {
+    if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true })
+    const store = openSqliteStore(dbPath)
+    closers.push(() => store.close())
+
+    let mqttUrl = opts.mqttUrl
+    let clientOptions = {}
+    if (mqttUrl === undefined) {
+      // the server's own MQTT identity lives only as long as this process
+      const serverCredentials = { username: `fleet-server-${randomBytes(4).toString('hex')}`, password: randomBytes(32).toString('base64url') }
+      const broker: EmbeddedBroker = await startEmbeddedBroker({ host, port: opts.mqttPort ?? DEFAULT_MQTT_PORT, store, serverCredentials, ...(logger ? { logger } : {}) })
+      closers.push(() => broker.close())
+      mqttUrl = broker.url
+      clientOptions = serverCredentials
+    }
+
+    const ingest: RunningIngest = await startIngest({ url: mqttUrl, store, clientOptions, ...(logger ? { logger } : {}) })
+    closers.push(() => ingest.close())
+    const commands: CommandPort = new CommandSender({ client: ingest.client, store })
+    const brokerUrl = mqttUrl
+    const health = (): Health => {
+      const stats = ingest.stats()
+      return {
+        ok: ingest.connected(),
+        version: VERSION,
+        uptimeS: (Date.now() - startedAt) / 1000,
+        mqtt: { connected: ingest.connected(), url: brokerUrl },
+        ingest: { accepted: stats.accepted, duplicates: stats.duplicates, rejected: stats.rejected },
+      }
+    }
+
+    const webRoot = opts.webRoot ?? (existsSync(DEFAULT_WEB_ROOT) ? DEFAULT_WEB_ROOT : undefined)
+    const app = await buildApp({ store, commands, health, ...(webRoot !== undefined ? { webRoot } : {}), ...(logger ? { logger } : {}) })
+    closers.push(() => app.close())
+    await app.listen({ port: opts.port ?? DEFAULT_HTTP_PORT, host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : opts.port
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+    let closing: Promise<void> | undefined
+    const close = () => {
+      closing ??= closeAll().then(() => {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      })
+      return closing
+    }
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger?.info({ signal }, 'stopping')
+      void close()
+    }
+    if (opts.closeOnSignals) process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+    logger?.info({ url, mqttUrl }, 'fleet server listening')
+    return { url, mqttUrl, store, app, close }
+  } catch (error) {
+    await closeAll()
+    throw error
+  }
+}

@@ -1,0 +1,171 @@
+import Database from 'better-sqlite3'
+import type { Command, Enterprise, User } from '../../api/schemas.ts'
+import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../types.ts'
+import type { IngestSink } from '../../ingest/types.ts'
+import { IngestWriter } from './ingest-writer.ts'
+import { migrate } from './migrations.ts'
+import { SiteReader } from './reads.ts'
+
+export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts'
+export { calibrationState, shanghaiDay } from './profiles.ts'
+
+export interface SqliteStoreOptions {
+  clock?: () => number
+  /** raw samples older than this are deleted (default 90); roll-ups are kept */
+  retentionDays?: number
+}
+
+interface UserRow { name: string; role: User['role']; display_name: string | null; jurisdiction: string | null; enterprise_id: string | null; password_hash: string }
+interface CommandRow { id: string; gateway_id: string; name: string; sent_at: number; by: string; result_ok: number | null; result_message: string | null; result_at: number | null }
+
+/** Open (creating and migrating as needed) the fleet database: WAL, synchronous NORMAL, incremental auto-vacuum. */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const db = new Database(path)
+  // auto_vacuum only takes effect before the first table is created
+  db.pragma('auto_vacuum = INCREMENTAL')
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  migrate(db)
+  return new SqliteStore(db, options)
+}
+
+/** The fleet server's storage: FleetStore for the API, IngestSink for the MQTT ingest. */
+export class SqliteStore implements FleetStore, IngestSink {
+  readonly clock: () => number
+  private readonly reader: SiteReader
+  private readonly writer: IngestWriter
+
+  constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now
+    this.reader = new SiteReader(db, this.clock)
+    this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000)
+  }
+
+  upsertEnterprise(e: Enterprise): void {
+    this.db.prepare(`INSERT INTO enterprises (id, name, name_en) VALUES (?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en`).run(e.id, e.name, e.nameEn ?? null)
+  }
+
+  upsertSite(s: SiteInput & { rulesFrom?: string }): void {
+    this.db.prepare(`INSERT INTO sites (id, enterprise_id, name, type, jurisdiction, address, licence_no, rules_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET enterprise_id = excluded.enterprise_id, name = excluded.name, type = excluded.type,
+      jurisdiction = excluded.jurisdiction, address = excluded.address, licence_no = excluded.licence_no, rules_from = coalesce(excluded.rules_from, rules_from)`)
+      .run(s.id, s.enterpriseId, s.name, s.type, s.jurisdiction, s.address ?? null, s.licenceNo ?? null, s.rulesFrom ?? null)
+  }
+
+  upsertGateway(g: { id: string; siteId: string; name?: string }): void {
+    this.db.prepare(`INSERT INTO gateways (id, site_id, name) VALUES (?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, name = coalesce(excluded.name, name)`).run(g.id, g.siteId, g.name ?? null)
+  }
+
+  listSites: FleetStore['listSites'] = (scope) => this.reader.listSites(scope)
+  getSite: FleetStore['getSite'] = (scope, id) => this.reader.getSite(scope, id)
+  listGateways: FleetStore['listGateways'] = (scope, filter) => this.reader.listGateways(scope, filter)
+  listDevices: FleetStore['listDevices'] = (scope, filter) => this.reader.listDevices(scope, filter)
+  listAlarms: FleetStore['listAlarms'] = (scope, filter) => this.reader.listAlarms(scope, filter)
+  getAlarm: FleetStore['getAlarm'] = (scope, id) => this.reader.getAlarm(scope, id)
+  interlockActions: FleetStore['interlockActions'] = (scope, filter) => this.reader.interlockActions(scope, filter)
+  series: FleetStore['series'] = (scope, query) => this.reader.series(scope, query)
+
+  gatewaySite(gatewayId: string): string | undefined {
+    return this.writer.gatewaySite(gatewayId)
+  }
+
+  addUser(user: UserRecord): void {
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO users (name, role, display_name, jurisdiction, enterprise_id, password_hash) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET role = excluded.role, display_name = excluded.display_name, jurisdiction = excluded.jurisdiction,
+        enterprise_id = excluded.enterprise_id, password_hash = excluded.password_hash`)
+        .run(user.name, user.role, user.displayName ?? null, user.jurisdiction ?? null, user.enterpriseId ?? null, user.passwordHash)
+      this.db.prepare('DELETE FROM user_sites WHERE user_name = ?').run(user.name)
+      const add = this.db.prepare('INSERT INTO user_sites (user_name, site_id) VALUES (?, ?)')
+      for (const site of user.siteIds ?? []) add.run(user.name, site)
+    })()
+  }
+
+  findUser(name: string): UserRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined
+    if (!row) return undefined
+    const sites = (this.db.prepare('SELECT site_id FROM user_sites WHERE user_name = ? ORDER BY site_id').all(name) as { site_id: string }[]).map((r) => r.site_id)
+    return {
+      name: row.name, role: row.role, passwordHash: row.password_hash,
+      ...(row.display_name !== null && { displayName: row.display_name }), ...(row.jurisdiction !== null && { jurisdiction: row.jurisdiction }),
+      ...(row.enterprise_id !== null && { enterpriseId: row.enterprise_id }), ...(row.role === 'installer' && { siteIds: sites }),
+    }
+  }
+
+  createSession(tokenHash: string, userName: string, expiresAt: number): void {
+    this.db.prepare('INSERT INTO sessions (token_hash, user_name, expires_at) VALUES (?, ?, ?)').run(tokenHash, userName, expiresAt)
+  }
+
+  findSession(tokenHash: string, now: number): User | undefined {
+    const row = this.db.prepare('SELECT user_name FROM sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now) as { user_name: string } | undefined
+    if (!row) return undefined
+    const user = this.findUser(row.user_name)
+    if (!user) return undefined
+    const { passwordHash: _hidden, ...rest } = user
+    return rest
+  }
+
+  deleteSession(tokenHash: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash)
+  }
+
+  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number): void {
+    this.db.prepare('INSERT INTO enroll_tokens (token_hash, site_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, siteId, expiresAt)
+  }
+
+  consumeEnrollToken(tokenHash: string, gatewayId: string, now: number): string | undefined {
+    const row = this.db.prepare(`UPDATE enroll_tokens SET used_by = ?, used_at = ? WHERE token_hash = ? AND used_by IS NULL AND expires_at > ? RETURNING site_id`)
+      .get(gatewayId, now, tokenHash, now) as { site_id: string } | undefined
+    return row?.site_id
+  }
+
+  setGatewayCredentials(c: GatewayCredentials): void {
+    this.db.transaction(() => {
+      this.upsertGateway({ id: c.gatewayId, siteId: c.siteId })
+      this.db.prepare('UPDATE gateways SET username = ?, password_hash = ? WHERE id = ?').run(c.username, c.passwordHash, c.gatewayId)
+    })()
+  }
+
+  gatewayCredentials(username: string): GatewayCredentials | undefined {
+    const row = this.db.prepare('SELECT id, site_id, username, password_hash FROM gateways WHERE username = ? AND password_hash IS NOT NULL').get(username) as
+      { id: string; site_id: string; username: string; password_hash: string } | undefined
+    return row && { gatewayId: row.id, siteId: row.site_id, username: row.username, passwordHash: row.password_hash }
+  }
+
+  recordCommand(c: Command & { args: unknown }): void {
+    this.db.prepare('INSERT INTO commands (id, gateway_id, name, args, sent_at, by) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(c.id, c.gatewayId, c.name, JSON.stringify(c.args ?? {}), c.sentAt, c.by)
+  }
+
+  recordCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }): void {
+    this.writer.storeCommandResult(gatewayId, id, result, this.clock())
+  }
+
+  getCommand(id: string): Command | undefined {
+    const row = this.db.prepare('SELECT * FROM commands WHERE id = ?').get(id) as CommandRow | undefined
+    if (!row) return undefined
+    return {
+      id: row.id, gatewayId: row.gateway_id, name: row.name, sentAt: row.sent_at, by: row.by,
+      ...(row.result_ok !== null && { result: { ok: row.result_ok === 1, ...(row.result_message !== null && { message: row.result_message }), at: row.result_at! } }),
+    }
+  }
+
+  // the ingest's side (IngestSink)
+  seqRanges: IngestSink['seqRanges'] = (gatewayId) => this.writer.seqRanges(gatewayId)
+  storeTelemetry: IngestSink['storeTelemetry'] = (...args) => this.writer.storeTelemetry(...args)
+  storeEvents: IngestSink['storeEvents'] = (...args) => this.writer.storeEvents(...args)
+  storeStatus: IngestSink['storeStatus'] = (...args) => this.writer.storeStatus(...args)
+  storeInventory: IngestSink['storeInventory'] = (...args) => this.writer.storeInventory(...args)
+  storeCommandResult: IngestSink['storeCommandResult'] = (...args) => this.writer.storeCommandResult(...args)
+  countReject: IngestSink['countReject'] = (reason) => this.writer.countReject(reason)
+  ingestStats: IngestSink['ingestStats'] = () => this.writer.ingestStats()
+  markSilentGatewaysOffline: IngestSink['markSilentGatewaysOffline'] = (before) => this.writer.markSilentGatewaysOffline(before)
+  pruneSamples: IngestSink['pruneSamples'] = (now, limit) => this.writer.pruneSamples(now, limit)
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}

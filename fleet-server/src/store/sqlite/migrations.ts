@@ -1,0 +1,95 @@
+import type { Database } from 'better-sqlite3'
+
+/**
+ * The schema, as an ordered list of migrations: migration i brings a database from version i to
+ * i + 1 (PRAGMA user_version). Never edit a released entry; append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: registry, users, telemetry, events
+  `
+  CREATE TABLE enterprises (id TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT);
+  CREATE TABLE sites (
+    id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL REFERENCES enterprises(id), name TEXT NOT NULL,
+    type TEXT NOT NULL, jurisdiction TEXT NOT NULL, address TEXT, licence_no TEXT
+  );
+  CREATE INDEX sites_enterprise ON sites(enterprise_id);
+  CREATE INDEX sites_jurisdiction ON sites(jurisdiction);
+  CREATE TABLE gateways (
+    id TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites(id), name TEXT,
+    state TEXT NOT NULL DEFAULT 'unknown', agent_version TEXT, config_hash TEXT, buffer_depth INTEGER,
+    uptime_s REAL, last_seen INTEGER, username TEXT UNIQUE, password_hash TEXT
+  );
+  CREATE INDEX gateways_site ON gateways(site_id);
+  CREATE TABLE gateway_seq (gateway_id TEXT PRIMARY KEY REFERENCES gateways(id), ranges TEXT NOT NULL);
+  CREATE TABLE devices (
+    gateway_id TEXT NOT NULL REFERENCES gateways(id), id TEXT NOT NULL, site_id TEXT NOT NULL,
+    profile TEXT NOT NULL, profile_version TEXT, bus TEXT, unit INTEGER, location TEXT, system TEXT,
+    vendor TEXT, model TEXT, firmware TEXT, state TEXT NOT NULL DEFAULT 'unknown',
+    calibrated_on TEXT, calibration_due TEXT, last_good_ts INTEGER,
+    PRIMARY KEY (gateway_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_site ON devices(site_id);
+  CREATE TABLE channels (id INTEGER PRIMARY KEY, gateway_id TEXT NOT NULL, device TEXT NOT NULL, channel TEXT NOT NULL);
+  CREATE UNIQUE INDEX channels_key ON channels(gateway_id, device, channel);
+  CREATE TABLE latest (channel_id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, value TEXT, quality INTEGER NOT NULL);
+  CREATE TABLE samples (channel_id INTEGER NOT NULL, ts INTEGER NOT NULL, value, quality INTEGER NOT NULL);
+  CREATE INDEX samples_channel_ts ON samples(channel_id, ts);
+  CREATE TABLE rollup_1m (
+    channel_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, bad INTEGER NOT NULL,
+    n INTEGER NOT NULL, vmin REAL, vmax REAL, sum REAL NOT NULL, PRIMARY KEY (channel_id, bucket)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_1h (
+    channel_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, bad INTEGER NOT NULL,
+    n INTEGER NOT NULL, vmin REAL, vmax REAL, sum REAL NOT NULL, PRIMARY KEY (channel_id, bucket)
+  ) WITHOUT ROWID;
+  CREATE TABLE events (
+    gateway_id TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (gateway_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE alarms (
+    id INTEGER PRIMARY KEY, site_id TEXT NOT NULL, gateway_id TEXT NOT NULL, device TEXT NOT NULL,
+    channel TEXT NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL, state TEXT NOT NULL,
+    acknowledged INTEGER NOT NULL DEFAULT 0, acknowledged_by TEXT, acknowledged_at INTEGER,
+    raised_at INTEGER NOT NULL, cleared_at INTEGER, value TEXT, threshold REAL, unit TEXT, interlock TEXT, reason TEXT
+  );
+  CREATE INDEX alarms_key ON alarms(gateway_id, device, channel, kind, id);
+  CREATE INDEX alarms_site_state ON alarms(site_id, state);
+  CREATE TABLE interlock_actions (
+    gateway_id TEXT NOT NULL, seq INTEGER NOT NULL, site_id TEXT NOT NULL, ts INTEGER NOT NULL,
+    interlock TEXT NOT NULL, state TEXT NOT NULL, phase TEXT, cause TEXT, reason TEXT, by TEXT, until INTEGER,
+    PRIMARY KEY (gateway_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX interlock_actions_site ON interlock_actions(site_id, ts);
+  CREATE TABLE users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, display_name TEXT, jurisdiction TEXT, enterprise_id TEXT,
+    password_hash TEXT NOT NULL
+  );
+  CREATE TABLE user_sites (user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, site_id TEXT NOT NULL, PRIMARY KEY (user_name, site_id)) WITHOUT ROWID;
+  CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, expires_at INTEGER NOT NULL);
+  CREATE TABLE enroll_tokens (token_hash TEXT PRIMARY KEY, site_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_by TEXT, used_at INTEGER);
+  CREATE TABLE commands (
+    id TEXT PRIMARY KEY, gateway_id TEXT NOT NULL, name TEXT NOT NULL, args TEXT NOT NULL, sent_at INTEGER NOT NULL,
+    by TEXT NOT NULL, result_ok INTEGER, result_message TEXT, result_at INTEGER
+  );
+  CREATE TABLE ingest_stats (key TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+  // 2: issue 7 (compliance) needs the date each site's rules apply from
+  `ALTER TABLE sites ADD COLUMN rules_from TEXT;`,
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** Bring the database to `target` (default: the latest), one transaction per migration. */
+export function migrate(db: Database, target = SCHEMA_VERSION): number {
+  let version = db.pragma('user_version', { simple: true }) as number
+  if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this server (${SCHEMA_VERSION})`)
+  while (version < target) {
+    const next = version + 1
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!)
+      db.pragma(`user_version = ${next}`)
+    })()
+    version = next
+  }
+  return version
+}

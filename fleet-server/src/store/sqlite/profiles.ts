@@ -1,0 +1,48 @@
+import { loadLibrary } from '../../../../hardware-profiles/loader.ts'
+import type { Profile } from '../../../../hardware-profiles/schema.ts'
+
+/** What the store needs from a hardware profile: the calibration interval and channel units. */
+export interface ProfileFacts {
+  calibrationIntervalDays?: number
+  units: Map<string, string>
+}
+
+let library: Map<string, ProfileFacts> | undefined
+
+function facts(profile: Profile): ProfileFacts {
+  const units = new Map<string, string>()
+  for (const channel of profile.channels) if (channel.unit !== undefined) units.set(channel.id, channel.unit)
+  return { ...(profile.calibration && { calibrationIntervalDays: profile.calibration.intervalDays }), units }
+}
+
+/** The profile library, loaded once; a library that fails to load counts as empty (no interval, no units). */
+export function profileFacts(id: string): ProfileFacts | undefined {
+  if (!library) {
+    library = new Map()
+    try {
+      for (const profile of loadLibrary()) library.set(profile.id, facts(profile))
+    } catch {
+      // a broken library must not stop ingest; devices then have no calibration due date
+    }
+  }
+  return library.get(id)
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000
+const DAY_MS = 86_400_000
+
+/** YYYY-MM-DD in Asia/Shanghai (UTC+8 all year, no daylight saving). */
+export const shanghaiDay = (epochMs: number): string => new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
+
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
+}
+
+export const DUE_SOON_DAYS = 2
+
+/** overdue after the due day; due-soon from DUE_SOON_DAYS days before it through the due day itself. */
+export function calibrationState(due: string, now: number): 'ok' | 'due-soon' | 'overdue' {
+  const today = shanghaiDay(now)
+  if (today > due) return 'overdue'
+  return today >= addDays(due, -DUE_SOON_DAYS) ? 'due-soon' : 'ok'
+}

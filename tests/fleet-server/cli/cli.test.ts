@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashToken } from '../../../fleet-server/src/auth/tokens.ts'
+import { verifySecret } from '../../../fleet-server/src/mqtt/secrets.ts'
+import { openSqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+
+const BIN = fileURLToPath(new URL('../../../fleet-server/bin/fleet-server.js', import.meta.url))
+let dir: string
+let db: string
+
+function run(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(input)
+  })
+}
+
+function withStore<T>(work: (store: ReturnType<typeof openSqliteStore>) => T): T {
+  const store = openSqliteStore(db)
+  try {
+    return work(store)
+  } finally {
+    store.close()
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fleet-cli-'))
+  // data/ does not exist yet: the CLI creates it
+  db = join(dir, 'data', 'fleet.sqlite')
+  writeFileSync(join(dir, 'pw'), 'file password 123\n')
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('fleet-server user add', () => {
+  it('adds a user with the password from stdin, stored as a scrypt hash', async () => {
+    const result = await run(['user', 'add', '--name', 'ent-a', '--role', 'enterprise', '--enterprise', 'ent-a', '--db', db], 'stdin password 1\n')
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('user ent-a (enterprise) added')
+    const user = withStore((store) => store.findUser('ent-a'))
+    expect(user).toMatchObject({ name: 'ent-a', role: 'enterprise', enterpriseId: 'ent-a' })
+    expect(await verifySecret('stdin password 1', user!.passwordHash)).toBe(true)
+  })
+
+  it('adds an installer of existing sites with --password-file', async () => {
+    withStore((store) => {
+      store.upsertEnterprise({ id: 'ent-a', name: '甲' })
+      store.upsertSite({ id: 'site-1', enterpriseId: 'ent-a', name: '一号矿', type: 'coal-mine', jurisdiction: '涌山镇' })
+    })
+    const result = await run(['user', 'add', '--name', 'inst', '--role', 'installer', '--site', 'site-1', '--password-file', join(dir, 'pw'), '--db', db])
+    expect(result.code).toBe(0)
+    const user = withStore((store) => store.findUser('inst'))
+    expect(user?.siteIds).toEqual(['site-1'])
+    expect(await verifySecret('file password 123', user!.passwordHash)).toBe(true)
+  })
+
+  it.each([
+    [['--role', 'king'], /--role must be one of/u],
+    [['--role', 'regulator'], /a regulator needs --jurisdiction/u],
+    [['--role', 'enterprise'], /needs --enterprise/u],
+    [['--role', 'installer'], /needs --site/u],
+    [['--role', 'regulator', '--jurisdiction', '涌山镇', '--site', 'site-1'], /--site does not apply to a regulator/u],
+    [['--role', 'installer', '--site', 'nowhere'], /--site nowhere: no such site/u],
+    [['--role', 'admin', '--password-file', '/no/such/file'], /cannot read --password-file/u],
+  ])('exits 2 on %j', async (args, message) => {
+    const result = await run(['user', 'add', '--name', 'someone', ...args, '--db', db], 'a good password\n')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expect(result.stderr).not.toMatch(/\n\s+at /u)
+  })
+
+  it('exits 2 for a short password and for an existing user', async () => {
+    expect((await run(['user', 'add', '--name', 'x', '--role', 'admin', '--db', db], 'short\n')).stderr).toMatch(/at least 8/u)
+    const again = await run(['user', 'add', '--name', 'ent-a', '--role', 'enterprise', '--enterprise', 'ent-a', '--db', db], 'another password\n')
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/already exists/u)
+  })
+})
+
+describe('fleet-server enroll-token', () => {
+  it('prints a one-time token stored hashed for the site', async () => {
+    const result = await run(['enroll-token', '--site', 'site-1', '--hours', '2', '--db', db])
+    expect(result.code).toBe(0)
+    const token = result.stdout.trim()
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/u)
+    expect(result.stderr).toMatch(/site-1.*not shown again/u)
+    withStore((store) => {
+      expect(store.consumeEnrollToken(hashToken(token), 'gw-1', Date.now() + 3_600_000)).toBe('site-1')
+      expect(store.consumeEnrollToken(hashToken(token), 'gw-1', Date.now())).toBeUndefined()
+    })
+  })
+
+  it('exits 2 for an unknown site and bad hours', async () => {
+    const unknown = await run(['enroll-token', '--site', 'nowhere', '--db', db])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/no such site/u)
+    expect((await run(['enroll-token', '--site', 'site-1', '--hours', '0', '--db', db])).code).toBe(2)
+    expect((await run(['enroll-token', '--db', db])).code).toBe(2)
+  })
+})
+
+describe('fleet-server arguments', () => {
+  it('exits 2 for an unknown command or option, 0 for --help', async () => {
+    expect((await run(['import', '--sites', 'x.csv'])).code).toBe(2)
+    expect((await run(['start', '--port', 'eighty'])).code).toBe(2)
+    expect((await run(['start', '--bogus'])).code).toBe(2)
+    const help = await run(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/start[\s\S]*user[\s\S]*enroll-token/u)
+  })
+})

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
+import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { dataRowCounts, eventsPayload, inventory, json, memoryStore, samples, seedRegistry, status, telemetryPayload, topic } from '../store/fixtures.ts'
+
+const T0 = Date.parse('2026-11-29T02:00:00Z')
+const now = { value: T0 }
+const dirs: string[] = []
+let store: SqliteStore | undefined
+afterEach(() => {
+  store?.close()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const SITE = 'site-0-0'
+const GW = 'gw-0-0-0'
+const count = (s: SqliteStore, table: string) => (s.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+
+describe('Ingest', () => {
+  it('stores each (gateway, seq) once, also after a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-ingest-'))
+    dirs.push(dir)
+    const path = join(dir, 'fleet.db')
+    store = openSqliteStore(path, { clock: () => now.value })
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    let ingest = new Ingest({ store, clock: () => now.value })
+    expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, samples(0, 100, T0)))).toMatchObject({ ok: true, records: 100, duplicates: 0 })
+    expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, samples(50, 100, T0)))).toMatchObject({ ok: true, records: 50, duplicates: 50 })
+    expect(ingest.handle(topic(SITE, GW, 'events'), eventsPayload(GW, [{ seq: 160, ts: T0, type: 'agent-started', version: '1.2.3', configHash: 'h' }]))).toMatchObject({ records: 1 })
+    store.close()
+
+    store = openSqliteStore(path, { clock: () => now.value })
+    ingest = new Ingest({ store, clock: () => now.value })
+    expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, samples(100, 60, T0)))).toMatchObject({ ok: true, records: 10, duplicates: 50 })
+    expect(ingest.handle(topic(SITE, GW, 'events'), eventsPayload(GW, [{ seq: 160, ts: T0, type: 'agent-started', version: '1.2.3', configHash: 'h' }]))).toMatchObject({ records: 0, duplicates: 1 })
+    expect(count(store, 'samples')).toBe(160)
+    expect(count(store, 'events')).toBe(1)
+    expect(store.ingestStats()).toMatchObject({ accepted: 161, duplicates: 101, messages: 5 })
+    expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 160 }])
+  })
+
+  it('stores a message completely or not at all, and accepts it again after a failed write', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value })
+    store.db.exec(`CREATE TRIGGER fail_on_999 BEFORE INSERT ON samples WHEN NEW.value = 999 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
+    const list = samples(0, 20, T0)
+    list[15]!.value = 999
+    const before = dataRowCounts(store)
+    expect(() => ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, list))).toThrow(/disk on fire/)
+    expect(dataRowCounts(store)).toEqual(before)
+    store.db.exec('DROP TRIGGER fail_on_999')
+    expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, list))).toMatchObject({ ok: true, records: 20 })
+    expect(count(store, 'samples')).toBe(20)
+  })
+
+  it('refuses gateways that are not registered or belong to another site', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 2, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value })
+    expect(ingest.handle(topic(SITE, 'gw-ghost', 'telemetry'), telemetryPayload('gw-ghost', samples(0, 5, T0)))).toMatchObject({ ok: false, reason: 'unknown-gateway' })
+    expect(ingest.handle(topic('site-0-1', GW, 'status'), json(status(GW, T0)))).toMatchObject({ ok: false, reason: 'unknown-gateway' })
+    expect(store.ingestStats().rejected).toEqual({ 'unknown-gateway': 2 })
+    expect(count(store, 'samples')).toBe(0)
+  })
+
+  it('follows gateway status: retained, last will and heartbeat timeout', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 2, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value, heartbeatTimeoutMs: 60_000 })
+    const gateway = (id: string) => store!.listGateways({ role: 'admin' }).find((g) => g.id === id)!
+    ingest.handle(topic(SITE, GW, 'status'), json({ ...status(GW, T0 - 5000), bufferDepth: 42, uptimeS: 100 }), true)
+    expect(gateway(GW)).toMatchObject({ state: 'online', bufferDepth: 42, uptimeS: 100, agentVersion: '0.1.0', lastSeen: T0 - 5000 })
+    ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 2, T0)))
+    expect(gateway(GW).lastSeen).toBe(T0)
+    ingest.handle(topic(SITE, GW, 'status'), json(status(GW, T0 - 5000, 'offline')))
+    expect(gateway(GW)).toMatchObject({ state: 'offline', lastSeen: T0 })
+    ingest.handle(topic(SITE, 'gw-0-0-1', 'status'), json(status('gw-0-0-1', T0)))
+    now.value = T0 + 59_000
+    expect(ingest.checkHeartbeats()).toEqual([])
+    now.value = T0 + 61_000
+    expect(ingest.checkHeartbeats()).toEqual(['gw-0-0-1'])
+    expect(gateway('gw-0-0-1').state).toBe('offline')
+  })
+
+  it('records command results and device states', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value })
+    ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 2, T0)))
+    store.recordCommand({ id: 'c-1', gatewayId: GW, name: 'ack-alarm', sentAt: T0, by: 'ops', args: { device: 'gas-0', channel: 'ch4' } })
+    ingest.handle(topic(SITE, GW, 'cmd-result'), json({ v: 1, gw: GW, id: 'c-1', command: 'ack-alarm', ok: false, ts: T0 + 10, message: 'no such alarm' }))
+    expect(store.getCommand('c-1')?.result).toEqual({ ok: false, message: 'no such alarm', at: T0 + 10 })
+    ingest.handle(topic(SITE, GW, 'events'), eventsPayload(GW, [{ seq: 0, ts: T0, type: 'device-state', device: 'gas-1', from: 'online', to: 'offline' }]))
+    expect(store.listDevices({ role: 'admin' }).map((d) => d.state)).toEqual(['unknown', 'offline'])
+    ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 1, T0)))
+    expect(store.listDevices({ role: 'admin' }).map((d) => d.id)).toEqual(['gas-0'])
+  })
+})
