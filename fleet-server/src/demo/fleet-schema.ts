@@ -17,6 +17,7 @@ export const DemoDeviceSchema = Type.Object({
   ...deviceKeys,
   unit: Type.Optional(deviceUnit),
   scenario: Type.Optional(Type.Enum([...SCENARIOS], { description: 'what the simulated device does (default steady)', default: 'steady' })),
+  calibratedDaysAgo: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'demo only: calibratedOn this many days before the day the demo starts, so due dates never go stale' })),
 }, { additionalProperties: false, description: 'a device of the gateway config, without bus (every device sits behind one simulated Modbus TCP-to-RTU gateway)' })
 
 export const DemoGatewaySchema = Type.Object({

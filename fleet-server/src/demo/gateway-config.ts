@@ -1,5 +1,6 @@
 import { stringify } from 'yaml'
 import { parseConfig, type GatewayConfig, type ParsedConfig } from '../../../edge-agent/src/config/index.ts'
+import { localDate } from '../../../edge-agent/src/alarms/calibration.ts'
 import type { DemoSite } from './fleet-schema.ts'
 
 /** The one bus of a demo gateway: a Modbus TCP-to-RTU gateway in front of every device of the site. */
@@ -12,7 +13,11 @@ export interface GatewayConfigPlace {
   mqttUrl?: string
   /** the outbox, relative to the config file */
   bufferPath?: string
+  /** the day the demo starts (YYYY-MM-DD, Asia/Shanghai): calibratedDaysAgo counts back from it */
+  today?: string
 }
+
+const daysBefore = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10)
 
 /** Modbus unit of each device of the site's gateway, in list order: its own `unit`, else its position. */
 export const unitsOf = (site: DemoSite): number[] => site.gateway.devices.map((device, i) => device.unit ?? i + 1)
@@ -26,7 +31,10 @@ export function gatewayConfigOf(site: DemoSite, place: GatewayConfigPlace): Gate
     ...(place.mqttUrl !== undefined && { uplink: { url: place.mqttUrl } }),
     buffer: { path: place.bufferPath ?? 'outbox.sqlite' },
     buses: [{ id: DEMO_BUS_ID, type: 'tcp', host: place.simulator.host, port: place.simulator.port, timeoutMs: 1000 }],
-    devices: gateway.devices.map(({ scenario: _scenario, unit: _unit, ...device }, i) => ({ ...device, bus: DEMO_BUS_ID, unit: units[i]! })),
+    devices: gateway.devices.map(({ scenario: _scenario, unit: _unit, calibratedDaysAgo, ...device }, i) => ({
+      ...device, bus: DEMO_BUS_ID, unit: units[i]!,
+      ...(calibratedDaysAgo !== undefined && { calibratedOn: daysBefore(place.today ?? localDate(Date.now(), 'Asia/Shanghai'), calibratedDaysAgo) }),
+    })),
     ...(gateway.interlocks !== undefined && { interlocks: gateway.interlocks }),
   }
 }
