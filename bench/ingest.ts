@@ -2,9 +2,16 @@
  * Fleet ingest: telemetry through mosquitto into SQLite, beside a raw subscriber in the same run.
  *
  *   ingest_samples_per_s       samples stored (de-duplicated, roll-ups kept) per second by the Ingest,
- *                              200 gateways publishing 500-sample batches at QoS 1 from a child process
+ *                              200 gateways publishing 500-sample batches at QoS 1 from a child process;
+ *                              from its first message until every sample is committed AND the latest
+ *                              values and roll-ups held in memory are flushed (that final flush is timed)
  *   ingest_vs_raw_subscriber   that rate ÷ a raw mqtt.js subscriber that only parses JSON and counts
- *                              samples, fed by the same publisher the same way
+ *                              samples, fed by the same publisher the same way, same run, rounds
+ *                              alternating; both QoS 1 subscriptions with TCP_NODELAY; the raw one
+ *                              acknowledges on receipt, the Ingest after the message's commit
+ *
+ * Each round also prints the subscriber's CPU share (this process's user+system CPU ÷ wall time,
+ * first message to end; 1.0 = one core) — the publisher and mosquitto run in other processes.
  *   site_detail_p99_ms         p99 of GET /api/sites/{id} through app.inject() (store.getSite when the
  *                              app cannot be built) over 2,000 random calls, 1,000 sites loaded
  */
@@ -16,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { connect } from 'mqtt'
 import { startIngest } from '../fleet-server/src/ingest/index.ts'
 import { openSqliteStore, type SqliteStore } from '../fleet-server/src/store/sqlite/index.ts'
+import { flushPendingAggregates } from '../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { startMosquitto } from '../tests/support/mosquitto.ts'
 import { run as runProcess } from '../tests/support/processes.ts'
 import { figure, type Figure } from './run.ts'
@@ -39,34 +47,45 @@ async function publish(script: string, url: string, t0: number): Promise<Publish
   return JSON.parse(line.slice('result '.length)) as PublisherResult
 }
 
-/** Samples per second from the first message to the moment `done()` holds. */
-async function measure(start: () => Promise<PublisherResult>, onFirst: { at?: number }, done: () => boolean): Promise<{ rate: number; publisher: PublisherResult }> {
+interface First { at?: number; cpu?: NodeJS.CpuUsage }
+const firstMessage = (first: First) => () => {
+  if (first.at !== undefined) return
+  first.at = performance.now()
+  first.cpu = process.cpuUsage()
+}
+
+/** Samples per second from the first message to the moment `done()` holds and `finish()` ran; the CPU share over the same span. */
+async function measure(start: () => Promise<PublisherResult>, first: First, done: () => boolean, finish = () => {}): Promise<{ rate: number; cpuShare: number; seconds: number; publisher: PublisherResult }> {
   const publishing = start()
   const deadline = Date.now() + 180_000
   while (!done()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the subscriber')
     await new Promise((r) => setTimeout(r, 5))
   }
+  finish()
   const end = performance.now()
+  const cpu = process.cpuUsage(first.cpu)
   const publisher = await publishing
-  return { rate: TOTAL / ((end - onFirst.at!) / 1000), publisher }
+  const seconds = (end - first.at!) / 1000
+  return { rate: TOTAL / seconds, cpuShare: (cpu.user + cpu.system) / 1e6 / seconds, seconds, publisher }
 }
 
 async function rawRound(script: string, url: string, round: number): Promise<number> {
   const client = connect(url, { protocolVersion: 4, clientId: `bench-raw-${round}`, clean: true })
   await new Promise((resolve) => client.once('connect', resolve))
   ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
-  const first: { at?: number } = {}
+  const first: First = {}
+  const onFirst = firstMessage(first)
   let samples = 0
   client.on('message', (_topic, payload) => {
-    first.at ??= performance.now()
+    onFirst()
     const batch = JSON.parse(payload.toString('utf8')) as { g: { values: unknown[] }[] }
     for (const group of batch.g) samples += group.values.length
   })
   await client.subscribeAsync('fleet/v1/+/+/telemetry', { qos: 1 })
-  const { rate, publisher } = await measure(() => publish(script, url, Date.now()), first, () => samples >= TOTAL)
+  const { rate, cpuShare, publisher } = await measure(() => publish(script, url, Date.now()), first, () => samples >= TOTAL)
   await client.endAsync()
-  console.log(`   raw subscriber round ${round}: ${fmt(rate)} samples/s (publisher alone ${fmt(publisher.samplesPerS)} samples/s, ${publisher.messages} messages, ${(publisher.bytes / publisher.messages).toFixed(0)} B each)`)
+  console.log(`   raw subscriber round ${round}: ${fmt(rate)} samples/s, CPU ${cpuShare.toFixed(2)} (publisher alone ${fmt(publisher.samplesPerS)} samples/s, ${publisher.messages} messages, ${(publisher.bytes / publisher.messages).toFixed(0)} B each)`)
   return rate
 }
 
@@ -81,17 +100,21 @@ async function ingestRound(script: string, url: string, dir: string, round: numb
     }
   })()
   const running = await startIngest({ url, store, clientOptions: { clientId: `bench-ingest-${round}`, clean: true } })
-  const first: { at?: number } = {}
-  running.client.prependListener('message', () => {
-    first.at ??= performance.now()
+  const first: First = {}
+  running.client.prependListener('message', firstMessage(first))
+  let flushMs = 0
+  const { rate, cpuShare, seconds } = await measure(() => publish(script, url, Date.now()), first, () => store.ingestStats().accepted >= TOTAL, () => {
+    const t = performance.now()
+    flushPendingAggregates(store.db)
+    flushMs = performance.now() - t
   })
-  const { rate } = await measure(() => publish(script, url, Date.now()), first, () => store.ingestStats().accepted >= TOTAL)
   const stats = store.ingestStats()
   await running.close()
-  const rows = (store.db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n
+  const get = (sql: string) => (store.db.prepare(sql).get() as { n: number }).n
+  const [rows, stored, rolled] = [get('SELECT count(*) AS n FROM telemetry_raw'), get('SELECT sum(count) AS n FROM telemetry_raw'), get('SELECT sum(count) AS n FROM rollup_1m')]
   store.close()
-  console.log(`   Ingest round ${round}: ${fmt(rate)} samples/s stored (${fmt(rows)} rows, ${stats.duplicates} duplicates, rejects ${JSON.stringify(stats.rejected)})`)
-  if (rows !== TOTAL) throw new Error(`stored ${rows} samples, expected ${TOTAL}`)
+  console.log(`   Ingest round ${round}: ${fmt(rate)} samples/s stored, CPU ${cpuShare.toFixed(2)} (${fmt(stored)} samples in ${fmt(rows)} raw rows, ${fmt(rolled)} in the 1-minute roll-ups, final flush ${flushMs.toFixed(0)} ms (without it ${fmt(TOTAL / (seconds - flushMs / 1000))} samples/s), ${stats.duplicates} duplicates, rejects ${JSON.stringify(stats.rejected)})`)
+  if (stored !== TOTAL || rolled !== TOTAL) throw new Error(`stored ${stored} samples (${rolled} rolled up), expected ${TOTAL}`)
   return rate
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerEnrollTokenCommand } from './enroll-token.ts'
 import { RuntimeError, UsageError } from './errors.ts'
+import { registerImportCommand } from './import.ts'
 import { registerStartCommand } from './start.ts'
 import { registerUserCommands } from './users.ts'
 
@@ -15,6 +16,7 @@ const program = new Command('fleet-server')
 registerStartCommand(program)
 registerUserCommands(program)
 registerEnrollTokenCommand(program)
+registerImportCommand(program)
 
 try {
   await program.parseAsync(process.argv)

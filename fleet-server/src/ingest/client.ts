@@ -1,10 +1,14 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
 import { TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import { Ingest, silentLogger, type IngestOptions, type Logger } from './ingest.ts'
+import { takeDeliveries, type Delivery } from './deferred-ack.ts'
 import type { IngestStats } from './types.ts'
+import { flushSinkAggregates, sqliteGroupCommit } from '../store/sqlite/ingest-writer.ts'
 
 export const INGEST_TOPICS = ['telemetry', 'events', 'status', 'inventory', 'cmd-result'].map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`)
 export const DEFAULT_INGEST_CLIENT_ID = 'fleet-server-ingest'
+/** at most this many messages in one transaction */
+export const MAX_GROUP_MESSAGES = 100
 
 export interface StartIngestOptions extends Omit<IngestOptions, 'logger'> {
   url: string
@@ -23,12 +27,15 @@ export interface RunningIngest {
 
 /**
  * Subscribe to every gateway's uplink and store what arrives. A persistent session (fixed client id,
- * clean start off) makes the broker keep the QoS 1 messages published while the server restarts.
+ * clean start off) makes the broker keep the QoS 1 messages published while the server restarts;
+ * a message is acknowledged only after its transaction committed, so one whose write failed is
+ * delivered again rather than lost.
  * MQTT 3.1.1 by default: the embedded broker (aedes 0.51) does not speak MQTT 5.
  */
 export async function startIngest(options: StartIngestOptions): Promise<RunningIngest> {
   const logger = options.logger ?? silentLogger
-  const ingest = new Ingest({ ...options, logger })
+  const group = options.group ?? (options.store.group ? undefined : sqliteGroupCommit(options.store))
+  const ingest = new Ingest({ ...options, logger, ...(group && { group }) })
   const client = connect(options.url, {
     protocolVersion: 4, clientId: DEFAULT_INGEST_CLIENT_ID, clean: false, reconnectPeriod: 1000, connectTimeout: 10_000,
     ...options.clientOptions,
@@ -39,12 +46,29 @@ export async function startIngest(options: StartIngestOptions): Promise<RunningI
     logger.info({ url: options.url, sessionPresent: connack.sessionPresent }, 'ingest connected')
   })
   client.on('error', (error) => logger.warn({ err: error }, 'ingest MQTT error'))
-  client.on('message', (topic, payload, packet) => {
-    try {
-      ingest.handle(topic, payload, packet.retain)
-    } catch (error) {
-      logger.error({ err: error, topic }, 'storing a message failed')
+  // group commit: the messages that arrive before the event loop turns (what one read from the
+  // socket held, at most the broker's in-flight window) are stored in one transaction, then acknowledged
+  const queue: { delivery: Delivery; ack: () => void }[] = []
+  let scheduled: NodeJS.Immediate | undefined
+  const commit = () => {
+    if (scheduled) clearImmediate(scheduled)
+    scheduled = undefined
+    const batch = queue.splice(0)
+    if (batch.length === 0) return
+    const done = ingest.handleAll(batch.map((b) => b.delivery))
+    // PUBACKs in arrival order: up to the first message not stored, which the broker must deliver again
+    const failedAt = done.indexOf(false)
+    for (const b of failedAt === -1 ? batch : batch.slice(0, failedAt)) b.ack()
+    if (failedAt !== -1) {
+      // mqtt.js cannot leave a message unacknowledged and go on: a new connection makes the broker resend it
+      logger.warn({ unacknowledged: batch.length - failedAt }, 'reconnecting so that the broker delivers the messages not stored again')
+      client.stream.destroy()
     }
+  }
+  takeDeliveries(client, (delivery, ack) => {
+    queue.push({ delivery, ack })
+    if (queue.length >= MAX_GROUP_MESSAGES) commit()
+    else scheduled ??= setImmediate(commit)
   })
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ingest could not connect to ${options.url}`)), options.clientOptions?.connectTimeout ?? 10_000)
@@ -61,7 +85,10 @@ export async function startIngest(options: StartIngestOptions): Promise<RunningI
     connected: () => client.connected,
     stats: () => ingest.stats(),
     close: async () => {
+      commit()
       ingest.stop()
+      // not needed for correctness (the next start replays what was not flushed), but it spares the replay
+      flushSinkAggregates(options.store)
       await client.endAsync()
     },
   }

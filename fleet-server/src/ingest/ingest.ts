@@ -1,4 +1,5 @@
-import { ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
+import { parseTopic, ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
+import { checkTelemetry } from './packed-telemetry.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
 
 export interface Logger {
@@ -17,6 +18,15 @@ export interface IngestOptions {
   /** how often raw samples past the retention are pruned (default hourly) */
   pruneEveryMs?: number
   logger?: Logger
+  /** stores several messages in one transaction (handleAll); default: the store's group(), else one transaction per message */
+  group?: <T>(work: () => T) => T
+}
+
+/** A message as taken from the broker. */
+export interface IngestMessage {
+  topic: string
+  payload: Buffer
+  retain?: boolean
 }
 
 export type IngestResult =
@@ -51,6 +61,7 @@ export class Ingest {
   private readonly pruneEveryMs: number
   private timers: NodeJS.Timeout[] = []
   private pruning = false
+  private readonly group: (<T>(work: () => T) => T) | undefined
 
   constructor(options: IngestOptions) {
     this.store = options.store
@@ -58,6 +69,37 @@ export class Ingest {
     this.logger = options.logger ?? silentLogger
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
     this.pruneEveryMs = options.pruneEveryMs ?? 3_600_000
+    this.group = options.group ?? (this.store.group ? (work) => this.store.group!(work) : undefined)
+  }
+
+  /**
+   * Several messages in one transaction (group commit), each all-or-nothing as with handle().
+   * Returns per message whether it is done with — stored, or refused and counted — or not (its
+   * write failed: it must not be acknowledged, so that the broker delivers it again).
+   */
+  handleAll(messages: readonly IngestMessage[]): boolean[] {
+    const one = (m: IngestMessage): boolean => {
+      try {
+        this.handle(m.topic, m.payload, m.retain ?? false)
+        return true
+      } catch (error) {
+        this.logger.error({ err: error, topic: m.topic }, 'storing a message failed: not acknowledged, the broker delivers it again')
+        return false
+      }
+    }
+    if (!this.group || messages.length === 1) return messages.map(one)
+    let done: boolean[] = []
+    try {
+      this.group(() => {
+        done = messages.map(one)
+      })
+    } catch (error) {
+      // the trackers may hold sequence numbers of messages that were not committed
+      this.trackers.clear()
+      this.logger.error({ err: error, messages: messages.length }, 'committing a group of messages failed: none acknowledged, the broker delivers them again')
+      return messages.map(() => false)
+    }
+    return done
   }
 
   /** Heartbeat checks and retention pruning on timers. */
@@ -116,6 +158,8 @@ export class Ingest {
   }
 
   handle(topic: string, payload: Buffer, retained = false): IngestResult {
+    const parsed = parseTopic(topic)
+    if (parsed?.kind === 'telemetry') return this.telemetry(parsed.site, parsed.gateway, payload)
     // a fresh reference consumer: its validation and in-batch de-duplication, none of its memory
     const checked = new ReferenceConsumer().consume(topic, payload)
     if (!checked.ok) return this.reject(checked.reason, checked.detail)
@@ -135,7 +179,8 @@ export class Ingest {
         const fresh = records.filter((r) => tracker.accept(gateway, r.seq)) as typeof records
         const duplicates = accepted.duplicates + records.length - fresh.length
         try {
-          if (accepted.kind === 'telemetry') this.store.storeTelemetry(gateway, site, fresh as typeof accepted.samples, tracker.accepted(gateway), duplicates, now)
+          // no sample dropped: the store may keep the payload as received
+          if (accepted.kind === 'telemetry') this.store.storeTelemetry(gateway, site, fresh as typeof accepted.samples, tracker.accepted(gateway), duplicates, now, duplicates === 0 ? payload : undefined)
           else this.store.storeEvents(gateway, site, fresh as typeof accepted.events, tracker.accepted(gateway), duplicates, now)
         } catch (error) {
           this.trackers.set(gateway, trackerOf(gateway, before))
@@ -155,6 +200,42 @@ export class Ingest {
         return { ok: true, kind: 'cmd-result', records: 0, duplicates: 0 }
       }
     }
+  }
+
+  /**
+   * Telemetry without one object per sample: checked as ReferenceConsumer checks it, de-duplicated
+   * against the gateway's accepted ranges (which covers a seq repeated within the batch), and handed
+   * to the store packed.
+   */
+  private telemetry(topicSite: string, gateway: string, payload: Buffer): IngestResult {
+    const checked = checkTelemetry(gateway, payload)
+    if (!checked.ok) return this.reject(checked.reason, checked.detail)
+    const site = this.store.gatewaySite(gateway)
+    if (site !== topicSite) {
+      return this.reject('unknown-gateway', site === undefined ? `gateway ${gateway} is not registered` : `gateway ${gateway} belongs to site ${site}, not ${topicSite}`)
+    }
+    const tracker = this.tracker(gateway)
+    const before = tracker.accepted(gateway).map((r) => ({ ...r }))
+    const keep = new Uint8Array(checked.samples)
+    let count = 0
+    let k = 0
+    for (const group of checked.batch.g) {
+      for (let i = 0; i < group.values.length; i++, k++) {
+        if (tracker.accept(gateway, group.seq0 + i)) {
+          keep[k] = 1
+          count++
+        }
+      }
+    }
+    const duplicates = checked.samples - count
+    try {
+      // no sample dropped: the store may keep the payload as received
+      this.store.storeTelemetry(gateway, site, { batch: checked.batch, keep, count }, tracker.accepted(gateway), duplicates, this.clock(), duplicates === 0 ? payload : undefined)
+    } catch (error) {
+      this.trackers.set(gateway, trackerOf(gateway, before))
+      throw error
+    }
+    return { ok: true, kind: 'telemetry', records: count, duplicates }
   }
 
   private reject(reason: IngestRejectReason, detail: string): IngestResult {

@@ -1,5 +1,6 @@
 import type { AgentEvent, Inventory, SeqRange, SequencedSample, Status } from '../../../protocols/mqtt/index.ts'
 import type { RejectReason as ProtocolRejectReason } from '../../../protocols/mqtt/index.ts'
+import type { PackedTelemetry } from './packed-telemetry.ts'
 
 /** Why the fleet ingest refused a message: the protocol's reasons plus the registry check. */
 export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway'
@@ -23,7 +24,12 @@ export interface IngestSink {
   gatewaySite(gatewayId: string): string | undefined
   /** accepted sequence ranges of a gateway, as persisted */
   seqRanges(gatewayId: string): SeqRange[]
-  storeTelemetry(gatewayId: string, siteId: string, samples: readonly SequencedSample[], ranges: readonly SeqRange[], duplicates: number, now: number): void
+  /**
+   * The new samples of one message (as objects, or packed: the wire batch with the new ones marked); `payload` is the message as received, given when every sample in
+   * it is new (the store may keep those bytes instead of encoding the samples again). Latest values
+   * and roll-ups may be written up to a second later (reads of them see everything committed).
+   */
+  storeTelemetry(gatewayId: string, siteId: string, samples: readonly SequencedSample[] | PackedTelemetry, ranges: readonly SeqRange[], duplicates: number, now: number, payload?: Uint8Array): void
   storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void
   storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void
   storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void
@@ -32,6 +38,11 @@ export interface IngestSink {
   ingestStats(): IngestStats
   /** gateways online but silent since `before`, now marked offline */
   markSilentGatewaysOffline(before: number): string[]
-  /** delete raw samples older than the retention, at most `limit` rows examined; done when a sweep finished */
+  /**
+   * Optional group commit: runs `work` (several store* calls) in one transaction, each call a
+   * savepoint rolled back alone on failure; throws when the commit fails (then nothing is stored).
+   */
+  group?<T>(work: () => T): T
+  /** delete raw telemetry older than the retention, at most `limit` rows examined; `deleted` counts samples; done when a sweep finished */
   pruneSamples(now: number, limit?: number): { deleted: number; done: boolean }
 }

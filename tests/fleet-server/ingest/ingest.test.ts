@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { dataRowCounts, eventsPayload, inventory, json, memoryStore, samples, seedRegistry, status, telemetryPayload, topic } from '../store/fixtures.ts'
+import { flushPendingAggregates, sqliteGroupCommit } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
+import { dataRowCounts, eventsPayload, inventory, json, memoryStore, rawSamples, samples, seedRegistry, status, telemetryPayload, topic } from '../store/fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z')
 const now = { value: T0 }
@@ -36,7 +37,8 @@ describe('Ingest', () => {
     ingest = new Ingest({ store, clock: () => now.value })
     expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, samples(100, 60, T0)))).toMatchObject({ ok: true, records: 10, duplicates: 50 })
     expect(ingest.handle(topic(SITE, GW, 'events'), eventsPayload(GW, [{ seq: 160, ts: T0, type: 'agent-started', version: '1.2.3', configHash: 'h' }]))).toMatchObject({ records: 0, duplicates: 1 })
-    expect(count(store, 'samples')).toBe(160)
+    expect(rawSamples(store)).toBe(160)
+    expect(count(store, 'telemetry_raw')).toBe(3)
     expect(count(store, 'events')).toBe(1)
     expect(store.ingestStats()).toMatchObject({ accepted: 161, duplicates: 101, messages: 5 })
     expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 160 }])
@@ -46,15 +48,18 @@ describe('Ingest', () => {
     store = memoryStore(now)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
     const ingest = new Ingest({ store, clock: () => now.value })
-    store.db.exec(`CREATE TRIGGER fail_on_999 BEFORE INSERT ON samples WHEN NEW.value = 999 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
+    store.db.exec(`CREATE TRIGGER fail_on_20 BEFORE INSERT ON telemetry_raw WHEN NEW.count = 20 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
     const list = samples(0, 20, T0)
-    list[15]!.value = 999
     const before = dataRowCounts(store)
     expect(() => ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, list))).toThrow(/disk on fire/)
     expect(dataRowCounts(store)).toEqual(before)
-    store.db.exec('DROP TRIGGER fail_on_999')
+    expect(store.seqRanges(GW)).toEqual([])
+    store.db.exec('DROP TRIGGER fail_on_20')
     expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, list))).toMatchObject({ ok: true, records: 20 })
-    expect(count(store, 'samples')).toBe(20)
+    expect(rawSamples(store)).toBe(20)
+    // the failed attempt added nothing to the roll-ups either
+    flushPendingAggregates(store.db)
+    expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1m').get() as { n: number }).n).toBe(20)
   })
 
   it('refuses gateways that are not registered or belong to another site', () => {
@@ -64,7 +69,7 @@ describe('Ingest', () => {
     expect(ingest.handle(topic(SITE, 'gw-ghost', 'telemetry'), telemetryPayload('gw-ghost', samples(0, 5, T0)))).toMatchObject({ ok: false, reason: 'unknown-gateway' })
     expect(ingest.handle(topic('site-0-1', GW, 'status'), json(status(GW, T0)))).toMatchObject({ ok: false, reason: 'unknown-gateway' })
     expect(store.ingestStats().rejected).toEqual({ 'unknown-gateway': 2 })
-    expect(count(store, 'samples')).toBe(0)
+    expect(rawSamples(store)).toBe(0)
   })
 
   it('follows gateway status: retained, last will and heartbeat timeout', () => {
@@ -98,5 +103,41 @@ describe('Ingest', () => {
     expect(store.listDevices({ role: 'admin' }).map((d) => d.state)).toEqual(['unknown', 'offline'])
     ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 1, T0)))
     expect(store.listDevices({ role: 'admin' }).map((d) => d.id)).toEqual(['gas-0'])
+  })
+})
+
+describe('Ingest: group commit', () => {
+  it('stores several messages in one transaction, each all-or-nothing; a failed commit stores none of them', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const groupOf = sqliteGroupCommit(store)!
+    let commits = 0
+    const ingest = new Ingest({ store, clock: () => now.value, group: (work) => groupOf(() => (commits++, work())) })
+    const telemetry = (seq0: number, n: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, n, T0 + seq0 * 100)) })
+    store.db.exec(`CREATE TRIGGER fail_on_7 BEFORE INSERT ON telemetry_raw WHEN NEW.count = 7 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
+    const done = ingest.handleAll([
+      telemetry(0, 10), telemetry(10, 7), { topic: topic(SITE, GW, 'telemetry'), payload: Buffer.from('{') }, telemetry(17, 3), telemetry(0, 10),
+    ])
+    expect(commits).toBe(1)
+    // the failed write alone is not done with; the reject and the resend are
+    expect(done).toEqual([true, false, true, true, true])
+    expect(store.ingestStats()).toMatchObject({ messages: 3, accepted: 13, duplicates: 10, rejected: { json: 1 } })
+    expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 9 }, { first: 17, last: 19 }])
+    expect(rawSamples(store)).toBe(13)
+    store.db.exec('DROP TRIGGER fail_on_7')
+
+    // the commit itself fails: nothing of the group stays, in the tables or in memory
+    const before = dataRowCounts(store)
+    const failing = new Ingest({ store, clock: () => now.value, group: (work) => groupOf(() => {
+      work()
+      throw new Error('commit failed')
+    }) })
+    expect(failing.handleAll([telemetry(10, 7), telemetry(20, 5)])).toEqual([false, false])
+    expect(dataRowCounts(store)).toEqual(before)
+    expect(store.ingestStats()).toMatchObject({ messages: 3, accepted: 13 })
+    expect(failing.handleAll([telemetry(10, 7)])).toEqual([true])
+    expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 19 }])
+    flushPendingAggregates(store.db)
+    expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1h').get() as { n: number }).n).toBe(20)
   })
 })

@@ -1,6 +1,7 @@
 import { encodeTelemetry, type AgentEvent, type Inventory, type SequencedSample, type Status } from '../../../protocols/mqtt/index.ts'
 import type { SiteType } from '../../../fleet-server/src/api/schemas.ts'
 import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 
 export const METHANE_PROFILE = 'ccri-gjc4-catalytic-methane' // calibration every 10 days, ch4 in %CH4
 
@@ -71,8 +72,13 @@ export function memoryStore(now: { value: number }): SqliteStore {
   return openSqliteStore(':memory:', { clock: () => now.value })
 }
 
-/** Rows of every table the ingest writes (the counters aside). */
+/** Rows of every table the ingest writes (the counters aside), latest values and roll-ups flushed first. */
 export function dataRowCounts(store: SqliteStore): Record<string, number> {
-  const tables = ['channels', 'latest', 'samples', 'rollup_1m', 'rollup_1h', 'events', 'alarms', 'interlock_actions', 'devices', 'gateway_seq', 'commands']
+  flushPendingAggregates(store.db)
+  const tables = ['channels', 'latest', 'samples', 'telemetry_raw', 'rollup_1m', 'rollup_1h', 'events', 'alarms', 'interlock_actions', 'devices', 'gateway_seq', 'commands']
   return Object.fromEntries(tables.map((t) => [t, (store.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]))
 }
+
+/** Samples stored as raw telemetry (one row per message). */
+export const rawSamples = (store: SqliteStore): number =>
+  (store.db.prepare('SELECT coalesce(sum(count), 0) AS n FROM telemetry_raw').get() as { n: number }).n

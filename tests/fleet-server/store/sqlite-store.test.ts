@@ -5,7 +5,7 @@ import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { MIGRATIONS, migrate, openSqliteStore, SCHEMA_VERSION, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { calibrationState } from '../../../fleet-server/src/store/sqlite/profiles.ts'
 import type { AlarmEvent } from '../../../protocols/mqtt/index.ts'
-import { eventsPayload, inventory, json, memoryStore, samples, seedRegistry, status, telemetryPayload, topic } from './fixtures.ts'
+import { eventsPayload, inventory, json, memoryStore, rawSamples, samples, seedRegistry, status, telemetryPayload, topic } from './fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z') // 10:00 in Asia/Shanghai
 let store: SqliteStore
@@ -127,8 +127,27 @@ describe('SQLite store: telemetry', () => {
       if (batch.done) break
     }
     expect(deleted).toBe(1200)
-    expect(store.db.prepare('SELECT count(*) AS n FROM samples').get()).toEqual({ n: 300 })
+    expect(rawSamples(store)).toBe(300)
     expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1h').get() as { n: number }).n).toBe(1500)
+  })
+})
+
+describe('SQLite store: rows of the former samples table', () => {
+  it('are pruned by the retention too', () => {
+    now.value = T0
+    store = openSqliteStore(':memory:', { clock: () => now.value, retentionDays: 1 })
+    const day = 86_400_000
+    const insert = store.db.prepare('INSERT INTO samples (channel_id, ts, value, quality) VALUES (1, ?, 0.5, 0)')
+    for (let i = 0; i < 250; i++) insert.run(i < 200 ? T0 - 2 * day : T0 - 1000)
+    let deleted = 0
+    for (let sweep = 0; sweep < 2; sweep++) {
+      for (let batch = store.pruneSamples(T0, 100); ; batch = store.pruneSamples(T0, 100)) {
+        deleted += batch.deleted
+        if (batch.done) break
+      }
+    }
+    expect(deleted).toBe(200)
+    expect(store.db.prepare('SELECT count(*) AS n FROM samples').get()).toEqual({ n: 50 })
   })
 })
 

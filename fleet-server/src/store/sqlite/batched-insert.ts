@@ -18,6 +18,21 @@ export class BatchedInsert {
 
   push(...values: unknown[]): void {
     for (const value of values) this.params.push(value)
+    this.pushed()
+  }
+
+  /** push() for 4 and 8 columns, without an array per row */
+  push4(a: unknown, b: unknown, c: unknown, d: unknown): void {
+    this.params.push(a, b, c, d)
+    this.pushed()
+  }
+
+  push8(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown): void {
+    this.params.push(a, b, c, d, e, f, g, h)
+    this.pushed()
+  }
+
+  private pushed(): void {
     if (this.params.length === this.columns * this.chunk) {
       this.full.run(this.params)
       this.params.length = 0

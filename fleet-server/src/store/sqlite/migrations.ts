@@ -75,6 +75,21 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: issue 7 (compliance) needs the date each site's rules apply from
   `ALTER TABLE sites ADD COLUMN rules_from TEXT;`,
+  // 3: raw telemetry one row per accepted message (no per-sample index writes); latest values and
+  // roll-ups are flushed from memory about once a second with the last raw row they include
+  // (ingest_watermark), so a restart replays only the rows after it. The samples table of
+  // migration 1 is no longer written; its rows are pruned by the retention as before.
+  `
+  CREATE TABLE telemetry_raw (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, gateway_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+    count INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, body BLOB NOT NULL
+  );
+  CREATE INDEX telemetry_raw_gateway_ts ON telemetry_raw(gateway_id, min_ts);
+  CREATE TABLE ingest_watermark (id INTEGER PRIMARY KEY CHECK (id = 1), raw_id INTEGER NOT NULL);
+  `,
+  // 4: issue 7 (compliance): a petrol station is bound by the plan's 四(四)1 duty only in town near homes
+  // or crowded places; 1 / 0, NULL when unknown (fleet-server import --sites, column in_town_near_homes)
+  `ALTER TABLE sites ADD COLUMN in_town_near_homes INTEGER;`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

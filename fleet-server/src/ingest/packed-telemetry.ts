@@ -1,0 +1,99 @@
+import {
+  decodeTelemetry, encodeTelemetry, MAX_PAYLOAD_BYTES, TelemetryBatchSchema,
+  type RejectReason, type SequencedSample, type TelemetryBatch,
+} from '../../../protocols/mqtt/index.ts'
+import { createValidator } from '../../../protocols/validation/ajv.ts'
+
+const validate = createValidator<TelemetryBatch>(TelemetryBatchSchema)
+
+/**
+ * A telemetry batch as it came over the wire, with the samples to store marked: what the ingest
+ * hands the store instead of one object per sample (the per-sample objects and their device and
+ * channel strings were most of the ingest's allocations and garbage collection).
+ */
+export interface PackedTelemetry {
+  batch: TelemetryBatch
+  /** per sample, in batch order (group after group): 1 when it is to be stored */
+  keep: Uint8Array
+  /** samples marked */
+  count: number
+}
+
+export type TelemetryCheck = { ok: true; batch: TelemetryBatch; samples: number } | { ok: false; reason: RejectReason; detail: string }
+
+/**
+ * The checks protocols/mqtt/consumer.ts (ReferenceConsumer) makes of a telemetry payload whose topic
+ * it accepted — size, JSON, version, schema, gateway, dictionary — with the same reasons and
+ * details, without decoding the samples. A test holds the two to the same verdicts.
+ */
+export function checkTelemetry(gateway: string, payload: Uint8Array): TelemetryCheck {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}` }
+  let body: unknown
+  try {
+    body = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))
+  } catch (error) {
+    return { ok: false, reason: 'json', detail: (error as Error).message }
+  }
+  if (typeof body !== 'object' || body === null || (body as { v?: unknown }).v !== 1) {
+    return { ok: false, reason: 'version', detail: `expected "v": 1, got ${JSON.stringify((body as { v?: unknown } | null)?.v)}` }
+  }
+  if (!validate(body)) {
+    const first = validate.errors?.[0]
+    return { ok: false, reason: 'schema', detail: `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }
+  }
+  const batch = body as TelemetryBatch
+  if (batch.gw !== gateway) return { ok: false, reason: 'gateway-mismatch', detail: `payload says gateway ${batch.gw}, topic ${gateway}` }
+  let samples = 0
+  for (const group of batch.g) {
+    if (group.ch0 + group.values.length > batch.ch.length) {
+      return { ok: false, reason: 'inconsistent', detail: `group seq ${group.seq0}: channels ${group.ch0}..${group.ch0 + group.values.length - 1} beyond the dictionary of ${batch.ch.length}` }
+    }
+    samples += group.values.length
+  }
+  return { ok: true, batch, samples }
+}
+
+/** Samples as a packed batch, all of them kept. */
+export function packSamples(gateway: string, samples: readonly SequencedSample[]): PackedTelemetry {
+  return { batch: encodeTelemetry(gateway, samples), keep: new Uint8Array(samples.length).fill(1), count: samples.length }
+}
+
+/** The kept samples, decoded. */
+export function keptSamples(packed: PackedTelemetry): SequencedSample[] {
+  return decodeTelemetry(packed.batch).filter((_, i) => packed.keep[i] === 1)
+}
+
+/**
+ * The kept samples' sequence and time span, and by dictionary index the channel id and device of
+ * each entry a kept sample uses (`resolve` called once per such entry; 0 and '' for the others).
+ */
+export function scanKept(packed: PackedTelemetry, resolve: (device: string, channel: string) => number): {
+  firstSeq: number; lastSeq: number; minTs: number; maxTs: number; channelIds: number[]; devices: string[]
+} {
+  const { batch, keep } = packed
+  const channelIds = new Array<number>(batch.ch.length).fill(0)
+  const devices = new Array<string>(batch.ch.length).fill('')
+  let minTs = Infinity
+  let maxTs = -Infinity
+  let firstSeq = Infinity
+  let lastSeq = -Infinity
+  let k = 0
+  for (const group of batch.g) {
+    for (let i = 0; i < group.values.length; i++, k++) {
+      if (keep[k] !== 1) continue
+      const index = group.ch0 + i
+      if (channelIds[index] === 0) {
+        const key = batch.ch[index]!
+        const slash = key.indexOf('/')
+        devices[index] = key.slice(0, slash)
+        channelIds[index] = resolve(devices[index], key.slice(slash + 1))
+      }
+      const seq = group.seq0 + i
+      if (seq < firstSeq) firstSeq = seq
+      if (seq > lastSeq) lastSeq = seq
+      if (group.ts < minTs) minTs = group.ts
+      if (group.ts > maxTs) maxTs = group.ts
+    }
+  }
+  return { firstSeq, lastSeq, minTs, maxTs, channelIds, devices }
+}
