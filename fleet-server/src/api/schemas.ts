@@ -69,6 +69,7 @@ export const ReadingSchema = Type.Object({
   quality: Quality,
   ts: Ts,
   unit: Type.Optional(Type.String()),
+  role: Type.Optional(Type.String({ description: 'the channel\'s role in its profile (output, feedback, status, config, identity, counter); absent for a measurement' })),
 })
 
 export const DeviceSchema = Type.Object({

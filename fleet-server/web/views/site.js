@@ -49,7 +49,21 @@ function gatewayRow(gw) {
     h('td', {}, formatTime(gw.lastSeen)))
 }
 
-export const isNumericChannel = (r) => typeof r.value === 'number' || (r.value === null && r.unit !== undefined)
+/** Channels that describe the device rather than what it measures: shown folded, never charted. */
+const DESCRIPTIVE_ROLES = new Set(['identity', 'config', 'setpoint'])
+const isMeasurement = (r) => r.role === undefined || r.role === 'measurement' || r.role === 'counter'
+export const isNumericChannel = (r) => isMeasurement(r) && (typeof r.value === 'number' || (r.value === null && r.unit !== undefined))
+
+function readingsCell(device) {
+  if (!device.readings.length) return dash()
+  const main = device.readings.filter((r) => !DESCRIPTIVE_ROLES.has(r.role))
+  const other = device.readings.filter((r) => DESCRIPTIVE_ROLES.has(r.role))
+  return h('div', {},
+    h('ul', { class: 'readings' }, main.map((r) => readingItem(device, r))),
+    other.length > 0 && h('details', { class: 'other-readings' },
+      h('summary', {}, t('site.otherReadings', { count: other.length })),
+      h('ul', { class: 'readings' }, other.map((r) => readingItem(device, r)))))
+}
 
 /** The slot a chart goes into; filled from the series cache now or when the series arrives. */
 export function trendSlot(device, reading) {
@@ -88,7 +102,7 @@ function deviceRow(device) {
     h('th', { scope: 'row' }, device.id, identity && h('div', { class: 'muted' }, identity)),
     h('td', {}, device.location ?? dash()),
     h('td', {}, stateBadge(device.state, 'device-state')),
-    h('td', {}, device.readings.length ? h('ul', { class: 'readings' }, device.readings.map((r) => readingItem(device, r))) : dash()),
+    h('td', {}, readingsCell(device)),
     h('td', {}, calibration(device)))
 }
 

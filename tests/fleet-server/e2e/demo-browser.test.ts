@@ -102,7 +102,7 @@ it('a leak raises an alarm in the enterprise page; acknowledging it reaches the 
     const alarms = await api<Alarm[]>(page, '/api/alarms')
     return alarms.find((a) => a.id === alarmId)?.acknowledgedBy
   }, { timeout: 30_000 }).toBe('enterprise')
-  await page.screenshot({ path: 'test-results/demo-acknowledged.png', fullPage: true })
+  await page.screenshot({ path: 'test-results/demo-acknowledged.png' })
   expect(pageErrors).toEqual([])
   await page.context().close()
 }, 180_000)

@@ -104,6 +104,16 @@ describe('Ingest', () => {
     ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 1, T0)))
     expect(store.listDevices({ role: 'admin' }).map((d) => d.id)).toEqual(['gas-0'])
   })
+
+  it('keeps a device state reported before the first inventory (the agent polls before it publishes one)', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value })
+    ingest.handle(topic(SITE, GW, 'events'), eventsPayload(GW, [{ seq: 0, ts: T0, type: 'device-state', device: 'gas-1', from: 'unknown', to: 'online' }]))
+    ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 2, T0)))
+    const devices = store.listDevices({ role: 'admin' })
+    expect(devices.find((d) => d.id === 'gas-1')).toMatchObject({ state: 'online', profile: expect.stringMatching(/.+/u) })
+  })
 })
 
 describe('Ingest: group commit', () => {

@@ -86,8 +86,12 @@ export class IngestWriter {
       seenOnline: p(`UPDATE gateways SET last_seen = max(coalesce(last_seen, 0), ?), state = 'online' WHERE id = ?`),
       stat: p('INSERT INTO ingest_stats (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count'),
       event: p('INSERT OR IGNORE INTO events (gateway_id, seq, ts, type, body) VALUES (?, ?, ?, ?, ?)'),
-      deviceState: p('UPDATE devices SET state = ? WHERE gateway_id = ? AND id = ?'),
-      calibration: p('UPDATE devices SET calibrated_on = ?, calibration_due = ? WHERE gateway_id = ? AND id = ?'),
+      // the agent reports a device's state as soon as it has polled it, before its first inventory: keep a
+      // placeholder row the inventory completes, rather than lose the state
+      deviceState: p(`INSERT INTO devices (state, gateway_id, id, site_id, profile) VALUES (?, ?, ?, ?, '')
+        ON CONFLICT (gateway_id, id) DO UPDATE SET state = excluded.state`),
+      calibration: p(`INSERT INTO devices (calibrated_on, calibration_due, gateway_id, id, site_id, profile) VALUES (?, ?, ?, ?, ?, '')
+        ON CONFLICT (gateway_id, id) DO UPDATE SET calibrated_on = excluded.calibrated_on, calibration_due = excluded.calibration_due`),
       agentStarted: p('UPDATE gateways SET agent_version = ?, config_hash = ? WHERE id = ?'),
       interlock: p(`INSERT OR IGNORE INTO interlock_actions (gateway_id, seq, site_id, ts, interlock, state, phase, cause, reason, by, until)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -321,10 +325,10 @@ export class IngestWriter {
         this.sql.event!.run(gatewayId, event.seq, event.ts, event.type, JSON.stringify(event))
         switch (event.type) {
           case 'device-state':
-            this.sql.deviceState!.run(DEVICE_STATES.has(event.to) ? event.to : 'unknown', gatewayId, event.device)
+            this.sql.deviceState!.run(DEVICE_STATES.has(event.to) ? event.to : 'unknown', gatewayId, event.device, siteId)
             break
           case 'calibration':
-            this.sql.calibration!.run(event.calibratedOn, event.dueOn, gatewayId, event.device)
+            this.sql.calibration!.run(event.calibratedOn, event.dueOn, gatewayId, event.device, siteId)
             break
           case 'agent-started':
             this.sql.agentStarted!.run(event.version, event.configHash, gatewayId)

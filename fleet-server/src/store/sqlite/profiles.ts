@@ -5,14 +5,20 @@ import type { Profile } from '../../../../hardware-profiles/schema.ts'
 export interface ProfileFacts {
   calibrationIntervalDays?: number
   units: Map<string, string>
+  /** channel → role when the profile gives one (identity, config, status, …); measurement otherwise */
+  roles: Map<string, string>
 }
 
 let library: Map<string, ProfileFacts> | undefined
 
 function facts(profile: Profile): ProfileFacts {
   const units = new Map<string, string>()
-  for (const channel of profile.channels) if (channel.unit !== undefined) units.set(channel.id, channel.unit)
-  return { ...(profile.calibration && { calibrationIntervalDays: profile.calibration.intervalDays }), units }
+  const roles = new Map<string, string>()
+  for (const channel of profile.channels) {
+    if (channel.unit !== undefined) units.set(channel.id, channel.unit)
+    if (channel.role !== undefined) roles.set(channel.id, channel.role)
+  }
+  return { ...(profile.calibration && { calibrationIntervalDays: profile.calibration.intervalDays }), units, roles }
 }
 
 /** The profile library, loaded once; a library that fails to load counts as empty (no interval, no units). */

@@ -142,13 +142,17 @@ export class SiteReader {
     const readings = new Map<string, Reading[]>()
     const readingRows = this.all<ReadingRow>(`SELECT c.gateway_id, c.device, c.channel, l.ts, l.value, l.quality FROM channels c
       JOIN latest l ON l.channel_id = c.id WHERE c.gateway_id IN (SELECT DISTINCT d.gateway_id FROM devices d WHERE ${where}) ORDER BY c.id`, ...params)
-    const units = new Map(rows.map((r) => [`${r.gateway_id}\u0000${r.id}`, profileFacts(r.profile)?.units]))
+    const facts = new Map(rows.map((r) => [`${r.gateway_id}\u0000${r.id}`, profileFacts(r.profile)]))
     for (const r of readingRows) {
       const key = `${r.gateway_id}\u0000${r.device}`
-      if (!units.has(key)) continue
-      const unit = units.get(key)?.get(r.channel)
+      if (!facts.has(key)) continue
+      const unit = facts.get(key)?.units.get(r.channel)
+      const role = facts.get(key)?.roles.get(r.channel)
       const list = readings.get(key) ?? []
-      list.push({ channel: r.channel, value: JSON.parse(r.value) as Reading['value'], quality: QUALITIES[r.quality] ?? 'good', ts: r.ts, ...(unit !== undefined && { unit }) })
+      list.push({
+        channel: r.channel, value: JSON.parse(r.value) as Reading['value'], quality: QUALITIES[r.quality] ?? 'good', ts: r.ts,
+        ...(unit !== undefined && { unit }), ...(role !== undefined && { role }),
+      })
       readings.set(key, list)
     }
     const now = this.clock()
