@@ -5,7 +5,10 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { Health } from './api/schemas.ts'
 import { installAuth } from './auth/index.ts'
+import type { Catalog } from './compliance/catalog-schema.ts'
+import { loadCatalog } from './compliance/catalog.ts'
 import { alarmRoutes } from './routes/alarms.ts'
+import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
 import { ApiError } from './routes/errors.ts'
@@ -28,6 +31,8 @@ export interface AppOptions {
   /** fastify's logger options, or a pino logger to use as is */
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   clock?: () => number
+  /** the regulation catalog; default seeds/regulations.yaml, loaded (and checked) once here */
+  catalog?: Catalog
 }
 
 const API_VERSION = '1.0.0'
@@ -42,6 +47,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     health: opts.health,
     clock: opts.clock ?? Date.now,
     mqttUrl: () => opts.mqttUrl ?? opts.health().mqtt.url,
+    catalog: opts.catalog ?? loadCatalog(),
   }
 
   app.setErrorHandler(errorHandler)
@@ -53,7 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Fleet server API', version: API_VERSION, description: 'Sites, gateways, devices, alarms and enrolment of the safety monitoring fleet. Times are epoch milliseconds UTC.' },
+      info: { title: 'Fleet server API', version: API_VERSION, description: 'Sites, gateways, devices, alarms, enrolment and compliance of the safety monitoring fleet. Times are epoch milliseconds UTC.' },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'the token POST /api/login answers' },
@@ -64,7 +70,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes]) await app.register(routes, deps)
+  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, complianceRoutes]) await app.register(routes, deps)
   if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })
   return app
 }

@@ -230,3 +230,62 @@ export const EnrollReplySchema = Type.Object({
 })
 
 export type EnrollReply = Static<typeof EnrollReplySchema>
+
+// Compliance (issue 7): commissioning records and the status of each (site, required system).
+const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() })
+const SystemId = Type.String({ minLength: 1, maxLength: 64, description: 'regulatory system id (CONTRACT.md "Regulatory systems and compliance")' })
+export const COMPLIANCE_STATES = ['compliant', 'late', 'overdue', 'due-soon', 'on-track'] as const
+
+export const CommissioningBodySchema = Type.Object({
+  siteId: Id,
+  system: SystemId,
+  commissionedOn: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the day the system was commissioned, YYYY-MM-DD (Asia/Shanghai), not in the future' }),
+  devices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000, uniqueItems: true, description: 'the devices of the system that were checked' })),
+  note: Type.Optional(Type.String({ maxLength: 4000 })),
+}, { additionalProperties: false })
+
+export const CommissioningSchema = Type.Object({
+  id: Type.Integer(),
+  siteId: Id,
+  system: SystemId,
+  commissionedOn: Day,
+  by: Type.String({ description: 'the user who uploaded the record' }),
+  devices: Type.Array(Type.String()),
+  note: Type.Optional(Type.String()),
+  accepted: Type.Boolean({ description: 'only accepted records count as an installation' }),
+  createdAt: Ts,
+})
+
+export const ComplianceQuerySchema = Type.Object({
+  status: Type.Optional(literals([...COMPLIANCE_STATES], 'only rows of this status')),
+  siteType: Type.Optional(SiteTypeSchema),
+  jurisdiction: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  asOf: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the day the status is computed for, YYYY-MM-DD; default today (Asia/Shanghai)' })),
+})
+
+export const ComplianceRowSchema = Type.Object({
+  siteId: Id,
+  siteName: Type.String(),
+  siteType: SiteTypeSchema,
+  jurisdiction: Type.String(),
+  enterpriseName: Type.String(),
+  ruleId: Type.String({ description: 'the catalog rule (seeds/regulations.yaml) that governs this system for the site' }),
+  clause: Type.String({ description: 'where in the plan, e.g. 四(四)1' }),
+  system: SystemId,
+  appliesFrom: Day,
+  deadline: Day,
+  installedOn: Nullable(Day),
+  verified: Type.Boolean({ description: 'coverage ≥ 95 % over the 7 days ending asOf' }),
+  coverage: Type.Number({ minimum: 0, maximum: 1, description: 'the worst device\'s share of the minutes of the 7 days ending asOf with a good sample; 0 without devices' }),
+  status: literals([...COMPLIANCE_STATES], 'compliant | late | overdue | due-soon | on-track (CONTRACT.md)'),
+  daysOverdue: Nullable(Type.Integer({ description: 'overdue: days since the deadline; late: days the installation came after it' })),
+  daysLeft: Nullable(Type.Integer({ description: 'due-soon and on-track: days until the deadline' })),
+  sanction: Nullable(Bilingual),
+})
+
+export const ComplianceSchema = Type.Array(ComplianceRowSchema, { description: 'one row per (site, required system), by site id then catalog order' })
+
+export type CommissioningBody = Static<typeof CommissioningBodySchema>
+export type Commissioning = Static<typeof CommissioningSchema>
+export type ComplianceRow = Static<typeof ComplianceRowSchema>
+export type ComplianceQuery = Static<typeof ComplianceQuerySchema>

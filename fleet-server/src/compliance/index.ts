@@ -5,3 +5,4 @@ export { requiredSystems, ruleBinds, type RequiredSystem, type SiteFacts } from 
 export * from './status.ts'
 export { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, parseSitesCsv, type ImportedSite, type SiteImport } from './site-import.ts'
 export { CsvSyntaxError, parseCsv, type CsvField, type CsvRecord } from './csv.ts'
+export { COMPLIANCE_CSV_COLUMNS, complianceCsv, complianceReport, csvField } from './report.ts'

@@ -1,4 +1,5 @@
 import type { Command, Health } from '../api/schemas.ts'
+import type { Catalog } from '../compliance/catalog-schema.ts'
 import type { FleetStore } from '../store/types.ts'
 
 /** Sends commands to gateways (over MQTT in production) and reads their outcome. */
@@ -16,6 +17,8 @@ export interface RouteDeps {
   clock: () => number
   /** the broker URL an enrolled gateway should connect to */
   mqttUrl: () => string
+  /** the regulation catalog (seeds/regulations.yaml), loaded once at start */
+  catalog: Catalog
 }
 
 /** OpenAPI: the routes that need a session accept either credential. */

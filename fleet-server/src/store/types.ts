@@ -1,5 +1,5 @@
 import type {
-  Alarm, Command, Device, Enterprise, Gateway, InterlockAction, Role, Series, SiteDetail, SiteSummary, SiteType, User,
+  Alarm, Command, Commissioning, Device, Enterprise, Gateway, InterlockAction, Role, Series, SiteDetail, SiteSummary, SiteType, User,
 } from '../api/schemas.ts'
 
 /**
@@ -20,6 +20,42 @@ export interface SiteInput {
   jurisdiction: string
   address?: string
   licenceNo?: string
+}
+
+/** A commissioning record to store (POST /api/commissioning). */
+export interface CommissioningInput {
+  siteId: string
+  system: string
+  /** YYYY-MM-DD */
+  commissionedOn: string
+  /** the uploading user's name */
+  by: string
+  devices?: readonly string[]
+  note?: string
+  /** default true */
+  accepted?: boolean
+  createdAt: number
+}
+
+/** What the compliance report needs of a site. */
+export interface ComplianceSite {
+  id: string
+  name: string
+  type: SiteType
+  jurisdiction: string
+  enterpriseId: string
+  enterpriseName: string
+  /** unknown when absent */
+  inTownNearHomes?: boolean
+  /** YYYY-MM-DD: the site's own start date for the plan's rules */
+  rulesFrom?: string
+}
+
+/** One device's share (0…1) of the minutes of a window in which it reported a good sample. */
+export interface DeviceCoverage {
+  gatewayId: string
+  device: string
+  coverage: number
 }
 
 export interface UserRecord extends User {
@@ -78,6 +114,14 @@ export interface FleetStore {
   recordCommand(command: Command & { args: unknown }): void
   recordCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }): void
   getCommand(id: string): Command | undefined
+
+  addCommissioning(record: CommissioningInput): Commissioning
+  /** every record of a site, oldest commissioning date first */
+  commissioningOf(siteId: string): Commissioning[]
+  /** the sites a scope may see, with their compliance facts, by id */
+  complianceSites(scope: Scope): ComplianceSite[]
+  /** per device of `system` on the site's gateways: coverage of the 7 days ending with `asOf` (Asia/Shanghai), from the 1-minute roll-ups */
+  systemCoverage7d(siteId: string, system: string, asOf: string): DeviceCoverage[]
 
   close(): void
 }

@@ -10,6 +10,7 @@ const ROUTES = [
   ['get', '/api/sites'], ['get', '/api/sites/{id}'], ['get', '/api/gateways'], ['get', '/api/devices'],
   ['get', '/api/alarms'], ['post', '/api/alarms/{id}/ack'], ['get', '/api/commands/{id}'], ['get', '/api/interlocks'],
   ['get', '/api/series'], ['post', '/api/enroll'],
+  ['get', '/api/compliance'], ['get', '/api/compliance.csv'], ['post', '/api/commissioning'],
 ] as const
 
 interface Operation { responses: Record<string, { content?: unknown }>; security?: unknown[]; parameters?: Array<{ name: string; in: string }>; requestBody?: unknown }

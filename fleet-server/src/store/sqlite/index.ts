@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import type { Command, Enterprise, User } from '../../api/schemas.ts'
 import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../types.ts'
 import type { IngestSink } from '../../ingest/types.ts'
+import { ComplianceReader } from './compliance.ts'
 import { IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
 import { SiteReader } from './reads.ts'
@@ -35,11 +36,13 @@ export class SqliteStore implements FleetStore, IngestSink {
   readonly clock: () => number
   private readonly reader: SiteReader
   private readonly writer: IngestWriter
+  private readonly compliance: ComplianceReader
 
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
     this.reader = new SiteReader(db, this.clock)
     this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000)
+    this.compliance = new ComplianceReader(db)
   }
 
   upsertEnterprise(e: Enterprise): void {
@@ -47,11 +50,14 @@ export class SqliteStore implements FleetStore, IngestSink {
       ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en`).run(e.id, e.name, e.nameEn ?? null)
   }
 
-  upsertSite(s: SiteInput & { rulesFrom?: string }): void {
-    this.db.prepare(`INSERT INTO sites (id, enterprise_id, name, type, jurisdiction, address, licence_no, rules_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  /** rulesFrom and inTownNearHomes, when absent, keep what the store has */
+  upsertSite(s: SiteInput & { rulesFrom?: string; inTownNearHomes?: boolean }): void {
+    this.db.prepare(`INSERT INTO sites (id, enterprise_id, name, type, jurisdiction, address, licence_no, rules_from, in_town_near_homes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET enterprise_id = excluded.enterprise_id, name = excluded.name, type = excluded.type,
-      jurisdiction = excluded.jurisdiction, address = excluded.address, licence_no = excluded.licence_no, rules_from = coalesce(excluded.rules_from, rules_from)`)
-      .run(s.id, s.enterpriseId, s.name, s.type, s.jurisdiction, s.address ?? null, s.licenceNo ?? null, s.rulesFrom ?? null)
+      jurisdiction = excluded.jurisdiction, address = excluded.address, licence_no = excluded.licence_no, rules_from = coalesce(excluded.rules_from, rules_from),
+      in_town_near_homes = coalesce(excluded.in_town_near_homes, in_town_near_homes)`)
+      .run(s.id, s.enterpriseId, s.name, s.type, s.jurisdiction, s.address ?? null, s.licenceNo ?? null, s.rulesFrom ?? null,
+        s.inTownNearHomes === undefined ? null : s.inTownNearHomes ? 1 : 0)
   }
 
   upsertGateway(g: { id: string; siteId: string; name?: string }): void {
@@ -67,6 +73,11 @@ export class SqliteStore implements FleetStore, IngestSink {
   getAlarm: FleetStore['getAlarm'] = (scope, id) => this.reader.getAlarm(scope, id)
   interlockActions: FleetStore['interlockActions'] = (scope, filter) => this.reader.interlockActions(scope, filter)
   series: FleetStore['series'] = (scope, query) => this.reader.series(scope, query)
+
+  addCommissioning: FleetStore['addCommissioning'] = (record) => this.compliance.addCommissioning(record)
+  commissioningOf: FleetStore['commissioningOf'] = (siteId) => this.compliance.commissioningOf(siteId)
+  complianceSites: FleetStore['complianceSites'] = (scope) => this.compliance.complianceSites(scope)
+  systemCoverage7d: FleetStore['systemCoverage7d'] = (siteId, system, asOf) => this.compliance.systemCoverage7d(siteId, system, asOf)
 
   gatewaySite(gatewayId: string): string | undefined {
     return this.writer.gatewaySite(gatewayId)

@@ -90,6 +90,16 @@ export const MIGRATIONS: readonly string[] = [
   // 4: issue 7 (compliance): a petrol station is bound by the plan's 四(四)1 duty only in town near homes
   // or crowded places; 1 / 0, NULL when unknown (fleet-server import --sites, column in_town_near_homes)
   `ALTER TABLE sites ADD COLUMN in_town_near_homes INTEGER;`,
+  // 5: issue 7 (compliance): commissioning records (POST /api/commissioning); installedOn of a (site,
+  // system) is the date of its first accepted record. devices: JSON array of device ids.
+  `
+  CREATE TABLE commissioning (
+    id INTEGER PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites(id), system TEXT NOT NULL,
+    commissioned_on TEXT NOT NULL, by TEXT NOT NULL, devices TEXT NOT NULL DEFAULT '[]', note TEXT,
+    accepted INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX commissioning_site_system ON commissioning(site_id, system, commissioned_on);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
