@@ -228,6 +228,7 @@ async function drain(): Promise<object> {
         },
         nextEvents: (afterSeq: number, limit: number) => outbox.nextEvents(afterSeq, limit),
         acknowledgeEvents: (seqs: readonly number[]) => outbox.acknowledgeEvents(seqs),
+        releaseHandedOut: () => outbox.releaseHandedOut(),
         queueAcknowledgement: (first: number, last: number) => {
           const t = performance.now()
           outbox.queueAcknowledgement(first, last)

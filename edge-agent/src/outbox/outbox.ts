@@ -135,6 +135,8 @@ export class Outbox {
   }
 
   private readonly openedSeq: number
+  /** the last seq given to the sender since its connection began (see releaseHandedOut) */
+  private handedOutThrough = 0
   /** the newest event committed (events are never renumbered) */
   private lastEventSeq: number
   /** the last number of a whole row the last batch ended with: no row straddles it (reset by compaction) */
@@ -436,10 +438,20 @@ export class Outbox {
     }
     const last = picked[picked.length - 1]!
     this.rowEndHint = last.lastSeq === lastStoredSeq ? last.lastSeq : undefined
+    this.handedOutThrough = Math.max(this.handedOutThrough, last.lastSeq)
     return {
       payload, rowFirstSeq, firstSeq: picked[0]!.firstSeq, lastSeq: last.lastSeq,
       count: picked.reduce((n, r) => n + r.count, 0), minTs: picked.reduce((m, r) => Math.min(m, r.minTs), Infinity), full,
     }
+  }
+
+  /**
+   * The sender's connection is gone: what it was handed is no longer on its way (it will be read and
+   * sent again), so a cap may drop it. Until then a cap never drops telemetry handed out for sending:
+   * it may already be at the broker, and the overflow event would report as lost what was delivered.
+   */
+  releaseHandedOut(): void {
+    this.handedOutThrough = 0
   }
 
   /** The oldest committed samples after `afterSeq`, in sequence order, decoded (tests, diagnostics: the uplink sends rows as they are). */
@@ -573,12 +585,16 @@ export class Outbox {
     return written
   }
 
-  /** The longest run of oldest rows for which `take` holds: its exact count and sequence range. */
+  /**
+   * The longest run of oldest rows for which `take` holds — after the rows handed out for sending —
+   * its exact count and sequence range.
+   */
   private prefix(take: (count: number, maxTs: number) => boolean): { firstSeq: number; lastSeq: number; count: number } | undefined {
     let first: number | undefined
     let last = 0
     let count = 0
     for (const [firstSeq, lastSeq, rowCount, maxTs] of this.stmt.oldestRows.iterate() as IterableIterator<[number, number, number, number]>) {
+      if (first === undefined && firstSeq <= this.handedOutThrough) continue
       if (!take(rowCount, maxTs)) break
       first ??= firstSeq
       last = lastSeq

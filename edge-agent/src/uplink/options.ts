@@ -12,7 +12,7 @@ export interface UplinkLogger {
 }
 
 /** What the uplink needs of the outbox (an in-memory fake fits too). */
-export type UplinkOutbox = Pick<Outbox, 'nextTelemetryBatch' | 'nextEvents' | 'queueAcknowledgement' | 'acknowledgeEvents'>
+export type UplinkOutbox = Pick<Outbox, 'nextTelemetryBatch' | 'nextEvents' | 'queueAcknowledgement' | 'acknowledgeEvents' | 'releaseHandedOut'>
 
 export interface UplinkOptions {
   /** mqtt://host:port or mqtts://host:port */

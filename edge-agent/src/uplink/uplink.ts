@@ -259,6 +259,7 @@ export class Uplink {
     this.epoch++
     this.connected = false
     this.inFlight = 0
+    this.o.outbox.releaseHandedOut()
     this.sampleCursor = 0
     this.eventCursor = 0
     this.holdSince = undefined

@@ -248,6 +248,28 @@ describe('Outbox caps', () => {
     expect(outbox.usedBytes()).toBeLessThanOrEqual(maxBytes)
   })
 
+  it('size: never drops telemetry handed out for sending until the sender lets it go', () => {
+    const maxBytes = 400_000
+    const outbox = make({ maxBytes })
+    for (let round = 0; round < 20; round++) outbox.appendSamples(samples(1000, round * 1000, { value: 'x'.repeat(20) }))
+    outbox.flush()
+    const batch = outbox.nextTelemetryBatch('gw', 0, 5000, 1_000_000)!
+    const written = outbox.enforceCaps()
+    expect(written).toHaveLength(1)
+    const overflow = outbox.nextEvents(0, 1000).find((e) => e.seq === written[0])
+    if (overflow?.type !== 'buffer-overflow') throw new Error('no overflow event')
+    // the batch on its way is still there, the drop starts after it
+    expect(overflow.firstSeq).toBeGreaterThan(batch.lastSeq)
+    expect(seqsOf(outbox.nextSamples(0, batch.count)).at(-1)).toBe(batch.lastSeq)
+    outbox.releaseHandedOut()
+    outbox.appendSamples(samples(20_000, 100_000, { value: 'x'.repeat(20) }))
+    outbox.flush()
+    const again = outbox.enforceCaps()
+    const second = outbox.nextEvents(0, 1000).find((e) => e.seq === again[0])
+    if (second?.type !== 'buffer-overflow') throw new Error('no second overflow event')
+    expect(second.firstSeq).toBe(batch.firstSeq)
+  })
+
   it('size: never drops events, even when they alone exceed the cap', () => {
     const outbox = make({ maxBytes: 20_000 })
     for (let i = 0; i < 300; i++) outbox.appendEvent({ type: 'device-state', ts: T0, device: `device-${i}`, from: 'online', to: 'offline', reason: 'r'.repeat(200) })
