@@ -22,6 +22,23 @@ export type ConsumeResult = { ok: true; accepted: Accepted } | { ok: false; reas
 
 type Incoming = Exclude<TopicKind, never>
 
+export type EnvelopeResult = { ok: true; body: object } | { ok: false; reason: RejectReason; detail: string }
+
+/** The checks every payload passes before its schema: size, JSON, protocol version. */
+export function parseEnvelope(payload: Uint8Array): EnvelopeResult {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}` }
+  let body: unknown
+  try {
+    body = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))
+  } catch (error) {
+    return { ok: false, reason: 'json', detail: (error as Error).message }
+  }
+  if (typeof body !== 'object' || body === null || (body as { v?: unknown }).v !== 1) {
+    return { ok: false, reason: 'version', detail: `expected "v": 1, got ${JSON.stringify((body as { v?: unknown } | null)?.v)}` }
+  }
+  return { ok: true, body }
+}
+
 const validators: Record<Incoming, ValidateFunction> = {
   telemetry: createValidator<TelemetryBatch>(TelemetryBatchSchema),
   events: createValidator<EventBatch>(EventBatchSchema),
@@ -48,16 +65,9 @@ export class ReferenceConsumer {
   private check(topic: string, payload: Uint8Array): ConsumeResult {
     const parsed = parseTopic(topic)
     if (!parsed || parsed.kind === 'cmd') return { ok: false, reason: 'topic', detail: `not a protocol v1 agent topic: ${topic.slice(0, 200)}` }
-    if (payload.byteLength > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}` }
-    let body: unknown
-    try {
-      body = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))
-    } catch (error) {
-      return { ok: false, reason: 'json', detail: (error as Error).message }
-    }
-    if (typeof body !== 'object' || body === null || (body as { v?: unknown }).v !== 1) {
-      return { ok: false, reason: 'version', detail: `expected "v": 1, got ${JSON.stringify((body as { v?: unknown } | null)?.v)}` }
-    }
+    const envelope = parseEnvelope(payload)
+    if (!envelope.ok) return envelope
+    const { body } = envelope
     const validate = validators[parsed.kind]
     if (!validate(body)) {
       const first = validate.errors?.[0]

@@ -218,14 +218,5 @@ export async function until(what: string, predicate: () => boolean, timeoutMs: n
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing kill schedule can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** a small seeded generator (mulberry32), so a failing case can be replayed from its seed */
+export { mulberry32 as seededRandom } from '../../edge-agent/src/simulator/scenarios.ts'

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { SiteTypeSchema } from '../api/schemas.ts'
+import { SYSTEM_IDS } from '../../../hardware-profiles/schema.ts'
 
 /**
  * seeds/regulations.yaml: the duties of the city's work-safety plan that the fleet server tracks,
@@ -7,13 +8,7 @@ import { SiteTypeSchema } from '../api/schemas.ts'
  * (fleet-server/src/compliance/catalog.ts); mistakes come out as FILE:LINE:COL key.path: message.
  */
 
-/** The regulatory systems of CONTRACT.md ("Regulatory systems and compliance"); a device's `system` names one. */
-export const SYSTEM_IDS = [
-  'monitoring', 'personnel-positioning', 'emergency-refuge', 'compressed-air-rescue', 'water-supply-rescue',
-  'communication', 'tailings-monitoring', 'explosion-barrier', 'vapor-recovery', 'gnss-recorder',
-  'process-interlock', 'major-hazard-monitoring',
-] as const
-export type SystemId = (typeof SYSTEM_IDS)[number]
+export { SYSTEM_IDS, type SystemId } from '../../../hardware-profiles/schema.ts'
 
 const Day = Type.String({
   pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$',

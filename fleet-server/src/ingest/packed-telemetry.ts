@@ -1,5 +1,5 @@
 import {
-  decodeTelemetry, encodeTelemetry, MAX_PAYLOAD_BYTES, TelemetryBatchSchema,
+  decodeTelemetry, encodeTelemetry, parseEnvelope, TelemetryBatchSchema,
   type RejectReason, type SequencedSample, type TelemetryBatch,
 } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
@@ -27,16 +27,9 @@ export type TelemetryCheck = { ok: true; batch: TelemetryBatch; samples: number 
  * details, without decoding the samples. A test holds the two to the same verdicts.
  */
 export function checkTelemetry(gateway: string, payload: Uint8Array): TelemetryCheck {
-  if (payload.byteLength > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}` }
-  let body: unknown
-  try {
-    body = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))
-  } catch (error) {
-    return { ok: false, reason: 'json', detail: (error as Error).message }
-  }
-  if (typeof body !== 'object' || body === null || (body as { v?: unknown }).v !== 1) {
-    return { ok: false, reason: 'version', detail: `expected "v": 1, got ${JSON.stringify((body as { v?: unknown } | null)?.v)}` }
-  }
+  const envelope = parseEnvelope(payload)
+  if (!envelope.ok) return envelope
+  const { body } = envelope
   if (!validate(body)) {
     const first = validate.errors?.[0]
     return { ok: false, reason: 'schema', detail: `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }

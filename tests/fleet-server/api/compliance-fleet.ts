@@ -17,16 +17,9 @@ export const ENTERPRISES = [
   { id: 'ent-3', name: 'Plain Trading Co' },
 ]
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../../../edge-agent/src/simulator/scenarios.ts'
+
+export { mulberry32 }
 
 // --- the oracle's own calendar arithmetic -------------------------------------------------------
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')

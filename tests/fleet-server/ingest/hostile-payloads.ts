@@ -9,17 +9,10 @@ export interface Hostile {
   what: string
 }
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** a small seeded generator (mulberry32), so a failing case can be replayed from its seed */
+import { mulberry32 as seeded } from '../../../edge-agent/src/simulator/scenarios.ts'
+
+export { seeded }
 
 const OVERSIZE = Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20)
 const HUGE_VALUES = Array.from({ length: MAX_BATCH_SAMPLES + 1 }, (_, i) => i)
