@@ -9,7 +9,7 @@
 import { connect } from 'mqtt'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { benchBatch, SAMPLES_PER_BATCH } from './ingest-fleet.ts'
+import { benchBatch, benchBatchReference, SAMPLES_PER_BATCH } from './ingest-fleet.ts'
 
 const { values: args } = parseArgs({ options: { url: { type: 'string' }, gateways: { type: 'string' }, batches: { type: 'string' }, t0: { type: 'string' }, window: { type: 'string' } } })
 const gateways = Number(args.gateways ?? 200)
@@ -17,6 +17,10 @@ const batches = Number(args.batches ?? 5)
 const t0 = Number(args.t0 ?? Date.now())
 const window = Number(args.window ?? 64)
 
+// the batches are written as text for speed: they must be the bytes the agent's encoder makes
+for (const [g, b] of [[0, 0], [1, 3], [gateways - 1, batches - 1]] as const) {
+  if (!benchBatch(g, b, t0).payload.equals(benchBatchReference(g, b, t0).payload)) throw new Error(`batch ${b} of gateway ${g} differs from encodeTelemetry's`)
+}
 const messages: { topic: string; payload: Buffer }[] = []
 for (let b = 0; b < batches; b++) for (let g = 0; g < gateways; g++) messages.push(benchBatch(g, b, t0))
 const bytes = messages.reduce((n, m) => n + m.payload.length, 0)

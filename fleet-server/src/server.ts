@@ -56,8 +56,8 @@ export async function startFleetServer(opts: FleetServerOptions = {}): Promise<F
 
   try {
     if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true })
-    const store = openSqliteStore(dbPath)
-    closers.push(() => store.close())
+    const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
+    closers.push(() => store.closeAndWait())
 
     let mqttUrl = opts.mqttUrl
     let clientOptions = {}

@@ -28,6 +28,10 @@ export interface MosquittoOptions {
   acl?: string[]
   /** mqtts:// with a server certificate for 127.0.0.1 signed by a fresh test CA (see `caPem`); needs openssl */
   tls?: boolean
+  /** no limit on the QoS 1 messages queued for a slow subscriber (mosquitto keeps 1,000 by default and drops the rest) */
+  unlimitedQueue?: boolean
+  /** QoS 1 messages sent to a client before its acknowledgements (mosquitto's default is 20) */
+  maxInflightMessages?: number
 }
 
 /** Directories of brokers not yet disposed: removed at exit whatever happens to the test file. */
@@ -76,7 +80,11 @@ export class Mosquitto {
     const persistence = options.persistence
       ? ['persistence true', `persistence_location ${dir}/`, 'max_queued_messages 0', 'max_queued_bytes 0']
       : ['persistence false']
-    const lines = [...persistence, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information']
+    const queue = [
+      ...(options.unlimitedQueue && !options.persistence ? ['max_queued_messages 0', 'max_queued_bytes 0'] : []),
+      ...(options.maxInflightMessages !== undefined ? [`max_inflight_messages ${options.maxInflightMessages}`] : []),
+    ]
+    const lines = [...persistence, ...queue, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information']
     // running as root, mosquitto would switch to user "mosquitto", which cannot read our 0700 temp dir
     if (process.getuid?.() === 0) lines.push('user root')
     if (options.users && Object.keys(options.users).length > 0) {

@@ -1,10 +1,14 @@
 import { QUALITIES } from '../../../protocols/quality.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
+import { minuteOf } from './device-minutes.ts'
 import type { PackedTelemetry } from './packed-telemetry.ts'
 
 export const MINUTE_MS = 60_000
 export const HOUR_MS = 3_600_000
 const QUALITY_INDEX = new Map(QUALITIES.map((q, i) => [q, i]))
+
+/** A device's good samples since the flush: the time of the last one, and the epoch minutes they fell in. */
+export interface DeviceGood { ts: number; minutes: number[]; lastMinute: number }
 
 /** One roll-up bucket of one channel: all samples, bad ones, and min/max/sum of the `n` good numeric values. */
 export interface Bucket { bucket: number; count: number; bad: number; n: number; min: number; max: number; sum: number }
@@ -13,12 +17,13 @@ const numeric = (value: unknown): number | undefined =>
   typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : typeof value === 'boolean' ? Number(value) : undefined
 
 /**
- * The buckets of one resolution, as columns indexed by channel id (ids are small dense integers, the
- * channels table's rowid): a channel's current bucket lives in typed arrays — no object per channel,
- * so tens of thousands of channels cost the garbage collector nothing — and the rare second bucket
- * between two flushes (a minute boundary, a gateway's backlog) in `extra`.
+ * The 1-minute buckets, as columns indexed by channel id (ids are small dense integers, the channels
+ * table's rowid): a channel's current bucket lives in typed arrays — no object per channel, so tens
+ * of thousands of channels cost the garbage collector nothing — and the rare second bucket between
+ * two flushes (a minute boundary, a gateway's backlog) in `extra`. Hour buckets are the merge of a
+ * channel's minute buckets (hours()), so a sample updates one bucket, not two.
  */
-class BucketColumns {
+class MinuteColumns {
   bucket = new Float64Array(0)
   count = new Float64Array(0)
   bad = new Float64Array(0)
@@ -28,8 +33,6 @@ class BucketColumns {
   sum = new Float64Array(0)
   readonly extra = new Map<number, Bucket[]>()
 
-  constructor(private readonly stepMs: number) {}
-
   grow(capacity: number): void {
     for (const key of ['bucket', 'count', 'bad', 'n', 'min', 'max', 'sum'] as const) {
       const next = new Float64Array(capacity)
@@ -38,9 +41,9 @@ class BucketColumns {
     }
   }
 
-  /** a channel's first sample since the flush */
-  open(id: number, ts: number): void {
-    this.bucket[id] = ts - (ts % this.stepMs)
+  /** a channel's first sample since the flush, in minute `bucket` */
+  open(id: number, bucket: number): void {
+    this.bucket[id] = bucket
     this.count[id] = 0
     this.bad[id] = 0
     this.n[id] = 0
@@ -49,11 +52,16 @@ class BucketColumns {
     this.sum[id] = 0
   }
 
-  add(id: number, ts: number, good: boolean, value: number | undefined): void {
-    const bucket = ts - (ts % this.stepMs)
+  /** a sample in minute `bucket`; `value` undefined when it is bad or not a number */
+  add(id: number, bucket: number, good: boolean, value: number | undefined): void {
     if (bucket !== this.bucket[id]) {
-      this.addExtra(id, bucket, good, value)
-      return
+      // time mostly moves forward: the newer minute becomes the current one, the older one waits in `extra`
+      if (bucket < this.bucket[id]! || this.extra.get(id)?.some((b) => b.bucket === bucket)) {
+        this.addExtra(id, bucket, good, value)
+        return
+      }
+      this.retire(id)
+      this.open(id, bucket)
     }
     this.count[id] = this.count[id]! + 1
     if (!good) this.bad[id] = this.bad[id]! + 1
@@ -63,6 +71,12 @@ class BucketColumns {
       if (value < this.min[id]!) this.min[id] = value
       if (value > this.max[id]!) this.max[id] = value
     }
+  }
+
+  private retire(id: number): void {
+    let list = this.extra.get(id)
+    if (!list) this.extra.set(id, (list = []))
+    list.push({ bucket: this.bucket[id]!, count: this.count[id]!, bad: this.bad[id]!, n: this.n[id]!, min: this.min[id]!, max: this.max[id]!, sum: this.sum[id]! })
   }
 
   private addExtra(id: number, bucket: number, good: boolean, value: number | undefined): void {
@@ -80,10 +94,36 @@ class BucketColumns {
     }
   }
 
-  /** every bucket of a channel */
+  /** every minute bucket of a channel */
   buckets(id: number, each: (b: Bucket) => void): void {
     each({ bucket: this.bucket[id]!, count: this.count[id]!, bad: this.bad[id]!, n: this.n[id]!, min: this.min[id]!, max: this.max[id]!, sum: this.sum[id]! })
     for (const b of this.extra.get(id) ?? []) each(b)
+  }
+
+  /** a channel's minute buckets merged by hour */
+  hours(id: number, each: (b: Bucket) => void): void {
+    const first = this.bucket[id]!
+    const hour = first - (first % HOUR_MS)
+    const extra = this.extra.get(id)
+    if (!extra) {
+      each({ bucket: hour, count: this.count[id]!, bad: this.bad[id]!, n: this.n[id]!, min: this.min[id]!, max: this.max[id]!, sum: this.sum[id]! })
+      return
+    }
+    const merged = new Map<number, Bucket>()
+    this.buckets(id, (b) => {
+      const h = b.bucket - (b.bucket % HOUR_MS)
+      const m = merged.get(h)
+      if (!m) merged.set(h, { ...b, bucket: h })
+      else {
+        m.count += b.count
+        m.bad += b.bad
+        m.n += b.n
+        m.sum += b.sum
+        if (b.min < m.min) m.min = b.min
+        if (b.max > m.max) m.max = b.max
+      }
+    })
+    for (const b of merged.values()) each(b)
   }
 }
 
@@ -99,11 +139,13 @@ export class Aggregates {
   private touched = new Uint8Array(0)
   private latestTs = new Float64Array(0)
   private latestQuality = new Uint8Array(0)
+  /** a numeric latest value lives in latestNumber (no heap number kept alive per channel), any other in latestValue */
+  private latestNumber = new Float64Array(0)
+  private latestIsNumber = new Uint8Array(0)
   private latestValue: unknown[] = []
-  readonly minutes = new BucketColumns(MINUTE_MS)
-  readonly hours = new BucketColumns(HOUR_MS)
-  /** gateway → device → time of its last good sample */
-  readonly lastGood = new Map<string, Map<string, number>>()
+  readonly minutes = new MinuteColumns()
+  /** gateway → device → its last good sample and the minutes it had good samples in */
+  readonly lastGood = new Map<string, Map<string, DeviceGood>>()
   watermark = 0
   samples = 0
 
@@ -113,7 +155,7 @@ export class Aggregates {
 
   /** the latest sample of a channel */
   latest(id: number): { ts: number; value: unknown; quality: number } {
-    return { ts: this.latestTs[id]!, value: this.latestValue[id], quality: this.latestQuality[id]! }
+    return { ts: this.latestTs[id]!, value: this.latestIsNumber[id] === 1 ? this.latestNumber[id] : this.latestValue[id], quality: this.latestQuality[id]! }
   }
 
   /** Adds the samples of raw row `rawId`; `channelIds[i]` is the channel of `samples[i]`. */
@@ -121,7 +163,9 @@ export class Aggregates {
     const good = this.goodOf(gatewayId)
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i]!
-      this.sample(good, channelIds[i]!, s.device, s.ts, s.value, s.quality)
+      const isGood = s.quality === 'good'
+      this.sample(channelIds[i]!, s.ts, s.ts - (s.ts % MINUTE_MS), s.value, isGood, isGood ? 0 : (QUALITY_INDEX.get(s.quality) ?? 0))
+      if (isGood) this.deviceGood(good, s.device, s.ts)
     }
     this.samples += samples.length
     if (rawId > this.watermark) this.watermark = rawId
@@ -133,53 +177,77 @@ export class Aggregates {
     const { keep } = packed
     let k = 0
     for (const group of packed.batch.g) {
+      // a group is one poll: one time for all its samples
       const { values, q, ts, ch0 } = group
+      const bucket = ts - (ts % MINUTE_MS)
+      let goodDevice = ''
       for (let i = 0; i < values.length; i++, k++) {
         if (keep[k] !== 1) continue
-        this.sample(good, channelIds[ch0 + i]!, devices[ch0 + i]!, ts, values[i], q === undefined ? 'good' : (q[String(i)] ?? 'good'))
+        const qualityName = q === undefined ? 'good' : (q[String(i)] ?? 'good')
+        const isGood = qualityName === 'good'
+        this.sample(channelIds[ch0 + i]!, ts, bucket, values[i], isGood, isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0))
+        if (isGood) {
+          const device = devices[ch0 + i]!
+          if (device !== goodDevice) {
+            this.deviceGood(good, device, ts)
+            goodDevice = device
+          }
+        }
       }
     }
     this.samples += packed.count
     if (rawId > this.watermark) this.watermark = rawId
   }
 
-  private goodOf(gatewayId: string): Map<string, number> {
+  private goodOf(gatewayId: string): Map<string, DeviceGood> {
     let good = this.lastGood.get(gatewayId)
     if (!good) this.lastGood.set(gatewayId, (good = new Map()))
     return good
   }
 
-  private lastDevice = ''
-  private lastDeviceTs = -Infinity
-  private lastGoodMap: Map<string, number> | undefined
-
-  private sample(good: Map<string, number>, channelId: number, device: string, ts: number, value: unknown, qualityName: string): void {
-    const isGood = qualityName === 'good'
-    const quality = isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0)
+  private sample(channelId: number, ts: number, bucket: number, value: unknown, isGood: boolean, quality: number): void {
     if (channelId >= this.touched.length) this.grow(channelId)
     if (this.touched[channelId] === 0) {
       this.touched[channelId] = 1
       this.channels.push(channelId)
       this.latestTs[channelId] = -Infinity
-      this.minutes.open(channelId, ts)
-      this.hours.open(channelId, ts)
+      this.minutes.open(channelId, bucket)
     }
     if (ts >= this.latestTs[channelId]!) {
       this.latestTs[channelId] = ts
-      this.latestValue[channelId] = value
+      if (typeof value === 'number') {
+        this.latestNumber[channelId] = value
+        this.latestIsNumber[channelId] = 1
+      } else {
+        this.latestValue[channelId] = value
+        this.latestIsNumber[channelId] = 0
+      }
       this.latestQuality[channelId] = quality
     }
-    const number = isGood ? numeric(value) : undefined
-    this.minutes.add(channelId, ts, isGood, number)
-    this.hours.add(channelId, ts, isGood, number)
-    if (!isGood) return
-    // consecutive samples mostly come from one device at one time: skip the map then
-    if (good === this.lastGoodMap && device === this.lastDevice && ts <= this.lastDeviceTs) return
-    const before = good.get(device)
-    if (before === undefined || ts > before) good.set(device, ts)
-    this.lastGoodMap = good
-    this.lastDevice = device
-    this.lastDeviceTs = Math.max(before ?? -Infinity, ts)
+    this.minutes.add(channelId, bucket, isGood, isGood ? numeric(value) : undefined)
+  }
+
+  private lastDevice = ''
+  private lastGoodMap: Map<string, DeviceGood> | undefined
+  private lastEntry: DeviceGood | undefined
+
+  /** a good sample of a device at `ts` */
+  private deviceGood(good: Map<string, DeviceGood>, device: string, ts: number): void {
+    // consecutive samples mostly come from one device: skip the map then
+    let entry = this.lastEntry
+    if (good !== this.lastGoodMap || device !== this.lastDevice || entry === undefined) {
+      entry = good.get(device)
+      if (entry === undefined) good.set(device, (entry = { ts, minutes: [], lastMinute: -1 }))
+      this.lastGoodMap = good
+      this.lastDevice = device
+      this.lastEntry = entry
+    }
+    if (ts > entry.ts) entry.ts = ts
+    const minute = minuteOf(ts)
+    if (minute !== entry.lastMinute) {
+      if (!entry.minutes.includes(minute)) entry.minutes.push(minute)
+      entry.lastMinute = minute
+    }
   }
 
   private grow(channelId: number): void {
@@ -193,19 +261,24 @@ export class Aggregates {
     const latestQuality = new Uint8Array(capacity)
     latestQuality.set(this.latestQuality)
     this.latestQuality = latestQuality
+    const latestNumber = new Float64Array(capacity)
+    latestNumber.set(this.latestNumber)
+    this.latestNumber = latestNumber
+    const latestIsNumber = new Uint8Array(capacity)
+    latestIsNumber.set(this.latestIsNumber)
+    this.latestIsNumber = latestIsNumber
     this.minutes.grow(capacity)
-    this.hours.grow(capacity)
   }
 
   clear(): void {
     this.lastGoodMap = undefined
+    this.lastEntry = undefined
     for (const id of this.channels) {
       this.touched[id] = 0
       this.latestValue[id] = undefined
     }
     this.channels.length = 0
     this.minutes.extra.clear()
-    this.hours.extra.clear()
     this.lastGood.clear()
     this.samples = 0
   }

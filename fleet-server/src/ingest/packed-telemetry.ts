@@ -57,30 +57,32 @@ export function keptSamples(packed: PackedTelemetry): SequencedSample[] {
 }
 
 /**
- * The kept samples' sequence and time span, and by dictionary index the channel id and device of
- * each entry a kept sample uses (`resolve` called once per such entry; 0 and '' for the others).
+ * The kept samples' sequence and time span, and which dictionary entries they use (1 by index). When
+ * every sample is kept — the usual case — it looks at the groups only, not at each sample.
  */
-export function scanKept(packed: PackedTelemetry, resolve: (device: string, channel: string) => number): {
-  firstSeq: number; lastSeq: number; minTs: number; maxTs: number; channelIds: number[]; devices: string[]
-} {
-  const { batch, keep } = packed
-  const channelIds = new Array<number>(batch.ch.length).fill(0)
-  const devices = new Array<string>(batch.ch.length).fill('')
+export function scanKept(packed: PackedTelemetry): { firstSeq: number; lastSeq: number; minTs: number; maxTs: number; used: Uint8Array } {
+  const { batch, keep, count } = packed
+  const used = new Uint8Array(batch.ch.length)
   let minTs = Infinity
   let maxTs = -Infinity
   let firstSeq = Infinity
   let lastSeq = -Infinity
+  const all = count === keep.length
   let k = 0
   for (const group of batch.g) {
-    for (let i = 0; i < group.values.length; i++, k++) {
+    const n = group.values.length
+    if (all) {
+      if (n === 0) continue
+      used.fill(1, group.ch0, group.ch0 + n)
+      if (group.seq0 < firstSeq) firstSeq = group.seq0
+      if (group.seq0 + n - 1 > lastSeq) lastSeq = group.seq0 + n - 1
+      if (group.ts < minTs) minTs = group.ts
+      if (group.ts > maxTs) maxTs = group.ts
+      continue
+    }
+    for (let i = 0; i < n; i++, k++) {
       if (keep[k] !== 1) continue
-      const index = group.ch0 + i
-      if (channelIds[index] === 0) {
-        const key = batch.ch[index]!
-        const slash = key.indexOf('/')
-        devices[index] = key.slice(0, slash)
-        channelIds[index] = resolve(devices[index], key.slice(slash + 1))
-      }
+      used[group.ch0 + i] = 1
       const seq = group.seq0 + i
       if (seq < firstSeq) firstSeq = seq
       if (seq > lastSeq) lastSeq = seq
@@ -88,5 +90,5 @@ export function scanKept(packed: PackedTelemetry, resolve: (device: string, chan
       if (group.ts > maxTs) maxTs = group.ts
     }
   }
-  return { firstSeq, lastSeq, minTs, maxTs, channelIds, devices }
+  return { firstSeq, lastSeq, minTs, maxTs, used }
 }

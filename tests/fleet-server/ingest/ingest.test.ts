@@ -150,4 +150,24 @@ describe('Ingest: group commit', () => {
     flushPendingAggregates(store.db)
     expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1h').get() as { n: number }).n).toBe(20)
   })
+
+  it('writes what a group changes of a gateway once, in message order: a status after telemetry decides its state', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value, group: sqliteGroupCommit(store)! })
+    const telemetry = (seq0: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, 5, T0 + seq0 * 100)) })
+    const offline = { topic: topic(SITE, GW, 'status'), payload: json(status(GW, T0, 'offline')) }
+    const db = store.db
+    const state = () => (db.prepare('SELECT state FROM gateways WHERE id = ?').get(GW) as { state: string }).state
+    const counters = () => Object.fromEntries((db.prepare('SELECT key, count FROM ingest_stats').all() as { key: string; count: number }[]).map((r) => [r.key, r.count]))
+
+    expect(ingest.handleAll([telemetry(0), telemetry(5), offline])).toEqual([true, true, true])
+    expect(state()).toBe('offline')
+    expect(ingest.handleAll([offline, telemetry(10), telemetry(10)])).toEqual([true, true, true])
+    expect(state()).toBe('online')
+    expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 14 }])
+    // the counters in the table are the ones in memory
+    expect(counters()).toEqual({ messages: 6, accepted: 15, duplicates: 5 })
+    expect(store.ingestStats()).toMatchObject({ messages: 6, accepted: 15, duplicates: 5 })
+  })
 })

@@ -20,7 +20,7 @@ afterEach(() => {
 })
 
 function open(path: string): { store: SqliteStore; ingest: Ingest } {
-  const store = openSqliteStore(path, { clock: () => now.value })
+  const store = openSqliteStore(path, { clock: () => now.value, aggregateFlushMs: 1000 })
   stores.push(store)
   return { store, ingest: new Ingest({ store, clock: () => now.value }) }
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import type { Command, Enterprise, User } from '../../api/schemas.ts'
 import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../types.ts'
 import type { IngestSink } from '../../ingest/types.ts'
+import { BackgroundCheckpointer } from './checkpointer.ts'
 import { ComplianceReader } from './compliance.ts'
 import { IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
@@ -14,6 +15,10 @@ export interface SqliteStoreOptions {
   clock?: () => number
   /** raw samples older than this are deleted (default 90); roll-ups are kept */
   retentionDays?: number
+  /** latest values and roll-ups held in memory are written at least this often (default AGGREGATE_FLUSH_MS, 5 s); reads write them first */
+  aggregateFlushMs?: number
+  /** checkpoint the write-ahead log from a worker thread (the server does; BackgroundCheckpointer) */
+  backgroundCheckpoint?: boolean
 }
 
 interface UserRow { name: string; role: User['role']; display_name: string | null; jurisdiction: string | null; enterprise_id: string | null; password_hash: string }
@@ -28,12 +33,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   migrate(db)
-  return new SqliteStore(db, options)
+  const store = new SqliteStore(db, options)
+  if (options.backgroundCheckpoint && path !== ':memory:') store.checkpointer = new BackgroundCheckpointer(db)
+  return store
 }
 
 /** The fleet server's storage: FleetStore for the API, IngestSink for the MQTT ingest. */
 export class SqliteStore implements FleetStore, IngestSink {
   readonly clock: () => number
+  /** set by openSqliteStore when asked for (backgroundCheckpoint) */
+  checkpointer: BackgroundCheckpointer | undefined
   private readonly reader: SiteReader
   private readonly writer: IngestWriter
   private readonly compliance: ComplianceReader
@@ -41,7 +50,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
     this.reader = new SiteReader(db, this.clock)
-    this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000)
+    this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000, options.aggregateFlushMs)
     this.compliance = new ComplianceReader(db)
   }
 
@@ -63,6 +72,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   upsertGateway(g: { id: string; siteId: string; name?: string }): void {
     this.db.prepare(`INSERT INTO gateways (id, site_id, name) VALUES (?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, name = coalesce(excluded.name, name)`).run(g.id, g.siteId, g.name ?? null)
+    this.writer.forgetGatewaySites()
   }
 
   listSites: FleetStore['listSites'] = (scope) => this.reader.listSites(scope)
@@ -177,6 +187,15 @@ export class SqliteStore implements FleetStore, IngestSink {
   pruneSamples: IngestSink['pruneSamples'] = (now, limit) => this.writer.pruneSamples(now, limit)
 
   close(): void {
+    // the worker's last checkpoint runs on its own connection; ours closes now
+    void this.checkpointer?.stop()
     if (this.db.open) this.db.close()
+  }
+
+  /** close(), and wait for the background checkpointer to finish */
+  async closeAndWait(): Promise<void> {
+    const stopping = this.checkpointer?.stop()
+    if (this.db.open) this.db.close()
+    await stopping
   }
 }

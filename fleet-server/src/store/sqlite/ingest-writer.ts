@@ -1,20 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3'
-import { decodeTelemetry, encodeTelemetry, type AgentEvent, type AlarmEvent, type Inventory, type SeqRange, type SequencedSample, type Status, type TelemetryBatch } from '../../../../protocols/mqtt/index.ts'
-import { Aggregates } from '../../ingest/aggregates.ts'
+import { encodeTelemetry, type AgentEvent, type AlarmEvent, type Inventory, type SeqRange, type SequencedSample, type Status } from '../../../../protocols/mqtt/index.ts'
 import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../ingest/packed-telemetry.ts'
 import type { IngestRejectReason, IngestStats } from '../../ingest/types.ts'
-import { BatchedInsert } from './batched-insert.ts'
+import { AggregateStore } from './aggregate-store.ts'
 import { addDays, profileFacts } from './profiles.ts'
 
-const DEVICE_STATES = new Set(['online', 'offline', 'fault'])
-/** how long committed telemetry waits in memory before its latest values and roll-ups are written */
-export const AGGREGATE_FLUSH_MS = 1000
+export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
 
-const ROLLUP_COLUMNS = 'channel_id, bucket, count, bad, n, vmin, vmax, sum'
-const ROLLUP_MERGE = `ON CONFLICT (channel_id, bucket) DO UPDATE SET count = count + excluded.count, bad = bad + excluded.bad, n = n + excluded.n,
-      vmin = min(coalesce(vmin, excluded.vmin), coalesce(excluded.vmin, vmin)),
-      vmax = max(coalesce(vmax, excluded.vmax), coalesce(excluded.vmax, vmax)), sum = sum + excluded.sum`
-const LATEST_MERGE = `ON CONFLICT (channel_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, quality = excluded.quality WHERE excluded.ts >= latest.ts`
+const DEVICE_STATES = new Set(['online', 'offline', 'fault'])
 
 const isPacked = (samples: readonly SequencedSample[] | PackedTelemetry): samples is PackedTelemetry => !Array.isArray(samples)
 
@@ -24,6 +17,12 @@ const writers = new WeakMap<Database, IngestWriter>()
 /** Writes the latest values and roll-ups still in memory (a no-op when none are pending or no writer is attached). */
 export function flushPendingAggregates(db: Database): void {
   writers.get(db)?.flushAggregates()
+}
+
+/** How many flushes of the aggregates wrote something since the store opened, their time and channels (zeros without a writer). */
+export function aggregateFlushStats(db: Database): { count: number; ms: number; channels: number } {
+  const stats = writers.get(db)?.aggregateFlushStats()
+  return stats ? { ...stats } : { count: 0, ms: 0, channels: 0 }
 }
 
 /** flushPendingAggregates for a sink that is a SqliteStore (a no-op for any other sink). */
@@ -42,46 +41,39 @@ export function sqliteGroupCommit(sink: unknown): (<T>(work: () => T) => T) | un
   return writer && ((work) => writer.group(work))
 }
 
+/** What the messages of a group change of one gateway, written once when the group ends. */
+interface GatewayTail { ranges: string | undefined; seen: number }
+
 /**
  * The ingest's writes, prepared once. Each message is one transaction (a savepoint when the caller
  * already opened one): its raw row — telemetry is one row per message, the samples a blob — the
- * gateway's accepted sequence ranges and the counters. What telemetry adds to the derived tables
- * (latest values, roll-ups, last good sample) is kept in memory once the message committed and
- * written by flushAggregates() in one transaction with the last raw row it includes
- * (ingest_watermark): about once a second, before a read of those tables, before pruning, and at
- * construction after replaying the raw rows past the watermark — so a crash loses nothing and
- * counts nothing twice.
+ * gateway's accepted sequence ranges and the counters; inside a group the ranges, the gateway's
+ * last-seen time and the counters are written once per gateway when the group ends, in the same
+ * transaction. What telemetry adds to the derived tables is kept in memory by AggregateStore and
+ * written by flushAggregates(): every AGGREGATE_FLUSH_MS, before a read of those tables, before
+ * pruning, and at construction after replaying the raw rows past the watermark.
  */
 export class IngestWriter {
-  private readonly channelIds = new Map<string, Map<string, Map<string, number>>>()
-  private channelsAdded = 0
   private readonly stats: IngestStats = { messages: 0, accepted: 0, duplicates: 0, rejected: {} }
   private readonly sql: Record<string, Statement>
   private pruneCursor = 0
   /** a sweep starts with the rows of the former samples table, while there are any */
   private prunePhase: 'legacy' | 'raw'
-  private readonly aggregates = new Aggregates()
-  /** the last raw row whose aggregates are written (ingest_watermark) */
-  private flushedThrough = 0
-  private flushTimer: NodeJS.Timeout | undefined
+  private readonly aggregates: AggregateStore
   /** inside group(): what the messages change in memory, applied once the group committed */
   private grouped: (() => void)[] | undefined
-  private readonly latest: BatchedInsert
-  private readonly rollup1m: BatchedInsert
-  private readonly rollup1h: BatchedInsert
+  /** inside group(): per gateway, what its messages change of it; and the counters */
+  private readonly tails = new Map<string, GatewayTail>()
+  private readonly tailStats = { messages: 0, accepted: 0, duplicates: 0 }
+  /** gateway → site (undefined: not registered), until upsertGateway changes a gateway */
+  private readonly sites = new Map<string, string | undefined>()
 
-  constructor(private readonly db: Database, private readonly retentionMs: number, private readonly flushMs = AGGREGATE_FLUSH_MS) {
+  constructor(private readonly db: Database, private readonly retentionMs: number, flushMs?: number) {
     const p = (sql: string) => db.prepare(sql)
-    this.latest = new BatchedInsert(db, 'INSERT INTO latest (channel_id, ts, value, quality)', 4, LATEST_MERGE)
-    this.rollup1m = new BatchedInsert(db, `INSERT INTO rollup_1m (${ROLLUP_COLUMNS})`, 8, ROLLUP_MERGE)
-    this.rollup1h = new BatchedInsert(db, `INSERT INTO rollup_1h (${ROLLUP_COLUMNS})`, 8, ROLLUP_MERGE)
     this.sql = {
       gatewaySite: p('SELECT site_id FROM gateways WHERE id = ?'),
       seqRanges: p('SELECT ranges FROM gateway_seq WHERE gateway_id = ?'),
       saveRanges: p('INSERT INTO gateway_seq (gateway_id, ranges) VALUES (?, ?) ON CONFLICT (gateway_id) DO UPDATE SET ranges = excluded.ranges'),
-      channelsOf: p('SELECT id, device, channel FROM channels WHERE gateway_id = ?'),
-      addChannel: p('INSERT INTO channels (gateway_id, device, channel) VALUES (?, ?, ?)'),
-      deviceGood: p('UPDATE devices SET last_good_ts = max(coalesce(last_good_ts, 0), ?) WHERE gateway_id = ? AND id = ?'),
       seen: p('UPDATE gateways SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?'),
       seenOnline: p(`UPDATE gateways SET last_seen = max(coalesce(last_seen, 0), ?), state = 'online' WHERE id = ?`),
       stat: p('INSERT INTO ingest_stats (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count'),
@@ -115,9 +107,6 @@ export class IngestWriter {
       commandResult: p('UPDATE commands SET result_ok = ?, result_message = ?, result_at = ? WHERE id = ? AND gateway_id = ?'),
       silent: p(`UPDATE gateways SET state = 'offline' WHERE state = 'online' AND coalesce(last_seen, 0) < ? RETURNING id`),
       raw: p('INSERT INTO telemetry_raw (gateway_id, first_seq, last_seq, count, min_ts, max_ts, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      watermark: p('SELECT raw_id FROM ingest_watermark WHERE id = 1'),
-      setWatermark: p('INSERT INTO ingest_watermark (id, raw_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET raw_id = excluded.raw_id'),
-      replay: p('SELECT id, gateway_id, body FROM telemetry_raw WHERE id > ? ORDER BY id'),
       pruneRawWindow: p('SELECT id AS r, max_ts AS ts, count FROM telemetry_raw WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
       pruneRawRow: p('DELETE FROM telemetry_raw WHERE id = ?'),
       // rows of the samples table (schema 1 and 2), no longer written
@@ -132,66 +121,29 @@ export class IngestWriter {
     }
     this.prunePhase = this.sql.anyLegacy!.get() !== undefined ? 'legacy' : 'raw'
     writers.set(db, this)
-    this.replay()
+    this.aggregates = new AggregateStore(db, () => this.grouped !== undefined, flushMs)
   }
 
-  /** Rebuilds in memory what the raw rows past the watermark add (written before a crash, not yet flushed) and writes it. */
-  private replay(): void {
-    this.flushedThrough = (this.sql.watermark!.get() as { raw_id: number } | undefined)?.raw_id ?? 0
-    for (const row of this.sql.replay!.iterate(this.flushedThrough) as Iterable<{ id: number; gateway_id: string; body: Buffer }>) {
-      const samples = decodeTelemetry(JSON.parse(row.body.toString('utf8')) as TelemetryBatch)
-      this.aggregates.add(row.gateway_id, samples, samples.map((s) => this.channelId(row.gateway_id, s.device, s.channel)), row.id)
-    }
-    this.flushAggregates()
+  aggregateFlushStats(): { count: number; ms: number; channels: number } {
+    return this.aggregates.flushStats
   }
 
-  /** Writes the aggregates in memory and the watermark in one transaction; on failure they stay in memory for the next try. */
+  /** Writes the latest values and roll-ups held in memory (not amid a group: it may still roll back). */
   flushAggregates(): void {
-    // not amid a group: it may still roll back
-    if (this.grouped) return
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer)
-      this.flushTimer = undefined
-    }
-    const a = this.aggregates
-    if (a.empty && a.watermark <= this.flushedThrough) return
-    try {
-      this.db.transaction(() => {
-        for (const id of a.channels) {
-          const latest = a.latest(id)
-          this.latest.push4(id, latest.ts, JSON.stringify(latest.value), latest.quality)
-          a.minutes.buckets(id, (b) => this.rollup1m.push8(id, b.bucket, b.count, b.bad, b.n, b.n > 0 ? b.min : null, b.n > 0 ? b.max : null, b.sum))
-          a.hours.buckets(id, (b) => this.rollup1h.push8(id, b.bucket, b.count, b.bad, b.n, b.n > 0 ? b.min : null, b.n > 0 ? b.max : null, b.sum))
-        }
-        for (const batch of [this.latest, this.rollup1m, this.rollup1h]) batch.flush()
-        for (const [gatewayId, devices] of a.lastGood) for (const [device, ts] of devices) this.sql.deviceGood!.run(ts, gatewayId, device)
-        this.sql.setWatermark!.run(a.watermark)
-      })()
-    } catch (error) {
-      for (const batch of [this.latest, this.rollup1m, this.rollup1h]) batch.discard()
-      this.scheduleFlush()
-      throw error
-    }
-    this.flushedThrough = a.watermark
-    a.clear()
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushTimer) return
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined
-      if (!this.db.open) return
-      try {
-        this.flushAggregates()
-      } catch {
-        // kept in memory and tried again (scheduled by flushAggregates); the raw rows are committed
-      }
-    }, this.flushMs)
-    this.flushTimer.unref()
+    this.aggregates.flush()
   }
 
   gatewaySite(gatewayId: string): string | undefined {
-    return (this.sql.gatewaySite!.get(gatewayId) as { site_id: string } | undefined)?.site_id
+    if (this.sites.has(gatewayId)) return this.sites.get(gatewayId)
+    const site = (this.sql.gatewaySite!.get(gatewayId) as { site_id: string } | undefined)?.site_id
+    if (this.sites.size > 100_000) this.sites.clear()
+    this.sites.set(gatewayId, site)
+    return site
+  }
+
+  /** A gateway was added or moved to another site. */
+  forgetGatewaySites(): void {
+    this.sites.clear()
   }
 
   seqRanges(gatewayId: string): SeqRange[] {
@@ -218,23 +170,41 @@ export class IngestWriter {
   group<T>(work: () => T): T {
     if (this.grouped) return work()
     const effects: (() => void)[] = []
-    const channelsBefore = this.channelsAdded
     this.grouped = effects
     let result: T
     try {
-      result = this.db.transaction(work)()
+      result = this.db.transaction(() => {
+        const done = work()
+        this.writeTails()
+        return done
+      })()
     } catch (error) {
       this.grouped = undefined
-      if (this.channelsAdded !== channelsBefore) this.channelIds.clear()
+      this.tails.clear()
+      this.tailStats.messages = this.tailStats.accepted = this.tailStats.duplicates = 0
       // the aggregates took in messages that are not stored after all: rebuild them from what is
-      this.aggregates.clear()
-      this.aggregates.watermark = this.flushedThrough
-      this.replay()
+      this.aggregates.forget()
       throw error
     }
     this.grouped = undefined
     for (const effect of effects) effect()
     return result
+  }
+
+  /** The ranges, last-seen times and counters the group's messages left pending (all, or one gateway's). */
+  private writeTails(only?: string): void {
+    for (const [gatewayId, tail] of this.tails) {
+      if (only !== undefined && gatewayId !== only) continue
+      if (tail.ranges !== undefined) this.sql.saveRanges!.run(gatewayId, tail.ranges)
+      this.sql.seenOnline!.run(tail.seen, gatewayId)
+      this.tails.delete(gatewayId)
+    }
+    if (only !== undefined) return
+    const t = this.tailStats
+    if (t.messages > 0) this.sql.stat!.run('messages', t.messages)
+    if (t.accepted > 0) this.sql.stat!.run('accepted', t.accepted)
+    if (t.duplicates > 0) this.sql.stat!.run('duplicates', t.duplicates)
+    t.messages = t.accepted = t.duplicates = 0
   }
 
   private afterCommit(effect: () => void): void {
@@ -243,21 +213,12 @@ export class IngestWriter {
   }
 
   /** Runs `write` in one transaction with the counters; the in-memory caches follow only a commit. */
-  private message(gatewayId: string, records: number, duplicates: number, ranges: readonly SeqRange[] | undefined, now: number, write: () => void, online = true): void {
-    const channelsBefore = this.channelsAdded
+  private message(gatewayId: string, records: number, duplicates: number, ranges: readonly SeqRange[] | undefined, now: number, write: () => void,
+    online = true, undo?: () => void, oneStatement = false): void {
     try {
-      this.db.transaction(() => {
-        write()
-        if (ranges) this.sql.saveRanges!.run(gatewayId, JSON.stringify(ranges))
-        const seen = online ? this.sql.seenOnline! : this.sql.seen!
-        seen.run(now, gatewayId)
-        this.sql.stat!.run('messages', 1)
-        if (records > 0) this.sql.stat!.run('accepted', records)
-        if (duplicates > 0) this.sql.stat!.run('duplicates', duplicates)
-      })()
+      this.messageTransaction(gatewayId, records, duplicates, ranges, now, write, online, oneStatement)
     } catch (error) {
-      // channel ids handed out inside the rolled-back transaction do not exist
-      if (this.channelsAdded !== channelsBefore) this.channelIds.clear()
+      undo?.()
       throw error
     }
     this.afterCommit(() => {
@@ -267,32 +228,32 @@ export class IngestWriter {
     })
   }
 
-  /** channel ids by gateway, device and channel: nested maps, so a lookup allocates no key string */
-  /** a gateway's channels are all loaded at its first telemetry: a channel missing then is new, inserted without a look-up */
-  private channelsOf(gatewayId: string, device: string): Map<string, number> {
-    let devices = this.channelIds.get(gatewayId)
-    if (!devices) {
-      this.channelIds.set(gatewayId, (devices = new Map()))
-      for (const row of this.sql.channelsOf!.iterate(gatewayId) as Iterable<{ id: number; device: string; channel: string }>) {
-        let list = devices.get(row.device)
-        if (!list) devices.set(row.device, (list = new Map()))
-        list.set(row.channel, row.id)
-      }
+  /** `oneStatement`: write() makes at most one change, atomic by itself, so a group needs no savepoint for it */
+  private messageTransaction(gatewayId: string, records: number, duplicates: number, ranges: readonly SeqRange[] | undefined, now: number, write: () => void,
+    online: boolean, oneStatement: boolean): void {
+    if (this.grouped && online) {
+      if (oneStatement) write()
+      else this.db.transaction(write)()
+      let tail = this.tails.get(gatewayId)
+      if (!tail) this.tails.set(gatewayId, (tail = { ranges: undefined, seen: now }))
+      if (ranges) tail.ranges = JSON.stringify(ranges)
+      if (now > tail.seen) tail.seen = now
+      this.tailStats.messages++
+      this.tailStats.accepted += records
+      this.tailStats.duplicates += duplicates
+    } else {
+      // a status may set the gateway offline: what its earlier messages of the group left pending goes first
+      if (this.grouped) this.writeTails(gatewayId)
+      this.db.transaction(() => {
+        write()
+        if (ranges) this.sql.saveRanges!.run(gatewayId, JSON.stringify(ranges))
+        const seen = online ? this.sql.seenOnline! : this.sql.seen!
+        seen.run(now, gatewayId)
+        this.sql.stat!.run('messages', 1)
+        if (records > 0) this.sql.stat!.run('accepted', records)
+        if (duplicates > 0) this.sql.stat!.run('duplicates', duplicates)
+      })()
     }
-    let channels = devices.get(device)
-    if (!channels) devices.set(device, (channels = new Map()))
-    return channels
-  }
-
-  private channelId(gatewayId: string, device: string, channel: string): number {
-    const channels = this.channelsOf(gatewayId, device)
-    let id = channels.get(channel)
-    if (id === undefined) {
-      id = Number(this.sql.addChannel!.run(gatewayId, device, channel).lastInsertRowid)
-      channels.set(channel, id)
-      this.channelsAdded++
-    }
-    return id
   }
 
   /**
@@ -305,18 +266,17 @@ export class IngestWriter {
     let channelIds: number[] = []
     let devices: string[] = []
     let rawId = 0
+    const mark = this.aggregates.channelMark()
     this.message(gatewayId, count, duplicates, count > 0 ? ranges : undefined, now, () => {
       if (count === 0) return
-      const span = scanKept(packed, (device, channel) => this.channelId(gatewayId, device, channel))
-      ;({ channelIds, devices } = span)
-      const { firstSeq, lastSeq, minTs, maxTs } = span
+      const { firstSeq, lastSeq, minTs, maxTs, used } = scanKept(packed)
+      ;({ ids: channelIds, devices } = this.aggregates.dictionary(gatewayId, batch.ch, used))
       const body = payload ?? Buffer.from(JSON.stringify(count === keep.length ? batch : encodeTelemetry(gatewayId, keptSamples(packed))))
       rawId = Number(this.sql.raw!.run(gatewayId, firstSeq, lastSeq, count, minTs, maxTs, body).lastInsertRowid)
-    })
+    }, true, () => this.aggregates.dropChannelsSince(mark), true)
     if (count === 0) return
     // at once, also inside a group: should the group's commit fail, the aggregates are rebuilt from the raw rows
     this.aggregates.addPacked(gatewayId, packed, channelIds, devices, rawId)
-    this.scheduleFlush()
   }
 
   storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void {
@@ -421,7 +381,7 @@ export class IngestWriter {
     this.flushAggregates()
     const cutoff = now - this.retentionMs
     const legacy = this.prunePhase === 'legacy'
-    const rows = (legacy ? this.sql.pruneWindow!.all(this.pruneCursor, limit) : this.sql.pruneRawWindow!.all(this.pruneCursor, this.flushedThrough, limit)) as { r: number; ts: number; count: number }[]
+    const rows = (legacy ? this.sql.pruneWindow!.all(this.pruneCursor, limit) : this.sql.pruneRawWindow!.all(this.pruneCursor, this.aggregates.flushedThrough, limit)) as { r: number; ts: number; count: number }[]
     const remove = legacy ? this.sql.pruneRow! : this.sql.pruneRawRow!
     let deleted = 0
     this.db.transaction(() => {

@@ -100,6 +100,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX commissioning_site_system ON commissioning(site_id, system, commissioned_on);
   `,
+  // 6: issue 7 (compliance at fleet scale): per device and calendar day (Asia/Shanghai), the minutes
+  // with at least one good sample — a 1,440-bit map (bit m of byte m >> 3 is minute m of the day, LSB
+  // first) and its population count — kept up to date by the ingest when it writes the roll-ups, so
+  // the 7-day coverage of 10,000 sites is a sum over a few rows per device, not a scan of the 1-minute
+  // roll-ups. Filled from the existing 1-minute roll-ups when the store opens (device_minutes_backfill).
+  `
+  CREATE TABLE device_minutes (
+    gateway_id TEXT NOT NULL, device TEXT NOT NULL, day TEXT NOT NULL, minutes INTEGER NOT NULL, bits BLOB NOT NULL,
+    PRIMARY KEY (gateway_id, device, day)
+  ) WITHOUT ROWID;
+  CREATE INDEX device_minutes_day ON device_minutes(day);
+  CREATE TABLE device_minutes_backfill (id INTEGER PRIMARY KEY CHECK (id = 1), done INTEGER NOT NULL);
+  INSERT INTO device_minutes_backfill (id, done) VALUES (1, 0);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
