@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { parseTopic, ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
 import { checkTelemetry } from './packed-telemetry.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
@@ -34,6 +35,8 @@ export type IngestResult =
   | { ok: false; reason: IngestRejectReason; detail: string }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3 * 60_000 + 30_000
+/** writes of one message that fail before it goes to the quarantine */
+export const MAX_STORE_ATTEMPTS = 3
 
 /** A tracker holding exactly these ranges (ascending, not adjacent, as a tracker keeps them). */
 function trackerOf(gateway: string, ranges: readonly SeqRange[]): SequenceTracker {
@@ -61,6 +64,8 @@ export class Ingest {
   private readonly pruneEveryMs: number
   private timers: NodeJS.Timeout[] = []
   private pruning = false
+  /** failed writes by message (topic and payload hash) */
+  private readonly failures = new Map<string, number>()
   private readonly group: (<T>(work: () => T) => T) | undefined
 
   constructor(options: IngestOptions) {
@@ -83,8 +88,7 @@ export class Ingest {
         this.handle(m.topic, m.payload, m.retain ?? false)
         return true
       } catch (error) {
-        this.logger.error({ err: error, topic: m.topic }, 'storing a message failed: not acknowledged, the broker delivers it again')
-        return false
+        return this.failed(m, error)
       }
     }
     if (!this.group || messages.length === 1) return messages.map(one)
@@ -100,6 +104,31 @@ export class Ingest {
       return messages.map(() => false)
     }
     return done
+  }
+
+  /**
+   * A message whose write failed: delivered again by the broker, up to MAX_STORE_ATTEMPTS times;
+   * then kept in the store's quarantine and counted, so that one message the store cannot take
+   * does not hold up every message behind it on the connection. True when it is done with.
+   */
+  private failed(m: IngestMessage, error: unknown): boolean {
+    const key = `${m.topic}\u0000${createHash('sha256').update(m.payload).digest('base64')}`
+    const attempts = (this.failures.get(key) ?? 0) + 1
+    const message = error instanceof Error ? error.message : String(error)
+    if (attempts >= MAX_STORE_ATTEMPTS && this.store.quarantine) {
+      try {
+        this.store.quarantine(m.topic, m.payload, message, attempts, this.clock())
+        this.failures.delete(key)
+        this.logger.error({ err: error, topic: m.topic, attempts }, 'a message could not be stored: kept in the quarantine (ingest_quarantine) and acknowledged')
+        return true
+      } catch (quarantineError) {
+        this.logger.error({ err: quarantineError, topic: m.topic }, 'keeping a message in the quarantine failed too')
+      }
+    }
+    if (this.failures.size >= 10_000) this.failures.clear()
+    this.failures.set(key, attempts)
+    this.logger.error({ err: error, topic: m.topic, attempts }, 'storing a message failed: not acknowledged, the broker delivers it again')
+    return false
   }
 
   /** Heartbeat checks and retention pruning on timers. */
@@ -127,21 +156,33 @@ export class Ingest {
     return silent
   }
 
+  /** Raw samples, then 1-minute roll-ups, past their retention: in batches, one per turn of the event loop. */
   private pruneInBatches(): void {
     if (this.pruning) return
     this.pruning = true
+    const stages = [
+      { what: 'raw samples', prune: (now: number) => this.store.pruneSamples(now) },
+      ...(this.store.pruneMinuteRollups ? [{ what: '1-minute roll-ups', prune: (now: number) => this.store.pruneMinuteRollups!(now) }] : []),
+    ]
+    let stage = 0
     let deleted = 0
     const step = () => {
+      const { what, prune } = stages[stage]!
       try {
-        const batch = this.store.pruneSamples(this.clock())
+        const batch = prune(this.clock())
         deleted += batch.deleted
         if (!batch.done) {
           setImmediate(step)
           return
         }
-        if (deleted > 0) this.logger.info({ deleted }, 'raw samples past the retention deleted')
+        if (deleted > 0) this.logger.info({ deleted }, `${what} past the retention deleted`)
       } catch (error) {
-        this.logger.error({ err: error }, 'pruning raw samples failed')
+        this.logger.error({ err: error }, `pruning ${what} failed`)
+      }
+      deleted = 0
+      if (++stage < stages.length) {
+        setImmediate(step)
+        return
       }
       this.pruning = false
     }

@@ -2,8 +2,11 @@ import type { AgentEvent, Inventory, SeqRange, SequencedSample, Status } from '.
 import type { RejectReason as ProtocolRejectReason } from '../../../protocols/mqtt/index.ts'
 import type { PackedTelemetry } from './packed-telemetry.ts'
 
-/** Why the fleet ingest refused a message: the protocol's reasons plus the registry check. */
-export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway'
+/**
+ * Why the fleet ingest refused a message: the protocol's reasons, the registry check, and a message
+ * whose write failed MAX_STORE_ATTEMPTS times (kept in the quarantine, not lost).
+ */
+export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway' | 'store-failed'
 
 export interface IngestStats {
   /** messages stored (any kind) */
@@ -45,4 +48,11 @@ export interface IngestSink {
   group?<T>(work: () => T): T
   /** delete raw telemetry older than the retention, at most `limit` rows examined; `deleted` counts samples; done when a sweep finished */
   pruneSamples(now: number, limit?: number): { deleted: number; done: boolean }
+  /**
+   * Keeps a message that could not be stored after several attempts — topic, payload as received and
+   * the error — and counts it as rejected ('store-failed'), in one transaction.
+   */
+  quarantine?(topic: string, payload: Buffer, error: string, attempts: number, now: number): void
+  /** delete 1-minute roll-ups older than their retention, a batch of channels at a time; `deleted` counts rows */
+  pruneMinuteRollups?(now: number): { deleted: number; done: boolean }
 }

@@ -151,6 +151,31 @@ describe('Ingest: group commit', () => {
     expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1h').get() as { n: number }).n).toBe(20)
   })
 
+  it('keeps a message whose write keeps failing in the quarantine after 3 attempts, so that the messages behind it go on', () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const db = store.db
+    const ingest = new Ingest({ store, clock: () => now.value, group: sqliteGroupCommit(store)! })
+    const telemetry = (seq0: number, n: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, n, T0 + seq0 * 100)) })
+    db.exec(`CREATE TRIGGER always_fail_7 BEFORE INSERT ON telemetry_raw WHEN NEW.count = 7 BEGIN SELECT RAISE(ABORT, 'a row this store cannot take'); END`)
+    const poison = telemetry(10, 7)
+    // delivered again after each failure, with what arrived behind it
+    expect(ingest.handleAll([telemetry(0, 10), poison])).toEqual([true, false])
+    expect(ingest.handleAll([poison, telemetry(17, 3)])).toEqual([false, true])
+    expect(db.prepare('SELECT count(*) AS n FROM ingest_quarantine').get()).toEqual({ n: 0 })
+    expect(ingest.handleAll([poison, telemetry(20, 5)])).toEqual([true, true])
+    const kept = db.prepare('SELECT topic, payload, error, attempts FROM ingest_quarantine').all() as { topic: string; payload: Buffer; error: string; attempts: number }[]
+    expect(kept).toHaveLength(1)
+    expect(kept[0]).toMatchObject({ topic: poison.topic, error: 'a row this store cannot take', attempts: 3 })
+    expect(Buffer.compare(kept[0]!.payload, poison.payload)).toBe(0)
+    expect(store.ingestStats()).toMatchObject({ accepted: 18, rejected: { 'store-failed': 1 } })
+    expect(rawSamples(store)).toBe(18)
+    // its sequence numbers were never accepted: a resend the store can take now is stored
+    db.exec('DROP TRIGGER always_fail_7')
+    expect(ingest.handleAll([poison])).toEqual([true])
+    expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 24 }])
+  })
+
   it('writes what a group changes of a gateway once, in message order: a status after telemetry decides its state', () => {
     store = memoryStore(now)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { countMinutes, hasMinute } from '../../../fleet-server/src/ingest/device-minutes.ts'
-import { migrate, openSqliteStore, SCHEMA_VERSION, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { migrate, openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
 import { inventory, json, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
@@ -90,24 +90,26 @@ describe('device_minutes: the minutes of each local day a device reported good d
 
   it('are filled from the 1-minute roll-ups of a database from before they existed', () => {
     const path = fleetFile()
-    let { store, ingest } = open(path)
-    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
-    ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 2, T0)))
-    ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, stream(0, T0, 5)))
-    const expected = summary(rows(store))
-    store.close()
-
-    // as schema 5 left it: no device_minutes yet
+    // as schema 5 left it: channels and their 1-minute roll-ups, no device_minutes
     const db = new Database(path)
-    db.exec('DROP TABLE device_minutes; DROP TABLE device_minutes_backfill')
-    db.pragma('user_version = 5')
-    expect(migrate(db)).toBe(SCHEMA_VERSION)
+    migrate(db, 5)
+    db.exec(`INSERT INTO channels (id, gateway_id, device, channel) VALUES (1, '${GW}', 'gas-0', 'ch4'), (2, '${GW}', 'gas-0', 'co'), (3, '${GW}', 'gas-1', 'ch4')`)
+    const rollup = db.prepare('INSERT INTO rollup_1m (channel_id, bucket, count, bad, n, vmin, vmax, sum) VALUES (?, ?, ?, ?, 0, NULL, NULL, 0)')
+    const minute = (m: number) => T0 + m * 60_000
+    // gas-0: minutes 0, 1 (both channels in minute 1), 2 (after local midnight); gas-1: minute 1 only bad, minute 3 good
+    for (const [channel, m, count, bad] of [[1, 0, 3, 0], [1, 1, 3, 0], [2, 1, 3, 1], [1, 2, 3, 2], [3, 1, 3, 3], [3, 3, 1, 0]] as const) rollup.run(channel, minute(m), count, bad)
     db.close()
-    ;({ store } = open(path))
-    expect(summary(rows(store))).toEqual(expected)
+
+    let { store } = open(path)
+    expect(summary(rows(store))).toEqual([
+      { device: 'gas-0', day: '2026-11-29', minutes: 2 },
+      { device: 'gas-0', day: '2026-11-30', minutes: 1 },
+      { device: 'gas-1', day: '2026-11-30', minutes: 1 },
+    ])
     store.close()
     // once only
     ;({ store } = open(path))
     expect((store.db.prepare('SELECT done FROM device_minutes_backfill').get() as { done: number }).done).toBe(1)
+    expect(summary(rows(store))).toHaveLength(3)
   })
 })

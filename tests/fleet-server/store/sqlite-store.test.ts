@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { MIGRATIONS, migrate, openSqliteStore, SCHEMA_VERSION, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { calibrationState } from '../../../fleet-server/src/store/sqlite/profiles.ts'
 import type { AlarmEvent } from '../../../protocols/mqtt/index.ts'
 import { eventsPayload, inventory, json, memoryStore, rawSamples, samples, seedRegistry, status, telemetryPayload, topic } from './fixtures.ts'
@@ -129,6 +130,35 @@ describe('SQLite store: telemetry', () => {
     expect(deleted).toBe(1200)
     expect(rawSamples(store)).toBe(300)
     expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1h').get() as { n: number }).n).toBe(1500)
+  })
+
+  it('deletes 1-minute roll-ups past their retention, channel batch by channel batch, keeping hours and device minutes', () => {
+    now.value = T0
+    store = openSqliteStore(':memory:', { clock: () => now.value, minuteRollupRetentionDays: 2 })
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const ingest = new Ingest({ store, clock: () => now.value })
+    const day = 86_400_000
+    ingest.handle(topic('site-0-0', 'gw-0-0-0', 'inventory'), json(inventory('gw-0-0-0', 10, T0)))
+    // 10 devices × 1 channel: 3 days ago (two minutes), and 1 day ago (one minute)
+    ingest.handle(topic('site-0-0', 'gw-0-0-0', 'telemetry'), telemetryPayload('gw-0-0-0', samples(0, 20, T0 - 3 * day, 10, 60_000)))
+    ingest.handle(topic('site-0-0', 'gw-0-0-0', 'telemetry'), telemetryPayload('gw-0-0-0', samples(20, 10, T0 - day)))
+    const count = (sql: string) => {
+      flushPendingAggregates(store!.db)
+      return (store!.db.prepare(sql).get() as { n: number }).n
+    }
+    expect(count('SELECT count(*) AS n FROM rollup_1m')).toBe(30)
+    let deleted = 0
+    let batches = 0
+    for (let batch = store.pruneMinuteRollups(T0, 3); ; batch = store.pruneMinuteRollups(T0, 3)) {
+      deleted += batch.deleted
+      batches++
+      if (batch.done) break
+    }
+    expect(deleted).toBe(20)
+    expect(batches).toBe(4)
+    expect(count('SELECT count(*) AS n FROM rollup_1m')).toBe(10)
+    expect(count('SELECT sum(count) AS n FROM rollup_1h')).toBe(30)
+    expect(count('SELECT sum(minutes) AS n FROM device_minutes')).toBe(30)
   })
 })
 

@@ -4,7 +4,7 @@ import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../t
 import type { IngestSink } from '../../ingest/types.ts'
 import { BackgroundCheckpointer } from './checkpointer.ts'
 import { ComplianceReader } from './compliance.ts'
-import { IngestWriter } from './ingest-writer.ts'
+import { DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS, IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
 import { SiteReader } from './reads.ts'
 
@@ -13,8 +13,10 @@ export { calibrationState, shanghaiDay } from './profiles.ts'
 
 export interface SqliteStoreOptions {
   clock?: () => number
-  /** raw samples older than this are deleted (default 90); roll-ups are kept */
+  /** raw samples older than this are deleted (default 90) */
   retentionDays?: number
+  /** 1-minute roll-ups older than this are deleted (default 35); 1-hour roll-ups and device_minutes are kept */
+  minuteRollupRetentionDays?: number
   /** latest values and roll-ups held in memory are written at least this often (default AGGREGATE_FLUSH_MS, 5 s); reads write them first */
   aggregateFlushMs?: number
   /** checkpoint the write-ahead log from a worker thread (the server does; BackgroundCheckpointer) */
@@ -50,7 +52,8 @@ export class SqliteStore implements FleetStore, IngestSink {
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
     this.reader = new SiteReader(db, this.clock)
-    this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000, options.aggregateFlushMs)
+    this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000, options.aggregateFlushMs,
+      (options.minuteRollupRetentionDays ?? DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS) * 86_400_000)
     this.compliance = new ComplianceReader(db)
   }
 
@@ -185,6 +188,8 @@ export class SqliteStore implements FleetStore, IngestSink {
   ingestStats: IngestSink['ingestStats'] = () => this.writer.ingestStats()
   markSilentGatewaysOffline: IngestSink['markSilentGatewaysOffline'] = (before) => this.writer.markSilentGatewaysOffline(before)
   pruneSamples: IngestSink['pruneSamples'] = (now, limit) => this.writer.pruneSamples(now, limit)
+  quarantine: NonNullable<IngestSink['quarantine']> = (...args) => this.writer.quarantine(...args)
+  pruneMinuteRollups = (now: number, channels?: number): { deleted: number; done: boolean } => this.writer.pruneMinuteRollups(now, channels)
 
   close(): void {
     // the worker's last checkpoint runs on its own connection; ours closes now

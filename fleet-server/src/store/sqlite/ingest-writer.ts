@@ -8,6 +8,8 @@ import { addDays, profileFacts } from './profiles.ts'
 export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
 
 const DEVICE_STATES = new Set(['online', 'offline', 'fault'])
+/** 1-minute roll-ups are kept this long (the dashboard's trends); 1-hour roll-ups and device_minutes are kept */
+export const DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS = 35
 
 const isPacked = (samples: readonly SequencedSample[] | PackedTelemetry): samples is PackedTelemetry => !Array.isArray(samples)
 
@@ -68,7 +70,9 @@ export class IngestWriter {
   /** gateway → site (undefined: not registered), until upsertGateway changes a gateway */
   private readonly sites = new Map<string, string | undefined>()
 
-  constructor(private readonly db: Database, private readonly retentionMs: number, flushMs?: number) {
+  private rollupCursor = 0
+
+  constructor(private readonly db: Database, private readonly retentionMs: number, flushMs?: number, private readonly minuteRollupRetentionMs = DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS * 86_400_000) {
     const p = (sql: string) => db.prepare(sql)
     this.sql = {
       gatewaySite: p('SELECT site_id FROM gateways WHERE id = ?'),
@@ -114,6 +118,9 @@ export class IngestWriter {
       pruneWindow: p('SELECT rowid AS r, ts, 1 AS count FROM samples WHERE rowid > ? ORDER BY rowid LIMIT ?'),
       pruneRow: p('DELETE FROM samples WHERE rowid = ?'),
       loadStats: p('SELECT key, count FROM ingest_stats'),
+      quarantine: p('INSERT INTO ingest_quarantine (topic, payload, error, attempts, quarantined_at) VALUES (?, ?, ?, ?, ?)'),
+      channelWindow: p('SELECT id FROM channels WHERE id > ? ORDER BY id LIMIT ?'),
+      pruneMinutes: p('DELETE FROM rollup_1m WHERE channel_id = ? AND bucket < ?'),
     }
     for (const { key, count } of this.sql.loadStats!.all() as { key: string; count: number }[]) {
       if (key.startsWith('reject:')) this.stats.rejected[key.slice(7)] = count
@@ -153,6 +160,13 @@ export class IngestWriter {
 
   ingestStats(): IngestStats {
     return { ...this.stats, rejected: { ...this.stats.rejected } }
+  }
+
+  quarantine(topic: string, payload: Buffer, error: string, attempts: number, now: number): void {
+    this.db.transaction(() => {
+      this.sql.quarantine!.run(topic, payload, error.slice(0, 2000), attempts, now)
+      this.countReject('store-failed')
+    })()
   }
 
   countReject(reason: IngestRejectReason): void {
@@ -396,5 +410,19 @@ export class IngestWriter {
     }
     this.prunePhase = this.sql.anyLegacy!.get() !== undefined ? 'legacy' : 'raw'
     return { deleted, done: true }
+  }
+
+  /** 1-minute roll-ups older than their retention, `channels` channels at a time; `deleted` counts rows. */
+  pruneMinuteRollups(now: number, channels = 2000): { deleted: number; done: boolean } {
+    this.flushAggregates()
+    const cutoff = now - this.minuteRollupRetentionMs
+    const ids = this.sql.channelWindow!.all(this.rollupCursor, channels) as { id: number }[]
+    let deleted = 0
+    this.db.transaction(() => {
+      for (const { id } of ids) deleted += this.sql.pruneMinutes!.run(id, cutoff).changes
+    })()
+    const done = ids.length < channels
+    this.rollupCursor = done ? 0 : ids[ids.length - 1]!.id
+    return { deleted, done }
   }
 }

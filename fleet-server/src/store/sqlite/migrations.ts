@@ -114,6 +114,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE device_minutes_backfill (id INTEGER PRIMARY KEY CHECK (id = 1), done INTEGER NOT NULL);
   INSERT INTO device_minutes_backfill (id, done) VALUES (1, 0);
   `,
+  // 7: a message the store failed to take MAX_STORE_ATTEMPTS times is kept here, as received, and
+  // acknowledged, instead of being delivered again forever and holding up the messages behind it
+  `
+  CREATE TABLE ingest_quarantine (
+    id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, error TEXT NOT NULL, attempts INTEGER NOT NULL, quarantined_at INTEGER NOT NULL
+  );
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
