@@ -13,6 +13,7 @@ import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
 import { ApiError } from './routes/errors.ts'
 import { healthRoutes } from './routes/health.ts'
+import { reportRoutes } from './routes/reports.ts'
 import { seriesRoutes } from './routes/series.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { siteRoutes } from './routes/sites.ts'
@@ -71,6 +72,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, complianceRoutes]) await app.register(routes, deps)
+  await app.register(reportRoutes, deps)
   if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })
   return app
 }

@@ -261,6 +261,8 @@ export const ComplianceQuerySchema = Type.Object({
   siteType: Type.Optional(SiteTypeSchema),
   jurisdiction: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   asOf: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the day the status is computed for, YYYY-MM-DD; default today (Asia/Shanghai)' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'at most this many rows (a page); default all of them' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'skip this many rows first (default 0); the X-Total-Count header gives the rows of all pages' })),
 })
 
 export const ComplianceRowSchema = Type.Object({
@@ -285,7 +287,152 @@ export const ComplianceRowSchema = Type.Object({
 
 export const ComplianceSchema = Type.Array(ComplianceRowSchema, { description: 'one row per (site, required system), by site id then catalog order' })
 
+const AsOf = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the day the status is computed for, YYYY-MM-DD; default today (Asia/Shanghai)' })
+const StatusCountsSchema = Type.Object(
+  Object.fromEntries(COMPLIANCE_STATES.map((state) => [state, Type.Integer({ minimum: 0 })])) as Record<(typeof COMPLIANCE_STATES)[number], ReturnType<typeof Type.Integer>>,
+  { description: 'how many of each status' },
+)
+export const ComplianceCountsSchema = Type.Object({
+  systems: StatusCountsSchema,
+  sites: Type.Object(StatusCountsSchema.properties, { description: 'sites counted once, by their worst row: overdue > late > due-soon > on-track > compliant' }),
+}, { description: 'systems: the (site, required system) rows by status; sites: each site with a duty once, by its worst row' })
+type ComplianceCounts = Static<typeof ComplianceCountsSchema>
+export const ComplianceSummaryQuerySchema = Type.Object({ asOf: Type.Optional(AsOf) })
+export const ComplianceSummarySchema = Type.Object({
+  asOf: Day,
+  total: ComplianceCountsSchema,
+  // a map as additionalProperties (OpenAPI 3.0 has no patternProperties)
+  bySiteType: Type.Unsafe<Record<string, ComplianceCounts>>(Type.Object({}, { additionalProperties: ComplianceCountsSchema, description: 'by site type: every type, zero counts included' })),
+  byJurisdiction: Type.Unsafe<Record<string, ComplianceCounts>>(Type.Object({}, {
+    additionalProperties: ComplianceCountsSchema, description: 'by jurisdiction (township): those with a site with a duty in the caller\'s scope',
+  })),
+})
+
+export const ComplianceSiteParamsSchema = Type.Object({ siteId: Id })
+export const ComplianceEvidenceQuerySchema = Type.Object({
+  asOf: Type.Optional(AsOf),
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'coverage series length: the days ending asOf (default 30)' })),
+})
+export const ComplianceEvidenceSchema = Type.Object({
+  site: Type.Object({ id: Id, name: Type.String(), type: SiteTypeSchema, jurisdiction: Type.String(), enterpriseName: Type.String() }),
+  asOf: Day,
+  rows: ComplianceSchema,
+  commissioning: Type.Array(CommissioningSchema, { description: 'the site\'s commissioning records dated on or before asOf, accepted or not, oldest first' }),
+  coverage: Type.Array(Type.Object({
+    system: SystemId,
+    days: Type.Array(Type.Object({
+      day: Day,
+      coverage: Type.Number({ minimum: 0, maximum: 1, description: 'the worst device\'s share of the day\'s 1,440 minutes with a good sample; 0 without devices' }),
+    }), { description: 'oldest first, ending asOf' }),
+  }), { description: 'per required system, in the order of rows' }),
+})
+
 export type CommissioningBody = Static<typeof CommissioningBodySchema>
 export type Commissioning = Static<typeof CommissioningSchema>
 export type ComplianceRow = Static<typeof ComplianceRowSchema>
 export type ComplianceQuery = Static<typeof ComplianceQuerySchema>
+export type { ComplianceCounts }
+export type ComplianceSummary = Static<typeof ComplianceSummarySchema>
+export type ComplianceEvidence = Static<typeof ComplianceEvidenceSchema>
+
+// Monthly risk report (issue 7, the plan's 四(二)3): GET /api/reports/monthly, per enterprise and calendar month (Asia/Shanghai).
+const Month = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'a calendar month, YYYY-MM (Asia/Shanghai)' })
+const Count = Type.Integer({ minimum: 0 })
+
+export const MonthlyReportQuerySchema = Type.Object({
+  enterpriseId: Id,
+  month: Month,
+  lang: Type.Optional(literals(['zh', 'en'], 'the HTML page\'s language; default zh')),
+  format: Type.Optional(literals(['html', 'json'], 'html (default): a printable page; json: the same data')),
+})
+
+export const RiskCountsSchema = Type.Object({
+  alarms: Count,
+  unacknowledgedAlarms: Type.Integer({ minimum: 0, description: 'raised in the month and not acknowledged (now)' }),
+  trips: Type.Integer({ minimum: 0, description: 'interlock actions with state tripped' }),
+  interlockFailures: Type.Integer({ minimum: 0, description: 'interlock actions with state failed' }),
+  offlineHours: Count,
+  calibrationsOverdue: Count,
+  complianceMissed: Type.Integer({ minimum: 0, description: 'required systems late or overdue' }),
+})
+
+export const ReportAlarmSchema = Type.Object({
+  ...AlarmSchema.properties,
+  durationMs: Type.Integer({ minimum: 0, description: 'raised until cleared, or until the report was generated while it is active' }),
+})
+
+export const ReportGatewaySchema = Type.Object({
+  id: Id,
+  name: Type.Optional(Type.String()),
+  firstSampleAt: Nullable(Ts),
+  hours: Type.Integer({ minimum: 0, description: 'whole hours of the period counted: from the month start (or the gateway\'s first sample ever, if later) to its end (now in the current month)' }),
+  offlineHours: Type.Integer({ minimum: 0, description: 'counted hours with no sample in a 1-hour roll-up of any of the gateway\'s channels' }),
+  longestGap: Nullable(Type.Object({ from: Ts, hours: Type.Integer({ minimum: 1 }) }, { description: 'the longest run of offline hours' })),
+})
+
+export const ReportCalibrationSchema = Type.Object({
+  gatewayId: Id,
+  device: Type.String(),
+  profile: Type.String(),
+  location: Type.Optional(Type.String()),
+  system: Type.Optional(Type.String()),
+  calibrationDue: Day,
+  daysOverdue: Type.Integer({ description: 'on the day the month ends (today in the current month); 0 or less: not yet overdue' }),
+  overdue: Type.Boolean(),
+})
+
+export const ReportComplianceSchema = Type.Object({
+  system: SystemId,
+  clause: Type.String(),
+  deadline: Day,
+  installedOn: Nullable(Day),
+  verified: Type.Boolean(),
+  coverage: Type.Number({ minimum: 0, maximum: 1 }),
+  status: literals([...COMPLIANCE_STATES]),
+  daysOverdue: Nullable(Type.Integer()),
+  daysLeft: Nullable(Type.Integer()),
+  sanction: Nullable(Bilingual),
+})
+
+export const ReportSiteSchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  type: SiteTypeSchema,
+  jurisdiction: Type.String(),
+  counts: RiskCountsSchema,
+  alarmsByKind: Type.Array(Type.Object({ kind: Type.String(), count: Count }), { description: 'alarms raised in the month per kind, most first' }),
+  alarmsByLevel: Type.Array(Type.Object({ level: Type.String(), count: Count }), { description: 'alarms raised in the month per level, most first' }),
+  alarms: Type.Array(ReportAlarmSchema, { description: 'the unacknowledged alarms and the longest ones, by raisedAt' }),
+  alarmsNotListed: Type.Integer({ minimum: 0, description: 'alarms of the month not in the list' }),
+  interlockActions: Type.Array(InterlockActionSchema, { description: 'tripped and failed, by time: every failure and the first trips, at most 100 in all' }),
+  interlockActionsNotListed: Type.Integer({ minimum: 0, description: 'trips of the month not in the list' }),
+  gateways: Type.Array(ReportGatewaySchema),
+  calibrations: Type.Array(ReportCalibrationSchema, { description: 'devices whose calibration falls due before the month ends, by due date' }),
+  compliance: Type.Array(ReportComplianceSchema, { description: 'each required system as of the report\'s asOf day' }),
+})
+
+export const RISK_ITEM_KINDS = ['compliance-overdue', 'compliance-late', 'interlock-failed', 'unacknowledged-alarm', 'offline', 'calibration-overdue'] as const
+
+export const MonthlyReportSchema = Type.Object({
+  enterprise: EnterpriseSchema,
+  month: Month,
+  from: Type.Integer({ minimum: 0, description: 'the month\'s first day 00:00 +08:00, epoch ms' }),
+  to: Type.Integer({ minimum: 0, description: 'the end of the period: the next month\'s first day 00:00 +08:00, or the generation time in the current month' }),
+  current: Type.Boolean({ description: 'the month is still running: the figures run up to now' }),
+  hours: Type.Integer({ minimum: 0, description: 'whole hours of the period' }),
+  asOf: Day,
+  generatedAt: Ts,
+  totals: RiskCountsSchema,
+  worst: Type.Array(Type.Object({
+    kind: literals([...RISK_ITEM_KINDS]),
+    siteId: Id,
+    subject: Type.String({ description: 'the system, interlock, gateway or device' }),
+    amount: Type.Number({ description: 'days overdue or late, hours offline, hours unacknowledged, failures' }),
+  }), { description: 'the worst items, most severe first, at most 8' }),
+  sites: Type.Array(ReportSiteSchema),
+})
+
+export type MonthlyReportQuery = Static<typeof MonthlyReportQuerySchema>
+export type MonthlyReport = Static<typeof MonthlyReportSchema>
+export type ReportSite = Static<typeof ReportSiteSchema>
+export type RiskCounts = Static<typeof RiskCountsSchema>

@@ -5,4 +5,6 @@ export { requiredSystems, ruleBinds, type RequiredSystem, type SiteFacts } from 
 export * from './status.ts'
 export { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, parseSitesCsv, type ImportedSite, type SiteImport } from './site-import.ts'
 export { CsvSyntaxError, parseCsv, type CsvField, type CsvRecord } from './csv.ts'
-export { COMPLIANCE_CSV_COLUMNS, complianceCsv, complianceReport, csvField } from './report.ts'
+export { COMPLIANCE_CSV_COLUMNS, complianceCsv, complianceReport, csvField, page } from './report.ts'
+export { COVERAGE_MAX_AGE_MS, complianceSummary, computeFleetReport, fleetReport, inScope, scopedSites, selectRows, type FleetReport, type SiteReport } from './fleet-report.ts'
+export { EVIDENCE_DEFAULT_DAYS, complianceEvidence } from './evidence.ts'

@@ -1,42 +1,26 @@
 import type { ComplianceQuery, ComplianceRow } from '../api/schemas.ts'
 import type { FleetStore, Scope } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
-import { requiredSystems } from './required.ts'
-import { complianceStatus, systemCoverage, verified } from './status.ts'
+import { fleetReport, selectRows } from './fleet-report.ts'
 
 /**
  * GET /api/compliance: one row per (site the scope sees, system the catalog requires of it), by site id
  * then catalog order, as it stood on `asOf`. installedOn is the first accepted commissioning record of the
  * system dated on or before asOf; coverage is the worst device's share of the 7 days ending asOf.
+ * `offset` rows are skipped, then at most `limit` returned (default: all). Computed from the fleet's
+ * cached report (fleet-report.ts): exact for sites and commissioning records, coverage at most
+ * COVERAGE_MAX_AGE_MS old.
  */
 export function complianceReport(store: FleetStore, catalog: Catalog, scope: Scope, query: ComplianceQuery & { asOf: string }): ComplianceRow[] {
-  const { asOf } = query
-  const rows: ComplianceRow[] = []
-  for (const site of store.complianceSites(scope)) {
-    if (query.siteType !== undefined && site.type !== query.siteType) continue
-    if (query.jurisdiction !== undefined && site.jurisdiction !== query.jurisdiction) continue
-    const required = requiredSystems(catalog, site, site.jurisdiction)
-    if (required.length === 0) continue
-    const installed = new Map<string, string>()
-    for (const record of store.commissioningOf(site.id)) {
-      if (!record.accepted || record.commissionedOn > asOf) continue
-      const first = installed.get(record.system)
-      if (first === undefined || record.commissionedOn < first) installed.set(record.system, record.commissionedOn)
-    }
-    for (const duty of required) {
-      const installedOn = installed.get(duty.system)
-      const state = complianceStatus({ appliesFrom: duty.appliesFrom, periodYears: duty.periodYears, installedOn, asOf })
-      if (query.status !== undefined && state.status !== query.status) continue
-      const coverage = systemCoverage(store.systemCoverage7d(site.id, duty.system, asOf).map((d) => d.coverage))
-      rows.push({
-        siteId: site.id, siteName: site.name, siteType: site.type, jurisdiction: site.jurisdiction, enterpriseName: site.enterpriseName,
-        ruleId: duty.rule.id, clause: duty.rule.clause, system: duty.system, appliesFrom: duty.appliesFrom, deadline: state.deadline,
-        installedOn: installedOn ?? null, verified: verified(coverage), coverage, status: state.status,
-        daysOverdue: state.daysOverdue ?? null, daysLeft: state.daysLeft ?? null, sanction: duty.sanction,
-      })
-    }
-  }
-  return rows
+  const rows = selectRows(fleetReport(store, catalog, query.asOf), scope, query)
+  return page(rows, query)
+}
+
+/** rows[offset, offset + limit) */
+export function page<T>(rows: T[], { limit, offset }: { limit?: number | undefined; offset?: number | undefined }): T[] {
+  if (limit === undefined && (offset === undefined || offset === 0)) return rows
+  const from = offset ?? 0
+  return rows.slice(from, limit === undefined ? undefined : from + limit)
 }
 
 /** The CSV columns, in order: the JSON row's fields, with sanction split into its two languages. */

@@ -1,27 +1,53 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import {
-  CommissioningBodySchema, CommissioningSchema, ComplianceQuerySchema, ComplianceSchema, type ComplianceQuery, type ComplianceRow,
+  CommissioningBodySchema, CommissioningSchema, ComplianceEvidenceQuerySchema, ComplianceEvidenceSchema, ComplianceQuerySchema, ComplianceSchema,
+  ComplianceSiteParamsSchema, ComplianceSummaryQuerySchema, ComplianceSummarySchema, type ComplianceQuery, type ComplianceRow,
 } from '../api/schemas.ts'
 import { requireRole } from '../auth/index.ts'
+import type { Scope } from '../store/types.ts'
 import { SYSTEM_IDS } from '../compliance/catalog-schema.ts'
-import { complianceCsv, complianceReport } from '../compliance/report.ts'
+import { complianceEvidence } from '../compliance/evidence.ts'
+import { complianceSummary, fleetReport, GZIP_MIN_BYTES, gzipped, listResponse, selectRows } from '../compliance/fleet-report.ts'
+import { complianceCsv, page } from '../compliance/report.ts'
 import { isDay, localDay } from '../compliance/status.ts'
 import { SIGNED_IN, type RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
-const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (default today, Asia/Shanghai) computes the report as it stood that day.'
+const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (default today, Asia/Shanghai) computes the report as it stood that day; ' +
+  'limit and offset page the rows (default: all), X-Total-Count gives how many rows all pages hold. Sites and commissioning records are ' +
+  'always current; live coverage may be up to 60 s old (the report is cached per asOf).'
+const READERS = ['regulator', 'enterprise', 'admin'] as const
+
+/** Accept-Encoding names gzip (or *) without q=0 */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';').map((p) => p.trim())
+    if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') return false
+    const q = params.find((p) => p.startsWith('q='))
+    return q === undefined || Number(q.slice(2)) > 0
+  })
+}
 
 /** The compliance report (regulator, admin; an enterprise its own sites) and the installers' commissioning records. */
 export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock, catalog }) => {
   const api = app.withTypeProvider<TypeBoxProvider>()
 
-  const report = (request: FastifyRequest, query: ComplianceQuery): ComplianceRow[] => {
-    const { scope } = requireRole(request, ['regulator', 'enterprise', 'admin'], 'read the compliance report')
-    const asOf = query.asOf ?? localDay(clock())
+  /** the caller's scope and the day asked for (400 when not a calendar date) */
+  const reader = (request: FastifyRequest, asOfQuery: string | undefined): { scope: Scope; asOf: string } => {
+    const { scope } = requireRole(request, READERS, 'read the compliance report')
+    const asOf = asOfQuery ?? localDay(clock())
     if (!isDay(asOf)) throw badRequest(`querystring/asOf: not a calendar date: ${asOf}`)
-    return complianceReport(store, catalog, scope, { ...query, asOf })
+    return { scope, asOf }
+  }
+
+  /** the rows of the page asked for, and how many all pages hold */
+  const report = (request: FastifyRequest, query: ComplianceQuery): { rows: ComplianceRow[]; total: number; asOf: string } => {
+    const { scope, asOf } = reader(request, query.asOf)
+    const all = selectRows(fleetReport(store, catalog, asOf), scope, query)
+    return { rows: page(all, query), total: all.length, asOf }
   }
 
   api.get('/api/compliance', {
@@ -33,7 +59,17 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
       querystring: ComplianceQuerySchema,
       response: { 200: ComplianceSchema, ...errorResponses(400, 401, 403) },
     },
-  }, async (request) => report(request, request.query))
+  }, async (request, reply) => {
+    const { scope, asOf } = reader(request, request.query.asOf)
+    // rows serialized once per computed report (fleet-report.ts rowsJson, listResponse): fastify sends a
+    // Buffer as it is, so the body is already ComplianceSchema's JSON (the cast says so to the type provider)
+    const answer = listResponse(fleetReport(store, catalog, asOf), scope, request.query)
+    reply.header('x-total-count', String(answer.total)).header('vary', 'accept-encoding').type('application/json; charset=utf-8')
+    // a large list gzipped for a client that accepts it (a browser does): 37 MB of rows are ~2 MB
+    const gzip = answer.body.length >= GZIP_MIN_BYTES && acceptsGzip(request.headers['accept-encoding'])
+    if (gzip) reply.header('content-encoding', 'gzip')
+    return reply.send((gzip ? gzipped(answer) : answer.body) as unknown as ComplianceRow[])
+  })
 
   api.get('/api/compliance.csv', {
     schema: {
@@ -46,12 +82,44 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
       response: { 200: Type.String({ description: 'text/csv; charset=utf-8' }), ...errorResponses(400, 401, 403) },
     },
   }, async (request, reply) => {
-    const rows = report(request, request.query)
-    const asOf = request.query.asOf ?? localDay(clock())
+    const { rows, total, asOf } = report(request, request.query)
     return reply
+      .header('x-total-count', String(total))
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="compliance-${asOf}.csv"`)
       .send(complianceCsv(rows))
+  })
+
+  api.get('/api/compliance/summary', {
+    schema: {
+      tags: ['compliance'],
+      summary: 'counts of (site, required system) rows and of sites (by their worst row) per status: in total, by site type, by jurisdiction',
+      description: 'The caller\'s scope as in GET /api/compliance; asOf=YYYY-MM-DD (default today, Asia/Shanghai).',
+      security: SIGNED_IN,
+      querystring: ComplianceSummaryQuerySchema,
+      response: { 200: ComplianceSummarySchema, ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const { scope, asOf } = reader(request, request.query.asOf)
+    return complianceSummary(fleetReport(store, catalog, asOf), scope)
+  })
+
+  api.get('/api/compliance/sites/:siteId', {
+    schema: {
+      tags: ['compliance'],
+      summary: 'one site\'s evidence: its report rows, commissioning records and the daily coverage of each required system',
+      description: 'coverage: per required system, the worst device\'s share of each day\'s 1,440 minutes, for the `days` days (1–366, default 30) ending asOf. ' +
+        'A site outside the caller\'s scope answers 404, like an unknown one.',
+      security: SIGNED_IN,
+      params: ComplianceSiteParamsSchema,
+      querystring: ComplianceEvidenceQuerySchema,
+      response: { 200: ComplianceEvidenceSchema, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const { scope, asOf } = reader(request, request.query.asOf)
+    const evidence = complianceEvidence(store, catalog, scope, request.params.siteId, { asOf, ...(request.query.days !== undefined && { days: request.query.days }) })
+    if (!evidence) throw notFound(`site ${request.params.siteId}`)
+    return evidence
   })
 
   api.post('/api/commissioning', {

@@ -58,6 +58,29 @@ export interface DeviceCoverage {
   coverage: number
 }
 
+/** A (site, system)'s devices at once: how many, and the worst one's share (0…1) of the 7-day window. */
+export interface SystemCoverage {
+  siteId: string
+  system: string
+  devices: number
+  coverage: number
+}
+
+/** One device of a regulatory system: its good minutes per calendar day (YYYY-MM-DD → 0…1,440); days absent had none. */
+export interface DeviceDayMinutes {
+  gatewayId: string
+  device: string
+  system: string
+  days: Record<string, number>
+}
+
+/** A (site, system)'s installation date: its first accepted commissioning record. */
+export interface Installation {
+  siteId: string
+  system: string
+  installedOn: string
+}
+
 export interface UserRecord extends User {
   passwordHash: string
 }
@@ -120,10 +143,21 @@ export interface FleetStore {
   commissioningOf(siteId: string): Commissioning[]
   /** the sites a scope may see, with their compliance facts, by id */
   complianceSites(scope: Scope): ComplianceSite[]
-  /** per device of `system` on the site's gateways: coverage of the 7 days ending with `asOf` (Asia/Shanghai), from the 1-minute roll-ups */
+  /** per device of `system` on the site's gateways: coverage of the 7 days ending with `asOf` (Asia/Shanghai), from device_minutes */
   systemCoverage7d(siteId: string, system: string, asOf: string): DeviceCoverage[]
+  /** every (site, system) with devices: their count and the worst device's 7-day coverage, in one grouped read */
+  systemsCoverage7d(asOf: string): SystemCoverage[]
+  /** per device of a regulatory system on the site's gateways: good minutes per day from `fromDay` to `toDay` */
+  deviceMinutesByDay(siteId: string, fromDay: string, toDay: string): DeviceDayMinutes[]
+  /** every (site, system)'s first accepted commissioning record dated on or before `asOf` */
+  installations(asOf: string): Installation[]
+  /** changes whenever sites, enterprises or commissioning records may have changed (for caching the report) */
+  complianceVersion(): string
 
   close(): void
+
+  /** issue 7: one enterprise's month for the monthly risk report (fleet-server/src/reports); undefined when the scope sees none of it */
+  monthlyFacts(query: import('../reports/facts.ts').MonthlyQuery): import('../reports/facts.ts').MonthlyFacts | undefined
 }
 
 export type { Role }

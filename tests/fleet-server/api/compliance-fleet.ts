@@ -39,6 +39,31 @@ export function window7(asOf: string): { from: number; to: number } {
   return { from: to - 7 * DAY_MS, to }
 }
 
+/** Per Shanghai day, the 1,440-bit map of the minutes inside the good ranges (bit m of byte m >> 3, LSB first). */
+export function minuteBitmaps(good: readonly [number, number][]): Map<string, Uint8Array> {
+  const days = new Map<string, Uint8Array>()
+  for (const [a, b] of good) {
+    for (let t = a; t < b; t += MIN_MS) {
+      const local = t + 8 * 3_600_000
+      const day = dayOf(Math.floor(local / DAY_MS))
+      const minute = Math.floor((local % DAY_MS) / MIN_MS)
+      let bits = days.get(day)
+      if (!bits) days.set(day, (bits = new Uint8Array(180)))
+      bits[minute >> 3]! |= 1 << (minute & 7)
+    }
+  }
+  return days
+}
+
+export const popcount = (bits: Uint8Array): number => bits.reduce((n, byte) => { let b = byte; let c = 0; while (b) { c += b & 1; b >>= 1 } return n + c }, 0)
+
+/** the oracle's good minutes of one Shanghai day (YYYY-MM-DD) from a device's good ranges */
+export function goodMinutesOn(good: readonly [number, number][], day: string): number {
+  const from = Date.parse(`${day}T00:00:00+08:00`)
+  const to = from + DAY_MS
+  return good.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)) / MIN_MS, 0)
+}
+
 // --- the fleet -----------------------------------------------------------------------------------
 export interface GenSite { id: string; name: string; type: SiteType; jurisdiction: string; enterpriseId: string; enterpriseName: string; inTownNearHomes?: boolean; rulesFrom?: string }
 export interface GenRecord { siteId: string; system: string; commissionedOn: string; accepted: boolean }
@@ -74,6 +99,11 @@ export function generateFleet(store: SqliteStore, catalog: Catalog, count = 240,
   const history = (gatewayId: string, device: string, channel: string, from: number, to: number, good: boolean) => {
     const id = (addChannel.get(gatewayId, device, channel) as { id: number }).id
     addMinutes.run((to - from) / MIN_MS, id, from, good ? 0 : 2)
+  }
+  // what the ingest leaves in device_minutes (migration 6) for the same histories, written here directly
+  const addDayMinutes = db.prepare('INSERT INTO device_minutes (gateway_id, device, day, minutes, bits) VALUES (?, ?, ?, ?, ?)')
+  const dayMinutes = (gatewayId: string, device: string, good: readonly [number, number][]) => {
+    for (const [day, bits] of minuteBitmaps(good)) addDayMinutes.run(gatewayId, device, day, popcount(bits), bits)
   }
   const { from, to } = window7(MAIN_AS_OF)
   const M = MIN_MS
@@ -121,7 +151,9 @@ export function generateFleet(store: SqliteStore, catalog: Catalog, count = 240,
             const channels = pick(HISTORIES)
             addDevice.run(gatewayId, id, site.id, 'test-profile', duty.system)
             channels.forEach(([a, b, good], ci) => history(gatewayId, id, `ch${ci}`, a, b, good))
-            fleet.devices.push({ siteId: site.id, gatewayId, id, system: duty.system, good: channels.filter((h) => h[2]).map(([a, b]) => [a, b]) })
+            const good = channels.filter((h) => h[2]).map(([a, b]): [number, number] => [a, b])
+            dayMinutes(gatewayId, id, good)
+            fleet.devices.push({ siteId: site.id, gatewayId, id, system: duty.system, good })
           }
         }
       }
@@ -129,6 +161,7 @@ export function generateFleet(store: SqliteStore, catalog: Catalog, count = 240,
       if (i % 9 === 0) {
         addDevice.run(gatewayId, 'other', site.id, 'test-profile', null)
         history(gatewayId, 'other', 'ch0', from, to, true)
+        dayMinutes(gatewayId, 'other', [[from, to]])
       }
     }
     for (const r of fleet.records) store.addCommissioning({ ...r, by: 'seed', createdAt: 0 })

@@ -11,6 +11,8 @@ const ROUTES = [
   ['get', '/api/alarms'], ['post', '/api/alarms/{id}/ack'], ['get', '/api/commands/{id}'], ['get', '/api/interlocks'],
   ['get', '/api/series'], ['post', '/api/enroll'],
   ['get', '/api/compliance'], ['get', '/api/compliance.csv'], ['post', '/api/commissioning'],
+  ['get', '/api/compliance/summary'], ['get', '/api/compliance/sites/{siteId}'],
+  ['get', '/api/reports/monthly'],
 ] as const
 
 interface Operation { responses: Record<string, { content?: unknown }>; security?: unknown[]; parameters?: Array<{ name: string; in: string }>; requestBody?: unknown }

@@ -90,3 +90,107 @@ describe('systemCoverage7d', () => {
     expect(store.systemCoverage7d('s1', 'monitoring', '2026-05-31')[0]!.coverage).toBe(4 / minutes)
   })
 })
+
+describe('the fleet-wide reads of the compliance report', () => {
+  const bits = (minutes: number) => {
+    const b = Buffer.alloc(180)
+    for (let m = 0; m < minutes; m++) b[m >> 3]! |= 1 << (m & 7)
+    return b
+  }
+  const day = (gw: string, device: string, d: string, minutes: number) =>
+    store.db.prepare('INSERT INTO device_minutes (gateway_id, device, day, minutes, bits) VALUES (?, ?, ?, ?, ?)').run(gw, device, d, minutes, bits(minutes))
+
+  beforeEach(() => {
+    inventory('g1', 's1', [{ device: 'm1', system: 'monitoring' }, { device: 'm2', system: 'monitoring' }, { device: 'c1', system: 'communication' }, { device: 'x' }])
+    inventory('g2', 's2', [{ device: 'v1', system: 'vapor-recovery' }])
+    // 7 days ending 2026-06-01 are 05-26 … 06-01
+    day('g1', 'm1', '2026-05-25', 1440) // before the window
+    for (const d of ['2026-05-26', '2026-05-27', '2026-05-31', '2026-06-01']) day('g1', 'm1', d, 1440)
+    day('g1', 'm1', '2026-06-02', 1440) // after it
+    day('g1', 'm2', '2026-06-01', 100)
+    day('g1', 'x', '2026-06-01', 1440) // no regulatory system
+    day('g2', 'v1', '2026-05-30', 1440)
+  })
+
+  test('systemCoverage7d sums the days of the window per device; devices without rows have 0', () => {
+    expect(store.systemCoverage7d('s1', 'monitoring', '2026-06-01')).toEqual([
+      { gatewayId: 'g1', device: 'm1', coverage: (4 * 1440) / 10080 },
+      { gatewayId: 'g1', device: 'm2', coverage: 100 / 10080 },
+    ])
+    expect(store.systemCoverage7d('s1', 'monitoring', '2026-06-02')[0]!.coverage).toBe((4 * 1440) / 10080)
+    expect(store.systemCoverage7d('s1', 'communication', '2026-06-01')).toEqual([{ gatewayId: 'g1', device: 'c1', coverage: 0 }])
+  })
+
+  test('systemsCoverage7d: every (site, system) with devices, their count and the worst device, in one read', () => {
+    const all = store.systemsCoverage7d('2026-06-01').sort((a, b) => a.siteId.localeCompare(b.siteId) || a.system.localeCompare(b.system))
+    expect(all).toEqual([
+      { siteId: 's1', system: 'communication', devices: 1, coverage: 0 },
+      { siteId: 's1', system: 'monitoring', devices: 2, coverage: 100 / 10080 },
+      { siteId: 's2', system: 'vapor-recovery', devices: 1, coverage: 1440 / 10080 },
+    ])
+    // the same as the per-site read, for every pair
+    for (const c of all) expect(c.coverage).toBe(Math.min(...store.systemCoverage7d(c.siteId, c.system, '2026-06-01').map((d) => d.coverage)))
+    expect(store.systemsCoverage7d('2026-05-24').every((c) => c.coverage === 0)).toBe(true)
+  })
+
+  test('deviceMinutesByDay: per device of a regulatory system, the days of the range that have rows', () => {
+    expect(store.deviceMinutesByDay('s1', '2026-05-31', '2026-06-01')).toEqual([
+      { gatewayId: 'g1', device: 'c1', system: 'communication', days: {} },
+      { gatewayId: 'g1', device: 'm1', system: 'monitoring', days: { '2026-05-31': 1440, '2026-06-01': 1440 } },
+      { gatewayId: 'g1', device: 'm2', system: 'monitoring', days: { '2026-06-01': 100 } },
+    ])
+    expect(store.deviceMinutesByDay('s2', '2026-05-31', '2026-06-01')).toEqual([{ gatewayId: 'g2', device: 'v1', system: 'vapor-recovery', days: {} }])
+  })
+
+  test('installations: the first accepted record on or before asOf of every (site, system)', () => {
+    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'i', createdAt: 1 })
+    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2012-05-02', by: 'i', createdAt: 2 })
+    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2011-05-02', by: 'i', accepted: false, createdAt: 3 })
+    store.addCommissioning({ siteId: 's2', system: 'vapor-recovery', commissionedOn: '2020-01-01', by: 'i', createdAt: 4 })
+    const sorted = (asOf: string) => store.installations(asOf).sort((a, b) => a.siteId.localeCompare(b.siteId))
+    expect(sorted('2026-06-01')).toEqual([
+      { siteId: 's1', system: 'monitoring', installedOn: '2012-05-02' },
+      { siteId: 's2', system: 'vapor-recovery', installedOn: '2020-01-01' },
+    ])
+    expect(sorted('2012-12-31')).toEqual([{ siteId: 's1', system: 'monitoring', installedOn: '2012-05-02' }])
+    expect(sorted('2012-05-01')).toEqual([])
+  })
+
+  test('complianceVersion changes with a commissioning record, a site or an enterprise, not with telemetry', () => {
+    const v0 = store.complianceVersion()
+    expect(store.complianceVersion()).toBe(v0)
+    day('g1', 'c1', '2026-06-01', 5)
+    expect(store.complianceVersion()).toBe(v0)
+    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'i', createdAt: 1 })
+    const v1 = store.complianceVersion()
+    expect(v1).not.toBe(v0)
+    store.upsertSite({ id: 's3', enterpriseId: 'e', name: '三号', type: 'coal-mine', jurisdiction: '涌山镇' })
+    const v2 = store.complianceVersion()
+    expect(v2).not.toBe(v1)
+    store.upsertEnterprise({ id: 'e', name: '企业改名' })
+    expect(store.complianceVersion()).not.toBe(v2)
+  })
+})
+
+describe('complianceVersion sees another connection\'s commit (fleet-server import --sites while the server runs)', () => {
+  test('a site written through a second store on the same file', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'compliance-version-'))
+    const file = join(dir, 'fleet.db')
+    const server = openSqliteStore(file)
+    const cli = openSqliteStore(file)
+    try {
+      server.upsertEnterprise({ id: 'e', name: '企业' })
+      const before = server.complianceVersion()
+      expect(server.complianceVersion()).toBe(before)
+      cli.upsertSite({ id: 's9', enterpriseId: 'e', name: '九号', type: 'coal-mine', jurisdiction: '涌山镇' })
+      expect(server.complianceVersion()).not.toBe(before)
+    } finally {
+      cli.close()
+      server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

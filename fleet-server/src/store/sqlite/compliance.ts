@@ -1,14 +1,15 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Commissioning, SiteType } from '../../api/schemas.ts'
-import type { CommissioningInput, ComplianceSite, DeviceCoverage, Scope } from '../types.ts'
+import type { CommissioningInput, ComplianceSite, DeviceCoverage, DeviceDayMinutes, Installation, Scope, SystemCoverage } from '../types.ts'
 import { flushPendingAggregates } from './ingest-writer.ts'
 import { scopeCondition } from './scope.ts'
 
-const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
 /** Asia/Shanghai is UTC+8 all year (no daylight saving) */
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 export const COVERAGE_WINDOW_DAYS = 7
+/** the minutes of the 7-day window: 7 × 1,440 */
+const WINDOW_MINUTES = COVERAGE_WINDOW_DAYS * 1440
 
 interface CommissioningRow {
   id: number; site_id: string; system: string; commissioned_on: string; by: string; devices: string; note: string | null; accepted: number; created_at: number
@@ -30,9 +31,11 @@ const commissioningOf = (r: CommissioningRow): Commissioning => ({
   devices: JSON.parse(r.devices) as string[], ...(r.note !== null && { note: r.note }), accepted: r.accepted === 1, createdAt: r.created_at,
 })
 
-/** Commissioning records, the sites' compliance facts and the live evidence (1-minute roll-ups) of each system. */
+/** Commissioning records, the sites' compliance facts and the live evidence (device_minutes, migration 6) of each system. */
 export class ComplianceReader {
   private readonly cache = new Map<string, Statement>()
+
+  private generation = 0
 
   constructor(private readonly db: Database) {}
 
@@ -46,6 +49,7 @@ export class ComplianceReader {
     const row = this.prepare(`INSERT INTO commissioning (site_id, system, commissioned_on, by, devices, note, accepted, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`)
       .get(c.siteId, c.system, c.commissionedOn, c.by, JSON.stringify(c.devices ?? []), c.note ?? null, c.accepted === false ? 0 : 1, c.createdAt) as CommissioningRow
+    this.changed()
     return commissioningOf(row)
   }
 
@@ -66,18 +70,80 @@ export class ComplianceReader {
   }
 
   /**
-   * Per device of `system` on the site's gateways: the share of the minutes of the 7 days ending with
-   * `asOf` (Asia/Shanghai) whose 1-minute roll-up holds at least one good sample (any channel).
+   * Per device of `system` on the site's gateways: the share of the minutes of the 7 calendar days
+   * (Asia/Shanghai) ending with `asOf` with at least one good sample (any channel), from device_minutes:
+   * the sum of its rows over those days ÷ 10,080. A device without rows: 0.
    */
   systemCoverage7d(siteId: string, system: string, asOf: string): DeviceCoverage[] {
     flushPendingAggregates(this.db)
-    const { from, to } = windowEndingOn(asOf)
     const rows = this.prepare(`SELECT d.gateway_id, d.id,
-        (SELECT count(DISTINCT r.bucket) FROM channels c JOIN rollup_1m r ON r.channel_id = c.id
-         WHERE c.gateway_id = d.gateway_id AND c.device = d.id AND r.bucket >= ? AND r.bucket < ? AND r.count > r.bad) AS minutes
+        (SELECT coalesce(sum(m.minutes), 0) FROM device_minutes m WHERE m.gateway_id = d.gateway_id AND m.device = d.id AND m.day >= ? AND m.day <= ?) AS minutes
       FROM devices d JOIN gateways g ON g.id = d.gateway_id WHERE g.site_id = ? AND d.system = ? ORDER BY d.gateway_id, d.id`)
-      .all(from, to, siteId, system) as { gateway_id: string; id: string; minutes: number }[]
-    const total = (to - from) / MINUTE_MS
-    return rows.map((r) => ({ gatewayId: r.gateway_id, device: r.id, coverage: r.minutes / total }))
+      .all(firstDayOf(asOf), asOf, siteId, system) as { gateway_id: string; id: string; minutes: number }[]
+    return rows.map((r) => ({ gatewayId: r.gateway_id, device: r.id, coverage: r.minutes / WINDOW_MINUTES }))
   }
+
+  /**
+   * The whole fleet at once: per (site, system) that has devices, how many and the worst device's
+   * 7-day coverage as systemCoverage7d computes it — one grouped query (a primary-key range of at most
+   * 7 rows per device), for the report of every site.
+   */
+  systemsCoverage7d(asOf: string): SystemCoverage[] {
+    flushPendingAggregates(this.db)
+    const rows = this.prepare(`SELECT site_id, system, count(*) AS devices, min(minutes) AS worst FROM (
+        SELECT g.site_id, d.system,
+          (SELECT coalesce(sum(m.minutes), 0) FROM device_minutes m WHERE m.gateway_id = d.gateway_id AND m.device = d.id AND m.day >= ? AND m.day <= ?) AS minutes
+        FROM devices d JOIN gateways g ON g.id = d.gateway_id WHERE d.system IS NOT NULL
+      ) GROUP BY site_id, system`).raw().all(firstDayOf(asOf), asOf) as [string, string, number, number][]
+    return rows.map(([siteId, system, devices, worst]) => ({ siteId, system, devices, coverage: worst / WINDOW_MINUTES }))
+  }
+
+  /**
+   * Per device of a regulatory system on the site's gateways, the good minutes of each calendar day
+   * from `fromDay` to `toDay` (both included) that has any; days without a row had none.
+   */
+  deviceMinutesByDay(siteId: string, fromDay: string, toDay: string): DeviceDayMinutes[] {
+    flushPendingAggregates(this.db)
+    const rows = this.prepare(`SELECT d.gateway_id, d.id, d.system, m.day, m.minutes
+      FROM devices d JOIN gateways g ON g.id = d.gateway_id
+      LEFT JOIN device_minutes m ON m.gateway_id = d.gateway_id AND m.device = d.id AND m.day >= ? AND m.day <= ?
+      WHERE g.site_id = ? AND d.system IS NOT NULL ORDER BY d.gateway_id, d.id, m.day`).all(fromDay, toDay, siteId) as
+      { gateway_id: string; id: string; system: string; day: string | null; minutes: number | null }[]
+    const devices = new Map<string, DeviceDayMinutes>()
+    for (const r of rows) {
+      const key = `${r.gateway_id}\u0000${r.id}`
+      let device = devices.get(key)
+      if (!device) devices.set(key, (device = { gatewayId: r.gateway_id, device: r.id, system: r.system, days: {} }))
+      if (r.day !== null) device.days[r.day] = r.minutes!
+    }
+    return [...devices.values()]
+  }
+
+  /** Per (site, system): the first accepted commissioning record dated on or before `asOf` — the whole fleet in one grouped query. */
+  installations(asOf: string): Installation[] {
+    const rows = this.prepare(`SELECT site_id, system, min(commissioned_on) FROM commissioning WHERE accepted = 1 AND commissioned_on <= ?
+      GROUP BY site_id, system`).raw().all(asOf) as [string, string, string][]
+    return rows.map(([siteId, system, installedOn]) => ({ siteId, system, installedOn }))
+  }
+
+  /**
+   * Changes when what the report is computed from, other than live coverage, may have changed: a
+   * commissioning record or site written through this store (changed()), or any commit by another
+   * connection to the same file (PRAGMA data_version: e.g. `fleet-server import --sites` while the
+   * server runs).
+   */
+  complianceVersion(): string {
+    return `${this.generation}/${String(this.db.pragma('data_version', { simple: true }))}`
+  }
+
+  /** the compliance inputs changed through this connection (sites, enterprises, commissioning) */
+  changed(): void {
+    this.generation++
+  }
+}
+
+/** the first of the `days` calendar days ending with `asOf` (YYYY-MM-DD, Asia/Shanghai) */
+export function firstDayOf(asOf: string, days = COVERAGE_WINDOW_DAYS): string {
+  const [y, m, d] = asOf.split('-').map(Number) as [number, number, number]
+  return new Date(Date.UTC(y, m - 1, d - days + 1)).toISOString().slice(0, 10)
 }

@@ -6,6 +6,7 @@ import { BackgroundCheckpointer } from './checkpointer.ts'
 import { ComplianceReader } from './compliance.ts'
 import { DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS, IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
+import { monthlyReader } from './monthly.ts'
 import { SiteReader } from './reads.ts'
 
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts'
@@ -60,6 +61,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   upsertEnterprise(e: Enterprise): void {
     this.db.prepare(`INSERT INTO enterprises (id, name, name_en) VALUES (?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en`).run(e.id, e.name, e.nameEn ?? null)
+    this.compliance.changed() // the compliance report shows enterprise names
   }
 
   /** rulesFrom and inTownNearHomes, when absent, keep what the store has */
@@ -70,6 +72,7 @@ export class SqliteStore implements FleetStore, IngestSink {
       in_town_near_homes = coalesce(excluded.in_town_near_homes, in_town_near_homes)`)
       .run(s.id, s.enterpriseId, s.name, s.type, s.jurisdiction, s.address ?? null, s.licenceNo ?? null, s.rulesFrom ?? null,
         s.inTownNearHomes === undefined ? null : s.inTownNearHomes ? 1 : 0)
+    this.compliance.changed() // a site's facts decide its duties: the cached compliance report is stale
   }
 
   upsertGateway(g: { id: string; siteId: string; name?: string }): void {
@@ -91,6 +94,11 @@ export class SqliteStore implements FleetStore, IngestSink {
   commissioningOf: FleetStore['commissioningOf'] = (siteId) => this.compliance.commissioningOf(siteId)
   complianceSites: FleetStore['complianceSites'] = (scope) => this.compliance.complianceSites(scope)
   systemCoverage7d: FleetStore['systemCoverage7d'] = (siteId, system, asOf) => this.compliance.systemCoverage7d(siteId, system, asOf)
+  monthlyFacts: FleetStore['monthlyFacts'] = (query) => monthlyReader(this.db).monthlyFacts(query)
+  systemsCoverage7d: FleetStore['systemsCoverage7d'] = (asOf) => this.compliance.systemsCoverage7d(asOf)
+  deviceMinutesByDay: FleetStore['deviceMinutesByDay'] = (siteId, fromDay, toDay) => this.compliance.deviceMinutesByDay(siteId, fromDay, toDay)
+  installations: FleetStore['installations'] = (asOf) => this.compliance.installations(asOf)
+  complianceVersion: FleetStore['complianceVersion'] = () => this.compliance.complianceVersion()
 
   gatewaySite(gatewayId: string): string | undefined {
     return this.writer.gatewaySite(gatewayId)

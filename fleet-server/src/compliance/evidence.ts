@@ -1,0 +1,40 @@
+import type { ComplianceEvidence } from '../api/schemas.ts'
+import type { FleetStore, Scope } from '../store/types.ts'
+import type { Catalog } from './catalog-schema.ts'
+import { fleetReport, inScope } from './fleet-report.ts'
+import { addDays } from './status.ts'
+
+export const EVIDENCE_DEFAULT_DAYS = 30
+const DAY_MINUTES = 1440
+
+/**
+ * GET /api/compliance/sites/{siteId}: what a regulator acts on for one site — its rows of the report
+ * (the same as GET /api/compliance's), its commissioning records dated on or before asOf (accepted or
+ * not), and per required system the worst device's share of each day's 1,440 minutes with a good
+ * sample, for the `days` days ending asOf (read fresh from device_minutes). Undefined when the site is
+ * unknown or outside the scope: the caller answers 404 either way.
+ */
+export function complianceEvidence(
+  store: FleetStore, catalog: Catalog, scope: Scope, siteId: string, { asOf, days = EVIDENCE_DEFAULT_DAYS }: { asOf: string; days?: number },
+): ComplianceEvidence | undefined {
+  const entry = fleetReport(store, catalog, asOf).byId.get(siteId)
+  if (!entry || !inScope(scope, entry.site)) return undefined
+  const { site, rows } = entry
+  const firstDay = addDays(asOf, -(days - 1))
+  const dayList = Array.from({ length: days }, (_, i) => addDays(firstDay, i))
+  const devices = store.deviceMinutesByDay(siteId, firstDay, asOf)
+  const coverage = rows.map(({ system }) => {
+    const own = devices.filter((d) => d.system === system)
+    return {
+      system,
+      days: dayList.map((day) => ({ day, coverage: own.length === 0 ? 0 : Math.min(...own.map((d) => d.days[day] ?? 0)) / DAY_MINUTES })),
+    }
+  })
+  return {
+    site: { id: site.id, name: site.name, type: site.type, jurisdiction: site.jurisdiction, enterpriseName: site.enterpriseName },
+    asOf,
+    rows,
+    commissioning: store.commissioningOf(siteId).filter((r) => r.commissionedOn <= asOf),
+    coverage,
+  }
+}

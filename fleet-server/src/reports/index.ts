@@ -1,0 +1,29 @@
+import type { MonthlyReport } from '../api/schemas.ts'
+import type { Catalog } from '../compliance/catalog-schema.ts'
+import { complianceReport } from '../compliance/report.ts'
+import type { FleetStore, Scope } from '../store/types.ts'
+import { composeMonthlyReport } from './compose.ts'
+import { monthWindow, shanghaiDay } from './month.ts'
+
+export { composeMonthlyReport } from './compose.ts'
+export type { MonthlyFacts, MonthlyQuery } from './facts.ts'
+export { MonthError, isMonth, monthWindow, type MonthWindow } from './month.ts'
+export { gatewayOffline } from './offline.ts'
+export { renderMonthlyHtml } from './render-html.ts'
+
+/**
+ * The monthly risk report of an enterprise as the scope sees it (only its sites inside the scope);
+ * undefined when the scope sees none of it. Throws MonthError for a malformed or future month.
+ */
+export function monthlyReport(store: FleetStore, catalog: Catalog, scope: Scope, query: { enterpriseId: string; month: string; now: number }): MonthlyReport | undefined {
+  const window = monthWindow(query.month, query.now)
+  const facts = store.monthlyFacts({
+    scope, enterpriseId: query.enterpriseId, from: window.from, to: window.to, calibrationDueBefore: shanghaiDay(window.monthEnd),
+  })
+  if (!facts) return undefined
+  // the enterprise's own scope narrows the work; the sites the caller sees (facts.sites) filter the rows
+  const visible = new Set(facts.sites.map((s) => s.id))
+  const rows = facts.sites.length === 0 ? [] : complianceReport(store, catalog, { role: 'enterprise', enterpriseId: query.enterpriseId }, { asOf: window.asOf })
+    .filter((r) => visible.has(r.siteId))
+  return composeMonthlyReport(facts, rows, window, query.now)
+}

@@ -1,0 +1,101 @@
+import type { Database, Statement } from 'better-sqlite3'
+import type { Alarm, InterlockAction } from '../../api/schemas.ts'
+import type { CalibrationFact, GatewayHours, MonthlyFacts, MonthlyQuery, MonthlySite } from '../../reports/facts.ts'
+import { flushPendingAggregates } from './ingest-writer.ts'
+import { scopeCondition } from './scope.ts'
+
+/** Read-only: what the monthly risk report (fleet-server/src/reports) needs of one enterprise's month. */
+
+interface AlarmRow {
+  id: number; site_id: string; gateway_id: string; device: string; channel: string; kind: Alarm['kind']; level: string; state: Alarm['state']
+  acknowledged: number; acknowledged_by: string | null; acknowledged_at: number | null; raised_at: number; cleared_at: number | null
+  value: string | null; threshold: number | null; unit: string | null; interlock: string | null; reason: string | null
+}
+interface InterlockRow {
+  gateway_id: string; site_id: string; seq: number; ts: number; interlock: string; state: string; phase: string | null
+  cause: string | null; reason: string | null; by: string | null; until: number | null
+}
+interface DeviceRow { site_id: string; gateway_id: string; id: string; profile: string; location: string | null; system: string | null; calibration_due: string }
+
+function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: V }
+}
+
+const alarmOf = (r: AlarmRow): Alarm => ({
+  id: r.id, siteId: r.site_id, gatewayId: r.gateway_id, device: r.device, channel: r.channel, kind: r.kind, level: r.level, state: r.state,
+  acknowledged: r.acknowledged === 1, ...present('acknowledgedBy', r.acknowledged_by), ...present('acknowledgedAt', r.acknowledged_at),
+  raisedAt: r.raised_at, ...present('clearedAt', r.cleared_at), ...(r.value !== null && { value: JSON.parse(r.value) as Alarm['value'] }),
+  ...present('threshold', r.threshold), ...present('unit', r.unit), ...present('interlock', r.interlock), ...present('reason', r.reason),
+})
+
+const interlockOf = (r: InterlockRow): InterlockAction => ({
+  gatewayId: r.gateway_id, siteId: r.site_id, seq: r.seq, ts: r.ts, interlock: r.interlock, state: r.state, ...present('phase', r.phase),
+  ...present('cause', r.cause), ...present('reason', r.reason), ...present('by', r.by), ...present('until', r.until),
+})
+
+const readers = new WeakMap<Database, MonthlyReader>()
+
+/** The reader of a database, created once (its statements are prepared once). */
+export function monthlyReader(db: Database): MonthlyReader {
+  let reader = readers.get(db)
+  if (!reader) readers.set(db, (reader = new MonthlyReader(db)))
+  return reader
+}
+
+export class MonthlyReader {
+  private readonly cache = new Map<string, Statement>()
+
+  constructor(private readonly db: Database) {}
+
+  private prepare(sql: string): Statement {
+    let statement = this.cache.get(sql)
+    if (!statement) this.cache.set(sql, (statement = this.db.prepare(sql)))
+    return statement
+  }
+
+  /**
+   * Undefined when the enterprise does not exist or the scope sees none of its sites (an admin, or the
+   * enterprise itself, sees an enterprise without sites).
+   */
+  monthlyFacts(q: MonthlyQuery): MonthlyFacts | undefined {
+    const enterprise = this.prepare('SELECT id, name, name_en FROM enterprises WHERE id = ?').get(q.enterpriseId) as
+      { id: string; name: string; name_en: string | null } | undefined
+    if (!enterprise) return undefined
+    const condition = scopeCondition(q.scope)
+    const sites = this.prepare(`SELECT s.id, s.name, s.type, s.jurisdiction FROM sites s WHERE s.enterprise_id = ? AND ${condition.sql} ORDER BY s.id`)
+      .all(q.enterpriseId, ...condition.params) as MonthlySite[]
+    const ownsAll = q.scope.role === 'admin' || (q.scope.role === 'enterprise' && q.scope.enterpriseId === q.enterpriseId)
+    if (sites.length === 0 && !ownsAll) return undefined
+    const siteIds = JSON.stringify(sites.map((s) => s.id))
+
+    const alarms = (this.prepare(`SELECT * FROM alarms WHERE site_id IN (SELECT value FROM json_each(?)) AND raised_at >= ? AND raised_at < ?
+      ORDER BY raised_at, id`).all(siteIds, q.from, q.to) as AlarmRow[]).map(alarmOf)
+    const interlockActions = (this.prepare(`SELECT * FROM interlock_actions WHERE site_id IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ?
+      AND state IN ('tripped', 'failed') ORDER BY ts, gateway_id, seq`).all(siteIds, q.from, q.to) as InterlockRow[]).map(interlockOf)
+
+    // the hourly roll-ups are written from memory about once a second: before reading them, now
+    flushPendingAggregates(this.db)
+    const gatewayRows = this.prepare('SELECT id, site_id, name FROM gateways WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY id')
+      .all(siteIds) as { id: string; site_id: string; name: string | null }[]
+    const first = this.prepare('SELECT min(r.bucket) AS first FROM channels c JOIN rollup_1h r ON r.channel_id = c.id WHERE c.gateway_id = ? AND r.count > 0')
+    const hours = this.prepare(`SELECT DISTINCT r.bucket FROM channels c JOIN rollup_1h r ON r.channel_id = c.id
+      WHERE c.gateway_id = ? AND r.bucket >= ? AND r.bucket < ? AND r.count > 0 ORDER BY r.bucket`)
+    const gateways: GatewayHours[] = gatewayRows.map((g) => ({
+      id: g.id, siteId: g.site_id, ...present('name', g.name),
+      firstSampleAt: (first.get(g.id) as { first: number | null }).first,
+      onlineHours: (hours.all(g.id, q.from, q.to) as { bucket: number }[]).map((r) => r.bucket),
+    }))
+
+    const calibrations: CalibrationFact[] = (this.prepare(`SELECT site_id, gateway_id, id, profile, location, system, calibration_due FROM devices
+      WHERE site_id IN (SELECT value FROM json_each(?)) AND calibration_due IS NOT NULL AND calibration_due < ? ORDER BY calibration_due, gateway_id, id`)
+      .all(siteIds, q.calibrationDueBefore) as DeviceRow[]).map((d) => ({
+      siteId: d.site_id, gatewayId: d.gateway_id, device: d.id, profile: d.profile, ...present('location', d.location), ...present('system', d.system),
+      calibrationDue: d.calibration_due,
+    }))
+
+    return {
+      enterprise: { id: enterprise.id, name: enterprise.name, ...(enterprise.name_en !== null && { nameEn: enterprise.name_en }) },
+      sites, alarms, interlockActions, gateways, calibrations,
+    }
+  }
+}
