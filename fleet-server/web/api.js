@@ -43,4 +43,19 @@ export const api = {
   series: ({ gatewayId, device, channel, from, to }) =>
     call('GET', `/api/series?${q({ gatewayId, device, channel, from, to, step: '1m' })}`),
   interlocks: (siteId) => call('GET', `/api/interlocks?${q({ siteId })}`),
+  compliance: (filters = {}) => call('GET', withQuery('/api/compliance', filters)),
+  complianceSummary: (asOf) => call('GET', withQuery('/api/compliance/summary', { asOf })),
+  complianceSite: (id, { asOf, days = 30 } = {}) => call('GET', withQuery(`/api/compliance/sites/${encodeURIComponent(id)}`, { asOf, days })),
+}
+
+/** The CSV export of the compliance report with these filters: a same-origin URL for `<a download>`. */
+export const complianceCsvUrl = (filters = {}) => withQuery('/api/compliance.csv', filters)
+
+/** The enterprise's printable monthly risk report (HTML, session cookie). */
+export const monthlyReportUrl = (enterpriseId, month) => `/api/reports/monthly?${q({ enterpriseId, month })}`
+
+/** `path?query` with only the parameters that have a value (no `?` when none has). */
+function withQuery(path, params) {
+  const query = q(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '')))
+  return query ? `${path}?${query}` : path
 }

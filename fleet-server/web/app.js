@@ -1,4 +1,5 @@
-// The dashboard: login, fleet overview and site view, refreshed every 2 s while signed in.
+// The dashboard: login, fleet overview, site view and the compliance views, refreshed every 2 s while
+// signed in (the compliance report every 60 s: it changes by the day, not by the second).
 import { api } from './api.js'
 import { loadLang, setLang, lang, t } from './i18n.js'
 import { h } from './dom.js'
@@ -7,18 +8,39 @@ import { headerView, bannerView } from './views/header.js'
 import { loginView } from './views/login.js'
 import { overviewView } from './views/overview.js'
 import { siteView, fillTrend, ackResult, isNumericChannel } from './views/site.js'
+import { complianceView } from './views/compliance.js'
+import { complianceSiteView } from './views/compliance-site.js'
 import { acknowledge, ackText, ackPending } from './ack.js'
 import { loadSeries } from './trends.js'
 
 export const REFRESH_MS = 2000
+export const COMPLIANCE_REFRESH_MS = 60_000
 
 const $ = (id) => document.getElementById(id)
-const state = { user: null, sites: [], alarms: [], detail: null, notFound: false, offline: false, updatedAt: null, busy: false, unacked: 0 }
+const state = { user: null, sites: [], alarms: [], detail: null, notFound: false, offline: false, updatedAt: null, busy: false, unacked: 0, compliance: null }
+/** what the compliance route last put into <main>: it is re-rendered only when its data or the language changed */
+let shownCompliance = null
+
+/** The filters a compliance route carries in its hash (`#/compliance?asOf=2026-11-29&siteType=coal-mine`). */
+function complianceQuery(search) {
+  const params = new URLSearchParams(search)
+  const query = {}
+  if (/^\d{4}-\d{2}-\d{2}$/.test(params.get('asOf') ?? '')) query.asOf = params.get('asOf')
+  for (const key of ['siteType', 'jurisdiction']) if (params.get(key)) query[key] = params.get(key)
+  return query
+}
 
 function currentRoute() {
-  const match = location.hash.match(/^#\/site\/(.+)$/)
-  return match ? { name: 'site', id: decodeURIComponent(match[1]) } : { name: 'overview' }
+  const [path, search = ''] = location.hash.replace(/^#/, '').split('?')
+  let match = path.match(/^\/site\/(.+)$/)
+  if (match) return { name: 'site', id: decodeURIComponent(match[1]), key: path }
+  match = path.match(/^\/compliance\/site\/(.+)$/)
+  if (match) return { name: 'evidence', id: decodeURIComponent(match[1]), query: complianceQuery(search), key: location.hash }
+  if (path === '/compliance') return { name: 'compliance', query: complianceQuery(search), key: location.hash }
+  return { name: 'overview', key: '/' }
 }
+
+const isComplianceRoute = (route) => route.name === 'compliance' || route.name === 'evidence'
 
 /** Someone is typing into a form: do not pull the page from under them. */
 function typing() {
@@ -50,7 +72,8 @@ function applyLang() {
 }
 
 function renderHeader() {
-  keepPlace(() => $('header').replaceChildren(headerView(state.user, { onToggleLang, onLogout })))
+  const section = isComplianceRoute(currentRoute()) ? 'compliance' : 'overview'
+  keepPlace(() => $('header').replaceChildren(headerView(state.user, { onToggleLang, onLogout, section })))
 }
 
 function renderStatus() {
@@ -72,6 +95,14 @@ function render() {
   keepPlace(() => {
     const banner = bannerView(state.alarms, siteNames())
     $('banner').replaceChildren(...(banner ? [banner] : []))
+    if (isComplianceRoute(route)) {
+      const shown = { compliance: state.compliance, lang: lang(), key: route.key }
+      if (shownCompliance && $('main').firstChild && Object.keys(shown).every((k) => shown[k] === shownCompliance[k])) return
+      shownCompliance = shown
+      $('main').replaceChildren(complianceRouteView(route))
+      return
+    }
+    shownCompliance = null
     let view
     if (route.name === 'site' && state.detail?.site.id === route.id) view = siteView(state.detail, state.user, { onAck })
     else if (route.name === 'site') view = h('p', {}, state.notFound ? t('site.notFound') : t('status.loading'))
@@ -80,6 +111,43 @@ function render() {
   })
   renderStatus()
   if (route.name === 'site' && state.detail) loadTrends(state.detail)
+}
+
+function complianceRouteView(route) {
+  const loaded = state.compliance
+  if (!loaded || loaded.key !== route.key) return h('p', {}, t('status.loading'))
+  if (loaded.error) {
+    return h('p', { 'data-testid': 'compliance-error', role: 'alert' },
+      loaded.error.status === 404 || loaded.error.status === 403 ? t('site.notFound') : t('error.generic', { message: loaded.error.message }))
+  }
+  return route.name === 'compliance'
+    ? complianceView({ query: route.query, ...loaded.data }, { onFilter })
+    : complianceSiteView(loaded.data, route.query)
+}
+
+/** The compliance report or a site's evidence for the route: cached for COMPLIANCE_REFRESH_MS; null off those routes. */
+async function loadCompliance(route) {
+  if (!isComplianceRoute(route)) return null
+  const cached = state.compliance
+  if (cached?.key === route.key && Date.now() - cached.at < COMPLIANCE_REFRESH_MS) return cached
+  const answer = (data) => ({ key: route.key, at: Date.now(), data, error: null })
+  const refused = (error) => {
+    if (error.status === 400 || error.status === 403 || error.status === 404) return { key: route.key, at: Date.now(), data: null, error }
+    throw error
+  }
+  if (route.name === 'evidence') return api.complianceSite(route.id, { asOf: route.query.asOf }).then(answer, refused)
+  return Promise.all([
+    api.compliance(route.query),
+    // the summary endpoint may be missing on an older server: the view then counts the rows itself
+    api.complianceSummary(route.query.asOf).catch((e) => (e.status === 404 ? null : Promise.reject(e))),
+  ]).then(([rows, summary]) => answer({ rows, summary }), refused)
+}
+
+function onFilter(filters) {
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()
+  const hash = `#/compliance${query ? `?${query}` : ''}`
+  if (location.hash === hash) { state.compliance = null; refresh(); return }
+  location.hash = hash
 }
 
 function loadTrends(detail) {
@@ -97,11 +165,12 @@ async function refresh() {
   state.busy = true
   const route = currentRoute()
   try {
-    const [sites, alarms, detail] = await Promise.all([
+    const [sites, alarms, detail, compliance] = await Promise.all([
       api.sites(), api.activeAlarms(),
       route.name === 'site' ? api.site(route.id).catch((e) => (e.status === 404 || e.status === 403 ? null : Promise.reject(e))) : null,
+      loadCompliance(route),
     ])
-    Object.assign(state, { sites, alarms, detail, notFound: route.name === 'site' && detail === null, offline: false, updatedAt: Date.now() })
+    Object.assign(state, { sites, alarms, detail, compliance, notFound: route.name === 'site' && detail === null, offline: false, updatedAt: Date.now() })
     const unacked = alarms.filter((a) => a.state === 'active' && !a.acknowledged).length
     if (unacked > state.unacked) announce(t('banner.alarms', { count: unacked }))
     state.unacked = unacked
@@ -112,7 +181,7 @@ async function refresh() {
     state.busy = false
   }
   if (!state.user) return
-  if (currentRoute().name !== route.name || currentRoute().id !== route.id) return refresh()
+  if (currentRoute().key !== route.key) return refresh()
   render()
 }
 
@@ -134,7 +203,8 @@ function onAck(alarmId) {
 }
 
 function showLogin(error = '') {
-  Object.assign(state, { user: null, detail: null, sites: [], alarms: [], unacked: 0 })
+  Object.assign(state, { user: null, detail: null, sites: [], alarms: [], unacked: 0, compliance: null })
+  shownCompliance = null
   renderHeader()
   $('banner').replaceChildren()
   renderStatus()
@@ -174,6 +244,7 @@ function onRoute() {
   if (!state.user) return
   state.detail = null
   state.notFound = false
+  renderHeader()
   render()
   window.scrollTo(0, 0)
   refresh().then(() => {

@@ -1,5 +1,6 @@
 // Every UI string, in Chinese (default) and English. Both dictionaries must have the same keys
 // (tests/fleet-server/web/i18n.test.ts checks). Placeholders: {name}.
+import { complianceStrings } from './i18n-compliance.js'
 
 export const dictionaries = {
   zh: {
@@ -149,6 +150,7 @@ export const dictionaries = {
     'interlockState.bypassed': '已旁路',
     'interlockState.bypass-ended': '旁路结束',
     'interlockState.suppressed': '已抑制',
+    ...complianceStrings.zh,
   },
   en: {
     'app.title': 'Safety Monitoring',
@@ -297,6 +299,7 @@ export const dictionaries = {
     'interlockState.bypassed': 'Bypassed',
     'interlockState.bypass-ended': 'Bypass ended',
     'interlockState.suppressed': 'Suppressed',
+    ...complianceStrings.en,
   },
 }
 

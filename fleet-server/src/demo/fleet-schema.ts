@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox'
 import { EnterpriseSchema, RoleSchema, SiteTypeSchema } from '../api/schemas.ts'
 import { DeviceSchema, InterlockSchema } from '../../../edge-agent/src/config/schema.ts'
 import { SCENARIOS } from '../../../edge-agent/src/simulator/scenarios.ts'
+import { SystemIdSchema } from '../compliance/catalog-schema.ts'
 
 /**
  * seeds/demo-fleet.yaml: enterprises, sites with one simulated gateway each, and the demo users.
@@ -27,6 +28,19 @@ export const DemoGatewaySchema = Type.Object({
   interlocks: Type.Optional(Type.Array(InterlockSchema)),
 }, { additionalProperties: false })
 
+const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD (Asia/Shanghai)' })
+const DaysAgo = (what: string) => Type.Integer({ minimum: 0, maximum: 36_500, description: `demo only: ${what} this many days before the day the demo starts, so the status never goes stale` })
+
+export const DemoCommissioningSchema = Type.Object({
+  system: SystemIdSchema,
+  commissionedOn: Type.Optional(Day),
+  daysAgo: Type.Optional(DaysAgo('commissionedOn')),
+  by: Type.Optional(Type.String({ minLength: 1, description: 'who uploaded the record (default: installer)' })),
+  devices: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  note: Type.Optional(Type.String()),
+  accepted: Type.Optional(Type.Boolean({ description: 'only accepted records count as an installation (default true)' })),
+}, { additionalProperties: false, description: 'a commissioning record (POST /api/commissioning): commissionedOn or daysAgo' })
+
 export const DemoSiteSchema = Type.Object({
   id: Id,
   enterprise: Id,
@@ -35,6 +49,10 @@ export const DemoSiteSchema = Type.Object({
   jurisdiction: Type.String({ minLength: 1, description: 'township or street (镇、乡、街道)' }),
   address: Type.String({ minLength: 1 }),
   licenceNo: Type.String({ minLength: 1, description: 'safety production licence number' }),
+  inTownNearHomes: Type.Optional(Type.Boolean({ description: 'petrol stations: in town with homes or crowded places nearby (binds explosion barrier and vapour recovery)' })),
+  rulesFrom: Type.Optional(Day),
+  rulesFromDaysAgo: Type.Optional(DaysAgo('rulesFrom')),
+  commissioning: Type.Optional(Type.Array(DemoCommissioningSchema, { description: 'the systems installed so far; the compliance report reads them' })),
   gateway: DemoGatewaySchema,
 }, { additionalProperties: false })
 
@@ -56,6 +74,7 @@ export const DemoFleetSchema = Type.Object({
 
 export type DemoDevice = Static<typeof DemoDeviceSchema>
 export type DemoGateway = Static<typeof DemoGatewaySchema>
+export type DemoCommissioning = Static<typeof DemoCommissioningSchema>
 export type DemoSite = Static<typeof DemoSiteSchema>
 export type DemoUser = Static<typeof DemoUserSchema>
 export type DemoFleet = Static<typeof DemoFleetSchema>

@@ -1,20 +1,48 @@
 import { randomBytes } from 'node:crypto'
 import { hashSecret } from '../mqtt/secrets.ts'
-import type { FleetStore } from '../store/types.ts'
+import type { FleetStore, SiteInput } from '../store/types.ts'
 import type { Credentials } from '../../../edge-agent/src/uplink/index.ts'
+import { localDate } from '../../../edge-agent/src/alarms/calibration.ts'
+import { addDays } from '../compliance/status.ts'
 import type { DemoFleet } from './fleet-schema.ts'
 
-/** Enterprises, sites, gateways and users of the demo fleet, written into the store (passwords hashed). */
-export async function seedStore(store: FleetStore, fleet: DemoFleet): Promise<void> {
+export interface SeedOptions {
+  /** the day the demo starts (YYYY-MM-DD, Asia/Shanghai): rulesFromDaysAgo and daysAgo count back from it */
+  today?: string
+  /** createdAt of the commissioning records */
+  now?: number
+}
+
+/**
+ * Enterprises, sites (with the date the plan's rules apply to each and whether a petrol station is in
+ * town near homes), gateways, users (passwords hashed) and the commissioning records of the demo fleet,
+ * written into the store.
+ */
+export async function seedStore(store: FleetStore, fleet: DemoFleet, options: SeedOptions = {}): Promise<void> {
+  const now = options.now ?? Date.now()
+  const today = options.today ?? localDate(now, 'Asia/Shanghai')
+  const daysAgo = (days: number) => addDays(today, -days)
   for (const enterprise of fleet.enterprises) store.upsertEnterprise(enterprise)
   for (const site of fleet.sites) {
-    store.upsertSite({
+    const rulesFrom = site.rulesFrom ?? (site.rulesFromDaysAgo !== undefined ? daysAgo(site.rulesFromDaysAgo) : undefined)
+    const input: SiteInput & { rulesFrom?: string; inTownNearHomes?: boolean } = {
       id: site.id, enterpriseId: site.enterprise, name: site.name, type: site.type,
       jurisdiction: site.jurisdiction, address: site.address, licenceNo: site.licenceNo,
-    })
+      ...(rulesFrom !== undefined && { rulesFrom }), ...(site.inTownNearHomes !== undefined && { inTownNearHomes: site.inTownNearHomes }),
+    }
+    store.upsertSite(input)
     store.upsertGateway({ id: site.gateway.id, siteId: site.id, ...(site.gateway.name !== undefined && { name: site.gateway.name }) })
   }
   for (const { password, ...user } of fleet.users) store.addUser({ ...user, passwordHash: await hashSecret(password) })
+  for (const site of fleet.sites) {
+    for (const record of site.commissioning ?? []) {
+      store.addCommissioning({
+        siteId: site.id, system: record.system, commissionedOn: record.commissionedOn ?? daysAgo(record.daysAgo ?? 0),
+        by: record.by ?? 'installer', createdAt: now, accepted: record.accepted ?? true,
+        ...(record.devices !== undefined && { devices: record.devices }), ...(record.note !== undefined && { note: record.note }),
+      })
+    }
+  }
 }
 
 /**

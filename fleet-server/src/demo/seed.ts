@@ -3,6 +3,7 @@ import { findUp } from '../../../hardware-profiles/find-up.ts'
 import { createValidator, InvalidInputError, YamlSource, type PathSegment, type Problem } from '../../../protocols/validation/index.ts'
 import { DemoFleetSchema, type DemoFleet } from './fleet-schema.ts'
 import { parseGatewayConfig } from './gateway-config.ts'
+import { isDay } from '../compliance/status.ts'
 
 /** seeds/demo-fleet.yaml of this repository, whatever the working directory. */
 export const defaultSeedFile = (): string => findUp(import.meta.url, 'seeds/demo-fleet.yaml')
@@ -71,6 +72,7 @@ function referenceProblems(source: YamlSource, fleet: DemoFleet): Problem[] {
   const known = (set: Set<string>) => [...set].join(', ')
   fleet.sites.forEach((site, i) => {
     if (!enterprises.has(site.enterprise)) problems.push(source.problemAt(['sites', i, 'enterprise'], `no enterprise "${site.enterprise}" (known: ${known(enterprises)})`))
+    problems.push(...complianceProblems(source, site, i))
   })
   fleet.users.forEach((user, i) => {
     const at = (key: string, message: string) => problems.push(source.problemAt(['users', i, key], message))
@@ -81,6 +83,19 @@ function referenceProblems(source: YamlSource, fleet: DemoFleet): Problem[] {
     user.siteIds?.forEach((id, j) => {
       if (!sites.has(id)) problems.push(source.problemAt(['users', i, 'siteIds', j], `no site "${id}"`))
     })
+  })
+  return problems
+}
+
+/** A date is a real calendar day; a start or a record has one date, absolute or relative, not both. */
+function complianceProblems(source: YamlSource, site: DemoFleet['sites'][number], i: number): Problem[] {
+  const problems: Problem[] = []
+  const at = (path: PathSegment[], message: string) => problems.push(source.problemAt(['sites', i, ...path], message))
+  if (site.rulesFrom !== undefined && site.rulesFromDaysAgo !== undefined) at(['rulesFromDaysAgo'], 'give rulesFrom or rulesFromDaysAgo, not both')
+  if (site.rulesFrom !== undefined && !isDay(site.rulesFrom)) at(['rulesFrom'], `"${site.rulesFrom}" is not a calendar date`)
+  site.commissioning?.forEach((record, j) => {
+    if ((record.commissionedOn === undefined) === (record.daysAgo === undefined)) at(['commissioning', j], 'give commissionedOn or daysAgo (exactly one)')
+    if (record.commissionedOn !== undefined && !isDay(record.commissionedOn)) at(['commissioning', j, 'commissionedOn'], `"${record.commissionedOn}" is not a calendar date`)
   })
   return problems
 }

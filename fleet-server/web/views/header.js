@@ -2,9 +2,21 @@
 import { h } from '../dom.js'
 import { lang, t, tOr } from '../i18n.js'
 
-export function headerView(user, { onToggleLang, onLogout }) {
+/** Who sees the compliance report (GET /api/compliance: regulator, admin; an enterprise its own sites). */
+export const COMPLIANCE_ROLES = new Set(['regulator', 'admin', 'enterprise'])
+
+/** `section`: 'overview' or 'compliance', the part of the dashboard shown (aria-current). */
+function navView(user, section) {
+  const link = (href, key, name) => h('a', { href, 'data-testid': `nav-${name}`, 'aria-current': section === name ? 'page' : undefined }, t(key))
+  return h('nav', { class: 'nav', 'aria-label': t('nav.label') },
+    link('#/', 'nav.overview', 'overview'),
+    COMPLIANCE_ROLES.has(user.role) && link('#/compliance', 'nav.compliance', 'compliance'))
+}
+
+export function headerView(user, { onToggleLang, onLogout, section }) {
   return h('div', { class: 'header-inner' },
     h('h1', {}, h('a', { href: '#/' }, t('app.title'))),
+    user && navView(user, section),
     user && h('dl', { class: 'who' },
       h('dt', {}, t('header.user')), h('dd', { 'data-testid': 'user-name' }, user.displayName ?? user.name),
       h('dt', {}, t('header.role')), h('dd', { 'data-testid': 'user-role' }, tOr('role', user.role))),

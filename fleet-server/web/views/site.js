@@ -2,7 +2,9 @@
 // trends and calibration, and the interlock history.
 import { h, table } from '../dom.js'
 import { t, tOr } from '../i18n.js'
-import { formatTime, formatValue, formatReading, formatNumber } from '../format.js'
+import { formatTime, formatValue, formatReading, formatNumber, TIME_ZONE } from '../format.js'
+import { monthlyReportUrl } from '../api.js'
+import { COMPLIANCE_ROLES } from './header.js'
 import { healthBadge, siteHealth } from './overview.js'
 import { ackState, ackText, ackPending } from '../ack.js'
 import { cachedSeries, seriesKey } from '../trends.js'
@@ -131,6 +133,25 @@ function interlockRow(action) {
     h('td', {}, action.by ?? dash()))
 }
 
+/** This month and the previous one (YYYY-MM, Asia/Shanghai), the previous first. */
+export function reportMonths(now = Date.now()) {
+  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number)
+  const previous = month === 1 ? [year - 1, 12] : [year, month - 1]
+  return [previous, [year, month]].map(([y, m]) => `${y}-${String(m).padStart(2, '0')}`)
+}
+
+/** The enterprise's printable monthly risk reports and the site's compliance evidence (not for installers). */
+function reportLinks(site, user) {
+  if (!COMPLIANCE_ROLES.has(user.role)) return null
+  return h('p', { class: 'site-links', 'data-testid': 'site-links' },
+    h('a', { href: `#/compliance/site/${encodeURIComponent(site.id)}`, 'data-testid': 'compliance-link' }, t('site.compliance')),
+    ' · ', t('site.reports'), ' ',
+    reportMonths().map((month, i) => [i > 0 && ' · ', h('a', {
+      href: monthlyReportUrl(site.enterpriseId, month), target: '_blank', rel: 'noopener', 'data-testid': 'report-link', 'data-month': month,
+      'aria-label': t('site.reportLabel', { enterprise: site.enterpriseName, month }),
+    }, t('site.report', { month }))]))
+}
+
 function section(id, heading, body) {
   return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
 }
@@ -144,6 +165,7 @@ export function siteView(detail, user, { onAck }) {
       `${tOr('siteType', site.type)} · ${site.jurisdiction} · ${site.enterpriseName}`,
       site.address && h('span', {}, ' · ', t('site.address', { address: site.address })),
       site.licenceNo && h('span', {}, ' · ', t('site.licence', { licence: site.licenceNo }))),
+    reportLinks(site, user),
     section('alarms-heading', t('site.alarms'), detail.activeAlarms.length === 0
       ? h('p', {}, t('site.noAlarms'))
       : h('div', { class: 'table-wrap' }, table(t('site.alarms'),

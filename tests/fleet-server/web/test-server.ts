@@ -6,8 +6,11 @@ import { createValidator } from '../../../protocols/validation/index.ts'
 import Type from 'typebox'
 import {
   AlarmSchema, CommandSchema, ErrorSchema, LoginReplySchema, SeriesSchema, SiteDetailSchema, SiteSummarySchema, UserSchema, InterlockActionSchema,
+  ComplianceSchema, ComplianceSummarySchema, ComplianceEvidenceSchema,
 } from '../../../fleet-server/src/api/schemas.ts'
+import { complianceCsv } from '../../../fleet-server/src/compliance/report.ts'
 import { createFleet, PASSWORD, USER, type Fleet } from './fixtures.ts'
+import { complianceEvidence, complianceRows, complianceSummary, DEFAULT_AS_OF } from './compliance-fixtures.ts'
 
 /**
  * A stand-in for the fleet server: serves fleet-server/web/ as static files and answers the API
@@ -33,6 +36,9 @@ const validators = {
   command: createValidator(CommandSchema),
   series: createValidator(SeriesSchema),
   interlocks: createValidator(Type.Array(InterlockActionSchema)),
+  compliance: createValidator(ComplianceSchema),
+  complianceSummary: createValidator(ComplianceSummarySchema),
+  evidence: createValidator(ComplianceEvidenceSchema),
 }
 
 export interface TestServer {
@@ -109,6 +115,22 @@ export async function startTestServer(port: number): Promise<TestServer> {
     }
     if (req.method === 'GET' && path === '/api/interlocks') {
       return send(res, 200, 'interlocks', fleet.interlocks.filter((i) => i.siteId === url.searchParams.get('siteId')))
+    }
+    if (req.method === 'GET' && (path === '/api/compliance' || path === '/api/compliance.csv')) {
+      const q = url.searchParams
+      const rows = complianceRows().filter((r) => (!q.get('status') || r.status === q.get('status')) &&
+        (!q.get('siteType') || r.siteType === q.get('siteType')) && (!q.get('jurisdiction') || r.jurisdiction === q.get('jurisdiction')))
+      if (path === '/api/compliance') return send(res, 200, 'compliance', rows)
+      res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="compliance-${q.get('asOf') ?? DEFAULT_AS_OF}.csv"` })
+      return res.end(complianceCsv(rows))
+    }
+    if (req.method === 'GET' && path === '/api/compliance/summary') {
+      return send(res, 200, 'complianceSummary', complianceSummary(complianceRows(), url.searchParams.get('asOf') ?? DEFAULT_AS_OF))
+    }
+    m = path.match(/^\/api\/compliance\/sites\/([^/]+)$/)
+    if (req.method === 'GET' && m) {
+      const evidence = complianceEvidence(decodeURIComponent(m[1]!), url.searchParams.get('asOf') ?? DEFAULT_AS_OF, Number(url.searchParams.get('days') ?? 30))
+      return evidence ? send(res, 200, 'evidence', evidence) : fail(res, 404, 'not-found', 'no such site')
     }
     return fail(res, 404, 'not-found', `${req.method} ${path}`)
   }

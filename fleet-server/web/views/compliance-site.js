@@ -1,0 +1,94 @@
+// One site's compliance evidence (#/compliance/site/{id}): each required system's deadline,
+// installation, live verification and status; the commissioning records; the daily data coverage
+// of each system with the 95 % line.
+import { h, table } from '../dom.js'
+import { t, tOr } from '../i18n.js'
+import { formatTime } from '../format.js'
+import { sanctionText, statusBadge, worstOf } from './compliance.js'
+import { coverageChart } from './coverage-chart.js'
+
+const dash = () => t('value.none')
+const percent = (share) => `${(Math.floor(share * 1000) / 10).toFixed(1)} %`
+
+function daysText(row) {
+  if (row.daysOverdue !== null && row.daysOverdue !== undefined) return t('compliance.daysLate', { days: row.daysOverdue })
+  if (row.daysLeft !== null && row.daysLeft !== undefined) return t('compliance.daysToGo', { days: row.daysLeft })
+  return dash()
+}
+
+function verifiedBadge(row) {
+  return h('span', { class: `badge ${row.verified ? 'verified-yes' : 'verified-no'}`, 'data-testid': 'verified', 'data-verified': String(row.verified) },
+    h('span', { 'aria-hidden': 'true' }, row.verified ? '✓ ' : '✕ '), row.verified ? t('compliance.verified') : t('compliance.notVerified'))
+}
+
+function systemRow(row) {
+  return h('tr', { 'data-testid': 'evidence-row', dataset: { system: row.system, status: row.status }, class: `row-${row.status}` },
+    h('th', { scope: 'row' }, tOr('system', row.system), h('div', { class: 'muted' }, `${row.clause} · ${row.ruleId}`)),
+    h('td', {}, row.appliesFrom),
+    h('td', { 'data-testid': 'deadline' }, row.deadline),
+    h('td', { 'data-testid': 'installed-on' }, row.installedOn ?? t('compliance.notYet')),
+    h('td', {}, verifiedBadge(row)),
+    h('td', { class: 'num', 'data-testid': 'coverage' }, percent(row.coverage)),
+    h('td', {}, statusBadge(row.status)),
+    h('td', { class: 'num' }, daysText(row)))
+}
+
+function commissioningRow(record) {
+  return h('tr', { 'data-testid': 'commissioning-row', dataset: { system: record.system, accepted: String(record.accepted) }, class: record.accepted ? undefined : 'rejected' },
+    h('td', { class: 'nowrap' }, record.commissionedOn),
+    h('th', { scope: 'row' }, tOr('system', record.system)),
+    h('td', {}, record.by),
+    h('td', {}, record.devices.length ? record.devices.join(', ') : dash()),
+    h('td', {}, h('span', { class: `badge ${record.accepted ? 'verified-yes' : 'verified-no'}` },
+      record.accepted ? t('compliance.accepted') : t('compliance.notAccepted'))),
+    h('td', {}, record.note ?? dash()),
+    h('td', { class: 'nowrap' }, formatTime(record.createdAt)))
+}
+
+function coverageFigure(entry) {
+  const chart = coverageChart(entry.system, entry.days,
+    (ok, total) => t('compliance.chartLabel', { system: tOr('system', entry.system), ok, total }),
+    (day, share) => `${day}: ${percent(share)}`)
+  const first = entry.days[0]?.day
+  const last = entry.days[entry.days.length - 1]?.day
+  return h('figure', { class: 'coverage-figure', 'data-system': entry.system },
+    h('figcaption', {}, tOr('system', entry.system), first && h('span', { class: 'muted' }, ` ${first} – ${last}`)),
+    chart,
+    h('div', { class: 'muted legend' }, h('span', { class: 'legend-line', 'aria-hidden': 'true' }), ' ', t('compliance.chartLine')))
+}
+
+function section(id, heading, body) {
+  return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
+}
+
+/** `detail`: the body of GET /api/compliance/sites/{id}; `query.asOf` as asked (links keep it). */
+export function complianceSiteView(detail, query = {}) {
+  const { site, rows, commissioning, coverage } = detail
+  const worst = worstOf(rows.map((r) => r.status))
+  const back = `#/compliance${query.asOf ? `?${new URLSearchParams({ asOf: query.asOf })}` : ''}`
+  const missed = rows.filter((r) => r.status === 'overdue' || r.status === 'late')
+  const sanction = sanctionText(missed.find((r) => r.sanction)?.sanction)
+  const records = [...commissioning].sort((a, b) => a.commissionedOn.localeCompare(b.commissionedOn) || a.id - b.id)
+  return h('article', { 'aria-labelledby': 'evidence-heading', 'data-testid': 'evidence', dataset: { siteId: site.id, status: worst } },
+    h('p', {}, h('a', { href: back, 'data-testid': 'back-link', 'data-focus-key': 'compliance-back' }, '← ', t('compliance.back'))),
+    h('h2', { id: 'evidence-heading' }, site.name, ' ', statusBadge(worst)),
+    h('p', { class: 'site-meta' },
+      `${tOr('siteType', site.type)} · ${site.jurisdiction} · ${site.enterpriseName} · ${t('compliance.asOfMeta', { asOf: detail.asOf })}`,
+      ' · ', h('a', { href: `#/site/${encodeURIComponent(site.id)}`, 'data-testid': 'monitoring-link' }, t('compliance.monitoring'))),
+    missed.length > 0 && h('p', { class: 'sanction-note', 'data-testid': 'evidence-sanction' },
+      h('strong', {}, t('compliance.sanction'), '：'), sanction ?? t('compliance.noSanction')),
+    section('systems-heading', t('compliance.systems'), rows.length === 0
+      ? h('p', {}, t('compliance.noDuties'))
+      : h('div', { class: 'table-wrap' }, table(t('compliance.systems'),
+        [t('compliance.system'), t('compliance.appliesFrom'), t('compliance.deadline'), t('compliance.installedOn'),
+          t('compliance.liveData'), t('compliance.coverage7d'), t('col.state'), t('compliance.daysCol')],
+        rows.map(systemRow), { class: 'evidence' }, true))),
+    section('commissioning-heading', t('compliance.commissioning'), records.length === 0
+      ? h('p', { 'data-testid': 'no-commissioning' }, t('compliance.noCommissioning'))
+      : h('div', { class: 'table-wrap' }, table(t('compliance.commissioning'),
+        [t('compliance.commissionedOn'), t('compliance.system'), t('col.by'), t('col.device'), t('compliance.acceptance'), t('compliance.note'), t('compliance.uploaded')],
+        records.map(commissioningRow), {}, true))),
+    section('coverage-heading', t('compliance.coverage', { days: coverage[0]?.days.length ?? 0 }),
+      coverage.length === 0 ? h('p', {}, t('compliance.noCoverage'))
+        : h('div', { class: 'coverage-grid' }, coverage.map(coverageFigure))))
+}

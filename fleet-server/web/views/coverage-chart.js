@@ -1,0 +1,54 @@
+// Daily data coverage of one regulatory system as inline SVG: one bar per day (the worst device's
+// share of the day's minutes with good data), the 95 % verification line marked. `coverageBars` is
+// pure (tested in node); `coverageChart` builds the element.
+
+const SVG = 'http://www.w3.org/2000/svg'
+export const WIDTH = 300
+export const HEIGHT = 60
+/** CONTRACT.md: verified = at least 95 % of the last 7 days */
+export const VERIFIED_SHARE = 0.95
+const PAD = 2
+
+/** Bar geometry and the y of the 95 % line; a day at or above 95 % is `ok`. */
+export function coverageBars(days, width = WIDTH, height = HEIGHT) {
+  const n = Math.max(1, days.length)
+  const slot = (width - 2 * PAD) / n
+  const y = (share) => PAD + (1 - Math.min(1, Math.max(0, share))) * (height - 2 * PAD)
+  const bars = days.map((d, i) => {
+    const top = y(d.coverage)
+    return {
+      day: d.day, coverage: d.coverage, ok: d.coverage >= VERIFIED_SHARE,
+      x: +(PAD + i * slot + slot * 0.1).toFixed(1), width: +Math.max(1, slot * 0.8).toFixed(1),
+      y: +top.toFixed(1), height: +Math.max(d.coverage > 0 ? 1 : 0, height - PAD - top).toFixed(1),
+    }
+  })
+  return { bars, line: +y(VERIFIED_SHARE).toFixed(1), okDays: bars.filter((b) => b.ok).length }
+}
+
+function el(tag, attrs) {
+  const node = document.createElementNS(SVG, tag)
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v))
+  return node
+}
+
+/** The chart for one system's days; `label(okDays, total)` gives its accessible name. */
+export function coverageChart(system, days, label, dayTitle) {
+  const { bars, line, okDays } = coverageBars(days)
+  const svg = el('svg', {
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'img', class: 'coverage',
+    'data-testid': 'coverage-chart', 'data-system': system, 'data-ok-days': okDays, 'data-days': days.length,
+  })
+  const title = el('title', {})
+  title.textContent = label(okDays, days.length)
+  svg.append(title)
+  svg.setAttribute('aria-label', title.textContent)
+  for (const bar of bars) {
+    const rect = el('rect', { x: bar.x, y: bar.y, width: bar.width, height: bar.height, class: bar.ok ? 'coverage-ok' : 'coverage-low', 'data-day': bar.day })
+    const tip = el('title', {})
+    tip.textContent = dayTitle(bar.day, bar.coverage)
+    rect.append(tip)
+    svg.append(rect)
+  }
+  svg.append(el('line', { x1: 0, x2: WIDTH, y1: line, y2: line, class: 'coverage-line', 'data-testid': 'coverage-line' }))
+  return svg
+}
