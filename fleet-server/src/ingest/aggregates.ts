@@ -73,6 +73,15 @@ class MinuteColumns {
     }
   }
 
+  /** add() of a good, finite number in the channel's current minute */
+  addGoodNumber(id: number, value: number): void {
+    this.count[id] = this.count[id]! + 1
+    this.n[id] = this.n[id]! + 1
+    this.sum[id] = this.sum[id]! + value
+    if (value < this.min[id]!) this.min[id] = value
+    if (value > this.max[id]!) this.max[id] = value
+  }
+
   private retire(id: number): void {
     let list = this.extra.get(id)
     if (!list) this.extra.set(id, (list = []))
@@ -183,9 +192,29 @@ export class Aggregates {
       let goodDevice = ''
       for (let i = 0; i < values.length; i++, k++) {
         if (keep[k] !== 1) continue
+        const value = values[i]
+        if (q === undefined && typeof value === 'number') {
+          // the common case, kept free of calls that would box the number
+          const id = channelIds[ch0 + i]!
+          if (id < this.touched.length && this.touched[id] === 1 && this.minutes.bucket[id] === bucket && ts >= this.latestTs[id]! && Number.isFinite(value)) {
+            this.latestTs[id] = ts
+            this.latestNumber[id] = value
+            this.latestIsNumber[id] = 1
+            this.latestQuality[id] = 0
+            this.minutes.addGoodNumber(id, value)
+          } else {
+            this.sample(id, ts, bucket, value, true, 0)
+          }
+          const device = devices[ch0 + i]!
+          if (device !== goodDevice) {
+            this.deviceGood(good, device, ts)
+            goodDevice = device
+          }
+          continue
+        }
         const qualityName = q === undefined ? 'good' : (q[String(i)] ?? 'good')
         const isGood = qualityName === 'good'
-        this.sample(channelIds[ch0 + i]!, ts, bucket, values[i], isGood, isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0))
+        this.sample(channelIds[ch0 + i]!, ts, bucket, value, isGood, isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0))
         if (isGood) {
           const device = devices[ch0 + i]!
           if (device !== goodDevice) {
