@@ -10,18 +10,16 @@
  *   the agent's `acknowledged` event comes back, so the API then reports who acknowledged it;
  * - screenshots of the main views are saved to test-results/ (docs/dashboard.png in the README is one).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../../support/chromium.ts'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Alarm } from '../../../fleet-server/src/api/schemas.ts'
 import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
 import { start, type ManagedProcess } from '../../support/processes.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const COAL_MINE = 'leping-yongshan-coal'
 const LEAK_DEVICE = 'ch4-t0-1201'
 
@@ -34,13 +32,12 @@ let browser: Browser
 const pageErrors: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (tests/support/system-packages.json)`)
   demo = start(process.execPath, ['--import', 'tsx', 'fleet-server/src/demo/main.ts'], {
     name: 'npm start',
     env: { ...process.env, DEMO_PORT: '0', DEMO_MQTT_PORT: '0', DEMO_DATA_DIR: dataDir, DEMO_LEAK_PERIOD_S: '60', DEMO_LOG_LEVEL: 'warn' },
   })
   url = (await demo.waitForLine(/^ {2}dashboard +(http:\/\/\S+)$/u, 60_000))[1]!.replace(/\/$/u, '')
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  browser = await launchChromium()
   mkdirSync('test-results', { recursive: true })
 }, 90_000)
 

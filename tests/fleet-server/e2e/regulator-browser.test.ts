@@ -13,19 +13,17 @@
  *   rows equal GET /api/compliance fetched with the same session and filters;
  * - screenshots: test-results/compliance-*.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../../support/chromium.ts'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ComplianceRow, ComplianceSummary } from '../../../fleet-server/src/api/schemas.ts'
 import { COMPLIANCE_CSV_COLUMNS } from '../../../fleet-server/src/compliance/report.ts'
 import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
 import { start, type ManagedProcess } from '../../support/processes.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 /** the seed's overdue mine (rules from 2012-07-01, four systems never installed), its late mine and its due-soon pond */
 const OVERDUE = 'leping-zhenqiao-coal'
 const LATE = 'leping-legang-limestone'
@@ -41,13 +39,12 @@ let page: Page
 const pageErrors: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (tests/support/system-packages.json)`)
   demo = start(process.execPath, ['--import', 'tsx', 'fleet-server/src/demo/main.ts'], {
     name: 'npm start',
     env: { ...process.env, DEMO_PORT: '0', DEMO_MQTT_PORT: '0', DEMO_DATA_DIR: dataDir, DEMO_LEAK_PERIOD_S: '60', DEMO_LOG_LEVEL: 'warn' },
   })
   url = (await demo.waitForLine(/^ {2}dashboard +(http:\/\/\S+)$/u, 60_000))[1]!.replace(/\/$/u, '')
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  browser = await launchChromium()
   mkdirSync('test-results', { recursive: true })
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true })
   page = await context.newPage()

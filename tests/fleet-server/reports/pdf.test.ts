@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from '../../support/chromium.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MonthlyReport } from '../../../fleet-server/src/api/schemas.ts'
 import { SESSION_COOKIE } from '../../../fleet-server/src/defaults.ts'
@@ -10,23 +10,17 @@ import { fixture, PASSWORD, type Fixture } from '../api/fixture.ts'
  * dashboard uses: at least one page for the summary and one per site.
  */
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 let f: Fixture
 let browser: Browser
 let base: string
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as npm test does through tests/support/ensure-system-packages.js`)
-  }
   f = await fixture()
   // a fourth site, so the page count is not a coincidence of the fixture
   f.store.upsertSite({ id: 'site-a4', enterpriseId: 'ent-a', name: '甲四号井', type: 'non-coal-mine', jurisdiction: '涌山镇' })
   base = await f.app.listen({ port: 0, host: '127.0.0.1' })
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  browser = await launchChromium()
 }, 60_000)
 
 afterAll(async () => {

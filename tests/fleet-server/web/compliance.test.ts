@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../../support/chromium.ts'
 import { freePort } from '../../support/ports.ts'
 import { startTestServer, WEB_ROOT, type TestServer } from './test-server.ts'
 import { PASSWORD, USER } from './fixtures.ts'
@@ -15,9 +15,6 @@ import { complianceRows, complianceSummary, DEFAULT_AS_OF } from './compliance-f
  * with its coverage charts, the English UI, and the monthly report links on the site page.
  */
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const load = (file: string): Promise<any> => import(pathToFileURL(join(WEB_ROOT, file)).href)
 
 let server: TestServer
@@ -26,9 +23,8 @@ let page: Page
 const pageErrors: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`)
   server = await startTestServer(await freePort())
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  browser = await launchChromium()
   const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } })
   page = await context.newPage()
   page.on('pageerror', (error) => pageErrors.push(String(error)))

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../../support/chromium.ts'
 import { freePort } from '../../support/ports.ts'
 import { startTestServer, type TestServer } from './test-server.ts'
 import { PASSWORD, USER } from './fixtures.ts'
@@ -11,9 +12,6 @@ import { PASSWORD, USER } from './fixtures.ts'
  * conversion.
  */
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 let server: TestServer
 let browser: Browser
@@ -22,11 +20,8 @@ const pageErrors: string[] = []
 const foreignRequests: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as npm test does through tests/support/ensure-system-packages.js`)
-  }
   server = await startTestServer(await freePort())
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  browser = await launchChromium()
   const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } })
   page = await context.newPage()
   page.on('pageerror', (error) => pageErrors.push(String(error)))

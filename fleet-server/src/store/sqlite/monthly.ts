@@ -1,37 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { Alarm, InterlockAction } from '../../api/schemas.ts'
 import type { CalibrationFact, GatewayHours, MonthlyFacts, MonthlyQuery, MonthlySite } from '../../reports/facts.ts'
 import { flushPendingAggregates } from './ingest-writer.ts'
+import { alarmOf, interlockOf, present, type AlarmRow, type InterlockRow } from './reads.ts'
 import { scopeCondition } from './scope.ts'
 
 /** Read-only: what the monthly risk report (fleet-server/src/reports) needs of one enterprise's month. */
 
-interface AlarmRow {
-  id: number; site_id: string; gateway_id: string; device: string; channel: string; kind: Alarm['kind']; level: string; state: Alarm['state']
-  acknowledged: number; acknowledged_by: string | null; acknowledged_at: number | null; raised_at: number; cleared_at: number | null
-  value: string | null; threshold: number | null; unit: string | null; interlock: string | null; reason: string | null
-}
-interface InterlockRow {
-  gateway_id: string; site_id: string; seq: number; ts: number; interlock: string; state: string; phase: string | null
-  cause: string | null; reason: string | null; by: string | null; until: number | null
-}
 interface DeviceRow { site_id: string; gateway_id: string; id: string; profile: string; location: string | null; system: string | null; calibration_due: string }
-
-function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
-  return (value === null ? {} : { [key]: value }) as { [P in K]?: V }
-}
-
-const alarmOf = (r: AlarmRow): Alarm => ({
-  id: r.id, siteId: r.site_id, gatewayId: r.gateway_id, device: r.device, channel: r.channel, kind: r.kind, level: r.level, state: r.state,
-  acknowledged: r.acknowledged === 1, ...present('acknowledgedBy', r.acknowledged_by), ...present('acknowledgedAt', r.acknowledged_at),
-  raisedAt: r.raised_at, ...present('clearedAt', r.cleared_at), ...(r.value !== null && { value: JSON.parse(r.value) as Alarm['value'] }),
-  ...present('threshold', r.threshold), ...present('unit', r.unit), ...present('interlock', r.interlock), ...present('reason', r.reason),
-})
-
-const interlockOf = (r: InterlockRow): InterlockAction => ({
-  gatewayId: r.gateway_id, siteId: r.site_id, seq: r.seq, ts: r.ts, interlock: r.interlock, state: r.state, ...present('phase', r.phase),
-  ...present('cause', r.cause), ...present('reason', r.reason), ...present('by', r.by), ...present('until', r.until),
-})
 
 const readers = new WeakMap<Database, MonthlyReader>()
 

@@ -29,18 +29,18 @@ interface DeviceRow {
   state: Device['state']; calibrated_on: string | null; calibration_due: string | null; last_good_ts: number | null
 }
 interface ReadingRow { gateway_id: string; device: string; channel: string; ts: number; value: string; quality: number }
-interface AlarmRow {
+export interface AlarmRow {
   id: number; site_id: string; gateway_id: string; device: string; channel: string; kind: Alarm['kind']; level: string; state: Alarm['state']
   acknowledged: number; acknowledged_by: string | null; acknowledged_at: number | null; raised_at: number; cleared_at: number | null
   value: string | null; threshold: number | null; unit: string | null; interlock: string | null; reason: string | null
 }
-interface InterlockRow {
+export interface InterlockRow {
   gateway_id: string; site_id: string; seq: number; ts: number; interlock: string; state: string; phase: string | null
   cause: string | null; reason: string | null; by: string | null; until: number | null
 }
 
 /** Optional columns: absent from the body when NULL. */
-function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
+export function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
   return (value === null ? {} : { [key]: value }) as { [P in K]?: V }
 }
 
@@ -63,7 +63,7 @@ export function gatewayOf(r: GatewayRow): Gateway {
   }
 }
 
-function alarmOf(r: AlarmRow): Alarm {
+export function alarmOf(r: AlarmRow): Alarm {
   return {
     id: r.id, siteId: r.site_id, gatewayId: r.gateway_id, device: r.device, channel: r.channel, kind: r.kind, level: r.level, state: r.state,
     acknowledged: r.acknowledged === 1, ...present('acknowledgedBy', r.acknowledged_by), ...present('acknowledgedAt', r.acknowledged_at),
@@ -72,7 +72,7 @@ function alarmOf(r: AlarmRow): Alarm {
   }
 }
 
-function interlockOf(r: InterlockRow): InterlockAction {
+export function interlockOf(r: InterlockRow): InterlockAction {
   return {
     gatewayId: r.gateway_id, siteId: r.site_id, seq: r.seq, ts: r.ts, interlock: r.interlock, state: r.state, ...present('phase', r.phase),
     ...present('cause', r.cause), ...present('reason', r.reason), ...present('by', r.by), ...present('until', r.until),
