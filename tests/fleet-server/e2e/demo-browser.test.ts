@@ -10,55 +10,29 @@
  *   the agent's `acknowledged` event comes back, so the API then reports who acknowledged it;
  * - screenshots of the main views are saved to test-results/ (docs/dashboard.png in the README is one).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { launchChromium } from '../../support/chromium.ts'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Alarm } from '../../../fleet-server/src/api/schemas.ts'
-import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
-import { start, type ManagedProcess } from '../../support/processes.ts'
+import { startDemoInBrowser, type DemoInBrowser } from './demo.ts'
 
 const COAL_MINE = 'leping-yongshan-coal'
 const LEAK_DEVICE = 'ch4-t0-1201'
 
-const fleet = loadDemoFleet(defaultSeedFile())
-const password = (name: string) => fleet.users.find((u) => u.name === name)!.password
-const dataDir = mkdtempSync(join(tmpdir(), 'demo-browser-'))
-let demo: ManagedProcess
+let demo: DemoInBrowser
 let url: string
-let browser: Browser
-const pageErrors: string[] = []
+let fleet: DemoInBrowser['fleet']
+let pageErrors: string[]
 
 beforeAll(async () => {
-  demo = start(process.execPath, ['--import', 'tsx', 'fleet-server/src/demo/main.ts'], {
-    name: 'npm start',
-    env: { ...process.env, DEMO_PORT: '0', DEMO_MQTT_PORT: '0', DEMO_DATA_DIR: dataDir, DEMO_LEAK_PERIOD_S: '60', DEMO_LOG_LEVEL: 'warn' },
-  })
-  url = (await demo.waitForLine(/^ {2}dashboard +(http:\/\/\S+)$/u, 60_000))[1]!.replace(/\/$/u, '')
-  browser = await launchChromium()
-  mkdirSync('test-results', { recursive: true })
+  demo = await startDemoInBrowser('demo-browser')
+  ;({ url, fleet, pageErrors } = demo)
 }, 90_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await demo?.stop('SIGINT')
-  rmSync(dataDir, { recursive: true, force: true })
+  await demo?.stop()
 }, 30_000)
 
-async function signIn(name: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } })
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(String(error)))
-  await page.goto(url)
-  await page.getByTestId('login-form').waitFor()
-  await page.getByLabel('用户名').fill(name)
-  await page.getByLabel('密码').fill(password(name))
-  await page.getByRole('button', { name: '登录' }).click()
-  await page.getByTestId('site-row').first().waitFor({ timeout: 30_000 })
-  return page
-}
+const signIn = (name: string): Promise<Page> => demo.signIn(name)
 
 async function api<T>(page: Page, path: string): Promise<T> {
   return page.evaluate(async (p) => (await fetch(p, { credentials: 'same-origin' })).json(), path) as Promise<T>

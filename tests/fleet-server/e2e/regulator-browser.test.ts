@@ -13,54 +13,35 @@
  *   rows equal GET /api/compliance fetched with the same session and filters;
  * - screenshots: test-results/compliance-*.png.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { launchChromium } from '../../support/chromium.ts'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ComplianceRow, ComplianceSummary } from '../../../fleet-server/src/api/schemas.ts'
 import { COMPLIANCE_CSV_COLUMNS } from '../../../fleet-server/src/compliance/report.ts'
-import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
-import { start, type ManagedProcess } from '../../support/processes.ts'
+import { startDemoInBrowser, type DemoInBrowser } from './demo.ts'
 
 /** the seed's overdue mine (rules from 2012-07-01, four systems never installed), its late mine and its due-soon pond */
 const OVERDUE = 'leping-zhenqiao-coal'
 const LATE = 'leping-legang-limestone'
 const DUE_SOON = 'leping-zhongbu-tailings'
 
-const fleet = loadDemoFleet(defaultSeedFile())
-const password = (name: string) => fleet.users.find((u) => u.name === name)!.password
-const dataDir = mkdtempSync(join(tmpdir(), 'regulator-browser-'))
-let demo: ManagedProcess
+const downloads = mkdtempSync(join(tmpdir(), 'regulator-browser-'))
+let demo: DemoInBrowser
 let url: string
-let browser: Browser
+let fleet: DemoInBrowser['fleet']
 let page: Page
-const pageErrors: string[] = []
 
 beforeAll(async () => {
-  demo = start(process.execPath, ['--import', 'tsx', 'fleet-server/src/demo/main.ts'], {
-    name: 'npm start',
-    env: { ...process.env, DEMO_PORT: '0', DEMO_MQTT_PORT: '0', DEMO_DATA_DIR: dataDir, DEMO_LEAK_PERIOD_S: '60', DEMO_LOG_LEVEL: 'warn' },
-  })
-  url = (await demo.waitForLine(/^ {2}dashboard +(http:\/\/\S+)$/u, 60_000))[1]!.replace(/\/$/u, '')
-  browser = await launchChromium()
-  mkdirSync('test-results', { recursive: true })
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true })
-  page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(String(error)))
-  await page.goto(url)
-  await page.getByTestId('login-form').waitFor()
-  await page.getByLabel('用户名').fill('regulator')
-  await page.getByLabel('密码').fill(password('regulator'))
-  await page.getByRole('button', { name: '登录' }).click()
-  await page.getByTestId('site-row').first().waitFor({ timeout: 30_000 })
+  demo = await startDemoInBrowser('regulator-browser')
+  ;({ url, fleet } = demo)
+  page = await demo.signIn('regulator', { acceptDownloads: true })
 }, 90_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await demo?.stop('SIGINT')
-  rmSync(dataDir, { recursive: true, force: true })
+  await demo?.stop()
+  rmSync(downloads, { recursive: true, force: true })
 }, 30_000)
 
 async function api<T>(path: string): Promise<T> {
@@ -189,7 +170,7 @@ it('downloads the CSV export through the page: BOM, header line, and the rows of
     const before = await api<ComplianceRow[]>(jsonPath)
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()])
     expect(download.suggestedFilename()).toMatch(/^compliance-\d{4}-\d{2}-\d{2}\.csv$/u)
-    const file = join(dataDir, `download-${attempt}.csv`)
+    const file = join(downloads, `download-${attempt}.csv`)
     await download.saveAs(file)
     const after = await api<ComplianceRow[]>(jsonPath)
     const bytes = readFileSync(file)
@@ -207,5 +188,5 @@ it('downloads the CSV export through the page: BOM, header line, and the rows of
   }
   expect(compared).toBe(true)
   await page.screenshot({ path: 'test-results/compliance-csv.png' })
-  expect(pageErrors).toEqual([])
+  expect(demo.pageErrors).toEqual([])
 }, 90_000)
