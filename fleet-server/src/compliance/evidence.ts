@@ -2,7 +2,7 @@ import type { ComplianceEvidence } from '../api/schemas.ts'
 import type { FleetStore, Scope } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
 import { fleetReport, inScope } from './fleet-report.ts'
-import { addDays } from './status.ts'
+import { addDays, systemCoverage } from './status.ts'
 
 export const EVIDENCE_DEFAULT_DAYS = 30
 const DAY_MINUTES = 1440
@@ -27,7 +27,7 @@ export function complianceEvidence(
     const own = devices.filter((d) => d.system === system)
     return {
       system,
-      days: dayList.map((day) => ({ day, coverage: own.length === 0 ? 0 : Math.min(...own.map((d) => d.days[day] ?? 0)) / DAY_MINUTES })),
+      days: dayList.map((day) => ({ day, coverage: systemCoverage(own.map((d) => (d.days[day] ?? 0) / DAY_MINUTES)) })),
     }
   })
   return {

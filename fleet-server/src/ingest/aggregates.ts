@@ -197,10 +197,7 @@ export class Aggregates {
           // the common case, kept free of calls that would box the number
           const id = channelIds[ch0 + i]!
           if (id < this.touched.length && this.touched[id] === 1 && this.minutes.bucket[id] === bucket && ts >= this.latestTs[id]! && Number.isFinite(value)) {
-            this.latestTs[id] = ts
-            this.latestNumber[id] = value
-            this.latestIsNumber[id] = 1
-            this.latestQuality[id] = 0
+            this.setLatestNumber(id, ts, value, 0)
             this.minutes.addGoodNumber(id, value)
           } else {
             this.sample(id, ts, bucket, value, true, 0)
@@ -243,17 +240,22 @@ export class Aggregates {
       this.minutes.open(channelId, bucket)
     }
     if (ts >= this.latestTs[channelId]!) {
-      this.latestTs[channelId] = ts
-      if (typeof value === 'number') {
-        this.latestNumber[channelId] = value
-        this.latestIsNumber[channelId] = 1
-      } else {
+      if (typeof value === 'number') this.setLatestNumber(channelId, ts, value, quality)
+      else {
+        this.latestTs[channelId] = ts
         this.latestValue[channelId] = value
         this.latestIsNumber[channelId] = 0
+        this.latestQuality[channelId] = quality
       }
-      this.latestQuality[channelId] = quality
     }
     this.minutes.add(channelId, bucket, isGood, isGood ? numeric(value) : undefined)
+  }
+
+  private setLatestNumber(id: number, ts: number, value: number, quality: number): void {
+    this.latestTs[id] = ts
+    this.latestNumber[id] = value
+    this.latestIsNumber[id] = 1
+    this.latestQuality[id] = quality
   }
 
   private lastDevice = ''

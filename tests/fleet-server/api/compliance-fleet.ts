@@ -2,9 +2,13 @@
  * A generated fleet for the compliance API tests, and an oracle written independently of
  * fleet-server/src/compliance (its own date arithmetic, rule binding and coverage counting).
  */
-import { SITE_TYPES, type SiteType } from '../../../fleet-server/src/api/schemas.ts'
+import type { FastifyInstance } from 'fastify'
+import { SITE_TYPES, type SiteType, type User } from '../../../fleet-server/src/api/schemas.ts'
+import { buildApp } from '../../../fleet-server/src/app.ts'
 import type { Catalog, Rule } from '../../../fleet-server/src/compliance/catalog-schema.ts'
-import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { loadCatalog } from '../../../fleet-server/src/compliance/index.ts'
+import { hashSecret } from '../../../fleet-server/src/mqtt/secrets.ts'
+import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 
 export const DAY_MS = 86_400_000
 const MIN_MS = 60_000
@@ -237,3 +241,43 @@ export function expectedRows(catalog: Catalog, fleet: Fleet, asOf: string, sites
 
 export const byKey = <T extends { siteId: string; system: string }>(rows: readonly T[]): T[] =>
   [...rows].sort((a, b) => a.siteId.localeCompare(b.siteId) || a.system.localeCompare(b.system))
+
+/** 2026-06-01 12:00 in Shanghai: "today" is MAIN_AS_OF */
+export const FLEET_NOW = Date.UTC(2026, 5, 1, 4, 0, 0)
+const PASSWORD = 'correct horse battery'
+
+export interface FleetApp {
+  catalog: Catalog
+  store: SqliteStore
+  fleet: Fleet
+  app: FastifyInstance
+  /** the headers of a user signed in (once, then reused) */
+  as(user: string): Promise<{ authorization: string }>
+  close(): Promise<void>
+}
+
+/** The generated fleet in a fresh store behind buildApp() at FLEET_NOW, with these users. */
+export async function startFleetApp(users: readonly User[]): Promise<FleetApp> {
+  const catalog = testCatalog(loadCatalog())
+  const store = openSqliteStore(':memory:', { clock: () => FLEET_NOW })
+  const fleet = generateFleet(store, catalog)
+  const passwordHash = await hashSecret(PASSWORD)
+  for (const user of users) store.addUser({ ...user, passwordHash })
+  const health = () => ({ ok: true, version: 'test', uptimeS: 1, mqtt: { connected: true, url: 'mqtt://127.0.0.1:1883' }, ingest: { accepted: 0, duplicates: 0, rejected: {} } })
+  const app = await buildApp({ store, commands: { send: async () => { throw new Error('no commands') }, result: () => undefined }, health, clock: () => FLEET_NOW, catalog })
+  const tokens = new Map<string, string>()
+  return {
+    catalog, store, fleet, app,
+    async as(name) {
+      if (!tokens.has(name)) {
+        const reply = await app.inject({ method: 'POST', url: '/api/login', payload: { name, password: PASSWORD } })
+        tokens.set(name, reply.json<{ token: string }>().token)
+      }
+      return { authorization: `Bearer ${tokens.get(name)}` }
+    },
+    async close() {
+      await app.close()
+      store.close()
+    },
+  }
+}

@@ -2,18 +2,13 @@ import { gunzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import type { ComplianceCounts, ComplianceEvidence, ComplianceSummary, User } from '../../../fleet-server/src/api/schemas.ts'
-import { buildApp } from '../../../fleet-server/src/app.ts'
-import { COVERAGE_MAX_AGE_MS, loadCatalog, type Catalog } from '../../../fleet-server/src/compliance/index.ts'
-import { hashSecret } from '../../../fleet-server/src/mqtt/secrets.ts'
-import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { COVERAGE_MAX_AGE_MS, type Catalog } from '../../../fleet-server/src/compliance/index.ts'
+import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import {
-  byKey, DAY_MS, dayIndex, dayOf, expectedRows, generateFleet, goodMinutesOn, JURISDICTIONS, MAIN_AS_OF, minuteBitmaps, popcount, testCatalog,
-  type ExpectedRow, type Fleet,
+  byKey, DAY_MS, dayIndex, dayOf, expectedRows, goodMinutesOn, JURISDICTIONS, MAIN_AS_OF, minuteBitmaps, popcount,
+  startFleetApp, type ExpectedRow, type Fleet, type FleetApp,
 } from './compliance-fleet.ts'
 
-/** 2026-06-01 12:00 in Shanghai: "today" is MAIN_AS_OF */
-const NOW = Date.UTC(2026, 5, 1, 4, 0, 0)
-const PASSWORD = 'correct horse battery'
 const USERS: User[] = [
   { name: 'admin', role: 'admin' },
   { name: 'reg-ys', role: 'regulator', jurisdiction: '涌山镇' },
@@ -25,19 +20,12 @@ const USERS: User[] = [
 const STATES = ['compliant', 'late', 'overdue', 'due-soon', 'on-track'] as const
 const WORST_FIRST = ['overdue', 'late', 'due-soon', 'on-track', 'compliant'] as const
 
+let fixture: FleetApp
 let store: SqliteStore
 let app: FastifyInstance
 let catalog: Catalog
 let fleet: Fleet
-const tokens = new Map<string, string>()
-
-async function as(name: string): Promise<{ authorization: string }> {
-  if (!tokens.has(name)) {
-    const reply = await app.inject({ method: 'POST', url: '/api/login', payload: { name, password: PASSWORD } })
-    tokens.set(name, reply.json<{ token: string }>().token)
-  }
-  return { authorization: `Bearer ${tokens.get(name)}` }
-}
+const as = (name: string) => fixture.as(name)
 
 async function get<T>(user: string, url: string): Promise<T> {
   const reply = await app.inject({ url, headers: await as(user) })
@@ -66,18 +54,12 @@ function expectedSummary(rows: readonly ExpectedRow[], asOf: string): Compliance
 }
 
 beforeAll(async () => {
-  catalog = testCatalog(loadCatalog())
-  store = openSqliteStore(':memory:', { clock: () => NOW })
-  fleet = generateFleet(store, catalog)
-  const passwordHash = await hashSecret(PASSWORD)
-  for (const user of USERS) store.addUser({ ...user, passwordHash })
-  const health = () => ({ ok: true, version: 'test', uptimeS: 1, mqtt: { connected: true, url: 'mqtt://127.0.0.1:1883' }, ingest: { accepted: 0, duplicates: 0, rejected: {} } })
-  app = await buildApp({ store, commands: { send: async () => { throw new Error('no commands') }, result: () => undefined }, health, clock: () => NOW, catalog })
+  fixture = await startFleetApp(USERS)
+  ;({ store, app, catalog, fleet } = fixture)
 }, 60_000)
 
 afterAll(async () => {
-  await app?.close()
-  store?.close()
+  await fixture?.close()
 })
 
 describe('GET /api/compliance/summary', () => {

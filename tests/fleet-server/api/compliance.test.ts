@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { User } from '../../../fleet-server/src/api/schemas.ts'
-import { buildApp } from '../../../fleet-server/src/app.ts'
-import { loadCatalog, parseCsv, type Catalog } from '../../../fleet-server/src/compliance/index.ts'
-import { hashSecret } from '../../../fleet-server/src/mqtt/secrets.ts'
-import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { parseCsv, type Catalog } from '../../../fleet-server/src/compliance/index.ts'
+import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import {
-  byKey, ENTERPRISES, expectedRows, generateFleet, JURISDICTIONS, MAIN_AS_OF, testCatalog, type ExpectedRow, type Fleet,
+  byKey, ENTERPRISES, expectedRows, JURISDICTIONS, MAIN_AS_OF, FLEET_NOW, startFleetApp, type ExpectedRow, type Fleet, type FleetApp,
 } from './compliance-fleet.ts'
 
-/** 2026-06-01 12:00 in Shanghai: "today" is MAIN_AS_OF */
-const NOW = Date.UTC(2026, 5, 1, 4, 0, 0)
-const PASSWORD = 'correct horse battery'
 const USERS: User[] = [
   { name: 'admin', role: 'admin' },
   { name: 'reg-ys', role: 'regulator', jurisdiction: '涌山镇' },
@@ -20,19 +15,12 @@ const USERS: User[] = [
   { name: 'inst', role: 'installer', siteIds: ['site-000', 'site-001'] },
 ]
 
+let fixture: FleetApp
 let store: SqliteStore
 let app: FastifyInstance
 let catalog: Catalog
 let fleet: Fleet
-const tokens = new Map<string, string>()
-
-async function as(name: string): Promise<{ authorization: string }> {
-  if (!tokens.has(name)) {
-    const reply = await app.inject({ method: 'POST', url: '/api/login', payload: { name, password: PASSWORD } })
-    tokens.set(name, reply.json<{ token: string }>().token)
-  }
-  return { authorization: `Bearer ${tokens.get(name)}` }
-}
+const as = (name: string) => fixture.as(name)
 
 async function rows(user: string, query = ''): Promise<ExpectedRow[]> {
   const reply = await app.inject({ url: `/api/compliance${query}`, headers: await as(user) })
@@ -54,18 +42,12 @@ function expectSame(actual: readonly ExpectedRow[], expected: readonly ExpectedR
 }
 
 beforeAll(async () => {
-  catalog = testCatalog(loadCatalog())
-  store = openSqliteStore(':memory:', { clock: () => NOW })
-  fleet = generateFleet(store, catalog)
-  const passwordHash = await hashSecret(PASSWORD)
-  for (const user of USERS) store.addUser({ ...user, passwordHash })
-  const health = () => ({ ok: true, version: 'test', uptimeS: 1, mqtt: { connected: true, url: 'mqtt://127.0.0.1:1883' }, ingest: { accepted: 0, duplicates: 0, rejected: {} } })
-  app = await buildApp({ store, commands: { send: async () => { throw new Error('no commands') }, result: () => undefined }, health, clock: () => NOW, catalog })
+  fixture = await startFleetApp(USERS)
+  ;({ store, app, catalog, fleet } = fixture)
 }, 60_000)
 
 afterAll(async () => {
-  await app?.close()
-  store?.close()
+  await fixture?.close()
 })
 
 describe('GET /api/compliance on a generated fleet', () => {
@@ -171,7 +153,7 @@ describe('POST /api/commissioning', () => {
     const reply = await post('inst', { siteId: site.id, system: 'personnel-positioning', commissionedOn: '2012-03-01', devices: ['pp-1', 'pp-2'], note: '验收合格, "OK"' })
     expect(reply.statusCode, reply.body).toBe(201)
     const record = reply.json()
-    expect(record).toMatchObject({ siteId: site.id, system: 'personnel-positioning', commissionedOn: '2012-03-01', by: 'inst', devices: ['pp-1', 'pp-2'], note: '验收合格, "OK"', accepted: true, createdAt: NOW })
+    expect(record).toMatchObject({ siteId: site.id, system: 'personnel-positioning', commissionedOn: '2012-03-01', by: 'inst', devices: ['pp-1', 'pp-2'], note: '验收合格, "OK"', accepted: true, createdAt: FLEET_NOW })
     expect(store.commissioningOf(site.id).some((r) => r.id === record.id)).toBe(true)
     fleet.records.push({ siteId: site.id, system: 'personnel-positioning', commissionedOn: '2012-03-01', accepted: true })
     const after = (await rows('admin')).find((r) => r.siteId === site.id && r.system === 'personnel-positioning')!

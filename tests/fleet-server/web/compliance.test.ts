@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../../support/chromium.ts'
 import { freePort } from '../../support/ports.ts'
-import { startTestServer, WEB_ROOT, type TestServer } from './test-server.ts'
+import { fixturePage, startTestServer, WEB_ROOT, type TestServer } from './test-server.ts'
 import { PASSWORD, USER } from './fixtures.ts'
 import { complianceRows, complianceSummary, DEFAULT_AS_OF } from './compliance-fixtures.ts'
 
@@ -25,10 +25,7 @@ const pageErrors: string[] = []
 beforeAll(async () => {
   server = await startTestServer(await freePort())
   browser = await launchChromium()
-  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } })
-  page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(String(error)))
-  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().includes('status of 401')) pageErrors.push(msg.text()) })
+  page = await fixturePage(browser, pageErrors)
 }, 60_000)
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../../support/chromium.ts'
 import { freePort } from '../../support/ports.ts'
-import { startTestServer, type TestServer } from './test-server.ts'
+import { fixturePage, startTestServer, type TestServer } from './test-server.ts'
 import { PASSWORD, USER } from './fixtures.ts'
 
 /**
@@ -22,11 +22,7 @@ const foreignRequests: string[] = []
 beforeAll(async () => {
   server = await startTestServer(await freePort())
   browser = await launchChromium()
-  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } })
-  page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(String(error)))
-  // 401s are expected (the session check before login, the wrong password); anything else is not
-  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().includes('status of 401')) pageErrors.push(msg.text()) })
+  page = await fixturePage(browser, pageErrors)
   page.on('request', (req) => {
     const url = req.url()
     if (!url.startsWith(server.url) && !url.startsWith('data:')) foreignRequests.push(url)

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
 import { createValidator } from '../../../protocols/validation/index.ts'
 import Type from 'typebox'
 import {
@@ -172,4 +173,17 @@ export async function startTestServer(port: number): Promise<TestServer> {
       server.close(() => resolve())
     }),
   }
+}
+
+/**
+ * A page for the fixture server: UTC (so the Asia/Shanghai times prove the conversion), en-US, and
+ * every page error or console error pushed to `errors` — 401s aside, which are expected (the session
+ * check before login, a wrong password).
+ */
+export async function fixturePage(browser: Browser, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } })
+  const page = await context.newPage()
+  page.on('pageerror', (error) => errors.push(String(error)))
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().includes('status of 401')) errors.push(msg.text()) })
+  return page
 }

@@ -199,10 +199,9 @@ export class SqliteStore implements FleetStore, IngestSink {
   quarantine: NonNullable<IngestSink['quarantine']> = (...args) => this.writer.quarantine(...args)
   pruneMinuteRollups = (now: number, channels?: number): { deleted: number; done: boolean } => this.writer.pruneMinuteRollups(now, channels)
 
+  /** Closes the database now; the background checkpointer's last checkpoint runs on its own connection. */
   close(): void {
-    // the worker's last checkpoint runs on its own connection; ours closes now
-    void this.checkpointer?.stop()
-    if (this.db.open) this.db.close()
+    void this.closeAndWait()
   }
 
   /** close(), and wait for the background checkpointer to finish */

@@ -43,6 +43,24 @@ export function sqliteGroupCommit(sink: unknown): (<T>(work: () => T) => T) | un
   return writer && ((work) => writer.group(work))
 }
 
+/** One message's write (IngestWriter.message). */
+interface MessageWrite {
+  gatewayId: string
+  /** records stored and duplicates skipped, for the counters */
+  records?: number
+  duplicates?: number
+  /** the gateway's accepted sequence ranges after it, when it carries sequence numbers */
+  ranges?: readonly SeqRange[] | undefined
+  now: number
+  write: () => void
+  /** false for a status: the message must not mark the gateway online */
+  online?: boolean
+  /** run when the write failed (forget what it handed out in memory) */
+  undo?: () => void
+  /** write() makes at most one change */
+  oneStatement?: boolean
+}
+
 /** What the messages of a group change of one gateway, written once when the group ends. */
 interface GatewayTail { ranges: string | undefined; seen: number }
 
@@ -226,13 +244,39 @@ export class IngestWriter {
     else effect()
   }
 
-  /** Runs `write` in one transaction with the counters; the in-memory caches follow only a commit. */
-  private message(gatewayId: string, records: number, duplicates: number, ranges: readonly SeqRange[] | undefined, now: number, write: () => void,
-    online = true, undo?: () => void, oneStatement = false): void {
+  /**
+   * Runs `m.write` in one transaction with the gateway's ranges, last-seen time and the counters (in a
+   * group: a savepoint, and those written once per gateway when the group ends); the in-memory
+   * counters follow only a commit.
+   */
+  private message(m: MessageWrite): void {
+    const { gatewayId, records = 0, duplicates = 0, ranges, now, write, online = true } = m
     try {
-      this.messageTransaction(gatewayId, records, duplicates, ranges, now, write, online, oneStatement)
+      if (this.grouped && online) {
+        // one statement is atomic by itself: no savepoint needed
+        if (m.oneStatement) write()
+        else this.db.transaction(write)()
+        let tail = this.tails.get(gatewayId)
+        if (!tail) this.tails.set(gatewayId, (tail = { ranges: undefined, seen: now }))
+        if (ranges) tail.ranges = JSON.stringify(ranges)
+        if (now > tail.seen) tail.seen = now
+        this.tailStats.messages++
+        this.tailStats.accepted += records
+        this.tailStats.duplicates += duplicates
+      } else {
+        // a status may set the gateway offline: what its earlier messages of the group left pending goes first
+        if (this.grouped) this.writeTails(gatewayId)
+        this.db.transaction(() => {
+          write()
+          if (ranges) this.sql.saveRanges!.run(gatewayId, JSON.stringify(ranges))
+          ;(online ? this.sql.seenOnline! : this.sql.seen!).run(now, gatewayId)
+          this.sql.stat!.run('messages', 1)
+          if (records > 0) this.sql.stat!.run('accepted', records)
+          if (duplicates > 0) this.sql.stat!.run('duplicates', duplicates)
+        })()
+      }
     } catch (error) {
-      undo?.()
+      m.undo?.()
       throw error
     }
     this.afterCommit(() => {
@@ -240,34 +284,6 @@ export class IngestWriter {
       this.stats.accepted += records
       this.stats.duplicates += duplicates
     })
-  }
-
-  /** `oneStatement`: write() makes at most one change, atomic by itself, so a group needs no savepoint for it */
-  private messageTransaction(gatewayId: string, records: number, duplicates: number, ranges: readonly SeqRange[] | undefined, now: number, write: () => void,
-    online: boolean, oneStatement: boolean): void {
-    if (this.grouped && online) {
-      if (oneStatement) write()
-      else this.db.transaction(write)()
-      let tail = this.tails.get(gatewayId)
-      if (!tail) this.tails.set(gatewayId, (tail = { ranges: undefined, seen: now }))
-      if (ranges) tail.ranges = JSON.stringify(ranges)
-      if (now > tail.seen) tail.seen = now
-      this.tailStats.messages++
-      this.tailStats.accepted += records
-      this.tailStats.duplicates += duplicates
-    } else {
-      // a status may set the gateway offline: what its earlier messages of the group left pending goes first
-      if (this.grouped) this.writeTails(gatewayId)
-      this.db.transaction(() => {
-        write()
-        if (ranges) this.sql.saveRanges!.run(gatewayId, JSON.stringify(ranges))
-        const seen = online ? this.sql.seenOnline! : this.sql.seen!
-        seen.run(now, gatewayId)
-        this.sql.stat!.run('messages', 1)
-        if (records > 0) this.sql.stat!.run('accepted', records)
-        if (duplicates > 0) this.sql.stat!.run('duplicates', duplicates)
-      })()
-    }
   }
 
   /**
@@ -281,20 +297,20 @@ export class IngestWriter {
     let devices: string[] = []
     let rawId = 0
     const mark = this.aggregates.channelMark()
-    this.message(gatewayId, count, duplicates, count > 0 ? ranges : undefined, now, () => {
+    this.message({ gatewayId, records: count, duplicates, ranges: count > 0 ? ranges : undefined, now, oneStatement: true, undo: () => this.aggregates.dropChannelsSince(mark), write: () => {
       if (count === 0) return
       const { firstSeq, lastSeq, minTs, maxTs, used } = scanKept(packed)
       ;({ ids: channelIds, devices } = this.aggregates.dictionary(gatewayId, batch.ch, used))
       const body = payload ?? Buffer.from(JSON.stringify(count === keep.length ? batch : encodeTelemetry(gatewayId, keptSamples(packed))))
       rawId = Number(this.sql.raw!.run(gatewayId, firstSeq, lastSeq, count, minTs, maxTs, body).lastInsertRowid)
-    }, true, () => this.aggregates.dropChannelsSince(mark), true)
+    } })
     if (count === 0) return
     // at once, also inside a group: should the group's commit fail, the aggregates are rebuilt from the raw rows
     this.aggregates.addPacked(gatewayId, packed, channelIds, devices, rawId)
   }
 
   storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void {
-    this.message(gatewayId, events.length, duplicates, events.length > 0 ? ranges : undefined, now, () => {
+    this.message({ gatewayId, records: events.length, duplicates, ranges: events.length > 0 ? ranges : undefined, now, write: () => {
       for (const event of events) {
         this.sql.event!.run(gatewayId, event.seq, event.ts, event.type, JSON.stringify(event))
         switch (event.type) {
@@ -318,7 +334,7 @@ export class IngestWriter {
             break
         }
       }
-    })
+    } })
   }
 
   private alarmTransition(gatewayId: string, siteId: string, e: AlarmEvent): void {
@@ -353,14 +369,14 @@ export class IngestWriter {
   storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void {
     // a retained status or a last will was written earlier: it tells when it was sent, not now
     const seenAt = retained || status.state === 'offline' ? Math.min(status.ts, now) : now
-    this.message(gatewayId, 0, 0, undefined, seenAt, () => {
+    this.message({ gatewayId, now: seenAt, online: false, write: () => {
       this.sql.status!.run(status.state, status.agentVersion ?? null, status.configHash ?? null, status.bufferDepth ?? null,
         status.uptimeS ?? null, seenAt, gatewayId)
-    }, false)
+    } })
   }
 
   storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void {
-    this.message(gatewayId, 0, 0, undefined, now, () => {
+    this.message({ gatewayId, now, write: () => {
       const listed = new Set<string>()
       for (const d of inventory.devices) {
         listed.add(d.device)
@@ -373,13 +389,13 @@ export class IngestWriter {
       }
       // the inventory is the gateway's whole device list (retained): what it no longer names is gone
       for (const { id } of this.sql.devicesOf!.all(gatewayId) as { id: string }[]) if (!listed.has(id)) this.sql.dropDevice!.run(gatewayId, id)
-    })
+    } })
   }
 
   storeCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }, now: number): void {
-    this.message(gatewayId, 0, 0, undefined, now, () => {
+    this.message({ gatewayId, now, write: () => {
       this.sql.commandResult!.run(result.ok ? 1 : 0, result.message ?? null, result.at, id, gatewayId)
-    })
+    } })
   }
 
   markSilentGatewaysOffline(before: number): string[] {
