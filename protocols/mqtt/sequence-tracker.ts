@@ -18,14 +18,7 @@ export class SequenceTracker {
       list = []
       this.ranges.set(gateway, list)
     }
-    // find the first range whose end is at or after seq - 1
-    let lo = 0
-    let hi = list.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (list[mid]!.last < seq - 1) lo = mid + 1
-      else hi = mid
-    }
+    const lo = this.firstEndingFrom(list, seq - 1)
     const at = list[lo]
     if (at && seq >= at.first && seq <= at.last) return false
     if (at && seq === at.last + 1) {
@@ -43,8 +36,51 @@ export class SequenceTracker {
     return true
   }
 
+  /**
+   * Accepts first..first+count-1 at once when none of them was accepted before (true), the steady
+   * stream's case; otherwise changes nothing and returns false (then accept() them one by one).
+   */
+  acceptRun(gateway: string, first: number, count: number): boolean {
+    if (count <= 0) return true
+    const last = first + count - 1
+    let list = this.ranges.get(gateway)
+    if (!list) {
+      list = []
+      this.ranges.set(gateway, list)
+    }
+    const lo = this.firstEndingFrom(list, first - 1)
+    const at = list[lo]
+    if (at && at.first <= last && at.last >= first) return false
+    if (at && at.last === first - 1) {
+      const next = list[lo + 1]
+      if (next && next.first <= last) return false
+      at.last = last
+      if (next && next.first === last + 1) {
+        at.last = next.last
+        list.splice(lo + 1, 1)
+      }
+    } else if (at && at.first === last + 1) {
+      at.first = first
+    } else {
+      list.splice(lo, 0, { first, last })
+    }
+    return true
+  }
+
   has(gateway: string, seq: number): boolean {
     return (this.ranges.get(gateway) ?? []).some((r) => seq >= r.first && seq <= r.last)
+  }
+
+  /** the index of the first range whose end is at or after `seq` (list.length when none) */
+  private firstEndingFrom(list: readonly SeqRange[], seq: number): number {
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid]!.last < seq) lo = mid + 1
+      else hi = mid
+    }
+    return lo
   }
 
   /** Accepted ranges of a gateway, ascending. */

@@ -261,7 +261,15 @@ export class Ingest {
     let count = 0
     let k = 0
     for (const group of checked.batch.g) {
-      for (let i = 0; i < group.values.length; i++, k++) {
+      const n = group.values.length
+      // the steady stream: a group of numbers none of which was seen before, taken at once
+      if (tracker.acceptRun(gateway, group.seq0, n)) {
+        keep.fill(1, k, k + n)
+        count += n
+        k += n
+        continue
+      }
+      for (let i = 0; i < n; i++, k++) {
         if (tracker.accept(gateway, group.seq0 + i)) {
           keep[k] = 1
           count++

@@ -109,7 +109,7 @@ export class AggregateStore {
     const last = this.dictionaries.get(gatewayId)
     let ids: number[]
     let devices: string[]
-    if (last && last.ch.length === ch.length && last.ch.every((key, i) => key === ch[i])) {
+    if (last && (last.ch === ch || (last.ch.length === ch.length && last.ch.every((key, i) => key === ch[i])))) {
       ;({ ids, devices } = last)
     } else {
       ids = new Array<number>(ch.length).fill(0)
