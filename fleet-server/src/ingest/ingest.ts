@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { parseTopic, ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
-import { checkTelemetry } from './packed-telemetry.ts'
+import { checkTelemetry, type CheckedDictionaries } from './packed-telemetry.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
 
 export interface Logger {
@@ -60,6 +60,7 @@ export class Ingest {
   private readonly clock: () => number
   private readonly logger: Logger
   private readonly trackers = new Map<string, SequenceTracker>()
+  private readonly dictionaries: CheckedDictionaries = new Map()
   private readonly heartbeatTimeoutMs: number
   private readonly pruneEveryMs: number
   private timers: NodeJS.Timeout[] = []
@@ -249,7 +250,7 @@ export class Ingest {
    * to the store packed.
    */
   private telemetry(topicSite: string, gateway: string, payload: Buffer): IngestResult {
-    const checked = checkTelemetry(gateway, payload)
+    const checked = checkTelemetry(gateway, payload, this.dictionaries)
     if (!checked.ok) return this.reject(checked.reason, checked.detail)
     const site = this.store.gatewaySite(gateway)
     if (site !== topicSite) {
