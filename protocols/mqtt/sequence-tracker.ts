@@ -13,11 +13,7 @@ export class SequenceTracker {
 
   /** True the first time (gateway, seq) is seen; false for a duplicate. */
   accept(gateway: string, seq: number): boolean {
-    let list = this.ranges.get(gateway)
-    if (!list) {
-      list = []
-      this.ranges.set(gateway, list)
-    }
+    const list = this.listOf(gateway)
     const lo = this.firstEndingFrom(list, seq - 1)
     const at = list[lo]
     if (at && seq >= at.first && seq <= at.last) return false
@@ -43,11 +39,7 @@ export class SequenceTracker {
   acceptRun(gateway: string, first: number, count: number): boolean {
     if (count <= 0) return true
     const last = first + count - 1
-    let list = this.ranges.get(gateway)
-    if (!list) {
-      list = []
-      this.ranges.set(gateway, list)
-    }
+    const list = this.listOf(gateway)
     const lo = this.firstEndingFrom(list, first - 1)
     const at = list[lo]
     if (at && at.first <= last && at.last >= first) return false
@@ -69,6 +61,12 @@ export class SequenceTracker {
 
   has(gateway: string, seq: number): boolean {
     return (this.ranges.get(gateway) ?? []).some((r) => seq >= r.first && seq <= r.last)
+  }
+
+  private listOf(gateway: string): SeqRange[] {
+    let list = this.ranges.get(gateway)
+    if (!list) this.ranges.set(gateway, (list = []))
+    return list
   }
 
   /** the index of the first range whose end is at or after `seq` (list.length when none) */
