@@ -1,4 +1,5 @@
-/** The report's words in Chinese (default) and English; names of systems, site types and levels match the dashboard's. */
+/** The report's words in Chinese (default) and English; names of systems, site types and levels are the dashboard's. */
+import { dictionaries } from '../../web/i18n.js'
 
 export type Lang = 'zh' | 'en'
 
@@ -29,14 +30,6 @@ const zh = {
   'status.compliant': '按期建成', 'status.late': '逾期建成', 'status.overdue': '逾期未建', 'status.due-soon': '即将到期', 'status.on-track': '未到期',
   'kind.level': '超限', 'kind.rate-of-rise': '上升速率', 'kind.sensor-fault': '传感器故障', 'kind.flatline': '数据僵直', 'kind.interlock-failed': '联锁失败', 'kind.daily': '日累计',
   'istate.tripped': '已跳闸', 'istate.failed': '动作失败',
-  'level.warning': '预警', 'level.alarm': '报警', 'level.power-off': '断电', 'level.level-1': '一级', 'level.level-2': '二级', 'level.level-3': '三级',
-  'level.yellow': '黄色', 'level.orange': '橙色', 'level.red': '红色',
-  'system.monitoring': '安全监控系统', 'system.personnel-positioning': '人员定位系统', 'system.emergency-refuge': '紧急避险系统',
-  'system.compressed-air-rescue': '压风自救系统', 'system.water-supply-rescue': '供水施救系统', 'system.communication': '通信联络系统',
-  'system.tailings-monitoring': '尾矿库在线监测', 'system.explosion-barrier': '阻隔防爆', 'system.vapor-recovery': '油气回收',
-  'system.gnss-recorder': '卫星定位行驶记录', 'system.process-interlock': '工艺自动联锁', 'system.major-hazard-monitoring': '重大危险源监控',
-  'siteType.coal-mine': '煤矿', 'siteType.non-coal-mine': '非煤矿山', 'siteType.tailings-pond': '尾矿库', 'siteType.petrol-station': '加油站',
-  'siteType.chemical-plant': '化工厂', 'siteType.hazmat-fleet': '危化品运输',
 }
 
 type Key = keyof typeof zh
@@ -68,17 +61,12 @@ const en: Record<Key, string> = {
   'status.compliant': 'Compliant', 'status.late': 'Late', 'status.overdue': 'Overdue', 'status.due-soon': 'Due soon', 'status.on-track': 'On track',
   'kind.level': 'Level', 'kind.rate-of-rise': 'Rate of rise', 'kind.sensor-fault': 'Sensor fault', 'kind.flatline': 'Flatline', 'kind.interlock-failed': 'Interlock failed', 'kind.daily': 'Daily total',
   'istate.tripped': 'Tripped', 'istate.failed': 'Failed',
-  'level.warning': 'Warning', 'level.alarm': 'Alarm', 'level.power-off': 'Power-off', 'level.level-1': 'Level 1', 'level.level-2': 'Level 2', 'level.level-3': 'Level 3',
-  'level.yellow': 'Yellow', 'level.orange': 'Orange', 'level.red': 'Red',
-  'system.monitoring': 'Gas and environment monitoring', 'system.personnel-positioning': 'Personnel positioning', 'system.emergency-refuge': 'Emergency refuge',
-  'system.compressed-air-rescue': 'Compressed-air rescue', 'system.water-supply-rescue': 'Water-supply rescue', 'system.communication': 'Communication',
-  'system.tailings-monitoring': 'Tailings monitoring', 'system.explosion-barrier': 'Explosion barrier', 'system.vapor-recovery': 'Vapour recovery',
-  'system.gnss-recorder': 'Satellite positioning recorder', 'system.process-interlock': 'Process interlocks', 'system.major-hazard-monitoring': 'Major hazard monitoring',
-  'siteType.coal-mine': 'Coal mine', 'siteType.non-coal-mine': 'Non-coal mine', 'siteType.tailings-pond': 'Tailings pond', 'siteType.petrol-station': 'Petrol station',
-  'siteType.chemical-plant': 'Chemical plant', 'siteType.hazmat-fleet': 'Hazmat transport',
 }
 
-const TEXTS: Record<Lang, Record<string, string>> = { zh, en }
+/** the entries the report shares with the dashboard, taken from its dictionaries */
+const dashboardNames = (lang: Lang) => Object.fromEntries(Object.entries(dictionaries[lang]).filter(([key]) => /^(system|siteType|level)\./u.test(key)))
+
+const TEXTS: Record<Lang, Record<string, string>> = { zh: { ...dashboardNames('zh'), ...zh }, en: { ...dashboardNames('en'), ...en } }
 
 /** The text of `key` with {name} placeholders filled (values as given: the caller escapes); an unknown key falls back to `fallback`. */
 export function text(lang: Lang, key: string, values: Record<string, string | number> = {}, fallback = key): string {
