@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { parseTopic, ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
-import { checkTelemetry, type CheckedDictionaries } from './packed-telemetry.ts'
+import { checkTelemetry, type KnownTelemetryMap } from './packed-telemetry.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
 
 export interface Logger {
@@ -60,7 +60,7 @@ export class Ingest {
   private readonly clock: () => number
   private readonly logger: Logger
   private readonly trackers = new Map<string, SequenceTracker>()
-  private readonly dictionaries: CheckedDictionaries = new Map()
+  private readonly known: KnownTelemetryMap = new Map()
   private readonly heartbeatTimeoutMs: number
   private readonly pruneEveryMs: number
   private timers: NodeJS.Timeout[] = []
@@ -250,7 +250,7 @@ export class Ingest {
    * to the store packed.
    */
   private telemetry(topicSite: string, gateway: string, payload: Buffer): IngestResult {
-    const checked = checkTelemetry(gateway, payload, this.dictionaries)
+    const checked = checkTelemetry(gateway, payload, this.known)
     if (!checked.ok) return this.reject(checked.reason, checked.detail)
     const site = this.store.gatewaySite(gateway)
     if (site !== topicSite) {
@@ -280,7 +280,7 @@ export class Ingest {
     const duplicates = checked.samples - count
     try {
       // no sample dropped: the store may keep the payload as received
-      this.store.storeTelemetry(gateway, site, { batch: checked.batch, keep, count }, tracker.accepted(gateway), duplicates, this.clock(), duplicates === 0 ? payload : undefined)
+      this.store.storeTelemetry(gateway, site, { batch: checked.batch, keep, count, ...(checked.head && { head: checked.head }) }, tracker.accepted(gateway), duplicates, this.clock(), duplicates === 0 ? payload : undefined)
     } catch (error) {
       this.trackers.set(gateway, trackerOf(gateway, before))
       throw error

@@ -1,5 +1,5 @@
 import {
-  decodeTelemetry, encodeTelemetry, parseEnvelope, TelemetryBatchSchema,
+  decodeTelemetry, encodeTelemetry, MAX_PAYLOAD_BYTES, parseEnvelope, TelemetryBatchSchema,
   type RejectReason, type SequencedSample, type TelemetryBatch,
 } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
@@ -15,8 +15,24 @@ const validateKnownDictionary = createValidator<TelemetryBatch>({
   properties: { ...TelemetryBatchSchema.properties, ch: { ...TelemetryBatchSchema.properties.ch, items: { type: 'string' } } },
 })
 
-/** Per gateway, the last dictionary that passed the whole schema (checkTelemetry keeps it). */
-export type CheckedDictionaries = Map<string, readonly string[]>
+/**
+ * What checkTelemetry remembers of a gateway's last batch with a new dictionary that passed every
+ * check: the dictionary and, when the batch began as the agent's encoder writes it, those first
+ * bytes — its head, `{"v":1,"gw":…,"ch":[…],`. The agent sends the same head message after message.
+ */
+export interface KnownTelemetry {
+  ch: readonly string[]
+  head: Buffer | undefined
+}
+
+/** Per gateway, what checkTelemetry keeps (KnownTelemetry). */
+export type KnownTelemetryMap = Map<string, KnownTelemetry>
+
+/** The bytes the agent's encoder writes before the groups of a batch of gateway `gw` with dictionary `ch`. */
+export const telemetryHead = (gw: string, ch: readonly string[]): Buffer => Buffer.from(`{"v":1,"gw":${JSON.stringify(gw)},"ch":${JSON.stringify(ch)},`)
+
+const startsWith = (payload: Uint8Array, head: Buffer): boolean =>
+  payload.byteLength > head.length && Buffer.compare(head, Buffer.from(payload.buffer, payload.byteOffset, head.length)) === 0
 
 function sameDictionary(known: readonly string[] | undefined, ch: unknown): boolean {
   if (known === undefined || !Array.isArray(ch) || ch.length !== known.length) return false
@@ -35,32 +51,69 @@ export interface PackedTelemetry {
   keep: Uint8Array
   /** samples marked */
   count: number
+  /** the message began with the gateway's known head (these bytes, the same object message after message) */
+  head?: Buffer
 }
 
-export type TelemetryCheck = { ok: true; batch: TelemetryBatch; samples: number } | { ok: false; reason: RejectReason; detail: string }
+export type TelemetryCheck =
+  | { ok: true; batch: TelemetryBatch; samples: number; head?: Buffer }
+  | { ok: false; reason: RejectReason; detail: string }
 
 /**
  * The checks protocols/mqtt/consumer.ts (ReferenceConsumer) makes of a telemetry payload whose topic
  * it accepted — size, JSON, version, schema, gateway, dictionary — with the same reasons and
  * details, without decoding the samples. A test holds the two to the same verdicts.
+ *
+ * With `known`, a payload that begins with the gateway's known head has only the rest parsed and its
+ * groups checked (the head's bytes parsed to the same v, gw and ch when they passed): the dictionary
+ * was most of the parsing and of the schema check. Anything that does not pass that way — the rest not
+ * JSON, a key other than `g` in it, a schema error — goes through the whole check: same verdicts,
+ * same first error.
  */
-export function checkTelemetry(gateway: string, payload: Uint8Array, dictionaries?: CheckedDictionaries): TelemetryCheck {
+export function checkTelemetry(gateway: string, payload: Uint8Array, known?: KnownTelemetryMap): TelemetryCheck {
+  const last = known?.get(gateway)
+  if (last?.head !== undefined && payload.byteLength <= MAX_PAYLOAD_BYTES && startsWith(payload, last.head)) {
+    const checked = checkRest(gateway, payload, last)
+    if (checked) return checked
+  }
   const envelope = parseEnvelope(payload)
   if (!envelope.ok) return envelope
   const { body } = envelope
-  const known = dictionaries?.get(gateway)
-  // anything the shortcut does not pass goes through the whole schema: same verdicts, same first error
-  if (!(sameDictionary(known, (body as { ch?: unknown }).ch) && validateKnownDictionary(body))) {
-    if (!validate(body)) {
-      const first = validate.errors?.[0]
-      return { ok: false, reason: 'schema', detail: `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }
-    }
-    if (dictionaries) {
-      if (dictionaries.size >= 100_000) dictionaries.clear()
-      dictionaries.set(gateway, body.ch)
-    }
+  const knownDictionary = sameDictionary(last?.ch, (body as { ch?: unknown }).ch)
+  if (!(knownDictionary && validateKnownDictionary(body)) && !validate(body)) {
+    const first = validate.errors?.[0]
+    return { ok: false, reason: 'schema', detail: `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }
   }
   const batch = body as TelemetryBatch
+  const checked = checkBatch(gateway, batch)
+  if (checked.ok && known && !knownDictionary) {
+    if (known.size >= 100_000) known.clear()
+    const head = telemetryHead(gateway, batch.ch)
+    known.set(gateway, { ch: batch.ch, head: startsWith(payload, head) ? head : undefined })
+  }
+  return checked
+}
+
+/** The payload after the gateway's known head, checked; undefined when the whole check must speak. */
+function checkRest(gateway: string, payload: Uint8Array, last: KnownTelemetry): TelemetryCheck | undefined {
+  const head = last.head!
+  let rest: { g?: unknown }
+  try {
+    rest = JSON.parse(`{${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8', head.length)}`) as { g?: unknown }
+  } catch {
+    return undefined
+  }
+  // a v, gw or ch after the head would override the head's (JSON.parse keeps the last)
+  const keys = Object.keys(rest)
+  if (keys.length !== 1 || keys[0] !== 'g') return undefined
+  const body = { v: 1, gw: gateway, ch: last.ch, g: rest.g }
+  if (!validateKnownDictionary(body)) return undefined
+  const checked = checkBatch(gateway, body as TelemetryBatch)
+  return checked.ok ? { ...checked, head } : undefined
+}
+
+/** What the schema cannot tell: the gateway named in the payload and the groups' dictionary entries. */
+function checkBatch(gateway: string, batch: TelemetryBatch): TelemetryCheck {
   if (batch.gw !== gateway) return { ok: false, reason: 'gateway-mismatch', detail: `payload says gateway ${batch.gw}, topic ${gateway}` }
   let samples = 0
   for (const group of batch.g) {

@@ -63,7 +63,7 @@ export class AggregateStore {
       deviceGood: p('UPDATE devices SET last_good_ts = max(coalesce(last_good_ts, 0), ?) WHERE gateway_id = ? AND id = ?'),
       watermark: p('SELECT raw_id FROM ingest_watermark WHERE id = 1'),
       setWatermark: p('INSERT INTO ingest_watermark (id, raw_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET raw_id = excluded.raw_id'),
-      replay: p('SELECT id, gateway_id, body FROM telemetry_raw WHERE id > ? ORDER BY id'),
+      replay: p('SELECT r.id, r.gateway_id, r.body, h.bytes AS head FROM telemetry_raw r LEFT JOIN telemetry_heads h ON h.id = r.head_id WHERE r.id > ? ORDER BY r.id'),
       bitmap: p('SELECT bits FROM device_minutes WHERE gateway_id = ? AND device = ? AND day = ?'),
       saveBitmap: p(`INSERT INTO device_minutes (gateway_id, device, day, minutes, bits) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (gateway_id, device, day) DO UPDATE SET minutes = excluded.minutes, bits = excluded.bits`),
@@ -168,8 +168,9 @@ export class AggregateStore {
   /** Rebuilds in memory what the raw rows past the watermark add (written before a crash, not yet flushed) and writes it. */
   private replay(): void {
     this.flushedThroughId = (this.sql.watermark.get() as { raw_id: number } | undefined)?.raw_id ?? 0
-    for (const row of this.sql.replay.iterate(this.flushedThroughId) as Iterable<{ id: number; gateway_id: string; body: Buffer }>) {
-      const samples = decodeTelemetry(JSON.parse(row.body.toString('utf8')) as TelemetryBatch)
+    for (const row of this.sql.replay.iterate(this.flushedThroughId) as Iterable<{ id: number; gateway_id: string; body: Buffer; head: Buffer | null }>) {
+      const payload = row.head === null ? row.body : Buffer.concat([row.head, row.body])
+      const samples = decodeTelemetry(JSON.parse(payload.toString('utf8')) as TelemetryBatch)
       this.aggregates.add(row.gateway_id, samples, samples.map((s) => this.channelId(row.gateway_id, s.device, s.channel)), row.id)
     }
     this.flush()

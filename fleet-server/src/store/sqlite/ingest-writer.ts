@@ -3,6 +3,7 @@ import { encodeTelemetry, type AgentEvent, type AlarmEvent, type Inventory, type
 import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../ingest/packed-telemetry.ts'
 import type { IngestRejectReason, IngestStats } from '../../ingest/types.ts'
 import { AggregateStore } from './aggregate-store.ts'
+import { TelemetryHeads } from './telemetry-heads.ts'
 import { addDays, profileFacts } from './profiles.ts'
 
 export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
@@ -80,6 +81,7 @@ export class IngestWriter {
   /** a sweep starts with the rows of the former samples table, while there are any */
   private prunePhase: 'legacy' | 'raw'
   private readonly aggregates: AggregateStore
+  private readonly heads: TelemetryHeads
   /** inside group(): what the messages change in memory, applied once the group committed */
   private grouped: (() => void)[] | undefined
   /** inside group(): per gateway, what its messages change of it; and the counters */
@@ -128,12 +130,12 @@ export class IngestWriter {
       dropDevice: p('DELETE FROM devices WHERE gateway_id = ? AND id = ?'),
       commandResult: p('UPDATE commands SET result_ok = ?, result_message = ?, result_at = ? WHERE id = ? AND gateway_id = ?'),
       silent: p(`UPDATE gateways SET state = 'offline' WHERE state = 'online' AND coalesce(last_seen, 0) < ? RETURNING id`),
-      raw: p('INSERT INTO telemetry_raw (gateway_id, first_seq, last_seq, count, min_ts, max_ts, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      pruneRawWindow: p('SELECT id AS r, max_ts AS ts, count FROM telemetry_raw WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+      raw: p('INSERT INTO telemetry_raw (gateway_id, first_seq, last_seq, count, min_ts, max_ts, body, head_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      pruneRawWindow: p('SELECT id AS r, max_ts AS ts, count, head_id AS head FROM telemetry_raw WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
       pruneRawRow: p('DELETE FROM telemetry_raw WHERE id = ?'),
       // rows of the samples table (schema 1 and 2), no longer written
       anyLegacy: p('SELECT 1 AS one FROM samples LIMIT 1'),
-      pruneWindow: p('SELECT rowid AS r, ts, 1 AS count FROM samples WHERE rowid > ? ORDER BY rowid LIMIT ?'),
+      pruneWindow: p('SELECT rowid AS r, ts, 1 AS count, NULL AS head FROM samples WHERE rowid > ? ORDER BY rowid LIMIT ?'),
       pruneRow: p('DELETE FROM samples WHERE rowid = ?'),
       loadStats: p('SELECT key, count FROM ingest_stats'),
       quarantine: p('INSERT INTO ingest_quarantine (topic, payload, error, attempts, quarantined_at) VALUES (?, ?, ?, ?, ?)'),
@@ -147,6 +149,7 @@ export class IngestWriter {
     this.prunePhase = this.sql.anyLegacy!.get() !== undefined ? 'legacy' : 'raw'
     writers.set(db, this)
     this.aggregates = new AggregateStore(db, () => this.grouped !== undefined, flushMs)
+    this.heads = new TelemetryHeads(db)
   }
 
   aggregateFlushStats(): { count: number; ms: number; channels: number } {
@@ -216,6 +219,7 @@ export class IngestWriter {
       this.tailStats.messages = this.tailStats.accepted = this.tailStats.duplicates = 0
       // the aggregates took in messages that are not stored after all: rebuild them from what is
       this.aggregates.forget()
+      this.heads.clear()
       throw error
     }
     this.grouped = undefined
@@ -287,8 +291,9 @@ export class IngestWriter {
   }
 
   /**
-   * One raw row for the message: `payload` as received when given (every sample in it is new), else
-   * the new samples encoded again. Their aggregates are added once the row is written.
+   * One raw row for the message: `payload` as received when given (every sample in it is new) — the
+   * bytes after the gateway's head when it began with it (packed.head) — else the new samples encoded
+   * again. Their aggregates are added once the row is written.
    */
   storeTelemetry(gatewayId: string, _siteId: string, samples: readonly SequencedSample[] | PackedTelemetry, ranges: readonly SeqRange[], duplicates: number, now: number, payload?: Uint8Array): void {
     const packed = isPacked(samples) ? samples : packSamples(gatewayId, samples)
@@ -297,12 +302,19 @@ export class IngestWriter {
     let devices: string[] = []
     let rawId = 0
     const mark = this.aggregates.channelMark()
-    this.message({ gatewayId, records: count, duplicates, ranges: count > 0 ? ranges : undefined, now, oneStatement: true, undo: () => this.aggregates.dropChannelsSince(mark), write: () => {
+    const undo = () => {
+      this.aggregates.dropChannelsSince(mark)
+      this.heads.forget(gatewayId)
+    }
+    // one statement but for a new head's row, which the rollback of a failed message may leave: unused, the sweep deletes it
+    this.message({ gatewayId, records: count, duplicates, ranges: count > 0 ? ranges : undefined, now, oneStatement: true, undo, write: () => {
       if (count === 0) return
       const { firstSeq, lastSeq, minTs, maxTs, used } = scanKept(packed)
       ;({ ids: channelIds, devices } = this.aggregates.dictionary(gatewayId, batch.ch, used))
-      const body = payload ?? Buffer.from(JSON.stringify(count === keep.length ? batch : encodeTelemetry(gatewayId, keptSamples(packed))))
-      rawId = Number(this.sql.raw!.run(gatewayId, firstSeq, lastSeq, count, minTs, maxTs, body).lastInsertRowid)
+      const head = payload !== undefined ? packed.head : undefined
+      const headId = head !== undefined ? this.heads.idOf(gatewayId, head) : null
+      const body = head !== undefined ? payload!.subarray(head.length) : payload ?? Buffer.from(JSON.stringify(count === keep.length ? batch : encodeTelemetry(gatewayId, keptSamples(packed))))
+      rawId = Number(this.sql.raw!.run(gatewayId, firstSeq, lastSeq, count, minTs, maxTs, body, headId).lastInsertRowid)
     } })
     if (count === 0) return
     // at once, also inside a group: should the group's commit fail, the aggregates are rebuilt from the raw rows
@@ -411,13 +423,20 @@ export class IngestWriter {
     this.flushAggregates()
     const cutoff = now - this.retentionMs
     const legacy = this.prunePhase === 'legacy'
-    const rows = (legacy ? this.sql.pruneWindow!.all(this.pruneCursor, limit) : this.sql.pruneRawWindow!.all(this.pruneCursor, this.aggregates.flushedThrough, limit)) as { r: number; ts: number; count: number }[]
+    if (!legacy && this.pruneCursor === 0) this.heads.sweepStarted()
+    const through = this.aggregates.flushedThrough
+    const rows = (legacy ? this.sql.pruneWindow!.all(this.pruneCursor, limit) : this.sql.pruneRawWindow!.all(this.pruneCursor, through, limit)) as { r: number; ts: number; count: number; head: number | null }[]
     const remove = legacy ? this.sql.pruneRow! : this.sql.pruneRawRow!
+    const swept = rows.length < limit
     let deleted = 0
     this.db.transaction(() => {
-      for (const row of rows) if (row.ts < cutoff && remove.run(row.r).changes > 0) deleted += row.count
+      for (const row of rows) {
+        if (row.ts < cutoff && remove.run(row.r).changes > 0) deleted += row.count
+        else this.heads.keptRowUses(row.head)
+      }
+      // every raw row up to `through` seen: the heads none of them uses go
+      if (swept && !legacy) this.heads.sweepDone(through)
     })()
-    const swept = rows.length < limit
     this.pruneCursor = swept ? 0 : rows[rows.length - 1]!.r
     if (!swept) return { deleted, done: false }
     if (legacy) {

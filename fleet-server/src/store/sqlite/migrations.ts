@@ -121,6 +121,15 @@ export const MIGRATIONS: readonly string[] = [
     id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, error TEXT NOT NULL, attempts INTEGER NOT NULL, quarantined_at INTEGER NOT NULL
   );
   `,
+  // 8: a gateway's telemetry messages begin with the same bytes, its dictionary (`{"v":1,"gw":…,"ch":[…],`,
+  // half of a message of 250 channels): stored once in telemetry_heads; a raw row with a head_id holds
+  // the bytes after it (the message as received is the head's bytes and then the row's). Heads no raw
+  // row uses are deleted by the retention sweep.
+  `
+  CREATE TABLE telemetry_heads (id INTEGER PRIMARY KEY, gateway_id TEXT NOT NULL, bytes BLOB NOT NULL);
+  CREATE INDEX telemetry_heads_gateway ON telemetry_heads(gateway_id, id);
+  ALTER TABLE telemetry_raw ADD COLUMN head_id INTEGER;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
