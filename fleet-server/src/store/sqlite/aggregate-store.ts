@@ -195,6 +195,8 @@ export class AggregateStore {
           this.channels.push4(c[i], c[i + 1], c[i + 2], c[i + 3])
         }
         this.channels.flush()
+        // in key order: each page of the tables is then visited once
+        a.channels.sort((x, y) => x - y)
         for (const id of a.channels) {
           const latest = a.latest(id)
           this.latest.push4(id, latest.ts, JSON.stringify(latest.value), latest.quality)
@@ -207,6 +209,10 @@ export class AggregateStore {
             this.sql.deviceGood.run(good.ts, gatewayId, device)
             bitmaps = this.markMinutes(gatewayId, device, good.minutes, bitmaps)
           }
+        }
+        for (const [key, bits] of bitmaps ?? []) {
+          const [gatewayId, device, day] = key.split('\u0000') as [string, string, string]
+          this.sql.saveBitmap.run(gatewayId, device, dayName(Number(day)), countMinutes(bits), bits)
         }
         this.sql.setWatermark.run(a.watermark)
       })()
@@ -228,8 +234,8 @@ export class AggregateStore {
   }
 
   /**
-   * Sets the device's minutes in its day bitmaps, writing only the days that changed. The changed
-   * bitmaps are copies, returned in `changed`, that join the cache once the transaction commits.
+   * Sets the device's minutes in its day bitmaps. The bitmaps of the days that changed are copies,
+   * returned in `changed` (written once each by flush()), that join the cache once the transaction commits.
    */
   private markMinutes(gatewayId: string, device: string, minutes: readonly number[], changed: Map<string, Buffer> | undefined): Map<string, Buffer> | undefined {
     for (const minute of minutes) {
@@ -241,7 +247,6 @@ export class AggregateStore {
       const next = changed?.has(key) ? current : Buffer.from(current)
       setMinute(next, minuteOfDay)
       ;(changed ??= new Map()).set(key, next)
-      this.sql.saveBitmap.run(gatewayId, device, dayName(day), countMinutes(next), next)
     }
     return changed
   }

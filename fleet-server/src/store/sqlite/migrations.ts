@@ -124,11 +124,14 @@ export const MIGRATIONS: readonly string[] = [
   // 8: a gateway's telemetry messages begin with the same bytes, its dictionary (`{"v":1,"gw":…,"ch":[…],`,
   // half of a message of 250 channels): stored once in telemetry_heads; a raw row with a head_id holds
   // the bytes after it (the message as received is the head's bytes and then the row's). Heads no raw
-  // row uses are deleted by the retention sweep.
+  // row uses are deleted by the retention sweep. No query reads raw rows by gateway and time (the
+  // series come from the roll-ups, replay and retention go by id): their index, which cost every
+  // message a second page written, goes.
   `
   CREATE TABLE telemetry_heads (id INTEGER PRIMARY KEY, gateway_id TEXT NOT NULL, bytes BLOB NOT NULL);
   CREATE INDEX telemetry_heads_gateway ON telemetry_heads(gateway_id, id);
   ALTER TABLE telemetry_raw ADD COLUMN head_id INTEGER;
+  DROP INDEX telemetry_raw_gateway_ts;
   `,
 ]
 
