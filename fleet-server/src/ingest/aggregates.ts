@@ -1,140 +1,17 @@
 import { QUALITIES } from '../../../protocols/quality.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
 import { minuteOf } from './device-minutes.ts'
+import { MINUTE_MS, MinuteColumns } from './minute-columns.ts'
 import type { PackedTelemetry } from './packed-telemetry.ts'
 
-export const MINUTE_MS = 60_000
-export const HOUR_MS = 3_600_000
+export { HOUR_MS, MINUTE_MS, type Bucket } from './minute-columns.ts'
 const QUALITY_INDEX = new Map(QUALITIES.map((q, i) => [q, i]))
 
 /** A device's good samples since the flush: the time of the last one, and the epoch minutes they fell in. */
 export interface DeviceGood { ts: number; minutes: number[]; lastMinute: number }
 
-/** One roll-up bucket of one channel: all samples, bad ones, and min/max/sum of the `n` good numeric values. */
-export interface Bucket { bucket: number; count: number; bad: number; n: number; min: number; max: number; sum: number }
-
 const numeric = (value: unknown): number | undefined =>
   typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : typeof value === 'boolean' ? Number(value) : undefined
-
-/**
- * The 1-minute buckets, as columns indexed by channel id (ids are small dense integers, the channels
- * table's rowid): a channel's current bucket lives in typed arrays — no object per channel, so tens
- * of thousands of channels cost the garbage collector nothing — and the rare second bucket between
- * two flushes (a minute boundary, a gateway's backlog) in `extra`. Hour buckets are the merge of a
- * channel's minute buckets (hours()), so a sample updates one bucket, not two.
- */
-class MinuteColumns {
-  bucket = new Float64Array(0)
-  count = new Float64Array(0)
-  bad = new Float64Array(0)
-  n = new Float64Array(0)
-  min = new Float64Array(0)
-  max = new Float64Array(0)
-  sum = new Float64Array(0)
-  readonly extra = new Map<number, Bucket[]>()
-
-  grow(capacity: number): void {
-    for (const key of ['bucket', 'count', 'bad', 'n', 'min', 'max', 'sum'] as const) {
-      const next = new Float64Array(capacity)
-      next.set(this[key])
-      this[key] = next
-    }
-  }
-
-  /** a channel's first sample since the flush, in minute `bucket` */
-  open(id: number, bucket: number): void {
-    this.bucket[id] = bucket
-    this.count[id] = 0
-    this.bad[id] = 0
-    this.n[id] = 0
-    this.min[id] = Infinity
-    this.max[id] = -Infinity
-    this.sum[id] = 0
-  }
-
-  /** a sample in minute `bucket`; `value` undefined when it is bad or not a number */
-  add(id: number, bucket: number, good: boolean, value: number | undefined): void {
-    if (bucket !== this.bucket[id]) {
-      // time mostly moves forward: the newer minute becomes the current one, the older one waits in `extra`
-      if (bucket < this.bucket[id]! || this.extra.get(id)?.some((b) => b.bucket === bucket)) {
-        this.addExtra(id, bucket, good, value)
-        return
-      }
-      this.retire(id)
-      this.open(id, bucket)
-    }
-    this.count[id] = this.count[id]! + 1
-    if (!good) this.bad[id] = this.bad[id]! + 1
-    if (value !== undefined) {
-      this.n[id] = this.n[id]! + 1
-      this.sum[id] = this.sum[id]! + value
-      if (value < this.min[id]!) this.min[id] = value
-      if (value > this.max[id]!) this.max[id] = value
-    }
-  }
-
-  /** add() of a good, finite number in the channel's current minute */
-  addGoodNumber(id: number, value: number): void {
-    this.count[id] = this.count[id]! + 1
-    this.n[id] = this.n[id]! + 1
-    this.sum[id] = this.sum[id]! + value
-    if (value < this.min[id]!) this.min[id] = value
-    if (value > this.max[id]!) this.max[id] = value
-  }
-
-  private retire(id: number): void {
-    let list = this.extra.get(id)
-    if (!list) this.extra.set(id, (list = []))
-    list.push({ bucket: this.bucket[id]!, count: this.count[id]!, bad: this.bad[id]!, n: this.n[id]!, min: this.min[id]!, max: this.max[id]!, sum: this.sum[id]! })
-  }
-
-  private addExtra(id: number, bucket: number, good: boolean, value: number | undefined): void {
-    let list = this.extra.get(id)
-    if (!list) this.extra.set(id, (list = []))
-    let b = list.find((x) => x.bucket === bucket)
-    if (!b) list.push((b = { bucket, count: 0, bad: 0, n: 0, min: Infinity, max: -Infinity, sum: 0 }))
-    b.count++
-    if (!good) b.bad++
-    if (value !== undefined) {
-      b.n++
-      b.sum += value
-      if (value < b.min) b.min = value
-      if (value > b.max) b.max = value
-    }
-  }
-
-  /** every minute bucket of a channel */
-  buckets(id: number, each: (b: Bucket) => void): void {
-    each({ bucket: this.bucket[id]!, count: this.count[id]!, bad: this.bad[id]!, n: this.n[id]!, min: this.min[id]!, max: this.max[id]!, sum: this.sum[id]! })
-    for (const b of this.extra.get(id) ?? []) each(b)
-  }
-
-  /** a channel's minute buckets merged by hour */
-  hours(id: number, each: (b: Bucket) => void): void {
-    const first = this.bucket[id]!
-    const hour = first - (first % HOUR_MS)
-    const extra = this.extra.get(id)
-    if (!extra) {
-      each({ bucket: hour, count: this.count[id]!, bad: this.bad[id]!, n: this.n[id]!, min: this.min[id]!, max: this.max[id]!, sum: this.sum[id]! })
-      return
-    }
-    const merged = new Map<number, Bucket>()
-    this.buckets(id, (b) => {
-      const h = b.bucket - (b.bucket % HOUR_MS)
-      const m = merged.get(h)
-      if (!m) merged.set(h, { ...b, bucket: h })
-      else {
-        m.count += b.count
-        m.bad += b.bad
-        m.n += b.n
-        m.sum += b.sum
-        if (b.min < m.min) m.min = b.min
-        if (b.max > m.max) m.max = b.max
-      }
-    })
-    for (const b of merged.values()) each(b)
-  }
-}
 
 /**
  * What the stored raw telemetry adds to the derived tables (latest value per channel, 1-minute and
@@ -196,7 +73,7 @@ export class Aggregates {
         if (q === undefined && typeof value === 'number') {
           // the common case, kept free of calls that would box the number
           const id = channelIds[ch0 + i]!
-          if (id < this.touched.length && this.touched[id] === 1 && this.minutes.bucket[id] === bucket && ts >= this.latestTs[id]! && Number.isFinite(value)) {
+          if (id < this.touched.length && this.touched[id] === 1 && this.minutes.current.bucket[id] === bucket && ts >= this.latestTs[id]! && Number.isFinite(value)) {
             this.setLatestNumber(id, ts, value, 0)
             this.minutes.addGoodNumber(id, value)
           } else {
@@ -309,7 +186,7 @@ export class Aggregates {
       this.latestValue[id] = undefined
     }
     this.channels.length = 0
-    this.minutes.extra.clear()
+    this.minutes.clearLog()
     this.lastGood.clear()
     this.samples = 0
   }

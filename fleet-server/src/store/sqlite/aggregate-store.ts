@@ -34,7 +34,7 @@ export class AggregateStore {
   /** gateway → `device/channel` (the telemetry dictionary's key) → id */
   private readonly channelIds = new Map<string, Map<string, number>>()
   /** per gateway, its last telemetry dictionary resolved: the next batch mostly has the same one */
-  private readonly dictionaries = new Map<string, { ch: readonly string[]; ids: number[]; devices: string[] }>()
+  private readonly dictionaries = new Map<string, { ch: readonly string[]; ids: number[]; devices: string[]; unresolved: number }>()
   private nextChannelId = 1
   /** channels handed out and not yet written: id, gateway, device, channel, flat */
   private readonly newChannels: (string | number)[] = []
@@ -106,17 +106,15 @@ export class AggregateStore {
    * then the last answer is reused, entry by entry.
    */
   dictionary(gatewayId: string, ch: readonly string[], used: Uint8Array): { ids: number[]; devices: string[] } {
-    const last = this.dictionaries.get(gatewayId)
-    let ids: number[]
-    let devices: string[]
-    if (last && (last.ch === ch || (last.ch.length === ch.length && last.ch.every((key, i) => key === ch[i])))) {
-      ;({ ids, devices } = last)
-    } else {
-      ids = new Array<number>(ch.length).fill(0)
-      devices = new Array<string>(ch.length).fill('')
+    let entry = this.dictionaries.get(gatewayId)
+    if (!(entry && (entry.ch === ch || (entry.ch.length === ch.length && entry.ch.every((key, i) => key === ch[i]))))) {
       if (this.dictionaries.size > 100_000) this.dictionaries.clear()
-      this.dictionaries.set(gatewayId, { ch, ids, devices })
+      entry = { ch, ids: new Array<number>(ch.length).fill(0), devices: new Array<string>(ch.length).fill(''), unresolved: ch.length }
+      this.dictionaries.set(gatewayId, entry)
     }
+    const { ids, devices } = entry
+    // every entry resolved: the usual case from a gateway's second batch on
+    if (entry.unresolved === 0) return entry
     for (let i = 0; i < ch.length; i++) {
       if (used[i] !== 1 || ids[i] !== 0) continue
       const key = ch[i]!
@@ -124,8 +122,9 @@ export class AggregateStore {
       const device = key.slice(0, slash)
       devices[i] = device
       ids[i] = this.idOf(gatewayId, key, device, key.slice(slash + 1))
+      entry.unresolved--
     }
-    return { ids, devices }
+    return entry
   }
 
   /** A mark to drop the channels handed out after it, should the message that needed them fail. */

@@ -27,6 +27,9 @@ export interface SqliteStoreOptions {
 interface UserRow { name: string; role: User['role']; display_name: string | null; jurisdiction: string | null; enterprise_id: string | null; password_hash: string }
 interface CommandRow { id: string; gateway_id: string; name: string; sent_at: number; by: string; result_ok: number | null; result_message: string | null; result_at: number | null }
 
+/** SQLite's page cache of the fleet database, KiB */
+const PAGE_CACHE_KIB = 64 * 1024
+
 /** Open (creating and migrating as needed) the fleet database: WAL, synchronous NORMAL, incremental auto-vacuum. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   const db = new Database(path)
@@ -35,6 +38,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
+  // the pages the roll-up flush and the API read again and again stay in memory (SQLite's default is 2 MiB)
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`)
   migrate(db)
   const store = new SqliteStore(db, options)
   if (options.backgroundCheckpoint && path !== ':memory:') store.checkpointer = new BackgroundCheckpointer(db)
