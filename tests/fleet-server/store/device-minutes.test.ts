@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
+import { describe, expect, it } from 'vitest'
 import { countMinutes, hasMinute } from '../../../fleet-server/src/ingest/device-minutes.ts'
-import { migrate, openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { migrate, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
+import { fileStores } from './file-stores.ts'
 import { inventory, json, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
 
 // 2026-11-29 23:58 in Shanghai: the samples below straddle local midnight
@@ -15,24 +12,7 @@ const T0 = Date.parse('2026-11-29T15:58:00Z')
 const GW = 'gw-0-0-0'
 const SITE = 'site-0-0'
 const now = { value: T0 }
-const dirs: string[] = []
-const stores: SqliteStore[] = []
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-function fleetFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'device-minutes-'))
-  dirs.push(dir)
-  return join(dir, 'fleet.db')
-}
-
-function open(path: string): { store: SqliteStore; ingest: Ingest } {
-  const store = openSqliteStore(path, { clock: () => now.value })
-  stores.push(store)
-  return { store, ingest: new Ingest({ store, clock: () => now.value }) }
-}
+const { file: fleetFile, open } = fileStores('device-minutes-', now)
 
 /** one sample per device every 20 s for `minutes` minutes from `from`; gas-1 reports comm-fail during its 2nd minute */
 function stream(seq0: number, from: number, minutes: number): SequencedSample[] {

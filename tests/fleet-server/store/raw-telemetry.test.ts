@@ -1,37 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
-import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { decodeTelemetry, type TelemetryBatch } from '../../../protocols/mqtt/index.ts'
+import { fileStores } from './file-stores.ts'
 import { inventory, json, memoryStore, samples, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z')
 const now = { value: T0 }
 const GW = 'gw-0-0-0'
 const SITE = 'site-0-0'
-const dirs: string[] = []
-const stores: SqliteStore[] = []
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-function open(path: string): { store: SqliteStore; ingest: Ingest } {
-  const store = openSqliteStore(path, { clock: () => now.value, aggregateFlushMs: 1000 })
-  stores.push(store)
-  return { store, ingest: new Ingest({ store, clock: () => now.value }) }
-}
+const { file: fleetFile, open, track } = fileStores('fleet-raw-', now, { aggregateFlushMs: 1000 })
 
 const sum = (store: SqliteStore, sql: string) => (store.db.prepare(sql).get() as { n: number | null }).n ?? 0
 const hourCounts = (store: SqliteStore) => store.series({ role: 'admin' }, { gatewayId: GW, device: 'gas-0', channel: 'ch4', from: T0, to: T0 + 3_600_000, stepMs: 3_600_000 })!.points.map((p) => p.count)
 
 describe('raw telemetry: one row per message', () => {
   it('keeps the payload as received when every sample is new, and only the new samples of a resend', () => {
-    const store = memoryStore(now)
-    stores.push(store)
+    const store = track(memoryStore(now))
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
     const ingest = new Ingest({ store, clock: () => now.value })
     const first = telemetryPayload(GW, samples(0, 100, T0))
@@ -50,12 +36,6 @@ describe('raw telemetry: one row per message', () => {
 })
 
 describe('latest values and roll-ups: flushed from memory with a watermark', () => {
-  function fleetFile(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-raw-'))
-    dirs.push(dir)
-    return join(dir, 'fleet.db')
-  }
-
   it('are visible to reads at once, written within a second otherwise, and replayed after a crash without double counting', async () => {
     const path = fleetFile()
     let { store, ingest } = open(path)
@@ -95,8 +75,7 @@ describe('latest values and roll-ups: flushed from memory with a watermark', () 
   })
 
   it('last good sample times follow the flushed telemetry', () => {
-    const store = memoryStore(now)
-    stores.push(store)
+    const store = track(memoryStore(now))
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
     const ingest = new Ingest({ store, clock: () => now.value })
     ingest.handle(topic(SITE, GW, 'inventory'), json(inventory(GW, 3, T0)))

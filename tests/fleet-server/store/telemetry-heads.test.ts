@@ -1,34 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
-import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { describe, expect, it } from 'vitest'
+import { type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
+import { fileStores } from './file-stores.ts'
 import { samples, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z')
 const now = { value: T0 }
 const SITE = 'site-0-0'
 const GW = 'gw-0-0-0'
-const dirs: string[] = []
-const stores: SqliteStore[] = []
-afterEach(() => {
-  for (const s of stores.splice(0)) if (s.db.open) s.close()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-function fleetFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-heads-'))
-  dirs.push(dir)
-  return join(dir, 'fleet.db')
-}
-
-function open(path: string): { store: SqliteStore; ingest: Ingest } {
-  const store = openSqliteStore(path, { clock: () => now.value, retentionDays: 1 })
-  stores.push(store)
-  return { store, ingest: new Ingest({ store, clock: () => now.value }) }
-}
+const { file: fleetFile, open } = fileStores('fleet-heads-', now, { retentionDays: 1 })
 
 interface RawRow { id: number; head_id: number | null; body: Buffer; head: Buffer | null }
 const rawRows = (store: SqliteStore) =>
