@@ -43,6 +43,11 @@ async function runForever(file: string): Promise<void> {
   const agent = new Agent(config, { logger: log, uplink: mqttUplink })
   const { engine } = agent
   log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length, buffer: bufferPathOf(config), uplink: config.uplink?.url }, 'edge agent starting')
+  // taken before the start, so that a stop asked for while the agent starts is a graceful one once it has
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
   try {
     await agent.start()
   } catch (error) {
@@ -54,10 +59,7 @@ async function runForever(file: string): Promise<void> {
       log.info({ bus: bus.id, open: bus.open, cycleMs: bus.cycleMs, budgetMs: bus.budgetMs, load: Number(bus.load.toFixed(3)), transactions: bus.transactions }, `bus ${bus.id} cycle ${bus.cycleMs ?? '-'} ms of ${bus.budgetMs ?? '-'} ms budget, load ${(bus.load * 100).toFixed(1)} %`)
     }
   }, STATUS_EVERY_MS)
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  await stopAsked
   clearInterval(timer)
   log.info('stopping')
   await agent.stop()

@@ -81,6 +81,8 @@ it('SIGKILL at 20 random moments during ingest: every committed seq arrives, dup
   expect(last).toBeGreaterThan(1000) // there was ingest between the kills
 
   const final = group.add(startAgent(config, 'edge-agent final'))
+  // running, its signal handlers set: its agent-started event (seq L + 1) is in the outbox
+  await until('the final run started', () => readOutbox(bufferPath).nextSeq > last + 1 || final.exit !== undefined, 30_000, () => final.describe())
   await until('every committed seq 1..L at the watcher', () => covers(watcher!, GATEWAY.id, 1, last), 120_000,
     () => `L=${last}, missing ${JSON.stringify(missingIn(watcher!, GATEWAY.id, 1, last).slice(0, 10))}; ${final.describe()}`)
   // The watcher may have seen a record from a killed run whose PUBACK never reached that run: the final
