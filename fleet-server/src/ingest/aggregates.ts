@@ -10,6 +10,16 @@ const QUALITY_INDEX = new Map(QUALITIES.map((q, i) => [q, i]))
 /** A device's good samples since the flush: the time of the last one, and the epoch minutes they fell in. */
 export interface DeviceGood { ts: number; minutes: number[]; lastMinute: number }
 
+/** a good sample of the device of `entry` at `ts` */
+function markGood(entry: DeviceGood, ts: number): void {
+  if (ts > entry.ts) entry.ts = ts
+  const minute = minuteOf(ts)
+  if (minute !== entry.lastMinute) {
+    if (!entry.minutes.includes(minute)) entry.minutes.push(minute)
+    entry.lastMinute = minute
+  }
+}
+
 const numeric = (value: unknown): number | undefined =>
   typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : typeof value === 'boolean' ? Number(value) : undefined
 
@@ -60,13 +70,14 @@ export class Aggregates {
   /** Adds the kept samples of a packed batch (raw row `rawId`); `channelIds` and `devices` by dictionary index. */
   addPacked(gatewayId: string, packed: PackedTelemetry, channelIds: ArrayLike<number>, devices: readonly string[], rawId: number): void {
     const good = this.goodOf(gatewayId)
+    const entries = this.goodEntriesOf(gatewayId, devices)
     const { keep } = packed
     let k = 0
     for (const group of packed.batch.g) {
       // a group is one poll: one time for all its samples
       const { values, q, ts, ch0 } = group
       const bucket = ts - (ts % MINUTE_MS)
-      let goodDevice = ''
+      let goodEntry: DeviceGood | undefined
       for (let i = 0; i < values.length; i++, k++) {
         if (keep[k] !== 1) continue
         const value = values[i]
@@ -79,10 +90,10 @@ export class Aggregates {
           } else {
             this.sample(id, ts, bucket, value, true, 0)
           }
-          const device = devices[ch0 + i]!
-          if (device !== goodDevice) {
-            this.deviceGood(good, device, ts)
-            goodDevice = device
+          const entry = entries[ch0 + i] ?? (entries[ch0 + i] = this.goodEntry(good, devices[ch0 + i]!, ts))
+          if (entry !== goodEntry) {
+            markGood(entry, ts)
+            goodEntry = entry
           }
           continue
         }
@@ -90,16 +101,23 @@ export class Aggregates {
         const isGood = qualityName === 'good'
         this.sample(channelIds[ch0 + i]!, ts, bucket, value, isGood, isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0))
         if (isGood) {
-          const device = devices[ch0 + i]!
-          if (device !== goodDevice) {
-            this.deviceGood(good, device, ts)
-            goodDevice = device
+          const entry = entries[ch0 + i] ?? (entries[ch0 + i] = this.goodEntry(good, devices[ch0 + i]!, ts))
+          if (entry !== goodEntry) {
+            markGood(entry, ts)
+            goodEntry = entry
           }
         }
       }
     }
     this.samples += packed.count
     if (rawId > this.watermark) this.watermark = rawId
+  }
+
+  /** a gateway's DeviceGood entries by index of its dictionary (`devices`), filled as they are met, until clear() */
+  private goodEntriesOf(gatewayId: string, devices: readonly string[]): (DeviceGood | undefined)[] {
+    let slots = this.goodSlots.get(gatewayId)
+    if (slots === undefined || slots.devices !== devices) this.goodSlots.set(gatewayId, (slots = { devices, entries: [] }))
+    return slots.entries
   }
 
   private goodOf(gatewayId: string): Map<string, DeviceGood> {
@@ -138,24 +156,26 @@ export class Aggregates {
   private lastDevice = ''
   private lastGoodMap: Map<string, DeviceGood> | undefined
   private lastEntry: DeviceGood | undefined
+  /** per gateway, the DeviceGood entries of its dictionary's devices by index (addPacked) */
+  private readonly goodSlots = new Map<string, { devices: readonly string[]; entries: (DeviceGood | undefined)[] }>()
 
   /** a good sample of a device at `ts` */
   private deviceGood(good: Map<string, DeviceGood>, device: string, ts: number): void {
     // consecutive samples mostly come from one device: skip the map then
     let entry = this.lastEntry
     if (good !== this.lastGoodMap || device !== this.lastDevice || entry === undefined) {
-      entry = good.get(device)
-      if (entry === undefined) good.set(device, (entry = { ts, minutes: [], lastMinute: -1 }))
+      entry = this.goodEntry(good, device, ts)
       this.lastGoodMap = good
       this.lastDevice = device
       this.lastEntry = entry
     }
-    if (ts > entry.ts) entry.ts = ts
-    const minute = minuteOf(ts)
-    if (minute !== entry.lastMinute) {
-      if (!entry.minutes.includes(minute)) entry.minutes.push(minute)
-      entry.lastMinute = minute
-    }
+    markGood(entry, ts)
+  }
+
+  private goodEntry(good: Map<string, DeviceGood>, device: string, ts: number): DeviceGood {
+    let entry = good.get(device)
+    if (entry === undefined) good.set(device, (entry = { ts, minutes: [], lastMinute: -1 }))
+    return entry
   }
 
   private grow(channelId: number): void {
@@ -181,6 +201,7 @@ export class Aggregates {
   clear(): void {
     this.lastGoodMap = undefined
     this.lastEntry = undefined
+    this.goodSlots.clear()
     for (const id of this.channels) {
       this.touched[id] = 0
       this.latestValue[id] = undefined

@@ -61,6 +61,8 @@ export class Ingest {
   private readonly logger: Logger
   private readonly trackers = new Map<string, SequenceTracker>()
   private readonly known: KnownTelemetryMap = new Map()
+  /** topics parsed, by topic: a gateway publishes on the same few, message after message */
+  private readonly topics = new Map<string, ReturnType<typeof parseTopic>>()
   private readonly heartbeatTimeoutMs: number
   private readonly pruneEveryMs: number
   private timers: NodeJS.Timeout[] = []
@@ -200,7 +202,12 @@ export class Ingest {
   }
 
   handle(topic: string, payload: Buffer, retained = false): IngestResult {
-    const parsed = parseTopic(topic)
+    let parsed = this.topics.get(topic)
+    if (parsed === undefined) {
+      parsed = parseTopic(topic)
+      if (this.topics.size >= 10_000) this.topics.clear()
+      if (parsed) this.topics.set(topic, parsed)
+    }
     if (parsed?.kind === 'telemetry') return this.telemetry(parsed.site, parsed.gateway, payload)
     // a fresh reference consumer: its validation and in-batch de-duplication, none of its memory
     const checked = new ReferenceConsumer().consume(topic, payload)
