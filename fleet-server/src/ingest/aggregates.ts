@@ -61,7 +61,7 @@ export class Aggregates {
       const s = samples[i]!
       const isGood = s.quality === 'good'
       this.sample(channelIds[i]!, s.ts, s.ts - (s.ts % MINUTE_MS), s.value, isGood, isGood ? 0 : (QUALITY_INDEX.get(s.quality) ?? 0))
-      if (isGood) this.deviceGood(good, s.device, s.ts)
+      if (isGood) markGood(this.goodEntry(good, s.device, s.ts), s.ts)
     }
     this.samples += samples.length
     if (rawId > this.watermark) this.watermark = rawId
@@ -81,31 +81,25 @@ export class Aggregates {
       for (let i = 0; i < values.length; i++, k++) {
         if (keep[k] !== 1) continue
         const value = values[i]
+        const id = channelIds[ch0 + i]!
         if (q === undefined && typeof value === 'number') {
           // the common case, kept free of calls that would box the number
-          const id = channelIds[ch0 + i]!
           if (id < this.touched.length && this.touched[id] === 1 && this.minutes.current.bucket[id] === bucket && ts >= this.latestTs[id]! && Number.isFinite(value)) {
             this.setLatestNumber(id, ts, value, 0)
-            this.minutes.addGoodNumber(id, value)
+            this.minutes.current.add(id, true, value)
           } else {
             this.sample(id, ts, bucket, value, true, 0)
           }
-          const entry = entries[ch0 + i] ?? (entries[ch0 + i] = this.goodEntry(good, devices[ch0 + i]!, ts))
-          if (entry !== goodEntry) {
-            markGood(entry, ts)
-            goodEntry = entry
-          }
-          continue
+        } else {
+          const qualityName = q === undefined ? 'good' : (q[String(i)] ?? 'good')
+          const isGood = qualityName === 'good'
+          this.sample(id, ts, bucket, value, isGood, isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0))
+          if (!isGood) continue
         }
-        const qualityName = q === undefined ? 'good' : (q[String(i)] ?? 'good')
-        const isGood = qualityName === 'good'
-        this.sample(channelIds[ch0 + i]!, ts, bucket, value, isGood, isGood ? 0 : (QUALITY_INDEX.get(qualityName as never) ?? 0))
-        if (isGood) {
-          const entry = entries[ch0 + i] ?? (entries[ch0 + i] = this.goodEntry(good, devices[ch0 + i]!, ts))
-          if (entry !== goodEntry) {
-            markGood(entry, ts)
-            goodEntry = entry
-          }
+        const entry = entries[ch0 + i] ?? (entries[ch0 + i] = this.goodEntry(good, devices[ch0 + i]!, ts))
+        if (entry !== goodEntry) {
+          markGood(entry, ts)
+          goodEntry = entry
         }
       }
     }
@@ -153,24 +147,8 @@ export class Aggregates {
     this.latestQuality[id] = quality
   }
 
-  private lastDevice = ''
-  private lastGoodMap: Map<string, DeviceGood> | undefined
-  private lastEntry: DeviceGood | undefined
   /** per gateway, the DeviceGood entries of its dictionary's devices by index (addPacked) */
   private readonly goodSlots = new Map<string, { devices: readonly string[]; entries: (DeviceGood | undefined)[] }>()
-
-  /** a good sample of a device at `ts` */
-  private deviceGood(good: Map<string, DeviceGood>, device: string, ts: number): void {
-    // consecutive samples mostly come from one device: skip the map then
-    let entry = this.lastEntry
-    if (good !== this.lastGoodMap || device !== this.lastDevice || entry === undefined) {
-      entry = this.goodEntry(good, device, ts)
-      this.lastGoodMap = good
-      this.lastDevice = device
-      this.lastEntry = entry
-    }
-    markGood(entry, ts)
-  }
 
   private goodEntry(good: Map<string, DeviceGood>, device: string, ts: number): DeviceGood {
     let entry = good.get(device)
@@ -199,8 +177,6 @@ export class Aggregates {
   }
 
   clear(): void {
-    this.lastGoodMap = undefined
-    this.lastEntry = undefined
     this.goodSlots.clear()
     for (const id of this.channels) {
       this.touched[id] = 0

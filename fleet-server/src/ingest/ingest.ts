@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { parseTopic, ReferenceConsumer, SequenceTracker, type SeqRange } from '../../../protocols/mqtt/index.ts'
+import { parseTopic, ReferenceConsumer, SequenceTracker, type ParsedTopic, type SeqRange } from '../../../protocols/mqtt/index.ts'
 import { checkTelemetry, type KnownTelemetryMap } from './packed-telemetry.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
 
@@ -62,7 +62,7 @@ export class Ingest {
   private readonly trackers = new Map<string, SequenceTracker>()
   private readonly known: KnownTelemetryMap = new Map()
   /** topics parsed, by topic: a gateway publishes on the same few, message after message */
-  private readonly topics = new Map<string, ReturnType<typeof parseTopic>>()
+  private readonly topics = new Map<string, ParsedTopic>()
   private readonly heartbeatTimeoutMs: number
   private readonly pruneEveryMs: number
   private timers: NodeJS.Timeout[] = []

@@ -65,6 +65,7 @@ class Columns {
  * (hours()), so a sample updates one bucket, not two.
  */
 export class MinuteColumns {
+  /** each channel's current minute, at its id (a sample of that minute goes straight to current.add) */
   readonly current = new Columns()
   private readonly log = new Columns()
   /** per log entry: 1 + the index of the same channel's next entry, 0 at the end of its chain */
@@ -92,8 +93,7 @@ export class MinuteColumns {
       // time mostly moves forward: the newer minute becomes the current one, the older one goes to the log
       let at = this.find(id, bucket)
       if (at >= 0 || bucket < this.current.bucket[id]!) {
-        if (at < 0) at = this.append(id)
-        if (this.log.bucket[at] !== bucket) this.log.reset(at, bucket)
+        if (at < 0) this.log.reset((at = this.append(id)), bucket)
         this.log.add(at, good, value)
         return
       }
@@ -101,16 +101,6 @@ export class MinuteColumns {
       this.current.reset(id, bucket)
     }
     this.current.add(id, good, value)
-  }
-
-  /** add() of a good, finite number in the channel's current minute */
-  addGoodNumber(id: number, value: number): void {
-    const c = this.current
-    c.count[id] = c.count[id]! + 1
-    c.n[id] = c.n[id]! + 1
-    c.sum[id] = c.sum[id]! + value
-    if (value < c.min[id]!) c.min[id] = value
-    if (value > c.max[id]!) c.max[id] = value
   }
 
   /** every minute bucket of a channel */

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3'
 import { performance } from 'node:perf_hooks'
 import { decodeTelemetry, type TelemetryBatch } from '../../../../protocols/mqtt/index.ts'
 import { Aggregates } from '../../ingest/aggregates.ts'
-import { countMinutes, dayName, emptyDayBitmap, localDayOfMinute, minuteOf, setMinute } from '../../ingest/device-minutes.ts'
+import { countMinutes, dayName, emptyDayBitmap, hasMinute, localDayOfMinute, minuteOf, setMinute } from '../../ingest/device-minutes.ts'
 import type { PackedTelemetry } from '../../ingest/packed-telemetry.ts'
 import { BatchedInsert } from './batched-insert.ts'
 
@@ -20,6 +20,9 @@ const ROLLUP_MERGE = `ON CONFLICT (channel_id, bucket) DO UPDATE SET count = cou
 const LATEST_MERGE = `ON CONFLICT (channel_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, quality = excluded.quality WHERE excluded.ts >= latest.ts`
 /** day bitmaps kept in memory between flushes, at most */
 const BITMAP_CACHE_LIMIT = 200_000
+
+/** A device's minutes with good data of one local day (day number), changed by a flush. */
+interface DayBitmap { gatewayId: string; device: string; day: number; bits: Buffer }
 
 /**
  * What telemetry adds to the derived tables — channels, latest values, 1-minute and 1-hour roll-ups,
@@ -185,7 +188,7 @@ export class AggregateStore {
     }
     const a = this.aggregates
     if (a.empty && a.watermark <= this.flushedThroughId && this.newChannels.length === 0) return
-    let bitmaps: Map<string, Buffer> | undefined
+    let bitmaps: Map<string, DayBitmap> | undefined
     const started = performance.now()
     try {
       this.db.transaction(() => {
@@ -209,10 +212,7 @@ export class AggregateStore {
             bitmaps = this.markMinutes(gatewayId, device, good.minutes, bitmaps)
           }
         }
-        for (const [key, bits] of bitmaps ?? []) {
-          const [gatewayId, device, day] = key.split('\u0000') as [string, string, string]
-          this.sql.saveBitmap.run(gatewayId, device, dayName(Number(day)), countMinutes(bits), bits)
-        }
+        for (const { gatewayId, device, day, bits } of bitmaps?.values() ?? []) this.sql.saveBitmap.run(gatewayId, device, dayName(day), countMinutes(bits), bits)
         this.sql.setWatermark.run(a.watermark)
       })()
     } catch (error) {
@@ -222,7 +222,7 @@ export class AggregateStore {
     }
     if (bitmaps) {
       if (this.bitmaps.size + bitmaps.size > BITMAP_CACHE_LIMIT) this.bitmaps.clear()
-      for (const [key, bits] of bitmaps) this.bitmaps.set(key, bits)
+      for (const [key, { bits }] of bitmaps) this.bitmaps.set(key, bits)
     }
     this.newChannels.length = 0
     this.flushedThroughId = a.watermark
@@ -236,16 +236,16 @@ export class AggregateStore {
    * Sets the device's minutes in its day bitmaps. The bitmaps of the days that changed are copies,
    * returned in `changed` (written once each by flush()), that join the cache once the transaction commits.
    */
-  private markMinutes(gatewayId: string, device: string, minutes: readonly number[], changed: Map<string, Buffer> | undefined): Map<string, Buffer> | undefined {
+  private markMinutes(gatewayId: string, device: string, minutes: readonly number[], changed: Map<string, DayBitmap> | undefined): Map<string, DayBitmap> | undefined {
     for (const minute of minutes) {
       const { day, minuteOfDay } = localDayOfMinute(minute)
       const key = `${gatewayId}\u0000${device}\u0000${day}`
-      const current = changed?.get(key) ?? this.bitmap(key, gatewayId, device, day)
-      const mask = 1 << (minuteOfDay & 7)
-      if ((current[minuteOfDay >> 3]! & mask) !== 0) continue
-      const next = changed?.has(key) ? current : Buffer.from(current)
-      setMinute(next, minuteOfDay)
-      ;(changed ??= new Map()).set(key, next)
+      const copy = changed?.get(key)
+      const current = copy?.bits ?? this.bitmap(key, gatewayId, device, day)
+      if (hasMinute(current, minuteOfDay)) continue
+      const bits = copy?.bits ?? Buffer.from(current)
+      setMinute(bits, minuteOfDay)
+      if (!copy) (changed ??= new Map()).set(key, { gatewayId, device, day, bits })
     }
     return changed
   }
