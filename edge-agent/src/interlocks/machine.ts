@@ -69,6 +69,10 @@ interface Reading {
 /** A write is retried for as long as it takes; the event log gets attempts 1, 2, 4, 8, … so a dead relay does not flood it. */
 const isLogged = (attempt: number) => (attempt & (attempt - 1)) === 0
 
+/** The restore hold time as an operator reads it (` for 3.0 s`); nothing when there is none. */
+const holdTime = (ms: number) => (ms > 0 ? ` for ${(ms / 1000).toFixed(1)} s` : '')
+const onceClear = (ms: number) => (ms > 0 ? `has been clear${holdTime(ms)}` : 'clears')
+
 const describeValue = (v: unknown) => (v === null || v === undefined ? 'no value' : String(v))
 
 /**
@@ -219,11 +223,11 @@ export class InterlockMachine {
     if (!this.tripped) return { ok: false, message: `interlock ${this.spec.id} is not tripped`, ...decision }
     const trip = this.tripCause(now)
     if (trip) return { ok: false, message: `interlock ${this.spec.id} cannot be reset: ${trip}`, ...decision }
-    if (!this.spec.manualReset) return { ok: true, message: `interlock ${this.spec.id} restores by itself once its condition has been clear for ${this.spec.restoreAfterMs} ms`, ...decision }
+    if (!this.spec.manualReset) return { ok: true, message: `interlock ${this.spec.id} restores by itself once its condition ${onceClear(this.spec.restoreAfterMs)}`, ...decision }
     this.resetAccepted = true
     decision.events.push(this.event('reset', now, { ...(by !== undefined && { by }) }))
     this.evaluate(now, decision)
-    return { ok: true, message: this.tripped ? `reset accepted; the output is restored once the condition has been clear for ${this.spec.restoreAfterMs} ms` : 'reset accepted; output restored', ...decision }
+    return { ok: true, message: this.tripped ? `reset accepted; the output is restored once the condition ${onceClear(this.spec.restoreAfterMs)}` : 'reset accepted; output restored', ...decision }
   }
 
   startBypass(now: number, minutes: number, reason: string, by: string | undefined): CommandOutcome {
@@ -341,7 +345,7 @@ export class InterlockMachine {
     this.resetAccepted = false
     this.clearSince = undefined
     decision.events.push(this.event('restored', now, {
-      reason: this.spec.manualReset ? 'condition clear, manual reset accepted' : `condition clear for ${this.spec.restoreAfterMs} ms`,
+      reason: `condition clear${holdTime(this.spec.restoreAfterMs)}${this.spec.manualReset ? ', manual reset accepted' : ''}`,
     }))
     this.startWrite('restore', now, decision)
   }

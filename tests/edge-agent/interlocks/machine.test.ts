@@ -231,6 +231,32 @@ describe('interlock', () => {
   })
 })
 
+describe('what a restore and a reset say about the hold time', () => {
+  /** tripped at 0, output confirmed, condition clear from 1000 on; reset asked at 1000 when manual */
+  function restoreOf(manualReset: boolean, restoreAfterMs: number) {
+    const { machine, writes, take } = rig({ ...SPEC, manualReset, restoreAfterMs })
+    take(machine.onSample(gas(0, 1.8)))
+    take(machine.onWriteResult(writes[0]!, true, 10))
+    take(machine.onSample(feed(100, false)))
+    const events = [...take(machine.onSample(gas(1000, 0.2))).events]
+    const reset = manualReset ? take(machine.reset(1000, 'op')) : machine.reset(1000, 'op')
+    events.push(...reset.events)
+    for (let t = 1500; t <= 1000 + restoreAfterMs; t += 500) events.push(...take(machine.onSample(gas(t, 0.2))).events)
+    const restored = events.find((e) => e.type === 'interlock' && e.state === 'restored')
+    return { reason: restored?.type === 'interlock' ? restored.reason : undefined, resetMessage: reset.message }
+  }
+
+  it.each([
+    { manualReset: false, restoreAfterMs: 0, reason: 'condition clear', resetMessage: 'interlock ch4-t1-power-cut is not tripped' },
+    { manualReset: false, restoreAfterMs: 3000, reason: 'condition clear for 3.0 s', resetMessage: 'interlock ch4-t1-power-cut restores by itself once its condition has been clear for 3.0 s' },
+    { manualReset: false, restoreAfterMs: 500, reason: 'condition clear for 0.5 s', resetMessage: 'interlock ch4-t1-power-cut restores by itself once its condition has been clear for 0.5 s' },
+    { manualReset: true, restoreAfterMs: 0, reason: 'condition clear, manual reset accepted', resetMessage: 'reset accepted; output restored' },
+    { manualReset: true, restoreAfterMs: 3000, reason: 'condition clear for 3.0 s, manual reset accepted', resetMessage: 'reset accepted; the output is restored once the condition has been clear for 3.0 s' },
+  ])('manual reset $manualReset, hold $restoreAfterMs ms: restored ($reason)', ({ manualReset, restoreAfterMs, reason, resetMessage }) => {
+    expect(restoreOf(manualReset, restoreAfterMs)).toEqual({ reason, resetMessage })
+  })
+})
+
 describe('properties', () => {
   const quality = fc.constantFrom<Quality>('comm-fail', 'device-fault', 'warming-up', 'out-of-range', 'stale')
 
