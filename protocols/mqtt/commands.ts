@@ -24,7 +24,7 @@ export const AckAlarmArgsSchema = Type.Union([
     all: Type.Literal(true),
     by: By,
   }, { additionalProperties: false, description: 'acknowledge every alarm of the gateway' }),
-])
+], { description: 'acknowledge the alarms of one channel, or every alarm of the gateway' })
 
 export const ResetInterlockArgsSchema = Type.Object({
   interlock: Name,

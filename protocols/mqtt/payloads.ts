@@ -26,19 +26,26 @@ export const MAX_PAYLOAD_BYTES = 1_000_000
 export const SampleGroupSchema = Type.Object({
   seq0: Seq,
   ts: Ts,
-  ch0: Type.Integer({ minimum: 0, maximum: MAX_BATCH_SAMPLES }),
-  values: Type.Array(Value, { minItems: 1, maxItems: MAX_BATCH_SAMPLES }),
-  q: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]{1,4}$' }), QualityEnum)),
-  r: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]{1,4}$' }), Reason)),
-}, { additionalProperties: false })
+  ch0: Type.Integer({ minimum: 0, maximum: MAX_BATCH_SAMPLES, description: 'index in ch of the channel of values[0]' }),
+  values: Type.Array(Value, { minItems: 1, maxItems: MAX_BATCH_SAMPLES, description: 'one reading per channel; null when there is no usable value' }),
+  q: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]{1,4}$' }), QualityEnum, {
+    description: 'index in values → its quality, for each value that is not good (absent: good); such a value is never a normal reading',
+  })),
+  r: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]{1,4}$' }), Reason, { description: 'index in values → why its quality is not good' })),
+}, { additionalProperties: false, description: 'samples of one timestamp: values[i] has sequence number seq0 + i and channel ch[ch0 + i]' })
 
 export const TelemetryBatchSchema = Type.Object({
   v: Type.Literal(1),
   gw: GatewayId,
-  /** channel dictionary: "device/channel" */
-  ch: Type.Array(Type.String({ minLength: 3, maxLength: 129, pattern: '^[^/]+/[^/]+$' }), { minItems: 1, maxItems: MAX_BATCH_SAMPLES }),
-  g: Type.Array(SampleGroupSchema, { minItems: 1, maxItems: MAX_BATCH_SAMPLES }),
-}, { additionalProperties: false })
+  ch: Type.Array(Type.String({ minLength: 3, maxLength: 129, pattern: '^[^/]+/[^/]+$' }), {
+    minItems: 1, maxItems: MAX_BATCH_SAMPLES, description: 'the channel dictionary: "device/channel" names, referred to by index',
+  }),
+  g: Type.Array(SampleGroupSchema, { minItems: 1, maxItems: MAX_BATCH_SAMPLES, description: 'the samples, in groups' }),
+}, {
+  additionalProperties: false,
+  description: 'Samples of one gateway (gateway → server, QoS 1, not retained), packed: a dictionary of channel names, ' +
+    'then groups of samples sharing a timestamp. Delivery is at least once: keep each (gw, seq) once.',
+})
 
 const EventBase = { seq: Seq, ts: Ts }
 const Number_ = Type.Number()
@@ -125,8 +132,12 @@ export const EventSchema = Type.Union([
 export const EventBatchSchema = Type.Object({
   v: Type.Literal(1),
   gw: GatewayId,
-  events: Type.Array(EventSchema, { minItems: 1, maxItems: 1000 }),
-}, { additionalProperties: false })
+  events: Type.Array(EventSchema, { minItems: 1, maxItems: 1000, description: 'in sequence order; `type` says which kind of event' }),
+}, {
+  additionalProperties: false,
+  description: 'Events of one gateway (gateway → server, QoS 1, not retained): alarms, interlock actions, device and line states, ' +
+    'device identities, calibration due dates, buffer overflows, agent starts. Delivery is at least once: keep each (gw, seq) once.',
+})
 
 export const BusStatusSchema = Type.Object({
   id: Name,
@@ -146,7 +157,11 @@ export const StatusSchema = Type.Object({
   uptimeS: Type.Optional(Type.Number({ minimum: 0 })),
   bufferDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'records waiting in the outbox' })),
   buses: Type.Optional(Type.Array(BusStatusSchema, { maxItems: 1000 })),
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  description: 'The state of one gateway (gateway → server, QoS 1, retained): online with its version, config, uptime, outbox depth ' +
+    'and buses every 30 s; offline as its last will or when it stops.',
+})
 
 export const InventoryDeviceSchema = Type.Object({
   device: Name,
@@ -167,24 +182,24 @@ export const InventorySchema = Type.Object({
   gw: GatewayId,
   ts: Ts,
   devices: Type.Array(InventoryDeviceSchema, { maxItems: 5000 }),
-}, { additionalProperties: false })
+}, { additionalProperties: false, description: 'The devices one gateway polls (gateway → server, QoS 1, retained), published on every connection.' })
 
 export const CommandSchema = Type.Object({
   v: Type.Literal(1),
   id: Type.String({ minLength: 1, maxLength: 64, description: 'echoed in the cmd-result' }),
   ts: Ts,
-  args: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())),
-}, { additionalProperties: false })
+  args: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: 'the arguments the command declares' })),
+}, { additionalProperties: false, description: 'A command to one gateway on cmd/{name} (server → gateway, QoS 1, never retained), answered on cmd-result.' })
 
 export const CommandResultSchema = Type.Object({
   v: Type.Literal(1),
   gw: GatewayId,
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  command: Name,
+  id: Type.String({ minLength: 1, maxLength: 64, description: 'the id of the command ("-" when it had none)' }),
+  command: Type.String({ minLength: 1, maxLength: 128, description: 'the command name, from its topic cmd/{name}' }),
   ok: Type.Boolean(),
   ts: Ts,
-  message: Type.Optional(Reason),
-}, { additionalProperties: false })
+  message: Type.Optional(Type.String({ maxLength: 500, description: 'what happened, or why the command was refused' })),
+}, { additionalProperties: false, description: 'The answer to one command (gateway → server, QoS 1, not retained): its id and name as received, and whether it was carried out.' })
 
 export type SampleGroup = Static<typeof SampleGroupSchema>
 export type TelemetryBatch = Static<typeof TelemetryBatchSchema>
