@@ -2,8 +2,8 @@ import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import type { Health } from './api/schemas.ts'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify'
+import { NoBodySchema, NoQuerySchema, type Health } from './api/schemas.ts'
 import { installAuth } from './auth/index.ts'
 import type { Catalog } from './compliance/catalog-schema.ts'
 import { loadCatalog } from './compliance/catalog.ts'
@@ -11,7 +11,7 @@ import { alarmRoutes } from './routes/alarms.ts'
 import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
-import { ApiError } from './routes/errors.ts'
+import { ApiError, validationMessage } from './routes/errors.ts'
 import { healthRoutes } from './routes/health.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { seriesRoutes } from './routes/series.ts'
@@ -41,7 +41,11 @@ const API_VERSION = '1.0.0'
 /** The fleet server's HTTP app, not listening: server.ts listens, tests inject(). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const logger = opts.logger ?? false
-  const app = isLoggerInstance(logger) ? Fastify({ loggerInstance: logger }) : Fastify({ logger })
+  // Fastify's Ajv by default removes the fields a schema does not declare (removeAdditional): a body or
+  // query field the route does not know would be dropped silently. Kept, it fails additionalProperties:
+  // false and answers 400 naming it; verbose lets the message say what the route takes instead.
+  const ajv = { customOptions: { removeAdditional: false, verbose: true } } as const
+  const app = isLoggerInstance(logger) ? Fastify({ loggerInstance: logger, ajv }) : Fastify({ logger, ajv })
   const deps: RouteDeps = {
     store: opts.store,
     commands: opts.commands,
@@ -56,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ error: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found` })
   })
   installAuth(app, deps)
+  app.addHook('onRoute', closeUndeclaredInput)
 
   await app.register(swagger, {
     openapi: {
@@ -80,10 +85,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 const isLoggerInstance = (logger: unknown): logger is FastifyBaseLogger =>
   typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function'
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * An /api route that declares no query string accepts none, a POST (PUT, PATCH, DELETE) that declares no
+ * body accepts none or {}: a parameter or field sent to it answers 400 like an unknown one anywhere else.
+ * (Added before swagger, so /docs shows what the route really takes.)
+ */
+function closeUndeclaredInput(route: RouteOptions): void {
+  if (!route.url.startsWith('/api/')) return
+  const schema = (route.schema ??= {})
+  schema.querystring ??= NoQuerySchema
+  const methods = Array.isArray(route.method) ? route.method : [route.method]
+  if (schema.body === undefined && methods.some((m) => BODY_METHODS.has(m))) schema.body = NoBodySchema
+}
+
 /** One place maps errors to answers: validation 400 naming the field, ApiError its code, 5xx hidden and logged. */
 function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error.validation) {
-    return reply.code(400).send({ error: 'VALIDATION', message: error.message })
+    const route = `${request.method} ${(request.routeOptions.url ?? request.url).replace(/:(\w+)/gu, '{$1}')}`
+    return reply.code(400).send({ error: 'VALIDATION', message: validationMessage(error.validation, error.validationContext ?? 'request', route, error.message) })
   }
   if (error instanceof ApiError) {
     return reply.code(error.statusCode).send({ error: error.code, message: error.message })

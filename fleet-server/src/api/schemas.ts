@@ -196,20 +196,27 @@ export type Command = Static<typeof CommandSchema>
 export type User = Static<typeof UserSchema>
 export type Health = Static<typeof HealthSchema>
 
-// Requests: path parameters, query strings and bodies the HTTP API accepts.
+// Requests: path parameters, query strings and bodies the HTTP API accepts. Every query string and body
+// is closed (additionalProperties: false): a field a route does not declare answers 400 naming it.
 const GatewayIdParam = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'gateway id, as in its MQTT topic root' })
 const Limit = Type.Integer({ minimum: 1, maximum: 1000, description: 'at most this many, latest first' })
 
+/** What an /api route that declares no query string accepts (app.ts fills it in): none. */
+export const NoQuerySchema = Type.Object({}, { additionalProperties: false })
+/** What an /api POST that declares no body accepts (app.ts fills it in): none, or {}. */
+export const NoBodySchema = Type.Unsafe<Record<string, never> | null>({
+  type: 'object', nullable: true, properties: {}, additionalProperties: false, description: 'no body: send none, or {}',
+})
 export const SiteParamsSchema = Type.Object({ id: Id })
 export const AlarmParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 export const CommandParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
-export const SiteFilterQuerySchema = Type.Object({ siteId: Type.Optional(Id) })
+export const SiteFilterQuerySchema = Type.Object({ siteId: Type.Optional(Id) }, { additionalProperties: false })
 export const AlarmsQuerySchema = Type.Object({
   active: Type.Optional(Type.Boolean({ description: 'true: only active alarms' })),
   siteId: Type.Optional(Id),
   limit: Type.Optional(Limit),
-})
-export const InterlocksQuerySchema = Type.Object({ siteId: Type.Optional(Id), limit: Type.Optional(Limit) })
+}, { additionalProperties: false })
+export const InterlocksQuerySchema = Type.Object({ siteId: Type.Optional(Id), limit: Type.Optional(Limit) }, { additionalProperties: false })
 export const SeriesQuerySchema = Type.Object({
   gatewayId: GatewayIdParam,
   device: Type.String({ minLength: 1, maxLength: 128 }),
@@ -217,7 +224,7 @@ export const SeriesQuerySchema = Type.Object({
   from: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms; default `to` minus 24 hours' })),
   to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms; default now' })),
   step: Type.Optional(literals(['1m', '1h'], 'roll-up: 1-minute (default) or 1-hour buckets')),
-})
+}, { additionalProperties: false })
 export const EnrollBodySchema = Type.Object({
   token: Type.String({ minLength: 16, maxLength: 128, description: 'the one-time token from `fleet-server enroll-token`' }),
   gatewayId: GatewayIdParam,
@@ -263,7 +270,7 @@ export const ComplianceQuerySchema = Type.Object({
   asOf: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the day the status is computed for, YYYY-MM-DD; default today (Asia/Shanghai)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'at most this many rows (a page); default all of them' })),
   offset: Type.Optional(Type.Integer({ minimum: 0, description: 'skip this many rows first (default 0); the X-Total-Count header gives the rows of all pages' })),
-})
+}, { additionalProperties: false })
 
 export const ComplianceRowSchema = Type.Object({
   siteId: Id,
@@ -297,7 +304,7 @@ export const ComplianceCountsSchema = Type.Object({
   sites: Type.Object(StatusCountsSchema.properties, { description: 'sites counted once, by their worst row: overdue > late > due-soon > on-track > compliant' }),
 }, { description: 'systems: the (site, required system) rows by status; sites: each site with a duty once, by its worst row' })
 type ComplianceCounts = Static<typeof ComplianceCountsSchema>
-export const ComplianceSummaryQuerySchema = Type.Object({ asOf: Type.Optional(AsOf) })
+export const ComplianceSummaryQuerySchema = Type.Object({ asOf: Type.Optional(AsOf) }, { additionalProperties: false })
 export const ComplianceSummarySchema = Type.Object({
   asOf: Day,
   total: ComplianceCountsSchema,
@@ -312,7 +319,7 @@ export const ComplianceSiteParamsSchema = Type.Object({ siteId: Id })
 export const ComplianceEvidenceQuerySchema = Type.Object({
   asOf: Type.Optional(AsOf),
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'coverage series length: the days ending asOf (default 30)' })),
-})
+}, { additionalProperties: false })
 export const ComplianceEvidenceSchema = Type.Object({
   site: Type.Object({ id: Id, name: Type.String(), type: SiteTypeSchema, jurisdiction: Type.String(), enterpriseName: Type.String() }),
   asOf: Day,
@@ -344,7 +351,7 @@ export const MonthlyReportQuerySchema = Type.Object({
   month: Month,
   lang: Type.Optional(literals(['zh', 'en'], 'the HTML page\'s language; default zh')),
   format: Type.Optional(literals(['html', 'json'], 'html (default): a printable page; json: the same data')),
-})
+}, { additionalProperties: false })
 
 export const RiskCountsSchema = Type.Object({
   alarms: Count,
