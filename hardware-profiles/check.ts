@@ -146,12 +146,19 @@ function checkVectors(profile: Profile): ProfileIssue[] {
     }
     if (issues.length > before) return
     const readings = decodeImage(compiled, image)
+    // a value reported wrong already says its quality and why: no second line for the same channel
+    const wrongValue = new Set<string>()
     for (const [id, expected] of Object.entries(vector.expect)) {
       const reading = readings[id]
       if (!reading) issues.push({ path: at('expect', id), message: `no channel "${id}"` })
-      else if (!sameValue(reading.value, expected)) issues.push({ path: at('expect', id), message: `expected ${JSON.stringify(expected)}, the registers decode to ${JSON.stringify(reading.value)}` })
+      else if (!sameValue(reading.value, expected)) {
+        wrongValue.add(id)
+        const why = reading.quality === 'good' ? '' : ` (${reading.quality}${reading.reason ? `: ${reading.reason}` : ''})`
+        issues.push({ path: at('expect', id), message: `expected ${JSON.stringify(expected)}, the registers decode to ${JSON.stringify(reading.value)}${why}` })
+      }
     }
     for (const [id, reading] of Object.entries(readings)) {
+      if (wrongValue.has(id)) continue
       const expected = vector.quality?.[id] ?? 'good'
       if (reading.quality !== expected) {
         issues.push({ path: vector.quality?.[id] ? at('quality', id) : at('expect'), message: `channel "${id}": expected quality ${expected}, got ${reading.quality}${reading.reason ? ` (${reading.reason})` : ''}` })

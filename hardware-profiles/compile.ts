@@ -21,6 +21,8 @@ export interface CompiledChannel {
   count: number
   bool: boolean
   float32: boolean
+  /** float32 or float64: its raw value must be a plausible float (see isPlausibleFloat) */
+  float: boolean
   scaling: Scaling
   invalid: Channel['invalid']
   range: Channel['range']
@@ -66,7 +68,7 @@ export function compileProfile(profile: Profile, overrides: PlanOptions = {}): C
     }
     channels.set(channel.id, {
       channel, layout, point, index: -1, decimalsIndex: -1,
-      table: point.table, address: point.address, count: point.count, bool: channel.type === 'bool', float32: channel.type === 'float32',
+      table: point.table, address: point.address, count: point.count, bool: channel.type === 'bool', float32: channel.type === 'float32', float: channel.type === 'float32' || channel.type === 'float64',
       scaling: { scale: channel.scale, offset: channel.offset }, invalid: channel.invalid, range: channel.range,
     })
     points.push(point)

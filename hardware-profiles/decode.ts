@@ -1,5 +1,5 @@
 import {
-  decodeBit, decodeRegisters, encodeRegisters, MAX_DECIMALS, RegisterImage, toEngineering, toRaw,
+  decodeBit, decodeRegisters, encodeRegisters, implausibleFloatReason, isPlausibleFloat, MAX_DECIMALS, RegisterImage, toEngineering, toRaw,
   type RawValue, type RegisterView,
 } from '../protocols/modbus/index.ts'
 import type { Quality } from '../protocols/quality.ts'
@@ -53,6 +53,16 @@ function decimalsOf(profile: CompiledProfile, compiled: CompiledChannel, image: 
     return `decimal-point exponent ${String(raw)} is not usable`
   }
   return raw
+}
+
+/** The raw values whose engineering value is in the channel's range (any, without a range): the word orders worth naming. */
+function withinRange(compiled: CompiledChannel, decimals: number): ((raw: number) => boolean) | undefined {
+  const { range, scaling } = compiled
+  if (!range) return undefined
+  return (raw) => {
+    const value = toEngineering(raw, scaling, decimals)
+    return value >= range.min && value <= range.max
+  }
 }
 
 /** Whether a status channel's value triggers a quality rule. */
@@ -175,9 +185,14 @@ export function decodeChannels(profile: CompiledProfile, image: RegisterView, pa
       out.worse(i, 'device-fault', decimals)
       continue
     }
+    const { range } = compiled
+    if (compiled.float && !isPlausibleFloat(raw)) {
+      // not a measurement but, most likely, a wrong word order: a sensor that silently reads 0 must never be good
+      out.worse(i, 'out-of-range', implausibleFloatReason(compiled.layout, image.located, at, raw, withinRange(compiled, decimals)))
+      continue
+    }
     const value = out.engineering(compiled, raw, decimals)
     values[i] = value
-    const { range } = compiled
     if (range && (value < range.min || value > range.max)) {
       out.worse(i, 'out-of-range', `${value} outside ${range.min}..${range.max}`)
     }

@@ -1,5 +1,5 @@
 import { ModbusCodecError } from './errors.ts'
-import type { DataType, RawLayout, RawValue, WordOrder } from './types.ts'
+import { WORD_ORDERS, type DataType, type RawLayout, type RawValue, type WordOrder } from './types.ts'
 
 /** Registers (or bits) a layout occupies. */
 export function registerCount(layout: RawLayout): number {
@@ -129,6 +129,41 @@ export function decodeRegisters(layout: RawLayout, words: ArrayLike<number>, off
 }
 
 const SCRATCH = new DataView(new ArrayBuffer(8))
+
+/**
+ * Magnitudes a float register can hold as a measurement. Outside them (subnormals included) the value is
+ * what a wrong word order decodes to: the low mantissa bytes land in the exponent.
+ */
+export const PLAUSIBLE_FLOAT_MAGNITUDE = { min: 1e-20, max: 1e20 } as const
+
+/** Exactly zero, or a magnitude within {@link PLAUSIBLE_FLOAT_MAGNITUDE}; NaN and ±Infinity are not. */
+export function isPlausibleFloat(value: number): boolean {
+  if (value === 0) return true
+  const magnitude = Math.abs(value)
+  return magnitude >= PLAUSIBLE_FLOAT_MAGNITUDE.min && magnitude <= PLAUSIBLE_FLOAT_MAGNITUDE.max
+}
+
+const significant = (value: number, digits: number) => String(Number(value.toPrecision(digits)))
+
+/**
+ * Why an implausible float (see {@link isPlausibleFloat}) read from `words` at `offset` is no measurement, and
+ * what the other word orders decode the same registers to. Called only once a value failed the check: the
+ * alternatives are decoded here, never on the poll loop's good path. `likely` narrows the plausible
+ * alternatives to those worth naming (e.g. within the channel's range); when none is, every plausible one is named.
+ */
+export function implausibleFloatReason(
+  layout: RawLayout, words: ArrayLike<number>, offset: number, value: number, likely: (raw: number) => boolean = isPlausibleFloat,
+): string {
+  const declared = layout.order ?? 'ABCD'
+  const others = WORD_ORDERS.filter((order) => order !== declared)
+    .map((order) => ({ order, raw: decodeRegisters({ type: layout.type, order }, words, offset) as number }))
+  const plausible = others.filter((o) => isPlausibleFloat(o.raw))
+  const named = plausible.filter((o) => likely(o.raw))
+  const head = `implausible float ${significant(value, 2)}`
+  const list = (alternatives: typeof others) => alternatives.map((o) => `${o.order} decodes ${significant(o.raw, 6)}`).join(', ')
+  if (plausible.length > 0) return `${head}: check the word order (${list(named.length > 0 ? named : plausible)})`
+  return `${head}: no word order gives a plausible value (${list(others)}); check the address and the type`
+}
 
 export function decodeBit(bits: ArrayLike<boolean | number>, offset = 0): boolean {
   const bit = bits[offset]

@@ -362,6 +362,22 @@ describe('a broken profile yields located problems', () => {
     expect(problems[0]!.message).toContain('expected quality good, got device-fault')
   })
 
+  it('reports a float vector written in another word order than the channel declares, naming the order that decodes it', () => {
+    // ch4 a float32 (ABCD by default) whose vector holds 0.42 as a CDAB device sends it; status moves past its two registers
+    const lines = [...BASE]
+    lines[15] = '    type: float32'
+    lines[16] = '    order: ABCD'
+    lines[21] = '    address: 2'
+    lines[27] = '      input: { "0": [0x0A3D, 0x3ED7, 0] }'
+    lines[28] = '    expect: { ch4: 0.42, status: 0 }'
+    const problems = problemsOf(lines.join('\n'))
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({
+      line: 29, path: 'vectors[0].expect.ch4',
+      message: 'expected 0.42, the registers decode to null (out-of-range: implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967, DCBA decodes -209169000000000))',
+    })
+  })
+
   it('reports a vector that lacks the registers of a channel', () => {
     const problems = problemsOf(variant(28, '      input: { "0": [50] }'))
     expect(problems).toHaveLength(1)

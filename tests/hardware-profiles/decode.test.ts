@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest'
 import {
   compileProfile, decodeChannels, DecodedChannels, decodeImage, loadLibrary, type CompiledProfile, type Profile, type Reading,
 } from '../../hardware-profiles/index.ts'
-import { BlockImage, isBitTable, RegisterImage, type ReadBlock, type RegisterView, type Table } from '../../protocols/modbus/index.ts'
+import {
+  BlockImage, decodeRegisters, encodeRegisters, isBitTable, isPlausibleFloat, RegisterImage, WORD_ORDERS,
+  type ReadBlock, type RegisterView, type Table, type WordOrder,
+} from '../../protocols/modbus/index.ts'
 import { GAS_PROFILE, profileFromYaml } from '../support/profiles.ts'
 
 const library = loadLibrary()
@@ -127,5 +130,85 @@ describe('compiled channel indices', () => {
       const compiled = compileProfile(profile)
       for (const c of compiled.list) expect(c.bool).toBe(c.channel.type === 'bool' && (['coil', 'discrete'] as Table[]).includes(c.table))
     }
+  })
+})
+
+describe('a float register read in the wrong word order', () => {
+  /** A methane head as the installer wrote it: float32 in ABCD; the device really sends CDAB. */
+  const METHANE_ABCD = `
+id: test-methane-float
+version: 1.0.0
+vendor: Test
+model: M1
+name: { en: Methane head, zh: 甲烷探头 }
+kind: methane-sensor
+systems: [monitoring]
+transports: [tcp]
+identification: { signature: { table: holding, address: 30, values: [1] } }
+channels:
+  - { id: ch4, name: { en: Methane, zh: 甲烷 }, table: input, address: 0, type: float32, order: ABCD, unit: '%CH4', range: { min: 0, max: 100 } }
+  - { id: alarm_set, name: { en: Alarm set point, zh: 报警点 }, table: holding, address: 10, type: float32, order: ABCD, unit: '%CH4', writable: true, range: { min: 0, max: 4 } }
+  - { id: model, name: { en: Model, zh: 型号 }, table: holding, address: 30, type: uint16, role: identity }
+vectors:
+  - name: clean air
+    registers: { input: { "0": [0x3ED7, 0x0A3D] }, holding: { "10": [0x3F80, 0], "30": [1] } }
+    expect: { ch4: 0.42, alarm_set: 1, model: 1 }
+`
+  const profile = profileFromYaml(METHANE_ABCD)
+  const compiled = compileProfile(profile)
+  const cdab = (value: number) => encodeRegisters({ type: 'float32', order: 'CDAB' }, value)
+
+  it('reads out-of-range with no value, naming the word order that decodes a value in range (was: 9.1e-33, good)', () => {
+    const readings = decodeImage(compiled, RegisterImage.from({ input: { 0: cdab(0.42) }, holding: { 10: cdab(1), 30: [1] } }))
+    expect(readings.ch4).toEqual({ value: null, quality: 'out-of-range', reason: 'implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967)' })
+    expect(readings.alarm_set).toEqual({ value: null, quality: 'out-of-range', reason: 'implausible float 2.3e-41: check the word order (CDAB decodes 1)' })
+    expect(readings.model).toEqual({ value: 1, quality: 'good' })
+  })
+
+  it('the same from the answers in place, as a poll decodes them', () => {
+    const image = new BlockImage()
+    image.write('input', 0, cdab(0.42))
+    image.write('holding', 10, cdab(1))
+    const out = new DecodedChannels(compiled)
+    decodeChannels(compiled, image, true, out)
+    expect(out.readings().ch4!.quality).toBe('out-of-range')
+    expect(out.readings().ch4!.value).toBeNull()
+  })
+
+  const plausible = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).filter(isPlausibleFloat)
+  const unscaled: Profile = { ...profile, channels: profile.channels.map((c) => ({ ...c, range: undefined, writable: undefined })) }
+
+  it('property: any plausible float32 (or exactly 0) read in the order it was sent is good and reads as sent', () => {
+    fc.assert(fc.property(plausible, fc.constantFrom(...WORD_ORDERS), (value, order) => {
+      const channels = unscaled.channels.map((c) => (c.type === 'float32' ? { ...c, order } : c))
+      const inOrder = compileProfile({ ...unscaled, channels })
+      const image = new RegisterImage()
+      image.write('input', 0, encodeRegisters({ type: 'float32', order }, value))
+      image.write('holding', 10, [0, 0])
+      image.write('holding', 30, [1])
+      const reading = decodeImage(inOrder, image).ch4!
+      expect(reading.quality).toBe('good')
+      expect(reading.value).toBe(Number(Math.fround(value).toPrecision(7)))
+    }), { numRuns: 1000 })
+  })
+
+  it('property: a plausible float32 sent in another order that reads implausible is out-of-range, naming the order it was sent in', () => {
+    let hits = 0
+    const abcd = compileProfile(unscaled)
+    fc.assert(fc.property(plausible, fc.constantFrom<WordOrder>('CDAB', 'BADC', 'DCBA'), (value, sent) => {
+      const words = encodeRegisters({ type: 'float32', order: sent }, value)
+      const read = decodeRegisters({ type: 'float32', order: 'ABCD' }, words) as number
+      const reading = decodeImage(abcd, RegisterImage.from({ input: { 0: words }, holding: { 10: [0, 0], 30: [1] } })).ch4!
+      if (!Number.isFinite(read)) return
+      if (isPlausibleFloat(read)) {
+        expect(reading.quality).toBe('good')
+        return
+      }
+      hits++
+      expect(reading.quality).toBe('out-of-range')
+      expect(reading.value).toBeNull()
+      expect(reading.reason).toContain(`${sent} decodes ${Number(Math.fround(value).toPrecision(6))}`)
+    }), { numRuns: 2000 })
+    expect(hits).toBeGreaterThan(100)
   })
 })

@@ -88,6 +88,23 @@ describe('edge-agent profiles', () => {
     expect(result.stderr).not.toMatch(STACK_LINE)
   })
 
+  it('refuses a float vector that only reads in another word order, naming that order (was: a good 9.1e-33)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+    const file = join(dir, 'word-order.yaml')
+    // the methane reading 0.42 as a CDAB device sends it, under a channel declared ABCD
+    writeFileSync(file, BROKEN.replace('Bad_Id', 'swapped').replace('1.0', '1.0.0').replace(', coffee', '').replace('9601', '9600')
+      .replace("type: uint16, unit: '%LEL' }", "type: float32, order: ABCD, unit: '%CH4' }")
+      .replace("  - { id: b, name: { en: B, zh: 乙 }, table: holding, address: 0, type: float32, unit: furlongs, colour: red }\n", '')
+      .replace('"0": [1, 2]', '"0": [0x0A3D, 0x3ED7]').replace('expect: { a: 1 }', 'expect: { a: 0.42 }')
+      .replace('address: 0, values: [1]', 'address: 0, values: [0x0A3D]'))
+    const result = await edgeAgent('profiles', 'validate', file)
+    expect(result.code).toBe(2)
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${file}:16:18 vectors[0].expect.a: expected 0.42, the registers decode to null (out-of-range: implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967, DCBA decodes -209169000000000))`,
+      'edge-agent: 1 of 1 profile file invalid',
+    ])
+  })
+
   it('names a missing profile id and a missing file without a stack trace', async () => {
     const unknown = await edgeAgent('profiles', 'show', 'no-such-profile')
     expect(unknown.code).toBe(2)

@@ -4,7 +4,9 @@ import {
   decodeBit,
   decodeRegisters,
   encodeRegisters,
+  implausibleFloatReason,
   INTEGER_LIMITS,
+  isPlausibleFloat,
   isIntegerType,
   isNumericType,
   registerCount,
@@ -690,5 +692,75 @@ describe('16-bit registers without the scratch view', () => {
   it('a missing register is the same codec error as for wider types', () => {
     const error = expectCodecError(() => decodeRegisters({ type: 'int16' }, [1, 2], 2))
     expect(error.message).toContain('expected 1 registers from offset 2, got 0')
+  })
+})
+
+describe('implausible floats: what a wrong word order decodes to', () => {
+  const float32 = (order: WordOrder): RawLayout => ({ type: 'float32', order })
+
+  it('a float32 methane reading of 0.42 sent CDAB and read ABCD is 9.1e-33: implausible, and CDAB is named with its value', () => {
+    const words = encodeRegisters(float32('CDAB'), 0.42)
+    const read = decodeRegisters(float32('ABCD'), words) as number
+    expect(read).toBeCloseTo(9.111838e-33, 38)
+    expect(isPlausibleFloat(read)).toBe(false)
+    expect(implausibleFloatReason(float32('ABCD'), words, 0, read))
+      .toBe('implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967, DCBA decodes -209169000000000)')
+    // a narrower `likely` (the channel's range, say) names only what fits it
+    expect(implausibleFloatReason(float32('ABCD'), words, 0, read, (raw) => raw >= 0 && raw <= 100))
+      .toBe('implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967)')
+    // and names every plausible one when nothing fits it
+    expect(implausibleFloatReason(float32('ABCD'), words, 0, read, () => false))
+      .toBe('implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967, DCBA decodes -209169000000000)')
+  })
+
+  it('a set point of 1 sent CDAB reads 2.3e-41 (a subnormal) in ABCD; only CDAB gives a plausible value', () => {
+    const words = encodeRegisters(float32('CDAB'), 1)
+    const read = decodeRegisters(float32('ABCD'), words) as number
+    expect(isPlausibleFloat(read)).toBe(false)
+    expect(implausibleFloatReason(float32('ABCD'), words, 0, read)).toBe('implausible float 2.3e-41: check the word order (CDAB decodes 1)')
+  })
+
+  it('says so when no order gives a plausible value, and reads from an offset', () => {
+    const words = [0xffff, 0x0000, 0x0001]
+    const read = decodeRegisters(float32('ABCD'), words, 1) as number
+    expect(isPlausibleFloat(read)).toBe(false)
+    expect(implausibleFloatReason(float32('ABCD'), words, 1, read)).toMatch(/^implausible float 1\.4e-45: no word order gives a plausible value \(CDAB decodes 9\.18355e-41, BADC decodes [^,]+, DCBA decodes [^)]+\); check the address and the type$/u)
+  })
+
+  it('draws the line at 1e-20 and 1e20, exactly zero (either sign) being plausible and NaN or infinity not', () => {
+    for (const value of [0, -0, 1e-20, -1e-20, 1e20, -1e20, 1, -273.15, 0.001]) expect(isPlausibleFloat(value), String(value)).toBe(true)
+    for (const value of [9.9e-21, -9.9e-21, 1.01e20, 5e-324, 1.4e-45, 3.4e38, Number.NaN, Infinity, -Infinity]) expect(isPlausibleFloat(value), String(value)).toBe(false)
+  })
+
+  /** Any float of the type whose magnitude is plausible (or that is exactly zero). */
+  const plausibleOf = (type: 'float32' | 'float64') =>
+    (type === 'float32' ? fc.float({ noNaN: true, noDefaultInfinity: true }) : fc.double({ noNaN: true, noDefaultInfinity: true })).filter(isPlausibleFloat)
+
+  it('property: a plausible float (or zero) read in the order it was sent stays plausible, float32 and float64', () => {
+    fc.assert(fc.property(fc.constantFrom('float32' as const, 'float64' as const).chain((type) => fc.tuple(fc.constant(type), plausibleOf(type))), fc.constantFrom(...WORD_ORDERS),
+      ([type, value], order) => {
+        const read = decodeRegisters({ type, order }, encodeRegisters({ type, order }, value)) as number
+        expect(isPlausibleFloat(read)).toBe(true)
+      }), { numRuns: 2000 })
+  })
+
+  it('property: a plausible float sent in one order and read in another as an implausible value names the order it was sent in, with its value', () => {
+    let implausible = 0
+    fc.assert(fc.property(fc.constantFrom('float32' as const, 'float64' as const).chain((type) => fc.tuple(fc.constant(type), plausibleOf(type))), fc.constantFrom(...WORD_ORDERS), fc.constantFrom(...WORD_ORDERS),
+      ([type, value], sent, declared) => {
+        fc.pre(sent !== declared)
+        const words = encodeRegisters({ type, order: sent }, value)
+        const read = decodeRegisters({ type, order: declared }, words) as number
+        if (!Number.isFinite(read) || isPlausibleFloat(read)) return
+        implausible++
+        const reason = implausibleFloatReason({ type, order: declared }, words, 0, read)
+        expect(reason).toMatch(/^implausible float \S+: check the word order \(/u)
+        const named = new RegExp(`${sent} decodes ([^,)]+)`, 'u').exec(reason)
+        expect(named, reason).not.toBeNull()
+        const sentValue = type === 'float32' ? Math.fround(value) : value
+        expect(Number(named![1])).toBe(Number(sentValue.toPrecision(6)))
+        expect(reason).not.toContain(`${declared} decodes`)
+      }), { numRuns: 3000 })
+    expect(implausible).toBeGreaterThan(300)
   })
 })
