@@ -21,11 +21,13 @@ const SUFFIX = '.schema.json'
 /** A command's whole payload: the cmd envelope with its declared args in place of "any args". */
 function commandPayloadSchema(name: CommandName): TSchema {
   const args = COMMAND_ARGS_SCHEMAS[name]
+  const { description } = args as { description?: string }
+  if (!description) throw new Error(`the args schema of command ${name} has no description to publish`)
   // the agent reads absent args as {}: they may be left out exactly when {} is valid for the command
   const argsOptional = createValidator(args)({})
   return Type.Object({ ...CommandSchema.properties, args: argsOptional ? Type.Optional(args) : args }, {
     additionalProperties: false,
-    description: `Command ${name} to one gateway (server → gateway, QoS 1, never retained): ${args.description}. ` +
+    description: `Command ${name} to one gateway (server → gateway, QoS 1, never retained): ${description}. ` +
       'The gateway answers on cmd-result with the same id.',
   })
 }
