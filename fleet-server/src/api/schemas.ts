@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { QUALITIES } from '../../../protocols/quality.ts'
 import { ALARM_KINDS } from '../../../protocols/mqtt/index.ts'
+import { FIRST_REPORT_MONTH } from '../reports/month.ts'
 
 /**
  * Every body the fleet server's HTTP API answers or accepts, declared once: route schemas, the
@@ -343,12 +344,16 @@ export type ComplianceSummary = Static<typeof ComplianceSummarySchema>
 export type ComplianceEvidence = Static<typeof ComplianceEvidenceSchema>
 
 // Monthly risk report (issue 7, the plan's 四(二)3): GET /api/reports/monthly, per enterprise and calendar month (Asia/Shanghai).
-const Month = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'a calendar month, YYYY-MM (Asia/Shanghai)' })
+const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$'
+const Month = Type.String({ pattern: MONTH_PATTERN, description: 'a calendar month, YYYY-MM (Asia/Shanghai)' })
+const ReportMonth = Type.String({
+  pattern: MONTH_PATTERN, description: `a calendar month, YYYY-MM (Asia/Shanghai), from ${FIRST_REPORT_MONTH} to the current month; an earlier or a future one answers 400`,
+})
 const Count = Type.Integer({ minimum: 0 })
 
 export const MonthlyReportQuerySchema = Type.Object({
   enterpriseId: Id,
-  month: Month,
+  month: ReportMonth,
   lang: Type.Optional(literals(['zh', 'en'], 'the HTML page\'s language; default zh')),
   format: Type.Optional(literals(['html', 'json'], 'html (default): a printable page; json: the same data')),
 }, { additionalProperties: false })

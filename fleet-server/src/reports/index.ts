@@ -7,7 +7,7 @@ import { monthWindow, shanghaiDay } from './month.ts'
 
 export { composeMonthlyReport } from './compose.ts'
 export type { MonthlyFacts, MonthlyQuery } from './facts.ts'
-export { MonthError, isMonth, monthWindow, type MonthWindow } from './month.ts'
+export { FIRST_REPORT_MONTH, MonthError, isMonth, monthWindow, type MonthWindow } from './month.ts'
 export { gatewayOffline } from './offline.ts'
 export { renderMonthlyHtml } from './render-html.ts'
 

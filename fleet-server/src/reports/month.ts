@@ -6,6 +6,11 @@
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 export const HOUR_MS = 3_600_000
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/u
+/**
+ * The first month a report covers. Times are epoch ms ≥ 0 (a month before 1970-02 would start before
+ * the epoch in Shanghai) and the plan's duties start in 2011: 2000-01 leaves room and keeps clear of both.
+ */
+export const FIRST_REPORT_MONTH = '2000-01'
 
 export interface MonthWindow {
   /** YYYY-MM */
@@ -46,12 +51,13 @@ export const shanghaiDay = (ts: number): string => new Date(ts + SHANGHAI_OFFSET
 export const shanghaiMonth = (ts: number): string => shanghaiDay(ts).slice(0, 7)
 
 /**
- * The window a monthly report covers. Throws MonthError for a malformed month or one that has not
- * started yet at `now`.
+ * The window a monthly report covers. Throws MonthError for a malformed month, one before
+ * FIRST_REPORT_MONTH or one that has not started yet at `now`.
  */
 export function monthWindow(month: string, now: number): MonthWindow {
   const m = MONTH_RE.exec(month)
   if (!m) throw new MonthError(`expected a month YYYY-MM, got "${month}"`)
+  if (month < FIRST_REPORT_MONTH) throw new MonthError(`${month} is before ${FIRST_REPORT_MONTH}, the first month a report covers`)
   const [year, index] = [Number(m[1]), Number(m[2]) - 1]
   const from = Date.UTC(year, index, 1) - SHANGHAI_OFFSET_MS
   const monthEnd = Date.UTC(year, index + 1, 1) - SHANGHAI_OFFSET_MS

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { MonthlyReportQuerySchema, MonthlyReportSchema } from '../api/schemas.ts'
 import { requireRole } from '../auth/index.ts'
-import { MonthError, monthlyReport, renderMonthlyHtml } from '../reports/index.ts'
+import { FIRST_REPORT_MONTH, MonthError, monthlyReport, renderMonthlyHtml } from '../reports/index.ts'
 import { SIGNED_IN, type RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
@@ -15,7 +15,7 @@ export const reportRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
     schema: {
       tags: ['reports'],
       summary: 'an enterprise\'s monthly risk report: alarms, interlock trips, offline hours, calibrations overdue, compliance, per site',
-      description: 'month = YYYY-MM, a calendar month in Asia/Shanghai, not in the future; the current month runs up to now. '
+      description: `month = YYYY-MM, a calendar month in Asia/Shanghai from ${FIRST_REPORT_MONTH} on, not in the future; the current month runs up to now. `
         + 'format=html (default): a self-contained printable page (A4, a page per site), lang=zh (default) or en; format=json: the same data. '
         + 'An enterprise sees its own; a regulator the enterprise\'s sites in its jurisdiction; an admin all.',
       security: SIGNED_IN,
