@@ -45,7 +45,10 @@ export const EndBypassArgsSchema = Type.Object({
   by: By,
 }, { additionalProperties: false, description: 'end a bypass before its expiry' })
 
-export const SafetyStatusArgsSchema = Type.Object({}, { additionalProperties: false, description: 'active alarms, interlocks and bypasses' })
+export const SafetyStatusArgsSchema = Type.Object({}, {
+  additionalProperties: false,
+  description: 'report the active alarms, interlocks and bypasses; takes no arguments (cmd-result says how many alarms are active, the gateway\'s control socket gives the whole list)',
+})
 
 /** Command name → schema of its `args`. */
 export const COMMAND_ARGS_SCHEMAS = {
