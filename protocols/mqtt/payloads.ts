@@ -55,12 +55,14 @@ const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' })
 
 /**
  * An alarm of one channel, identified by (device, channel, kind). `level` is its severity after the
- * transition (for `cleared`, the level it left); `from` the level before an escalation or de-escalation.
+ * transition (for `cleared`, the level it left); `from` the level before an escalation, a de-escalation
+ * or a change. `changed`: a sensor fault whose kind changed (its level is the channel's bad quality of
+ * now: comm-fail → warming-up), neither worse nor milder.
  */
 export const AlarmEventSchema = Type.Object({
   ...EventBase,
   type: Type.Literal('alarm'),
-  state: Type.Enum(['raised', 'escalated', 'de-escalated', 'cleared', 'acknowledged']),
+  state: Type.Enum(['raised', 'escalated', 'de-escalated', 'changed', 'cleared', 'acknowledged']),
   device: Name,
   channel: Name,
   kind: AlarmKindSchema,

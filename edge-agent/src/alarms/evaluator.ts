@@ -1,4 +1,4 @@
-import type { AlarmKind } from '../../../protocols/mqtt/index.ts'
+import type { AlarmEvent, AlarmKind } from '../../../protocols/mqtt/index.ts'
 import type { Quality } from '../../../protocols/quality.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import type { ChannelAlarmSpec, LevelSpec } from './spec.ts'
@@ -7,7 +7,7 @@ import type { ChannelAlarmSpec, LevelSpec } from './spec.ts'
 export interface AlarmTransition {
   type: 'alarm'
   ts: number
-  state: 'raised' | 'escalated' | 'de-escalated' | 'cleared' | 'acknowledged'
+  state: AlarmEvent['state']
   device: string
   channel: string
   kind: AlarmKind
@@ -152,7 +152,8 @@ export class ChannelAlarms {
     const ts = sample.ts
     const bad = sample.quality !== 'good'
     if (spec.sensorFault) {
-      if (bad) this.faultQuality = this.fault.active || this.fault.latched ? this.faultQuality ?? sample.quality : sample.quality
+      // the alarm names the bad quality of now: a device back from comm-fail but warming up is a warming-up fault
+      if (bad) this.faultQuality = sample.quality
       step(this.fault, bad, !bad, ts, spec.sensorFault.onDelayMs, 0, spec.sensorFault.latch)
       this.settle('sensor-fault', raisedOf(this.fault) ? this.faultQuality ?? sample.quality : undefined, ts, out, {
         quality: sample.quality,
@@ -270,10 +271,11 @@ export class ChannelAlarms {
       return
     }
     const previous = alarm.level
-    const rank = (name: string | undefined) => (kind === 'level' ? this.spec.levels.findIndex((l) => l.level === name) : 0)
-    const state = previous === undefined ? 'raised' : rank(level) > rank(previous) ? 'escalated' : 'de-escalated'
-    // a new or worse alarm needs a new acknowledgement; a milder one keeps the one it had
-    const acknowledged = state === 'de-escalated' ? alarm.acknowledged : false
+    const rank = (name: string | undefined) => this.spec.levels.findIndex((l) => l.level === name)
+    // the levels of the other kinds are not ranked: a sensor fault that changes its kind (comm-fail → warming-up) is `changed`
+    const state = previous === undefined ? 'raised' : kind !== 'level' ? 'changed' : rank(level) > rank(previous) ? 'escalated' : 'de-escalated'
+    // a new or worse alarm needs a new acknowledgement; a milder or changed one keeps the one it had
+    const acknowledged = state === 'de-escalated' || state === 'changed' ? alarm.acknowledged : false
     this.alarms[kind] = { level, since: previous === undefined ? ts : alarm.since, acknowledged }
     out.push(this.transition(state, kind, level, ts, { ...extra, ...(previous !== undefined && { from: previous }) }))
   }

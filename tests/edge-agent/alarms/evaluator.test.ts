@@ -95,7 +95,8 @@ describe('alarm levels', () => {
 describe('quality', () => {
   it('a bad sample raises sensor-fault, never reads as 0, and holds the levels where they were', () => {
     const events = run(METHANE_T1, [1.6, [null, 'comm-fail'], [0, 'device-fault'], [null, 'warming-up'], 0.2])
-    expect(brief(events)).toEqual(['level:raised:power-off', 'sensor-fault:raised:comm-fail', 'sensor-fault:cleared:comm-fail', 'level:cleared:power-off'])
+    expect(brief(events)).toEqual(['level:raised:power-off', 'sensor-fault:raised:comm-fail', 'sensor-fault:changed:device-fault',
+      'sensor-fault:changed:warming-up', 'sensor-fault:cleared:warming-up', 'level:cleared:power-off'])
     expect(events[1]).toMatchObject({ quality: 'comm-fail', value: null })
   })
 
@@ -115,6 +116,68 @@ describe('quality', () => {
     expect(brief(alarms.onSample({ device: 'd', channel: 'd', ts: 0, value: true, quality: 'good' }))).toEqual(['level:raised:alarm'])
     expect(brief(alarms.onSample({ device: 'd', channel: 'd', ts: 1, value: 'x', quality: 'good' }))).toEqual([])
     expect(brief(alarms.onSample({ device: 'd', channel: 'd', ts: 2, value: false, quality: 'good' }))).toEqual(['level:cleared:alarm'])
+  })
+})
+
+describe('a sensor fault follows the current bad quality', () => {
+  const O2: ChannelAlarmSpec = { ...OXYGEN, sensorFault: { onDelayMs: 0, latch: false } }
+  /** what the sensor-fault alarm did: state, level, from, quality, value */
+  const faultEvents = (events: AlarmTransition[]) => events.filter((e) => e.kind === 'sensor-fault')
+    .map((e) => [e.state, e.level, e.from, e.quality, e.value])
+
+  it.each<{ name: string; samples: [number | null, Quality][]; expected: unknown[][] }>([
+    {
+      name: 'comm-fail → warming-up → good: a change, then cleared by the good value, leaving warming-up',
+      samples: [[20.9, 'good'], [null, 'comm-fail'], [null, 'comm-fail'], [0, 'warming-up'], [20.9, 'good']],
+      expected: [['raised', 'comm-fail', undefined, 'comm-fail', null], ['changed', 'warming-up', 'comm-fail', 'warming-up', 0], ['cleared', 'warming-up', undefined, 'good', 20.9]],
+    },
+    {
+      name: 'device-fault → out-of-range: a change',
+      samples: [[null, 'device-fault'], [25, 'out-of-range']],
+      expected: [['raised', 'device-fault', undefined, 'device-fault', null], ['changed', 'out-of-range', 'device-fault', 'out-of-range', 25]],
+    },
+    {
+      name: 'the same kind twice: no event',
+      samples: [[null, 'comm-fail'], [null, 'comm-fail'], [null, 'comm-fail']],
+      expected: [['raised', 'comm-fail', undefined, 'comm-fail', null]],
+    },
+    {
+      name: 'back and forth: each change is one event',
+      samples: [[null, 'comm-fail'], [0, 'warming-up'], [null, 'comm-fail'], [null, 'comm-fail'], [20.9, 'good']],
+      expected: [['raised', 'comm-fail', undefined, 'comm-fail', null], ['changed', 'warming-up', 'comm-fail', 'warming-up', 0],
+        ['changed', 'comm-fail', 'warming-up', 'comm-fail', null], ['cleared', 'comm-fail', undefined, 'good', 20.9]],
+    },
+  ])('$name', ({ samples, expected }) => {
+    expect(faultEvents(run(O2, samples))).toEqual(expected)
+  })
+
+  it('a change keeps the acknowledgement and the time raised; the status names the current kind', () => {
+    const alarms = new ChannelAlarms(O2)
+    alarms.onSample(sample(0, null, 'comm-fail', 'o2', 'o2'))
+    alarms.acknowledge('sensor-fault', 500, 'op')
+    const changed = alarms.onSample(sample(1000, 0, 'warming-up', 'o2', 'o2'))
+    expect(changed).toMatchObject([{ state: 'changed', level: 'warming-up', from: 'comm-fail' }])
+    expect(alarms.active()).toMatchObject([{ kind: 'sensor-fault', level: 'warming-up', since: 0, acknowledged: true }])
+  })
+
+  it('a latched fault that changed its kind clears on acknowledgement as the kind it had last', () => {
+    const alarms = new ChannelAlarms({ ...O2, sensorFault: { onDelayMs: 0, latch: true } })
+    const events = [[null, 'comm-fail'], [0, 'warming-up'], [20.9, 'good'], [20.9, 'good']]
+      .flatMap(([v, q], i) => alarms.onSample(sample(i * 1000, v as number | null, q as Quality, 'o2', 'o2')))
+    expect(brief(events)).toEqual(['sensor-fault:raised:comm-fail', 'sensor-fault:changed:warming-up'])
+    expect(brief(alarms.acknowledge('sensor-fault', 5000, 'op'))).toEqual(['sensor-fault:acknowledged:warming-up', 'sensor-fault:cleared:warming-up'])
+  })
+
+  it('a kind that changes during the on-delay raises the kind that holds when the delay ends', () => {
+    const spec: ChannelAlarmSpec = { ...O2, sensorFault: { onDelayMs: 2000, latch: false } }
+    expect(brief(run(spec, [[null, 'comm-fail'], [0, 'warming-up'], [0, 'warming-up']]))).toEqual(['sensor-fault:raised:warming-up'])
+  })
+
+  it('the change survives a restart: the restored alarm changes from the kind it had', () => {
+    const before = new ChannelAlarms(O2)
+    before.onSample(sample(0, null, 'comm-fail', 'o2', 'o2'))
+    const after = new ChannelAlarms(O2, JSON.parse(JSON.stringify(before.snapshot())))
+    expect(after.onSample(sample(1000, 0, 'warming-up', 'o2', 'o2'))).toMatchObject([{ state: 'changed', level: 'warming-up', from: 'comm-fail' }])
   })
 })
 

@@ -206,6 +206,21 @@ describe('SQLite store: alarms and interlocks', () => {
     expect(store.getAlarm({ role: 'enterprise', enterpriseId: 'ent-1' }, row!.id)).toBeUndefined()
   })
 
+  it('a sensor fault that changed its kind is the same alarm, under its new level', () => {
+    const { ingest } = fleet()
+    const send = (...events: AlarmEvent[]) => ingest.handle(topic('site-0-0', 'gw-0-0-0', 'events'), eventsPayload('gw-0-0-0', events))
+    const admin = { role: 'admin' } as const
+    const fault = { kind: 'sensor-fault', value: null, threshold: undefined } as const
+    send(alarm(1, 'raised', { ...fault, level: 'comm-fail', quality: 'comm-fail' }), alarm(2, 'acknowledged', { ...fault, level: 'comm-fail', by: 'op' }))
+    send(alarm(3, 'changed', { ...fault, level: 'warming-up', from: 'comm-fail', quality: 'warming-up', value: 0 }))
+    const rows = store.listAlarms(admin, { active: true })
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ kind: 'sensor-fault', level: 'warming-up', raisedAt: T0 + 1000, acknowledged: true, value: 0 })
+    send(alarm(4, 'cleared', { ...fault, level: 'warming-up', quality: 'good', value: 20.9 }))
+    expect(store.listAlarms(admin, { active: true })).toEqual([])
+    expect(store.getAlarm(admin, rows[0]!.id)).toMatchObject({ state: 'cleared', level: 'warming-up', clearedAt: T0 + 4000 })
+  })
+
   it('records interlock actions latest first, and calibration events', () => {
     const { ingest } = fleet()
     ingest.handle(topic('site-0-0', 'gw-0-0-0', 'events'), eventsPayload('gw-0-0-0', [

@@ -364,6 +364,7 @@ export class IngestWriter {
         break
       case 'escalated':
       case 'de-escalated':
+      case 'changed':
         if (active === undefined) raise()
         else this.sql.level!.run(e.level, value, e.threshold ?? null, active)
         break
