@@ -11,6 +11,7 @@ import type { InterlockSpec, OutputValue } from '../interlocks/spec.ts'
 
 export type { SafetySpecs }
 import type { NewEvent } from '../outbox/index.ts'
+import { alarmText, interlockText } from './log-text.ts'
 import type { ActiveAlarmStatus, SafetyStatus } from './status.ts'
 
 
@@ -406,16 +407,17 @@ export class SafetyService {
     return listeners
   }
 
+  /**
+   * The event goes under `event`, as recorded: spread at the top, its fields would clash with pino's
+   * own (an alarm's `level` after pino's numeric one, and a log reader keeps the last).
+   */
   private log(t: AlarmTransition | InterlockTransition): void {
     const { logger } = this.options
     if (t.type === 'alarm') {
-      const text = `alarm ${t.state}: ${t.device}/${t.channel} ${t.kind} ${t.level}${t.value !== undefined ? ` (${String(t.value)}${t.unit ? ` ${t.unit}` : ''})` : ''}`
-      if (t.state === 'raised' || t.state === 'escalated') logger.warn(t, text)
-      else logger.info(t, text)
+      const warn = t.state === 'raised' || t.state === 'escalated' || t.state === 'changed'
+      logger[warn ? 'warn' : 'info']({ event: t }, alarmText(t))
       return
     }
-    const text = `interlock ${t.interlock} ${t.state}${t.cause ? `: ${t.cause}` : ''}${t.reason ? ` (${t.reason})` : ''}`
-    if (t.state === 'failed' || t.state === 'tripped') logger.error(t, text)
-    else logger.info(t, text)
+    logger[t.state === 'failed' || t.state === 'tripped' ? 'error' : 'info']({ event: t }, interlockText(t))
   }
 }

@@ -11,6 +11,7 @@ import type { AgentEvent } from '../../../protocols/mqtt/index.ts'
 import { EventSchema } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 import type { Quality } from '../../../protocols/quality.ts'
+import { lineProblems } from '../../logs/json-lines.ts'
 
 const validEvent = createValidator<AgentEvent>(EventSchema)
 
@@ -51,8 +52,8 @@ const outputs = {
   pollSoon: () => {},
 }
 
-function service(): SafetyService {
-  return new SafetyService(SPECS, { store: outbox, outputs, logger: pino({ level: 'silent' }), timeZone: 'Asia/Shanghai', clock: () => now, tickMs: 60_000 })
+function service(logger = pino({ level: 'silent' })): SafetyService {
+  return new SafetyService(SPECS, { store: outbox, outputs, logger, timeZone: 'Asia/Shanghai', clock: () => now, tickMs: 60_000 })
 }
 
 const gas = (value: number | null, quality: Quality = 'good') => [{ device: 'ch4', channel: 'ch4', ts: now, value, quality }]
@@ -174,5 +175,33 @@ describe('safety service', () => {
     again.stop()
     const calibrations = events().filter((e) => e.type === 'calibration')
     expect(calibrations.map((e) => [e.state, e.type === 'calibration' && e.dueOn])).toEqual([['due-soon', '2026-01-08'], ['overdue', '2026-01-08']])
+  })
+})
+
+describe('the safety log', () => {
+  it('each transition is one JSON line with pino\'s level, the event under "event", and a text that says what happened', async () => {
+    const lines: string[] = []
+    const safety = service(pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }))
+    safety.start()
+    for (const [value, quality] of [[0.2, 'good'], [1.2, 'good'], [1.6, 'good'], [null, 'comm-fail'], [0, 'warming-up'], [0.3, 'good']] as const) {
+      now += 1000
+      safety.onSamples(gas(value, quality))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    safety.stop()
+    expect(lines.flatMap((line) => lineProblems(line.trimEnd()))).toEqual([])
+    const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; event?: AgentEvent })
+    const alarms = records.filter((r) => r.event?.type === 'alarm')
+    expect(alarms.map((r) => [r.level, r.msg])).toEqual([
+      [40, 'alarm raised: ch4/ch4 level alarm (1.2 %CH4)'],
+      [40, 'alarm escalated: ch4/ch4 level power-off (1.6 %CH4), was alarm'],
+      [40, 'alarm raised: ch4/ch4 sensor-fault comm-fail'],
+      [40, 'alarm changed: ch4/ch4 sensor-fault warming-up, was comm-fail'],
+      [30, 'alarm cleared: ch4/ch4 sensor-fault: good again (0.3 %CH4), was warming-up'],
+    ])
+    // the line carries the event as recorded in the outbox (without its sequence number)
+    const recorded = events().filter((e) => e.type === 'alarm').map(({ seq: _, ...event }) => event)
+    expect(alarms.map((r) => r.event)).toEqual(recorded)
+    expect(records.filter((r) => r.event?.type === 'interlock').map((r) => r.msg)).toEqual(['interlock cut tripped: ch4/ch4 1.6 ≥ 1.5', 'interlock cut actuated'])
   })
 })
