@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
 import { registerCheckCommand } from './check.ts'
+import { describeFailure } from './failure.ts'
 import { registerOperatorCommands } from './operator.ts'
 import { registerPresetCommands } from './presets.ts'
 import { registerProfileCommands } from './profiles.ts'
@@ -39,7 +40,7 @@ try {
     console.error(error.message.split('\n').map((line) => `edge-agent: ${line}`).join('\n'))
     process.exit(EXIT_RUNTIME)
   } else {
-    console.error(`edge-agent: ${error instanceof Error ? error.stack : String(error)}`)
+    console.error(describeFailure(error).split('\n').map((line) => `edge-agent: ${line}`).join('\n'))
     process.exit(EXIT_RUNTIME)
   }
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { registerEnrollTokenCommand } from './enroll-token.ts'
-import { RuntimeError, UsageError } from './errors.ts'
+import { RuntimeError, UsageError, describeFailure } from './errors.ts'
 import { registerImportCommand } from './import.ts'
 import { registerStartCommand } from './start.ts'
 import { registerUserCommands } from './users.ts'
@@ -31,7 +31,7 @@ try {
     console.error(`fleet-server: ${error.message}`)
     process.exit(EXIT_RUNTIME)
   } else {
-    console.error(`fleet-server: ${error instanceof Error ? error.stack : String(error)}`)
+    console.error(describeFailure(error).split('\n').map((line) => `fleet-server: ${line}`).join('\n'))
     process.exit(EXIT_RUNTIME)
   }
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../defaults.ts'
 import type { FleetServer } from '../server.ts'
-import { RuntimeError, UsageError, parseInteger } from './errors.ts'
+import { RuntimeError, UsageError, nativeModuleFailure, parseInteger } from './errors.ts'
 
 interface StartOptions {
   port: string
@@ -40,7 +40,7 @@ export function registerStartCommand(program: Command): void {
         // system and SQLite errors (port taken, database unwritable) are the operator's to fix: no stack
         const { code, syscall, message } = error as NodeJS.ErrnoException
         if (syscall === 'listen') throw new RuntimeError(`cannot listen: ${message}`)
-        if (typeof code === 'string') throw new RuntimeError(`cannot start: ${message}`)
+        if (typeof code === 'string' && nativeModuleFailure(error) === undefined) throw new RuntimeError(`cannot start: ${message}`)
         throw error
       }
       console.log(`fleet server listening on ${server.url} (mqtt ${server.mqttUrl})`)

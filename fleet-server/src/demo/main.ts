@@ -1,6 +1,7 @@
 import { isAbsolute, relative } from 'node:path'
 import { createLogger } from '../../../edge-agent/src/log.ts'
 import { InvalidInputError } from '../../../protocols/validation/index.ts'
+import { describeFailure } from '../cli/errors.ts'
 import { readyBanner } from './banner.ts'
 import { DemoUsageError, demoOptions } from './options.ts'
 import { runDemo, type RunningDemo } from './run-demo.ts'
@@ -26,7 +27,7 @@ function fail(error: unknown): never {
   if (code === 'EADDRINUSE' || code === 'EACCES') {
     process.stderr.write(`demo: cannot listen: ${(error as Error).message}\n  another program uses the port; choose others, e.g. DEMO_PORT=8081 DEMO_MQTT_PORT=1884 npm start (0 = any free port)\n`)
   } else {
-    process.stderr.write(`demo: ${error instanceof Error ? error.stack : String(error)}\n`)
+    process.stderr.write(`${describeFailure(error).split('\n').map((line) => `demo: ${line}`).join('\n')}\n`)
   }
   process.exit(EXIT_RUNTIME)
 }
