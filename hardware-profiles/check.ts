@@ -43,8 +43,14 @@ export function checkProfile(profile: Profile): ProfileIssue[] {
   if (profile.serial && !(STANDARD_BAUDS as readonly number[]).includes(profile.serial.baud)) {
     issue(['serial', 'baud'], `${profile.serial.baud} is not a standard baud rate (${STANDARD_BAUDS.join(', ')})`)
   }
-  if (!profile.identification.deviceId && !profile.identification.signature) {
-    issue(['identification'], 'needs deviceId (FC 43/14) or a signature register')
+  const { identification } = profile
+  if (identification.none) {
+    if (identification.deviceId || identification.signature) issue(['identification', 'none'], 'none means the device cannot be identified: drop deviceId and signature, or drop none')
+    else if (identification.reason === undefined) issue(['identification', 'none'], 'none needs a reason: why the device cannot be identified (no identity registers, no FC 43/14)')
+  } else if (identification.reason !== undefined) {
+    issue(['identification', 'reason'], 'reason goes with none: true')
+  } else if (!identification.deviceId && !identification.signature) {
+    issue(['identification'], 'needs deviceId (FC 43/14), a signature register, or none: true with a reason')
   }
 
   profile.channels.forEach((c, i) => {

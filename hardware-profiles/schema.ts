@@ -100,7 +100,9 @@ export const IdentificationSchema = Type.Object({
     address: Address,
     values: Type.Array(Type.Integer({ minimum: 0, maximum: 65535 }), { minItems: 1, description: 'registers that identify the model' }),
   }, { additionalProperties: false, description: 'registers that identify a device without FC 43/14' })),
-}, { additionalProperties: false })
+  none: Type.Optional(Type.Literal(true, { description: 'the device has no identity registers and does not answer FC 43/14: the agent cannot check its model (edge-agent check warns) and polls it without identifying it; give reason' })),
+  reason: Type.Optional(Type.String({ minLength: 1, description: 'with none: why the device cannot be identified' })),
+}, { additionalProperties: false, description: 'how the agent checks the device at a unit id is this model: deviceId, signature, or none with a reason' })
 
 export const VectorSchema = Type.Object({
   name: Type.String({ minLength: 1 }),

@@ -378,6 +378,28 @@ describe('a broken profile yields located problems', () => {
     })
   })
 
+  it('accepts identification none with a reason, for a device with no identity registers and no FC 43/14', () => {
+    const { profile, problems } = parseProfile('none.yaml', variant(10, '  none: true', '  reason: the T-1 has no model register and does not answer FC 43/14'))
+    expect(problems).toEqual([])
+    expect(profile?.identification).toEqual({ none: true, reason: 'the T-1 has no model register and does not answer FC 43/14' })
+  })
+
+  it('wants a reason with identification none, none alone, and a reason only with none', () => {
+    expect(problemsOf(variant(10, '  none: true'))).toMatchObject([
+      { line: 10, path: 'identification.none', message: 'none needs a reason: why the device cannot be identified (no identity registers, no FC 43/14)' },
+    ])
+    expect(problemsOf(variant(10, '  signature: { table: holding, address: 8, values: [0x5445] }', '  none: true', '  reason: no registers'))).toMatchObject([
+      { line: 11, path: 'identification.none', message: 'none means the device cannot be identified: drop deviceId and signature, or drop none' },
+    ])
+    expect(problemsOf(variant(10, '  signature: { table: holding, address: 8, values: [0x5445] }', '  reason: no registers'))).toMatchObject([
+      { line: 11, path: 'identification.reason', message: 'reason goes with none: true' },
+    ])
+    expect(problemsOf(variant(10, '  none: false', '  reason: no registers'))).toMatchObject([{ line: 10, path: 'identification.none' }])
+    expect(problemsOf([...BASE.slice(0, 8), 'identification: {}', ...BASE.slice(10)].join('\n'))).toMatchObject([
+      { line: 9, path: 'identification', message: 'needs deviceId (FC 43/14), a signature register, or none: true with a reason' },
+    ])
+  })
+
   it('reports a vector that lacks the registers of a channel', () => {
     const problems = problemsOf(variant(28, '      input: { "0": [50] }'))
     expect(problems).toHaveLength(1)

@@ -38,12 +38,23 @@ export function renderList(profiles: readonly Profile[]): string {
   return lines.join('\n')
 }
 
-function describeChannel(c: Profile['channels'][number]): string {
+type Channel = Profile['channels'][number]
+
+/** Which input confirms an output (and whether it reads the opposite): what an installer wires an interlock's feedback to. */
+function feedbackNote(c: Channel, channels: readonly Channel[]): string {
+  if (c.feedbackOf !== undefined) {
+    return c.invertedFeedback ? `feedback of ${c.feedbackOf}, inverted (true while ${c.feedbackOf} is false)` : `feedback of ${c.feedbackOf} (follows it)`
+  }
+  return channels.filter((f) => f.feedbackOf === c.id).map((f) => `confirmed by ${f.id}${f.invertedFeedback ? ' (inverted)' : ''}`).join(', ')
+}
+
+function describeChannel(c: Channel, channels: readonly Channel[]): string {
   const layout = c.type === 'bit' ? `bit ${c.bit}` : c.type === 'string' ? `string[${c.length}]` : c.order ? `${c.type} ${c.order}` : c.type
   const scaling = [c.scale !== undefined && `×${c.scale}`, c.offset !== undefined && `${c.offset >= 0 ? '+' : ''}${c.offset}`, c.decimalsFrom && `÷10^${c.decimalsFrom}`].filter(Boolean).join(' ')
   const range = c.range ? `${c.range.min}..${c.range.max}` : ''
   const alarms = (c.alarms ?? []).map((a) => `${a.level} ${a.direction === 'high' ? '≥' : '≤'}${a.value}`).join(', ')
-  return `  ${pad(c.id, 18)} ${pad(`${c.table} ${c.address}`, 14)} ${pad(layout, 14)} ${pad(c.unit ?? '', 6)} ${pad(scaling, 12)} ${pad(range, 12)} ${c.writable ? 'rw ' : 'ro '} ${alarms}`
+  const notes = [alarms, feedbackNote(c, channels)].filter((note) => note !== '').join('; ')
+  return `  ${pad(c.id, 18)} ${pad(`${c.table} ${c.address}`, 14)} ${pad(layout, 14)} ${pad(c.unit ?? '', 6)} ${pad(scaling, 12)} ${pad(range, 12)} ${c.writable ? 'rw ' : 'ro '} ${notes}`.trimEnd()
 }
 
 export function renderShow(profile: Profile): string {
@@ -57,10 +68,11 @@ export function renderShow(profile: Profile): string {
     profile.serial ? `  serial: ${framing.baud} ${framing.dataBits ?? 8}${framing.parity[0]!.toUpperCase()}${framing.stopBits ?? 1}` : '  serial: not specified (9600 8N1 assumed for timing)',
     id.deviceId ? `  identification: FC 43/14 vendor "${id.deviceId.vendorName}", product code "${id.deviceId.productCode}", revision ${id.deviceId.revision}` : null,
     id.signature ? `  identification: signature ${id.signature.table} ${id.signature.address} = ${id.signature.values.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(' ')}` : null,
+    id.none ? `  identification: none (${id.reason ?? 'no reason given'}): the model at a unit id cannot be checked` : null,
     profile.calibration ? `  calibration: every ${profile.calibration.intervalDays} days (${profile.calibration.source})` : null,
     '',
     `channels (${profile.channels.length}):`,
-    ...profile.channels.map(describeChannel),
+    ...profile.channels.map((c) => describeChannel(c, profile.channels)),
     '',
     `read plan: ${compiled.plan.blocks.length} requests per poll, at least ${pollWireMs(profile).toFixed(1)} ms on the wire at ${framing.baud} baud`,
     ...compiled.plan.blocks.map((b) => `  ${pad(b.table, 8)} ${pad(`${b.address}..${b.address + b.count - 1}`, 12)} ${pad(`(${b.count})`, 6)} ${b.points.join(', ')}`),

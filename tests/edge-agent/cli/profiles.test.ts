@@ -6,6 +6,7 @@ import { compileProfile, LIBRARY_DIR, loadLibrary } from '../../../hardware-prof
 import { PROFILE_JSON_SCHEMA_FILE, profileJsonSchema } from '../../../hardware-profiles/json-schema.ts'
 import { renderShow } from '../../../edge-agent/src/cli/profiles.ts'
 import { run } from '../../support/processes.ts'
+import { profileFromYaml, RELAY_PROFILE } from '../../support/profiles.ts'
 
 const BIN = join(import.meta.dirname, '../../../edge-agent/bin/edge-agent.js')
 const edgeAgent = (...args: string[]) => run(process.execPath, [BIN, ...args], { timeoutMs: 20_000 })
@@ -50,6 +51,27 @@ describe('edge-agent profiles', () => {
     const result = await edgeAgent('profiles', 'show', first.id)
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`read plan: ${compileProfile(first).plan.blocks.length} requests per poll`)
+  })
+
+  it('shows which input confirms which output, and which one reads inverted', async () => {
+    const lines = renderShow(profileFromYaml(RELAY_PROFILE)).split('\n')
+    const row = (id: string) => lines.find((line) => line.startsWith(`  ${id} `)) ?? `no row for ${id}`
+    expect(row('fb1')).toMatch(/ feedback of out1 \(follows it\)$/u)
+    expect(row('fb2')).toMatch(/ feedback of out2, inverted \(true while out2 is false\)$/u)
+    expect(row('out1')).toMatch(/ confirmed by fb1$/u)
+    expect(row('out2')).toMatch(/ confirmed by fb2 \(inverted\)$/u)
+    expect(row('setpoint')).not.toMatch(/feedback|confirmed/u)
+    const result = await edgeAgent('profiles', 'show', 'generic-kdg4-power-cut-controller')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^ {2}feed_1 .* feedback of cut_1, inverted \(true while cut_1 is false\)$/mu)
+    expect(result.stdout).toMatch(/^ {2}cut_1 .* confirmed by feed_1 \(inverted\)$/mu)
+  })
+
+  it('shows a profile without identification and why', () => {
+    const profile = profileFromYaml(RELAY_PROFILE.replace(
+      'identification:\n  deviceId: { vendorName: Test Co, productCode: R2, revision: "1.4", modelName: R2-24V }',
+      'identification:\n  none: true\n  reason: no identity registers, no FC 43/14'))
+    expect(renderShow(profile)).toContain('\n  identification: none (no identity registers, no FC 43/14): the model at a unit id cannot be checked\n')
   })
 
   it('validates a shipped profile', async () => {
