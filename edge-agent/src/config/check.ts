@@ -21,6 +21,25 @@ export function framingLabel(framing: Required<SerialFraming>): string {
   return `${framing.baud} ${framing.dataBits}${framing.parity[0]!.toUpperCase()}${framing.stopBits}`
 }
 
+/** The labels of a bus's framing and of the profile's factory setting, when the profile states one the bus does not match. */
+export interface FramingMismatch {
+  bus: string
+  factory: string
+}
+
+/**
+ * How the bus differs from the profile's factory serial settings (`undefined`: it does not, or the profile
+ * states none). Data and stop bits the profile leaves unstated are not compared; its label shows them as 8 and 1.
+ */
+export function framingMismatch(bus: Required<SerialFraming>, profile: Profile): FramingMismatch | undefined {
+  const factory = profile.serial
+  if (!factory) return undefined
+  const differs = factory.baud !== bus.baud || factory.parity !== bus.parity ||
+    (factory.dataBits !== undefined && factory.dataBits !== bus.dataBits) || (factory.stopBits !== undefined && factory.stopBits !== bus.stopBits)
+  if (!differs) return undefined
+  return { bus: framingLabel(bus), factory: framingLabel({ dataBits: 8, stopBits: 1, ...factory }) }
+}
+
 /** Least bus time one poll of every channel of `profile` takes: each planned read, its silences and the turnaround. */
 export function pollWireMs(profile: Profile, framing: SerialFraming, turnaroundMs = 0): { wireMs: number; requests: number } {
   const blocks = compileProfile(profile).plan.blocks

@@ -68,3 +68,13 @@ export function nextHealth(
 /** True while the device should only be probed. */
 export const isQuarantined = (health: Health, now: number): boolean =>
   health.quarantinedUntil !== undefined && now < health.quarantinedUntil
+
+/**
+ * The comm-fail reason of a device that has not answered once since start. On a real line that is most
+ * often a wrong unit id, or a device still at other serial settings than the bus (a silent mismatch):
+ * `framing` names both when they differ.
+ */
+export function neverAnsweredReason(unit: number, cause: string, framing?: { bus: string; busFraming: string; factory: string }): string {
+  const settings = framing ? ` (bus ${framing.bus} is ${framing.busFraming}; the profile's factory setting is ${framing.factory})` : ''
+  return `no answer from unit ${unit} since start: check the unit id and the line settings${settings}; last error: ${cause}`
+}

@@ -1,13 +1,14 @@
 import {
   BlockImage, learnIllegalAddress, ModbusError, ModbusExceptionError, planReads, NOTHING_LEARNED,
   ILLEGAL_DATA_ADDRESS, ILLEGAL_FUNCTION,
-  type DeviceIdentity, type PlanLearned, type ReadBlock, type ReadPlan,
+  type DeviceIdentity, type PlanLearned, type ReadBlock, type ReadPlan, type SerialFraming,
 } from '../../../protocols/modbus/index.ts'
 import type { Quality } from '../../../protocols/quality.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { compileProfile, decodeChannels, DecodedChannels, type CompiledProfile, type Profile } from '../../../hardware-profiles/index.ts'
+import { framingMismatch } from '../config/check.ts'
 import type { ModbusReply, ModbusRequest } from '../modbus/master.ts'
-import type { PollOutcome } from './device-health.ts'
+import { neverAnsweredReason, type PollOutcome } from './device-health.ts'
 
 export type Transact = (request: ModbusRequest) => Promise<ModbusReply>
 
@@ -36,23 +37,37 @@ const isNoAnswer = (error: unknown) =>
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/** The line a device is on, for what its comm-fail reasons say: the bus id, and its framing on a serial line. */
+export interface DeviceLine {
+  bus: string
+  framing?: Required<SerialFraming>
+}
+
 /** Polls one device: its compiled read plan, what it taught us (exception 02 splits), its identity check. */
 export class DevicePoller {
   readonly id: string
   readonly unit: number
   readonly compiled: CompiledProfile
   identity: DeviceIdentity | undefined
-  identityChecked = false
+  /** done, or nothing to do: a profile with identification none is polled without it */
+  identityChecked: boolean
   identityMismatch: string | undefined
+  /** the device has answered something (a reply or an exception) since start */
+  private answered = false
+  /** what a comm-fail says while it never has: the bus's and the profile's factory serial settings, when they differ */
+  private readonly settingsHint: { bus: string; busFraming: string; factory: string } | undefined
   private learned: PlanLearned = NOTHING_LEARNED
   private currentPlan: ReadPlan
   /** reused by every poll: decoding and building the samples run without a pause in between */
   private readonly decoded: DecodedChannels
 
-  constructor(id: string, unit: number, profile: Profile, private readonly retries: number, private readonly clock: () => number = Date.now) {
+  constructor(id: string, unit: number, profile: Profile, private readonly retries: number, private readonly clock: () => number = Date.now, line?: DeviceLine) {
     this.id = id
     this.unit = unit
     this.compiled = compileProfile(profile)
+    this.identityChecked = profile.identification.none === true
+    const mismatch = line?.framing && framingMismatch(line.framing, profile)
+    this.settingsHint = mismatch ? { bus: line!.bus, busFraming: mismatch.bus, factory: mismatch.factory } : undefined
     this.currentPlan = this.compiled.plan
     this.decoded = new DecodedChannels(this.compiled)
   }
@@ -69,11 +84,19 @@ export class DevicePoller {
   private async withRetries(transact: Transact, request: ModbusRequest, retries: number): Promise<ModbusReply> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await transact(request)
+        const reply = await transact(request)
+        this.answered = true
+        return reply
       } catch (error) {
+        if (error instanceof ModbusExceptionError) this.answered = true
         if (!isNoAnswer(error) || attempt >= retries) throw error
       }
     }
+  }
+
+  /** Why the device is comm-fail after no answer: with what to check while it has never answered since start. */
+  private noAnswerReason(error: unknown): string {
+    return this.answered ? describe(error) : neverAnsweredReason(this.unit, describe(error), this.settingsHint)
   }
 
   /** Check the device is the model its profile describes: FC 43/14 product code, or the signature registers. */
@@ -104,7 +127,8 @@ export class DevicePoller {
       }
     } catch (error) {
       // no answer, or an exception such as 04 (device failure) or 06 (busy): not a verdict on the model; ask again later
-      return { retry: true, noAnswer: isNoAnswer(error), reason: describe(error) }
+      const noAnswer = isNoAnswer(error)
+      return { retry: true, noAnswer, reason: noAnswer ? this.noAnswerReason(error) : describe(error) }
     }
     this.identityChecked = true
     return {
@@ -144,8 +168,10 @@ export class DevicePoller {
         for (let attempt = 0; ; attempt++) {
           try {
             values = (await transact(request)) as number[]
+            this.answered = true
             break
           } catch (error) {
+            if (error instanceof ModbusExceptionError) this.answered = true
             if (!isNoAnswer(error) || attempt >= retries) throw error
           }
         }
@@ -159,7 +185,7 @@ export class DevicePoller {
           continue
         }
         if (isNoAnswer(error)) {
-          noAnswer = describe(error)
+          noAnswer = this.noAnswerReason(error)
           break
         }
         fault = describe(error)

@@ -92,7 +92,7 @@ export class PollEngine {
   ) {
     this.workers = config.buses.map((bus) => {
       const devices = config.devices.filter((d) => d.bus === bus.id).map((d) => {
-        const poller = new DevicePoller(d.id, d.unit, d.loadedProfile, bus.retries, clock)
+        const poller = new DevicePoller(d.id, d.unit, d.loadedProfile, bus.retries, clock, { bus: bus.id, ...(bus.type === 'rtu' && { framing: bus }) })
         this.pollers.set(d.id, poller)
         return { poller, pollMs: d.pollMs, priority: d.priority, holdLine: options.holdLine?.has(d.id) === true }
       })

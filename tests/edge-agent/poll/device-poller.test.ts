@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { BusWorker } from '../../../edge-agent/src/poll/bus-worker.ts'
 import { DevicePoller, type Transact } from '../../../edge-agent/src/poll/device-poller.ts'
 import { SimulatedDevice } from '../../../edge-agent/src/simulator/index.ts'
 import { handleRequest, ModbusExceptionError, ModbusTimeoutError, type Table } from '../../../protocols/modbus/index.ts'
@@ -171,5 +172,76 @@ describe('DevicePoller', () => {
     expect(done).toBe(1)
     expect(result.outcome).toBe('no-answer')
     expect(result.samples.some((s) => s.quality === 'good')).toBe(true)
+  })
+})
+
+describe('a device whose profile has identification none', () => {
+  const none = profileFromYaml(RELAY_PROFILE.replace(
+    'identification:\n  deviceId: { vendorName: Test Co, productCode: R2, revision: "1.4", modelName: R2-24V }',
+    'identification:\n  none: true\n  reason: no identity registers, no FC 43/14'))
+
+  it('is not identified: the poller starts with its identity checked and asks the device nothing for it', async () => {
+    const poller = new DevicePoller('relay-1', 1, none, 0)
+    expect(poller.identityChecked).toBe(true)
+    const { transact, log } = deviceTransact(new SimulatedDevice({ profile: none, unit: 1, scenario: 'static' }))
+    expect(await poller.identify(transact)).toEqual({})
+    expect(log).toEqual([])
+  })
+
+  it('is online on a bus as soon as it answers a poll, with no identity event', async () => {
+    const device = new SimulatedDevice({ profile: none, unit: 1, scenario: 'static' })
+    const { transact, log } = deviceTransact(device, (r) => (r.kind === 'identify' ? new ModbusExceptionError(1, 43) : undefined))
+    const events: unknown[] = []
+    const master = {
+      isOpen: true, open: async () => {}, close: async () => {}, discardInput: () => {}, lastByteAt: () => undefined, onClose: () => {},
+      execute: (request: ModbusRequest) => transact(request),
+    }
+    const worker = new BusWorker({ id: 'rs485', master, timeoutMs: 50, silenceMs: 0, maxInFlight: 1 },
+      [{ poller: new DevicePoller('relay-1', 1, none, 0), pollMs: 1000, priority: 'normal' }], { samples: () => {}, event: (e) => events.push(e) })
+    const results = await worker.pollOnce()
+    expect(results).toEqual([{ device: 'relay-1', outcome: 'ok', unread: false }])
+    expect(log.some((r) => r.kind === 'identify')).toBe(false)
+    expect(events).toEqual([expect.objectContaining({ type: 'device-state', device: 'relay-1', from: 'unknown', to: 'online' })])
+  })
+})
+
+describe('a device that has never answered since start', () => {
+  // the gas profile as an RTU device whose factory setting is 19200 8E1
+  const rtu = profileFromYaml(GAS_PROFILE.replace('transports: [tcp]', 'transports: [rtu]\nserial: { baud: 19200, parity: even }'))
+  const line = { bus: 'rtu-1', framing: { baud: 9600, parity: 'none', dataBits: 8, stopBits: 1 } as const }
+  const silent = () => deviceTransact(new SimulatedDevice({ profile: rtu, unit: 3, scenario: 'static' }), () => new ModbusTimeoutError(100))
+  const HINT = "no answer from unit 3 since start: check the unit id and the line settings (bus rtu-1 is 9600 8N1; the profile's factory setting is 19200 8E1); last error: no answer within 100 ms"
+
+  it('gets a comm-fail reason saying what to check, with the bus and factory settings when they differ', async () => {
+    const poller = new DevicePoller('gas-3', 3, rtu, 0, () => 42, line)
+    const { transact } = silent()
+    expect(await poller.identify(transact)).toEqual({ retry: true, noAnswer: true, reason: HINT })
+    const result = await poller.poll(transact)
+    expect(result).toMatchObject({ outcome: 'no-answer', reason: HINT })
+    expect(result.samples.every((s) => s.quality === 'comm-fail' && s.reason === HINT)).toBe(true)
+  })
+
+  it('leaves the settings out when the bus has the profile\'s, when the profile states none, and on TCP', async () => {
+    const plain = 'no answer from unit 3 since start: check the unit id and the line settings; last error: no answer within 100 ms'
+    const same = new DevicePoller('gas-3', 3, rtu, 0, () => 42, { bus: 'rtu-1', framing: { baud: 19200, parity: 'even', dataBits: 8, stopBits: 1 } })
+    expect((await same.poll(silent().transact)).reason).toBe(plain)
+    const unstated = new DevicePoller('gas-3', 3, gas, 0, () => 42, line)
+    expect((await unstated.poll(silent().transact)).reason).toBe(plain)
+    const tcp = new DevicePoller('gas-3', 3, rtu, 0, () => 42, { bus: 'lan' })
+    expect((await tcp.poll(silent().transact)).reason).toBe(plain)
+  })
+
+  it('once it has answered (an exception is an answer too), a silence is only a silence', async () => {
+    let fail: Error | undefined
+    const { transact } = deviceTransact(new SimulatedDevice({ profile: rtu, unit: 3, scenario: 'static' }), () => fail)
+    const polled = new DevicePoller('gas-3', 3, rtu, 0, () => 42, line)
+    expect((await polled.poll(transact)).outcome).toBe('ok')
+    fail = new ModbusTimeoutError(100)
+    expect((await polled.poll(transact)).reason).toBe('no answer within 100 ms')
+    fail = new ModbusExceptionError(4, 43)
+    const refused = new DevicePoller('gas-4', 3, rtu, 0, () => 42, line)
+    expect(await refused.identify(transact)).toMatchObject({ retry: true, noAnswer: false })
+    fail = new ModbusTimeoutError(100)
+    expect((await refused.identify(transact)).reason).toBe('no answer within 100 ms')
   })
 })

@@ -19,9 +19,10 @@
  *   non-good qualities. `run --once` on the other end at 9600 8N1 prints exactly the vectors' values
  *   for all four units: one request outstanding at a time, every answer attributed to the right unit.
  *
- * - RTU with a fifth, dead unit (configured, not served): `run --once` still prints the four live
- *   units exactly, prints comm-fail samples (value null) for the dead one, and exits 1 with
- *   `edge-agent: device X could not be read: REASON` on stderr.
+ * - RTU with a fifth and a sixth dead unit (configured, not served): `run --once` still prints the four
+ *   live units exactly, prints comm-fail samples (value null) for the dead ones, and exits 1 with
+ *   `edge-agent: device X could not be read: REASON` on stderr, the reason saying the unit never answered
+ *   since start and, for the one whose profile's factory serial setting differs from the bus, both settings.
  *
  * Nothing here asserts a timing; every process is stopped in afterAll.
  */
@@ -161,22 +162,29 @@ describe('run --once against pymodbus over Modbus RTU: four unit ids on one soca
     expect(samples.some((s) => s.quality !== 'good')).toBe(true)
   })
 
-  it('with a fifth unit nobody answers for: the four still exact, the dead one comm-fail, exit 1 naming it', async () => {
+  it('with a fifth and a sixth unit nobody answers for: the four still exact, the dead ones comm-fail, exit 1 naming them and what to check', async () => {
     const config = writeGatewayConfig(dir.path, {
       buses: [rtuBus('rs485', pty.b, { baud: 9600, timeoutMs: 300, retries: 1 })],
       devices: [
         ...units.map((d) => ({ id: d.id, bus: 'rs485', unit: d.unit, profile: d.profile.id })),
         { id: 'dead-5', bus: 'rs485', unit: 5, profile: 'generic-gth1000-carbon-monoxide' },
+        // factory setting 9600 8E1 (the live tank gauge answers at 8N1: a pty has no parity)
+        { id: 'dead-6', bus: 'rs485', unit: 6, profile: 'generic-rtg2000-tank-gauge' },
       ],
     }, 'rtu-dead.yaml')
     const result = await runOnce(config)
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/^edge-agent: device dead-5 could not be read: \S.*$/mu)
+    // never answered since start: what to check, and the line settings when the profile's factory setting differs
+    expect(result.stderr).toMatch(/^edge-agent: device dead-5 could not be read: no answer from unit 5 since start: check the unit id and the line settings; last error: \S.*$/mu)
+    expect(result.stderr).toMatch(/^edge-agent: device dead-6 could not be read: no answer from unit 6 since start: check the unit id and the line settings \(bus rs485 is 9600 8N1; the profile's factory setting is 9600 8E1\); last error: \S.*$/mu)
     expect(result.stderr).not.toMatch(/laser-ch4-1|power-cut-2|compressed-air-3|tank-gauge-4/u)
     const samples = parseSamples(result.stdout)
     for (const d of units) expect(checkVector(samples, d.id, d.profile, d.vector), d.id).toEqual([])
     const dead = samples.filter((s) => s.device === 'dead-5')
     expect(dead).toHaveLength(profile('generic-gth1000-carbon-monoxide').channels.length)
-    for (const s of dead) expect(s).toMatchObject({ value: null, quality: 'comm-fail' })
+    for (const s of dead) expect(s).toMatchObject({ value: null, quality: 'comm-fail', reason: expect.stringMatching(/^no answer from unit 5 since start: /u) })
+    const gauge = samples.filter((s) => s.device === 'dead-6')
+    expect(gauge).toHaveLength(profile('generic-rtg2000-tank-gauge').channels.length)
+    for (const s of gauge) expect(s).toMatchObject({ value: null, quality: 'comm-fail', reason: expect.stringContaining("(bus rs485 is 9600 8N1; the profile's factory setting is 9600 8E1)") })
   })
 })
