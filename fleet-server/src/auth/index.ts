@@ -4,10 +4,10 @@ import { SESSION_COOKIE, SESSION_TTL_MS } from '../defaults.ts'
 import { hashSecret, verifySecret } from '../mqtt/secrets.ts'
 import { forbidden, unauthorized } from '../routes/errors.ts'
 import type { FleetStore, Scope } from '../store/types.ts'
-import { scopeFor } from './scope.ts'
+import { roleWithArticle, scopeFor } from './scope.ts'
 import { hashToken, newToken } from './tokens.ts'
 
-export { scopeFor } from './scope.ts'
+export { roleWithArticle, scopeFor } from './scope.ts'
 export { hashToken, newToken } from './tokens.ts'
 
 declare module 'fastify' {
@@ -64,7 +64,7 @@ export function signedIn(request: FastifyRequest): SignedIn {
 
 export function requireRole(request: FastifyRequest, roles: readonly Role[], doing: string): SignedIn {
   const session = signedIn(request)
-  if (!roles.includes(session.user.role)) throw forbidden(`a ${session.user.role} may not ${doing}`)
+  if (!roles.includes(session.user.role)) throw forbidden(`${roleWithArticle(session.user.role)} may not ${doing}`)
   return session
 }
 

@@ -1,4 +1,4 @@
-import type { User } from '../api/schemas.ts'
+import type { Role, User } from '../api/schemas.ts'
 import type { Scope } from '../store/types.ts'
 
 /** The sites a user may read, from its role. A user missing its role's field sees nothing. */
@@ -14,3 +14,6 @@ export function scopeFor(user: User): Scope {
       return { role: 'installer', siteIds: user.siteIds ?? [] }
   }
 }
+
+/** The role with its article, for messages: "an admin", "a regulator", "an enterprise", "an installer". */
+export const roleWithArticle = (role: Role): string => `${/^[aeiou]/u.test(role) ? 'an' : 'a'} ${role}`

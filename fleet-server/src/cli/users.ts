@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { InvalidInputError } from '../../../protocols/validation/index.ts'
 import { ROLES, type Role, type User } from '../api/schemas.ts'
+import { roleWithArticle } from '../auth/scope.ts'
+import { jurisdictionsOf, loadCatalog } from '../compliance/catalog.ts'
 import { DEFAULT_DB_PATH, MIN_PASSWORD_LENGTH } from '../defaults.ts'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { FleetStore } from '../store/types.ts'
@@ -28,8 +31,8 @@ export function registerUserCommands(program: Command): void {
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--display-name <text>', 'name shown in the dashboard')
     .option('--password-file <file>', 'read the password from this file (first line)')
-    .option('--jurisdiction <township>', 'regulator: the township or district it oversees ("*" the whole city)')
-    .option('--enterprise <id>', 'enterprise: the enterprise whose sites it reads')
+    .option('--jurisdiction <township>', 'regulator: the township or district it oversees, one with an imported site or named in seeds/regulations.yaml ("*" the whole city)')
+    .option('--enterprise <id>', 'enterprise: the enterprise whose sites it reads, as imported with `import --sites`')
     .option('--site <id>', 'installer: a site it is assigned (repeat for several)', collect, [])
     .option('--db <file>', 'the fleet database', DEFAULT_DB_PATH)
     .action(async (options: UserAddOptions) => {
@@ -52,9 +55,9 @@ export function userFromOptions(options: UserAddOptions): User {
   const given = { jurisdiction: options.jurisdiction !== undefined, enterprise: options.enterprise !== undefined, site: options.site.length > 0 }
   const needs = { regulator: 'jurisdiction', enterprise: 'enterprise', installer: 'site', admin: undefined } as const
   const needed = needs[role]
-  if (needed !== undefined && !given[needed]) throw new UsageError(`a ${role} needs --${needed}`)
+  if (needed !== undefined && !given[needed]) throw new UsageError(`${roleWithArticle(role)} needs --${needed}`)
   for (const option of ['jurisdiction', 'enterprise', 'site'] as const) {
-    if (given[option] && option !== needed) throw new UsageError(`--${option} does not apply to a ${role}`)
+    if (given[option] && option !== needed) throw new UsageError(`--${option} does not apply to ${roleWithArticle(role)}`)
   }
   const user: User = { name, role }
   if (options.displayName !== undefined) user.displayName = options.displayName
@@ -80,9 +83,44 @@ function readPassword(file: string | undefined): string {
   return text
 }
 
+/**
+ * What the user refers to must exist, as `fleet-server import --sites` stored it: its sites, its
+ * enterprise (one with a site), its jurisdiction (a township with a site, one the regulation catalog
+ * names, or "*" the whole city). A typo would otherwise make a user who sees nothing.
+ */
 function checkReferences(store: FleetStore, user: User): void {
   if (store.findUser(user.name)) throw new UsageError(`user ${user.name} already exists`)
   for (const siteId of user.siteIds ?? []) {
     if (!store.getSite({ role: 'admin' }, siteId)) throw new UsageError(`--site ${siteId}: no such site`)
   }
+  if (user.enterpriseId === undefined && user.jurisdiction === undefined) return
+  const sites = store.complianceSites({ role: 'admin' })
+  const enterprises = new Set(sites.map((site) => site.enterpriseId))
+  if (user.enterpriseId !== undefined && !enterprises.has(user.enterpriseId)) {
+    throw new UsageError(`--enterprise ${user.enterpriseId}: no such enterprise (known: ${listed(enterprises)}); import its sites first: fleet-server import --sites FILE`)
+  }
+  if (user.jurisdiction === undefined || user.jurisdiction === WHOLE_CITY || sites.some((site) => site.jurisdiction === user.jurisdiction)) return
+  const named = catalogJurisdictions()
+  if (named.includes(user.jurisdiction)) return
+  const known = new Set([...sites.map((site) => site.jurisdiction), ...named])
+  throw new UsageError(`--jurisdiction ${user.jurisdiction}: no site is in it and the regulation catalog does not name it (known: ${listed(known)}; "${WHOLE_CITY}" is the whole city)`)
+}
+
+const WHOLE_CITY = '*'
+
+/** the townships seeds/regulations.yaml gives dates of their own */
+function catalogJurisdictions(): string[] {
+  try {
+    return Object.keys(jurisdictionsOf(loadCatalog())).filter((name) => name !== WHOLE_CITY)
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`the regulation catalog is invalid:\n${error.message}`)
+    throw error
+  }
+}
+
+/** a short sorted list for a message: at most 10 names */
+function listed(names: Iterable<string>): string {
+  const sorted = [...new Set(names)].sort()
+  if (sorted.length === 0) return 'none yet'
+  return sorted.length <= 10 ? sorted.join(', ') : `${sorted.slice(0, 10).join(', ')}, … ${sorted.length} in all`
 }

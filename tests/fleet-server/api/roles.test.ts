@@ -38,10 +38,10 @@ describe('scope by role', () => {
   })
 
   it('regulators and installers cannot acknowledge alarms (403)', async () => {
-    for (const user of ['reg-ys', 'inst']) {
+    for (const [user, role] of [['reg-ys', 'a regulator'], ['inst', 'an installer']] as const) {
       const reply = await f.app.inject({ method: 'POST', url: `/api/alarms/${f.alarmId('gw-a1')}/ack`, headers: await f.as(user) })
       expect(reply.statusCode).toBe(403)
-      expect(reply.json()).toMatchObject({ error: 'FORBIDDEN' })
+      expect(reply.json()).toEqual({ error: 'FORBIDDEN', message: `${role} may not acknowledge alarms` })
     }
     expect(f.sent).toEqual([])
   })

@@ -39,11 +39,14 @@ beforeAll(() => {
   // data/ does not exist yet: the CLI creates it
   db = join(dir, 'data', 'fleet.sqlite')
   writeFileSync(join(dir, 'pw'), 'file password 123\n')
+  writeFileSync(join(dir, 'sites.csv'), 'enterprise_id,enterprise_name,site_id,site_name,site_type,jurisdiction\nent-a,甲,site-1,一号矿,coal-mine,涌山镇\n')
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('fleet-server user add', () => {
-  it('adds a user with the password from stdin, stored as a scrypt hash', async () => {
+  it('adds a user of an imported enterprise with the password from stdin, stored as a scrypt hash', async () => {
+    // users refer to the enterprises, sites and townships the import stored
+    expect((await run(['import', '--sites', join(dir, 'sites.csv'), '--db', db])).code).toBe(0)
     const result = await run(['user', 'add', '--name', 'ent-a', '--role', 'enterprise', '--enterprise', 'ent-a', '--db', db], 'stdin password 1\n')
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
@@ -54,10 +57,6 @@ describe('fleet-server user add', () => {
   })
 
   it('adds an installer of existing sites with --password-file', async () => {
-    withStore((store) => {
-      store.upsertEnterprise({ id: 'ent-a', name: '甲' })
-      store.upsertSite({ id: 'site-1', enterpriseId: 'ent-a', name: '一号矿', type: 'coal-mine', jurisdiction: '涌山镇' })
-    })
     const result = await run(['user', 'add', '--name', 'inst', '--role', 'installer', '--site', 'site-1', '--password-file', join(dir, 'pw'), '--db', db])
     expect(result.code).toBe(0)
     const user = withStore((store) => store.findUser('inst'))
@@ -65,13 +64,25 @@ describe('fleet-server user add', () => {
     expect(await verifySecret('file password 123', user!.passwordHash)).toBe(true)
   })
 
+  it('adds regulators of a township that has sites and of the whole city', async () => {
+    for (const [name, jurisdiction] of [['reg-ys', '涌山镇'], ['reg-city', '*']] as const) {
+      const result = await run(['user', 'add', '--name', name, '--role', 'regulator', '--jurisdiction', jurisdiction, '--db', db], 'a good password\n')
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(withStore((store) => store.findUser(name))?.jurisdiction).toBe(jurisdiction)
+    }
+  })
+
   it.each([
     [['--role', 'king'], /--role must be one of/u],
-    [['--role', 'regulator'], /a regulator needs --jurisdiction/u],
-    [['--role', 'enterprise'], /needs --enterprise/u],
-    [['--role', 'installer'], /needs --site/u],
+    [['--role', 'regulator'], /^fleet-server: a regulator needs --jurisdiction$/mu],
+    [['--role', 'enterprise'], /^fleet-server: an enterprise needs --enterprise$/mu],
+    [['--role', 'installer'], /^fleet-server: an installer needs --site$/mu],
     [['--role', 'regulator', '--jurisdiction', '涌山镇', '--site', 'site-1'], /--site does not apply to a regulator/u],
+    [['--role', 'admin', '--enterprise', 'ent-a'], /^fleet-server: --enterprise does not apply to an admin$/mu],
     [['--role', 'installer', '--site', 'nowhere'], /--site nowhere: no such site/u],
+    [['--role', 'enterprise', '--enterprise', 'NO-SUCH'], /^fleet-server: --enterprise NO-SUCH: no such enterprise \(known: ent-a\); import its sites first: fleet-server import --sites FILE$/mu],
+    [['--role', 'regulator', '--jurisdiction', '不存在镇'], /^fleet-server: --jurisdiction 不存在镇: no site is in it and the regulation catalog does not name it \(known: 涌山镇; "\*" is the whole city\)$/mu],
     [['--role', 'admin', '--password-file', '/no/such/file'], /cannot read --password-file/u],
   ])('exits 2 on %j', async (args, message) => {
     const result = await run(['user', 'add', '--name', 'someone', ...args, '--db', db], 'a good password\n')
