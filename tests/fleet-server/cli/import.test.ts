@@ -68,14 +68,14 @@ describe('fleet-server import --sites', () => {
     expect(snapshot(db)).toEqual({ enterprises: [], sites: [] })
   })
 
-  it('the same file twice is idempotent; a BOM file works; Chinese survives', async () => {
+  it('the same file twice is idempotent and says so: every site unchanged; a BOM file works; Chinese survives', async () => {
     const db = join(dir, 'good.sqlite')
     const file = join(dir, 'good.csv')
     writeFileSync(file, '\uFEFF' + [HEADER, ...rows()].join('\n') + '\n')
     const first = await run(['import', '--sites', file, '--db', db])
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
-    expect(first.stdout).toBe(`imported 100 sites of 20 enterprises from ${file} (100 new, 0 updated)\n`)
+    expect(first.stdout).toBe(`imported 100 sites of 20 enterprises from ${file}: sites 100 new, 0 updated, 0 unchanged; enterprises 20 new, 0 updated, 0 unchanged\n`)
     const once = snapshot(db)
     expect(once.enterprises).toHaveLength(20)
     expect(once.sites).toHaveLength(100)
@@ -88,8 +88,16 @@ describe('fleet-server import --sites', () => {
 
     const second = await run(['import', '--sites', file, '--db', db])
     expect(second.code).toBe(0)
-    expect(second.stdout).toContain('(0 new, 100 updated)')
+    expect(second.stdout).toBe(`imported 100 sites of 20 enterprises from ${file}: sites 0 new, 0 updated, 100 unchanged; enterprises 0 new, 0 updated, 20 unchanged\n`)
     expect(snapshot(db)).toEqual(once)
+
+    // one site renamed, one enterprise renamed, one site more
+    const changed = rows().map((row) => row.replace('乐平市第3安全', '乐平市第三安全'))
+    changed[7] = changed[7]!.replace('7号', '七号')
+    changed.push('ent-new,新公司,site-new,新矿,coal-mine,涌山镇,,,,')
+    writeFileSync(file, [HEADER, ...changed].join('\n') + '\n')
+    const third = await run(['import', '--sites', file, '--db', db])
+    expect(third.stdout).toBe(`imported 101 sites of 21 enterprises from ${file}: sites 1 new, 1 updated, 99 unchanged; enterprises 1 new, 1 updated, 19 unchanged\n`)
   })
 
   it('an unreadable file or a missing --sites is invalid input (exit 2)', async () => {
@@ -117,9 +125,9 @@ describe('fleet-server import --sites', () => {
     const file = join(dir, 'keep.csv')
     writeFileSync(file, 'enterprise_id,enterprise_name,enterprise_name_en,site_id,site_name,site_type,jurisdiction,in_town_near_homes,rules_from\n'
       + 'e1,乐港石油,Legang Oil,p1,乐港加油站,petrol-station,乐港镇,是,2013-05-01\n')
-    expect(importSitesFile(file, db)).toEqual({ enterprises: 1, sites: 1, created: 1 })
+    expect(importSitesFile(file, db)).toEqual({ enterprises: { created: 1, updated: 0, unchanged: 0 }, sites: { created: 1, updated: 0, unchanged: 0 } })
     writeFileSync(file, 'enterprise_id,enterprise_name,site_id,site_name,site_type,jurisdiction,in_town_near_homes\ne1,乐港石油,p1,乐港加油站(新),petrol-station,乐港镇,1\n')
-    expect(importSitesFile(file, db)).toEqual({ enterprises: 1, sites: 1, created: 0 })
+    expect(importSitesFile(file, db)).toEqual({ enterprises: { created: 0, updated: 0, unchanged: 1 }, sites: { created: 0, updated: 1, unchanged: 0 } })
     const { enterprises, sites } = snapshot(db)
     expect(enterprises).toEqual([{ id: 'e1', name: '乐港石油', name_en: 'Legang Oil' }])
     expect(sites[0]).toMatchObject({ name: '乐港加油站(新)', rules_from: '2013-05-01', in_town_near_homes: 1 })
