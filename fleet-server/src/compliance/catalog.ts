@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { createValidator, InvalidInputError, YamlSource, type Problem } from '../../../protocols/validation/index.ts'
+import { calendarDayProblem, createValidator, InvalidInputError, YamlSource, type Problem } from '../../../protocols/validation/index.ts'
 import { findUp } from '../../../hardware-profiles/find-up.ts'
 import { CatalogSchema, type Catalog, type Jurisdiction, type Rule } from './catalog-schema.ts'
-import { isDay } from './status.ts'
 
 export const CATALOG_INVALID = 'CATALOG_INVALID'
 
@@ -27,10 +26,11 @@ export function parseCatalog(file: string, text: string): ParsedCatalog {
     ids.add(rule.id)
   })
   for (const [name, jurisdiction] of Object.entries(jurisdictionsOf(catalog))) {
-    if (!isDay(jurisdiction.appliesFrom)) problems.push(source.problemAt(['jurisdictions', name, 'appliesFrom'], `not a calendar date: ${jurisdiction.appliesFrom}`))
+    const appliesFrom = calendarDayProblem(jurisdiction.appliesFrom)
+    if (appliesFrom !== undefined) problems.push(source.problemAt(['jurisdictions', name, 'appliesFrom'], appliesFrom))
     for (const [ruleId, day] of Object.entries(jurisdiction.rules ?? {})) {
-      if (!ids.has(ruleId)) problems.push(source.problemAt(['jurisdictions', name, 'rules', ruleId], `no rule "${ruleId}" in the catalog`, true))
-      else if (!isDay(day)) problems.push(source.problemAt(['jurisdictions', name, 'rules', ruleId], `not a calendar date: ${day}`))
+      const problem = ids.has(ruleId) ? calendarDayProblem(day) : `no rule "${ruleId}" in the catalog`
+      if (problem !== undefined) problems.push(source.problemAt(['jurisdictions', name, 'rules', ruleId], problem, !ids.has(ruleId)))
     }
   }
   return problems.length > 0 ? { problems } : { catalog, problems }

@@ -1,8 +1,7 @@
 import { SITE_TYPES, type Enterprise, type SiteType } from '../api/schemas.ts'
 import type { SiteInput } from '../store/types.ts'
-import type { Problem } from '../../../protocols/validation/index.ts'
+import { calendarDayProblem, type Problem } from '../../../protocols/validation/index.ts'
 import { CsvSyntaxError, parseCsv, type CsvField } from './csv.ts'
-import { isDay } from './status.ts'
 
 /**
  * The sites file of `fleet-server import --sites FILE.csv`: UTF-8 (a byte-order mark is fine),
@@ -122,7 +121,8 @@ export function parseSitesCsv(file: string, text: string): SiteImport {
     }
 
     const rulesFrom = value('rules_from')
-    if (rulesFrom !== '' && !isDay(rulesFrom)) at(field('rules_from')!, 'rules_from', `"${rulesFrom}" is not a date YYYY-MM-DD`)
+    const rulesFromProblem = rulesFrom === '' ? undefined : calendarDayProblem(rulesFrom)
+    if (rulesFromProblem !== undefined) at(field('rules_from')!, 'rules_from', rulesFromProblem)
 
     if (siteId !== '') {
       const seen = siteLines.get(siteId)

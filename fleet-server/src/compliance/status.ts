@@ -3,6 +3,8 @@
  * no clock and no store. CONTRACT.md "Regulatory systems and compliance" defines the statuses.
  */
 
+import { calendarDayProblem, daysInMonth, isCalendarDay } from '../../../protocols/validation/calendar-day.ts'
+
 export const SHANGHAI = 'Asia/Shanghai'
 /** CONTRACT.md: not installed and the deadline within this many days → due-soon */
 export const DUE_SOON_DAYS = 90
@@ -34,24 +36,17 @@ export interface ComplianceStatus {
   daysLeft?: number
 }
 
-const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/u
 const DAY_MS = 86_400_000
 
 /** True when `day` is a real calendar date written YYYY-MM-DD, year 1000 or later (2011-02-29 is not). */
-export function isDay(day: string): boolean {
-  const m = DAY_RE.exec(day)
-  if (!m) return false
-  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  return year >= 1000 && month >= 1 && month <= 12 && date >= 1 && date <= daysInMonth(year, month)
-}
+export const isDay = isCalendarDay
 
 function parseDay(day: string): [number, number, number] {
-  if (!isDay(day)) throw new RangeError(`expected a date YYYY-MM-DD, got "${day}"`)
-  const m = DAY_RE.exec(day)!
-  return [Number(m[1]), Number(m[2]), Number(m[3])]
+  const problem = calendarDayProblem(day)
+  if (problem !== undefined) throw new RangeError(`expected a date YYYY-MM-DD: ${problem}`)
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number]
+  return [year, month, date]
 }
-
-const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate()
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
 const dayNumber = (day: string): number => {
   const [y, m, d] = parseDay(day)

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { findUp } from '../../../hardware-profiles/find-up.ts'
-import { createValidator, InvalidInputError, YamlSource, type PathSegment, type Problem } from '../../../protocols/validation/index.ts'
+import { calendarDayProblem, createValidator, InvalidInputError, YamlSource, type PathSegment, type Problem } from '../../../protocols/validation/index.ts'
 import { DemoFleetSchema, type DemoFleet } from './fleet-schema.ts'
 import { parseGatewayConfig } from './gateway-config.ts'
-import { isDay } from '../compliance/status.ts'
 
 /** seeds/demo-fleet.yaml of this repository, whatever the working directory. */
 export const defaultSeedFile = (): string => findUp(import.meta.url, 'seeds/demo-fleet.yaml')
@@ -92,10 +91,12 @@ function complianceProblems(source: YamlSource, site: DemoFleet['sites'][number]
   const problems: Problem[] = []
   const at = (path: PathSegment[], message: string) => problems.push(source.problemAt(['sites', i, ...path], message))
   if (site.rulesFrom !== undefined && site.rulesFromDaysAgo !== undefined) at(['rulesFromDaysAgo'], 'give rulesFrom or rulesFromDaysAgo, not both')
-  if (site.rulesFrom !== undefined && !isDay(site.rulesFrom)) at(['rulesFrom'], `"${site.rulesFrom}" is not a calendar date`)
+  const rulesFrom = site.rulesFrom === undefined ? undefined : calendarDayProblem(site.rulesFrom)
+  if (rulesFrom !== undefined) at(['rulesFrom'], rulesFrom)
   site.commissioning?.forEach((record, j) => {
     if ((record.commissionedOn === undefined) === (record.daysAgo === undefined)) at(['commissioning', j], 'give commissionedOn or daysAgo (exactly one)')
-    if (record.commissionedOn !== undefined && !isDay(record.commissionedOn)) at(['commissioning', j, 'commissionedOn'], `"${record.commissionedOn}" is not a calendar date`)
+    const commissionedOn = record.commissionedOn === undefined ? undefined : calendarDayProblem(record.commissionedOn)
+    if (commissionedOn !== undefined) at(['commissioning', j, 'commissionedOn'], commissionedOn)
   })
   return problems
 }

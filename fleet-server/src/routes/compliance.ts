@@ -10,7 +10,8 @@ import { SYSTEM_IDS } from '../compliance/catalog-schema.ts'
 import { complianceEvidence } from '../compliance/evidence.ts'
 import { complianceSummary, fleetReport, GZIP_MIN_BYTES, gzipped, listResponse, selectRows } from '../compliance/fleet-report.ts'
 import { complianceCsv, page } from '../compliance/report.ts'
-import { isDay, localDay } from '../compliance/status.ts'
+import { localDay } from '../compliance/status.ts'
+import { calendarDayProblem } from '../../../protocols/validation/index.ts'
 import { SIGNED_IN, type RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
@@ -39,7 +40,8 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
   const reader = (request: FastifyRequest, asOfQuery: string | undefined): { scope: Scope; asOf: string } => {
     const { scope } = requireRole(request, READERS, 'read the compliance report')
     const asOf = asOfQuery ?? localDay(clock())
-    if (!isDay(asOf)) throw badRequest(`querystring/asOf: not a calendar date: ${asOf}`)
+    const problem = calendarDayProblem(asOf)
+    if (problem !== undefined) throw badRequest(`querystring/asOf: ${problem}`)
     return { scope, asOf }
   }
 
@@ -135,7 +137,8 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
     const { user, scope } = requireRole(request, ['installer', 'admin'], 'upload commissioning records')
     const { siteId, system, commissionedOn, devices, note } = request.body
     if (!(SYSTEM_IDS as readonly string[]).includes(system)) throw badRequest(`body/system: "${system}" is not a regulatory system (one of ${SYSTEM_IDS.join(', ')})`)
-    if (!isDay(commissionedOn)) throw badRequest(`body/commissionedOn: not a calendar date: ${commissionedOn}`)
+    const problem = calendarDayProblem(commissionedOn)
+    if (problem !== undefined) throw badRequest(`body/commissionedOn: ${problem}`)
     const today = localDay(clock())
     if (commissionedOn > today) throw badRequest(`body/commissionedOn: ${commissionedOn} is in the future (today is ${today}, Asia/Shanghai)`)
     // outside the caller's scope answers like an unknown site: its existence is not revealed

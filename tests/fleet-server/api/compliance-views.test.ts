@@ -87,7 +87,9 @@ describe('GET /api/compliance/summary', () => {
     expect(await get('ent-1', '/api/compliance/summary')).toEqual(expectedSummary(all.filter((r) => own.has(r.siteId)), MAIN_AS_OF))
     expect((await app.inject({ url: '/api/compliance/summary', headers: await as('inst') })).statusCode).toBe(403)
     expect((await app.inject({ url: '/api/compliance/summary' })).statusCode).toBe(401)
-    expect((await app.inject({ url: '/api/compliance/summary?asOf=2026-02-30', headers: await as('admin') })).statusCode).toBe(400)
+    const day = await app.inject({ url: '/api/compliance/summary?asOf=2026-02-30', headers: await as('admin') })
+    expect(day.statusCode).toBe(400)
+    expect(day.json().message).toBe('querystring/asOf: 2026-02-30 is not a day of the calendar (February 2026 has 28 days)')
   })
 })
 

@@ -108,7 +108,7 @@ describe('a broken catalog', () => {
     expect(broken('    periodYears: 2\n', '    periodYears: 2\n    deadline: 2013-01-01\n')[0]).toMatch(/:\d+:5 rules\[1\]\.deadline: unknown key "deadline"$/u)
   })
   it('reports a date that is not on the calendar, a rule id used twice and a jurisdiction naming no rule', () => {
-    expect(broken('appliesFrom: 2011-01-01', 'appliesFrom: 2011-02-29')[0]).toMatch(/:\d+:18 jurisdictions\.\*\.appliesFrom: not a calendar date: 2011-02-29$/u)
+    expect(broken('appliesFrom: 2011-01-01', 'appliesFrom: 2011-02-29')[0]).toMatch(/:\d+:18 jurisdictions\.\*\.appliesFrom: 2011-02-29 is not a day of the calendar \(February 2011 has 28 days\)$/u)
     expect(broken('id: major-hazard-source-monitoring', 'id: tailings-pond-safety-monitoring')[0]).toMatch(/rules\[6\]\.id: rule id "tailings-pond-safety-monitoring" is used twice$/u)
     expect(broken("    appliesFrom: 2011-01-01\n", "    appliesFrom: 2011-01-01\n    rules: { no-such-rule: 2012-01-01 }\n")[0]).toMatch(/jurisdictions\.\*\.rules\.no-such-rule: no rule "no-such-rule" in the catalog$/u)
   })

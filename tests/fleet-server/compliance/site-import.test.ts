@@ -26,7 +26,7 @@ describe('parseSitesCsv', () => {
   it('reports each bad value as FILE:LINE:COL column: message', () => {
     expect(problems(`${HEADER}\ne1,甲,s1,一号,gold-mine,涌山镇,,,,2011-02-29\ne1,甲,s 2,二号,coal-mine,,,,maybe,\n`)).toEqual([
       'sites.csv:2:12 site_type: "gold-mine" is not a site type: one of coal-mine, non-coal-mine, tailings-pond, petrol-station, chemical-plant, hazmat-fleet',
-      'sites.csv:2:29 rules_from: "2011-02-29" is not a date YYYY-MM-DD',
+      'sites.csv:2:29 rules_from: 2011-02-29 is not a day of the calendar (February 2011 has 28 days)',
       'sites.csv:3:6 site_id: "s 2" is not an id: 1-64 letters, digits, - _ . starting with a letter or digit',
       'sites.csv:3:23 jurisdiction: must not be empty',
       'sites.csv:3:26 in_town_near_homes: "maybe" is not true or false (yes/no, 1/0, 是/否)',
