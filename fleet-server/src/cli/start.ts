@@ -13,14 +13,16 @@ interface StartOptions {
   web?: string
 }
 
+const FREE_PORT = '0 picks a free one (the line printed at start says which)'
+
 export function registerStartCommand(program: Command): void {
   program.command('start')
     .description('run the fleet server: HTTP API and dashboard, MQTT ingest (embedded broker unless --mqtt)')
-    .option('--port <n>', 'HTTP port', String(DEFAULT_HTTP_PORT))
+    .option('--port <n>', `HTTP port; ${FREE_PORT}`, String(DEFAULT_HTTP_PORT))
     .option('--host <host>', 'HTTP and embedded broker address', DEFAULT_HOST)
     .option('--db <file>', 'SQLite database', DEFAULT_DB_PATH)
     .option('--mqtt <url>', 'an external broker (mqtt:// or mqtts://); without it an embedded broker runs')
-    .option('--mqtt-port <n>', 'embedded broker port', String(DEFAULT_MQTT_PORT))
+    .option('--mqtt-port <n>', `embedded broker port; ${FREE_PORT}`, String(DEFAULT_MQTT_PORT))
     .option('--web <dir>', 'dashboard files served at / (default fleet-server/web)')
     .action(async (options: StartOptions) => {
       const port = parseInteger(options.port, '--port', 0, 65535)
