@@ -48,7 +48,7 @@ export const AlarmLevelSchema = Type.Object({
   onDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the condition must hold this long before the level is raised; default 0' })),
   offDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the condition must be gone this long before the level clears; default 0' })),
   latch: Type.Optional(Type.Boolean({ description: 'stays raised after the condition is gone until acknowledged; default false' })),
-  source: Type.String({ minLength: 3, description: 'the standard and clause the default comes from (see shared/research/domain-facts.md)' }),
+  source: Type.String({ minLength: 3, description: 'the standard and clause the default comes from, e.g. "GB/T 50493-2019 §5.5.2: O2 deficiency 19.5 %VOL"' }),
 }, { additionalProperties: false })
 
 export const ChannelSchema = Type.Object({
