@@ -2,7 +2,7 @@ import type { AlarmLevel, Unit } from '../../../hardware-profiles/schema.ts'
 
 /**
  * Alarm presets by sensor role: what an installer picks per channel ("T1 longwall face") instead of
- * typing set points. Each level cites the standard and clause it comes from (shared/research/domain-facts.md).
+ * typing set points. Each level cites the standard and clause it comes from.
  * A level's `restore` is where it clears (high: below it; low: above it); a preset gives one only where
  * the standard states a deadband, otherwise restore = value and the source says so.
  */
