@@ -56,7 +56,7 @@ export const CatalogSchema = Type.Object({
   version: Type.Literal(1),
   source: Type.Object({
     title: Bilingual('the plan the rules come from'),
-    file: Type.String({ minLength: 1, description: 'where its text is kept' }),
+    file: Type.String({ minLength: 1, description: 'where its text is kept: a path relative to this file, inside the repository (the server does not read it)' }),
   }, { additionalProperties: false }),
   jurisdictions: Type.Object({ '*': JurisdictionSchema }, {
     additionalProperties: JurisdictionSchema,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
@@ -22,6 +23,10 @@ describe('seeds/regulations.yaml', () => {
     expect(catalog.rules.length).toBeGreaterThanOrEqual(4)
     expect(catalog.jurisdictions['*'].appliesFrom).toBe('2011-01-01')
     expect(catalog.jurisdictions['*'].source).toMatch(/2011/u)
+  })
+
+  it('source.file, relative to the catalog, is the plan\'s text in this repository', () => {
+    expect(resolve(dirname(CATALOG), catalog.source.file)).toBe(PLAN)
   })
 
   it('every rule binds known site types and systems, and has a bilingual statement', () => {
