@@ -1,14 +1,16 @@
 import type { Command } from 'commander'
-import { framingLabel, loadConfigFile, rtuBusLoads, type ResolvedConfig } from '../config/index.ts'
+import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
+import { framingLabel, rtuBusLoads, type ResolvedConfig } from '../config/index.ts'
+import { parseConfigFile } from '../config/load.ts'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`
 const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - [...text].length))
 
 /** What a valid config sets up: counts, and per RTU bus the share of the wire its devices use. */
-export function renderSummary(config: ResolvedConfig): string {
+export function renderSummary(config: ResolvedConfig, warnings = 0): string {
   const rtu = config.buses.filter((b) => b.type === 'rtu').length
   const lines = [
-    `${config.file}: valid — gateway ${config.gateway.id} at site ${config.gateway.site}${config.gateway.name ? ` (${config.gateway.name})` : ''}`,
+    `${config.file}: valid${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''} — gateway ${config.gateway.id} at site ${config.gateway.site}${config.gateway.name ? ` (${config.gateway.name})` : ''}`,
     `  ${plural(config.buses.length, 'bus')} (${rtu} rtu, ${config.buses.length - rtu} tcp), ${plural(config.devices.length, 'device')}, ${plural(config.interlocks.length, 'interlock')}`,
   ]
   const loads = new Map(rtuBusLoads(config, config.devices.map((d) => d.loadedProfile)).map((l) => [l.busIndex, l]))
@@ -29,9 +31,13 @@ export function renderSummary(config: ResolvedConfig): string {
 
 export function registerCheckCommand(program: Command): void {
   program.command('check')
-    .description('validate a gateway config and the profiles it names; one line per problem, FILE:LINE:COL key.path: message')
+    .description('validate a gateway config and the profiles it names; one line per problem, FILE:LINE:COL key.path: message (warnings: key.path: warning: message, exit 0)')
     .requiredOption('--config <file>', 'gateway config YAML')
     .action((options: { config: string }) => {
-      console.log(renderSummary(loadConfigFile(options.config)))
+      const { config, problems, warnings = [] } = parseConfigFile(options.config)
+      // warnings beside the errors: everything worth fixing in one go; alone they leave the exit code 0
+      if (!config) throw new InvalidInputError('CONFIG_INVALID', [...problems, ...warnings])
+      for (const warning of warnings) console.error(formatProblem(warning))
+      console.log(renderSummary(config, warnings.length))
     })
 }

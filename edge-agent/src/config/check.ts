@@ -10,6 +10,8 @@ export interface ConfigIssue {
   message: string
   /** point at the key rather than its value */
   onKey?: boolean
+  /** worth saying, but the config is valid: `check` prints it and still exits 0 */
+  warning?: boolean
 }
 
 export function framingOf(bus: SerialBusConfig): Required<SerialFraming> {
@@ -92,6 +94,7 @@ export function rtuBusLoads(config: GatewayConfig, profiles: ReadonlyArray<Profi
 export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profile | undefined>): ConfigIssue[] {
   const issues: ConfigIssue[] = []
   const issue = (path: PathSegment[], message: string, onKey = false) => issues.push({ path, message, onKey })
+  const warn = (path: PathSegment[], message: string) => issues.push({ path, message, warning: true })
 
   const duplicates = (list: 'buses' | 'devices' | 'interlocks', what: string, ids: readonly string[]) => {
     const first = new Map<string, number>()
@@ -128,6 +131,16 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
       if (profile && !profile.transports.includes(bus.type) && !(bus.type === 'tcp' && profile.transports.includes('rtu'))) {
         issue(['devices', i, 'profile'], `profile "${profile.id}" speaks ${profile.transports.join(' and ')} only, but bus "${bus.id}" is ${bus.type}`)
       }
+      // on a real line a device at other settings than the bus is silent: a comm-fail with no clue why
+      // (a bus at a non-standard baud is an error of its own already)
+      const standard = bus.type === 'rtu' && (STANDARD_BAUDS as readonly number[]).includes(bus.baud)
+      const mismatch = profile && standard ? framingMismatch(framingOf(bus), profile) : undefined
+      if (mismatch) {
+        warn(['devices', i, 'bus'], `profile factory setting ${mismatch.factory}; bus ${bus.id} is ${mismatch.bus}: unit ${device.unit} answers only if it was set to the bus's settings (else comm-fail)`)
+      }
+    }
+    if (profile?.identification.none) {
+      warn(['devices', i, 'profile'], `profile "${profile.id}" has identification none (${profile.identification.reason ?? 'no reason given'}): the agent cannot check that unit ${device.unit} is a ${profile.vendor} ${profile.model}`)
     }
     if (profile) checkDeviceAgainstProfile(i, device, profile, issue)
   })

@@ -18,6 +18,8 @@ const busMembers = {
 export interface ParsedConfig {
   config?: ResolvedConfig
   problems: Problem[]
+  /** worth saying but no reason to refuse the config (FILE:LINE:COL key.path: warning: …) */
+  warnings?: Problem[]
 }
 
 export interface ParseOptions {
@@ -85,22 +87,31 @@ export function parseConfig(file: string, text: string, options: ParseOptions = 
     if (lookup.message) problems.push(source.problemAt(['devices', i, 'profile'], lookup.message))
     return lookup.profile
   })
-  for (const issue of checkConfig(config, profiles)) problems.push(source.problemAt(issue.path, issue.message, issue.onKey))
-  if (problems.length > 0) return { problems: sortProblems(file, problems) }
+  const warnings: Problem[] = []
+  for (const issue of checkConfig(config, profiles)) {
+    if (issue.warning) warnings.push(source.problemAt(issue.path, `warning: ${issue.message}`, issue.onKey))
+    else problems.push(source.problemAt(issue.path, issue.message, issue.onKey))
+  }
+  if (problems.length > 0) return { problems: sortProblems(file, problems), warnings: sortProblems(file, warnings) }
 
   const hash = createHash('sha256').update(text).digest('hex')
-  return { config: resolveDefaults(config, profiles as Profile[], { file, hash }), problems: [] }
+  return { config: resolveDefaults(config, profiles as Profile[], { file, hash }), problems: [], warnings: sortProblems(file, warnings) }
 }
 
-/** Read, parse and check a config file; throws InvalidInputError('CONFIG_INVALID') with every problem. */
-export function loadConfigFile(file: string, options: ParseOptions = {}): ResolvedConfig {
+/** Read, parse and check a config file; a file that cannot be read is a problem too. */
+export function parseConfigFile(file: string, options: ParseOptions = {}): ParsedConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new InvalidInputError('CONFIG_INVALID', [{ file, line: 1, column: 1, path: '', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }])
+    return { problems: [{ file, line: 1, column: 1, path: '', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }] }
   }
-  const { config, problems } = parseConfig(file, text, options)
+  return parseConfig(file, text, options)
+}
+
+/** Read, parse and check a config file; throws InvalidInputError('CONFIG_INVALID') with every problem. */
+export function loadConfigFile(file: string, options: ParseOptions = {}): ResolvedConfig {
+  const { config, problems } = parseConfigFile(file, options)
   if (!config) throw new InvalidInputError('CONFIG_INVALID', problems)
   return config
 }

@@ -84,9 +84,9 @@ describe('the broken-config corpus', () => {
   it.each(corpus)('parseConfig reports exactly what %s expects', (name) => {
     const file = `${CORPUS}/${name}`
     const text = readFileSync(join(ROOT, file), 'utf8')
-    const { config, problems } = parseConfig(file, text)
+    const { config, problems, warnings = [] } = parseConfig(file, text)
     expect(config).toBeUndefined()
-    expectExactly(expectationsOf(file, text), problems.map(formatProblem))
+    expectExactly(expectationsOf(file, text), [...problems, ...warnings].map(formatProblem))
   })
 
   it('edge-agent check exits 2 on every file, printing the expected lines and no stack trace', { timeout: 300_000 }, async () => {
@@ -98,6 +98,46 @@ describe('the broken-config corpus', () => {
       expect(result.stderr, name).not.toMatch(STACK_LINE)
       expect(result.stdout, name).toBe('')
       expectExactly(expectationsOf(file, readFileSync(join(ROOT, file), 'utf8')), result.stderr.trimEnd().split('\n'))
+    }
+  })
+})
+
+/**
+ * Configs that are valid but worth a word: every file in warnings/ says, as the broken ones do, every
+ * warning the check must print for it (`# expect: LINE:COL key.path: warning: …`) — and the check exits 0.
+ */
+const WARNINGS = 'tests/edge-agent/config/warnings'
+const warned = readdirSync(join(ROOT, WARNINGS)).filter((n) => n.endsWith('.yaml')).sort()
+
+describe('the warnings corpus', () => {
+  it('holds files, each with expectations that are all warnings', () => {
+    expect(warned.length).toBeGreaterThanOrEqual(3)
+    for (const name of warned) {
+      const expectations = expectationsOf(`${WARNINGS}/${name}`, readFileSync(join(ROOT, WARNINGS, name), 'utf8'))
+      expect(expectations.length, name).toBeGreaterThan(0)
+      for (const e of expectations) expect(e.message, name).toMatch(/^warning: /u)
+    }
+  })
+
+  it.each(warned)('parseConfig accepts %s and warns exactly what it expects', (name) => {
+    const file = `${WARNINGS}/${name}`
+    const text = readFileSync(join(ROOT, file), 'utf8')
+    const { config, problems, warnings = [] } = parseConfig(file, text)
+    expect(problems.map(formatProblem)).toEqual([])
+    expect(config).toBeDefined()
+    expectExactly(expectationsOf(file, text), warnings.map(formatProblem))
+  })
+
+  it('edge-agent check exits 0 on every file: the warnings, located, on stderr; the summary, with their count, on stdout', { timeout: 120_000 }, async () => {
+    for (const name of warned) {
+      const file = `${WARNINGS}/${name}`
+      const result = await edgeAgent('check', '--config', file)
+      expect(result.code, `${name}: ${result.stderr}`).toBe(0)
+      expect(result.stderr, name).not.toMatch(STACK_LINE)
+      const expectations = expectationsOf(file, readFileSync(join(ROOT, file), 'utf8'))
+      expectExactly(expectations, result.stderr.trimEnd().split('\n'))
+      const count = expectations.length
+      expect(result.stdout, name).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}: valid, ${count} warning${count === 1 ? '' : 's'} — gateway gw1 at site site1\n`, 'u'))
     }
   })
 })
