@@ -1,6 +1,8 @@
 import Type, { type Static } from 'typebox'
 import { QUALITIES } from '../../../protocols/quality.ts'
 import { ALARM_KINDS } from '../../../protocols/mqtt/index.ts'
+import { SYSTEM_IDS } from '../../../hardware-profiles/schema.ts'
+import { DUE_SOON_DAYS } from '../compliance/status.ts'
 import { FIRST_REPORT_MONTH } from '../reports/month.ts'
 
 /**
@@ -241,8 +243,13 @@ export type EnrollReply = Static<typeof EnrollReplySchema>
 
 // Compliance (issue 7): commissioning records and the status of each (site, required system).
 const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() })
-const SystemId = Type.String({ minLength: 1, maxLength: 64, description: 'regulatory system id (CONTRACT.md "Regulatory systems and compliance")' })
+const SystemId = Type.String({ minLength: 1, maxLength: 64, description: `regulatory system id, one of ${SYSTEM_IDS.join(', ')}` })
 export const COMPLIANCE_STATES = ['compliant', 'late', 'overdue', 'due-soon', 'on-track'] as const
+const COMPLIANCE_STATUS = `compliant: installed on or before the deadline (the deadline day itself included); late: installed after it; `
+  + `overdue: not installed and asOf is after the deadline; due-soon: not installed, the deadline 0 to ${DUE_SOON_DAYS} days after asOf `
+  + `(the deadline day itself is still due-soon); on-track: not installed, the deadline further away. Installed = the first accepted `
+  + 'commissioning record of the system dated on or before asOf; a record dated later does not count yet. A duty the plan gives no period '
+  + 'is due the day it applies from. verified does not change the status.'
 
 export const CommissioningBodySchema = Type.Object({
   siteId: Id,
@@ -285,9 +292,9 @@ export const ComplianceRowSchema = Type.Object({
   appliesFrom: Day,
   deadline: Day,
   installedOn: Nullable(Day),
-  verified: Type.Boolean({ description: 'coverage ≥ 95 % over the 7 days ending asOf' }),
+  verified: Type.Boolean({ description: 'coverage ≥ 95 % over the 7 days ending asOf: live data shows the system working; it does not change the status' }),
   coverage: Type.Number({ minimum: 0, maximum: 1, description: 'the worst device\'s share of the minutes of the 7 days ending asOf with a good sample; 0 without devices' }),
-  status: literals([...COMPLIANCE_STATES], 'compliant | late | overdue | due-soon | on-track (CONTRACT.md)'),
+  status: literals([...COMPLIANCE_STATES], COMPLIANCE_STATUS),
   daysOverdue: Nullable(Type.Integer({ description: 'overdue: days since the deadline; late: days the installation came after it' })),
   daysLeft: Nullable(Type.Integer({ description: 'due-soon and on-track: days until the deadline' })),
   sanction: Nullable(Bilingual),
@@ -400,7 +407,7 @@ export const ReportComplianceSchema = Type.Object({
   installedOn: Nullable(Day),
   verified: Type.Boolean(),
   coverage: Type.Number({ minimum: 0, maximum: 1 }),
-  status: literals([...COMPLIANCE_STATES]),
+  status: literals([...COMPLIANCE_STATES], COMPLIANCE_STATUS),
   daysOverdue: Nullable(Type.Integer()),
   daysLeft: Nullable(Type.Integer()),
   sanction: Nullable(Bilingual),

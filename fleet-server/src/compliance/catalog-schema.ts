@@ -21,7 +21,7 @@ const Bilingual = (description: string) => Type.Object({
   en: Type.String({ minLength: 1, description: `${description}, in English` }),
 }, { additionalProperties: false, description })
 
-export const SystemIdSchema = Type.Enum([...SYSTEM_IDS], { description: 'regulatory system id (CONTRACT.md)' })
+export const SystemIdSchema = Type.Enum([...SYSTEM_IDS], { description: 'regulatory system id' })
 
 export const RuleConditionSchema = Type.Object({
   inTownNearHomes: Type.Optional(Type.Boolean({

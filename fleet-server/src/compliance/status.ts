@@ -1,14 +1,15 @@
 /**
  * Compliance status, pure: functions of dates (YYYY-MM-DD, Asia/Shanghai calendar days) and numbers,
- * no clock and no store. CONTRACT.md "Regulatory systems and compliance" defines the statuses.
+ * no clock and no store. complianceStatus() below defines the statuses; the README's "Compliance rules" says
+ * the same to users.
  */
 
 import { calendarDayProblem, daysInMonth, isCalendarDay } from '../../../protocols/validation/calendar-day.ts'
 
 export const SHANGHAI = 'Asia/Shanghai'
-/** CONTRACT.md: not installed and the deadline within this many days → due-soon */
+/** not installed and the deadline within this many days → due-soon */
 export const DUE_SOON_DAYS = 90
-/** CONTRACT.md: verified = devices of the system reported data for at least 95 % of the last 7 days */
+/** verified = devices of the system reported data for at least 95 % of the last 7 days */
 export const VERIFIED_COVERAGE = 0.95
 export const VERIFIED_WINDOW_DAYS = 7
 
@@ -97,7 +98,7 @@ export function complianceStatus(input: ComplianceInput): ComplianceStatus {
   return { deadline, status: daysLeft <= dueSoonDays ? 'due-soon' : 'on-track', daysLeft }
 }
 
-/** "Missed the deadline" (CONTRACT.md) = late or overdue. */
+/** "Missed the deadline" = late or overdue. */
 export const missedDeadline = (status: ComplianceState): boolean => status === 'late' || status === 'overdue'
 
 /**
