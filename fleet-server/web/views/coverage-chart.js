@@ -5,7 +5,7 @@
 const SVG = 'http://www.w3.org/2000/svg'
 export const WIDTH = 300
 export const HEIGHT = 60
-/** CONTRACT.md: verified = at least 95 % of the last 7 days */
+/** verified = at least 95 % of the last 7 days (fleet-server/src/compliance/status.ts VERIFIED_COVERAGE) */
 export const VERIFIED_SHARE = 0.95
 const PAD = 2
 
