@@ -271,18 +271,25 @@ describe('Uplink through a broker outage', () => {
     const { uplink, log } = makeUplink({ url: broker.url, outbox })
     uplink.start()
     let events = 0
+    let produced = 0
     const producer = setInterval(() => {
-      outbox.appendSamples(samples(10)) // 1,000 samples/s
+      outbox.appendSamples(samples(10)) // 1,000 samples/s when the machine keeps up
+      produced += 10
       if (++events % 200 === 0) outbox.appendEvent(alarm(`gas-${events}`))
       uplink.notify()
     }, 10)
     cleanups.push(() => clearInterval(producer))
     await sleep(1500)
     await broker.stop()
+    // no acknowledgement can come now: every sample produced from here on must stay in the outbox
+    outbox.flush()
     const depthAtStop = outbox.depth().samples
+    const producedAtStop = produced
     await sleep(10_000)
     expect(uplink.stats.connected).toBe(false)
-    expect(outbox.depth().samples).toBeGreaterThan(depthAtStop + 8000)
+    outbox.flush()
+    expect(produced - producedAtStop).toBeGreaterThan(0)
+    expect(outbox.depth().samples).toBe(depthAtStop + produced - producedAtStop)
     expect(log.lines.some((l) => l.level === 'warn' && /broker unreachable: ECONNREFUSED 127\.0\.0\.1:\d+/.test(l.msg))).toBe(true)
     expect(log.lines.some((l) => l.level === 'warn' && /connection lost/.test(l.msg))).toBe(true)
     await broker.restart()
