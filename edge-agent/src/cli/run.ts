@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { Sample } from '../../../protocols/sample.ts'
+import { formatProblem } from '../../../protocols/validation/index.ts'
 import { loadConfigFile } from '../config/index.ts'
 import { createLogger } from '../log.ts'
 import { PollEngine } from '../poll/engine.ts'
@@ -10,7 +11,7 @@ import { bufferPathOf } from '../outbox/buffer-path.ts'
 const STATUS_EVERY_MS = 60_000
 
 async function runOnce(file: string): Promise<void> {
-  const config = loadConfigFile(file)
+  const config = loadConfigFile(file, {}, (warning) => console.error(formatProblem(warning)))
   const lines: string[] = []
   const engine = new PollEngine(config, {
     samples: (samples: Sample[]) => {
@@ -38,8 +39,8 @@ const mqttUplink: UplinkFactory = async ({ config, outbox, status, logger }) => 
 }
 
 async function runForever(file: string): Promise<void> {
-  const config = loadConfigFile(file)
   const log = createLogger()
+  const config = loadConfigFile(file, {}, (warning) => log.warn({ config: warning.file, key: warning.path }, formatProblem(warning)))
   const agent = new Agent(config, { logger: log, uplink: mqttUplink })
   const { engine } = agent
   log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length, buffer: bufferPathOf(config), uplink: config.uplink?.url }, 'edge agent starting')

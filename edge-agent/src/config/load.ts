@@ -109,10 +109,14 @@ export function parseConfigFile(file: string, options: ParseOptions = {}): Parse
   return parseConfig(file, text, options)
 }
 
-/** Read, parse and check a config file; throws InvalidInputError('CONFIG_INVALID') with every problem. */
-export function loadConfigFile(file: string, options: ParseOptions = {}): ResolvedConfig {
-  const { config, problems } = parseConfigFile(file, options)
+/**
+ * Read, parse and check a config file; throws InvalidInputError('CONFIG_INVALID') with every problem.
+ * Warnings (no reason to refuse the config) go to `onWarning`.
+ */
+export function loadConfigFile(file: string, options: ParseOptions = {}, onWarning?: (warning: Problem) => void): ResolvedConfig {
+  const { config, problems, warnings = [] } = parseConfigFile(file, options)
   if (!config) throw new InvalidInputError('CONFIG_INVALID', problems)
+  if (onWarning) for (const warning of warnings) onWarning(warning)
   return config
 }
 

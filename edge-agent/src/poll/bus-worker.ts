@@ -295,7 +295,7 @@ export class BusWorker {
           continue
         }
         if (isQuarantined(slot.health, now)) {
-          this.reportUnreachable(slot, `not answering; next probe at ${new Date(slot.health.quarantinedUntil!).toISOString()}`)
+          this.reportUnreachable(slot, `${slot.health.reason ?? 'not answering'}; next probe at ${new Date(slot.health.quarantinedUntil!).toISOString()}`)
           slot.nextDue = Math.max(slot.nextDue + slot.pollMs, now + 1)
           earliest = Math.min(earliest, slot.nextDue)
           continue

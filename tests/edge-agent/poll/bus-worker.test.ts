@@ -144,7 +144,12 @@ describe('BusWorker on a serial line', () => {
     await until(() => events.some((e) => e.type === 'device-state' && e.device === 'dead' && e.to === 'offline'), 'dead device offline')
     const probesBefore = line.frames.filter((f) => f.unit === 2).length
     const aliveBefore = samples.filter((s) => s.device === 'alive').length
+    const deadBefore = samples.filter((s) => s.device === 'dead').length
     await new Promise((r) => setTimeout(r, 500))
+    // between probes the samples keep the hint of a device that never answered (wrong unit id or line settings?)
+    const quarantined = samples.filter((s) => s.device === 'dead').slice(deadBefore)
+    expect(quarantined.length).toBeGreaterThan(0)
+    for (const s of quarantined) expect(s.reason).toMatch(/^no answer from unit 2 since start: check the unit id and the line settings; last error: .*; next probe at \d{4}-\d\d-\d\dT/u)
     expect(line.frames.filter((f) => f.unit === 2).length).toBe(probesBefore)
     expect(samples.filter((s) => s.device === 'alive').length).toBeGreaterThan(aliveBefore)
     const dead = samples.filter((s) => s.device === 'dead')
