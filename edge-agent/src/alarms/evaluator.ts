@@ -112,6 +112,7 @@ export class ChannelAlarms {
   private flatMin = 0
   private flatMax = 0
   private lastValue: number | boolean | null | undefined
+  private lastGood = false
 
   constructor(readonly spec: ChannelAlarmSpec, snapshot?: ChannelAlarmSnapshot) {
     this.key = `${spec.device}/${spec.channel}`
@@ -149,6 +150,7 @@ export class ChannelAlarms {
     const out: AlarmTransition[] = []
     const { spec } = this
     this.lastValue = typeof sample.value === 'string' ? null : sample.value
+    this.lastGood = sample.quality === 'good'
     const ts = sample.ts
     const bad = sample.quality !== 'good'
     if (spec.sensorFault) {
@@ -205,12 +207,12 @@ export class ChannelAlarms {
     return out
   }
 
-  /** The alarms raised now, for a status listing. */
+  /** The alarms raised now, for a status listing: the last value only when it was a reading (good). */
   active(): { kind: AlarmKind; level: string; since: number; acknowledged: boolean; latched: boolean; value: number | boolean | null | undefined }[] {
     return (Object.entries(this.alarms) as [AlarmKind, Alarm][])
       .filter(([, a]) => a.level !== undefined)
       .map(([kind, a]) => ({
-        kind, level: a.level!, since: a.since, acknowledged: a.acknowledged, value: this.lastValue,
+        kind, level: a.level!, since: a.since, acknowledged: a.acknowledged, value: this.lastValue === undefined || this.lastGood ? this.lastValue : null,
         latched: kind === 'level' ? this.levels.some((t) => t.latched) : kind === 'sensor-fault' ? this.fault.latched : kind === 'rate-of-rise' ? this.rate.latched : false,
       }))
   }

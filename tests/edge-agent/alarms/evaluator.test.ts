@@ -181,6 +181,18 @@ describe('a sensor fault follows the current bad quality', () => {
   })
 })
 
+describe('the status of the active alarms', () => {
+  it('shows the last value only when it is a reading: the value of a bad sample is not one', () => {
+    const alarms = new ChannelAlarms(METHANE_T1)
+    alarms.onSample(sample(0, 1.6))
+    expect(alarms.active()).toMatchObject([{ kind: 'level', level: 'power-off', value: 1.6 }])
+    alarms.onSample(sample(1000, 0, 'warming-up'))
+    expect(alarms.active().map((a) => [a.kind, a.level, a.value])).toEqual([['level', 'power-off', null], ['sensor-fault', 'warming-up', null]])
+    alarms.onSample(sample(2000, 1.7))
+    expect(alarms.active().map((a) => [a.kind, a.level, a.value])).toEqual([['level', 'power-off', 1.7]])
+  })
+})
+
 describe('rate of rise and flatline', () => {
   it('rate of rise over the window, with its own restore', () => {
     const spec: ChannelAlarmSpec = { device: 'r', channel: 'r', levels: [], rateOfRise: { perMinute: 0.3, windowMs: 60_000, restorePerMinute: 0.1, latch: false, source: 'test' } }
