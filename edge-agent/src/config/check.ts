@@ -1,6 +1,6 @@
 import { compileProfile, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
 import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
-import type { PathSegment } from '../../../protocols/validation/index.ts'
+import { calendarDayProblem, type PathSegment } from '../../../protocols/validation/index.ts'
 import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
 import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
 
@@ -207,12 +207,8 @@ function checkDeviceAgainstProfile(i: number, device: GatewayConfig['devices'][n
     issue(['devices', i, 'system'], `profile "${profile.id}" serves ${profile.systems.join(', ')}, not ${device.system}`)
   }
   checkDeviceAlarms(i, device, profile, issue)
-  if (device.calibratedOn) {
-    const date = new Date(`${device.calibratedOn}T00:00:00Z`)
-    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== device.calibratedOn) {
-      issue(['devices', i, 'calibratedOn'], `${device.calibratedOn} is not a calendar date`)
-    }
-  }
+  const calibratedOn = device.calibratedOn ? calendarDayProblem(device.calibratedOn) : undefined
+  if (calibratedOn !== undefined) issue(['devices', i, 'calibratedOn'], calibratedOn)
 }
 
 const isNumeric = (channel: Channel) => !['bool', 'bit', 'string'].includes(channel.type)

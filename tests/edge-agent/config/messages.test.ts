@@ -151,7 +151,7 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     expect: ['27:23 interlocks[0].maxBypassMinutes: must be from 1 to 10080, got 20000'],
   },
   { name: 'an unknown regulatory system', yaml: BASE + '    system: gas\n', expect: ['14:13 devices[0].system: must be one of "monitoring", "personnel-positioning"'] },
-  { name: 'an impossible calibration date', yaml: BASE + '    calibratedOn: 2025-02-30\n', expect: ['14:19 devices[0].calibratedOn: 2025-02-30 is not a calendar date'] },
+  { name: 'an impossible calibration date', yaml: BASE + '    calibratedOn: 2025-02-30\n', expect: ['14:19 devices[0].calibratedOn: 2025-02-30 is not a day of the calendar (February 2025 has 28 days)'] },
   { name: 'an unknown priority', yaml: BASE + '    priority: urgent\n', expect: ['14:15 devices[0].priority: must be one of "safety", "normal", "inventory"'] },
   { name: 'a bus that is not a map', yaml: GATEWAY + 'buses:\n  - line1\n' + METHANE, expect: ['5:5 buses[0]: must be a map, got "line1"'] },
   { name: 'an empty value', yaml: GATEWAY + RTU_BUS + 'devices:\n  - id: ch4-1\n    bus:\n    unit: 1\n    profile: ccri-gjc4-catalytic-methane\n', expect: ['11:9 devices[0].bus: must be text, got nothing'] },
