@@ -239,8 +239,8 @@ describe('what a restore and a reset say about the hold time', () => {
     take(machine.onWriteResult(writes[0]!, true, 10))
     take(machine.onSample(feed(100, false)))
     const events = [...take(machine.onSample(gas(1000, 0.2))).events]
-    const reset = manualReset ? take(machine.reset(1000, 'op')) : machine.reset(1000, 'op')
-    events.push(...reset.events)
+    const reset = machine.reset(1000, 'op')
+    events.push(...take(reset).events)
     for (let t = 1500; t <= 1000 + restoreAfterMs; t += 500) events.push(...take(machine.onSample(gas(t, 0.2))).events)
     const restored = events.find((e) => e.type === 'interlock' && e.state === 'restored')
     return { reason: restored?.type === 'interlock' ? restored.reason : undefined, resetMessage: reset.message }
