@@ -19,14 +19,15 @@ const files = readdirSync(LIBRARY_DIR).filter((name) => name.endsWith('.yaml')).
 const parsed = files.map((name) => ({ name, ...parseProfile(join(LIBRARY_DIR, name), readFileSync(join(LIBRARY_DIR, name), 'utf8')) }))
 const catalog: Profile[] = parsed.flatMap((p) => (p.profile ? [p.profile] : []))
 
-/** Systems the product must be able to evidence with live data (CONTRACT.md, regulatory systems). */
+/** Systems the product must be able to evidence with live data (the regulatory systems of seeds/regulations.yaml). */
 const REQUIRED_SYSTEMS: SystemId[] = [
   'monitoring', 'personnel-positioning', 'emergency-refuge', 'compressed-air-rescue', 'water-supply-rescue',
   'tailings-monitoring', 'vapor-recovery', 'process-interlock', 'major-hazard-monitoring',
 ]
 
-/** A source must name a standard or regulation, or point at the research notes that quote one. */
-const CITES_A_SOURCE = /domain-facts|GB(\/T)? \d|AQ \d|MT\/T \d|HJ \d|煤矿安全规程|规定|规范/u
+/** A source must name a standard or regulation, not a file the user does not have. */
+const CITES_A_SOURCE = /GB(\/T)? \d|AQ \d|MT\/T \d|HJ \d|煤矿安全规程|规定|规范/u
+const NAMES_A_FILE = /\b[\w-]+\.md\b/u
 
 const NUMERIC = new Set(['uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'])
 const isBitTable = (c: Channel) => c.table === 'coil' || c.table === 'discrete'
@@ -192,6 +193,7 @@ describe.each(catalog.map((p) => [p.id, p] as const))('profile %s', (_id, profil
       for (const level of c.alarms!) {
         expect(level.source.trim(), `${c.id} ${level.level}`).not.toBe('')
         expect(level.source, `${c.id} ${level.level}`).toMatch(CITES_A_SOURCE)
+        expect(level.source, `${c.id} ${level.level}`).not.toMatch(NAMES_A_FILE)
         if (c.range) {
           expect(level.value, `${c.id} ${level.level} inside the range`).toBeGreaterThanOrEqual(c.range.min)
           expect(level.value, `${c.id} ${level.level} inside the range`).toBeLessThanOrEqual(c.range.max)

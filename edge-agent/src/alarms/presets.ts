@@ -32,12 +32,11 @@ export interface AlarmPreset {
   summary?: string
 }
 
-const FACTS = '(domain-facts.md)'
 const CH4_TABLE = '煤矿安全规程 2016, CH4 alarm / power-off / restore table'
 
 /** A coal-mine methane role from the 煤矿安全规程 2016 table: alarm and power-off, both clearing below `restore`. */
 function methaneRole(id: string, en: string, zh: string, row: string, alarm: number, powerOff: number, restore: number, note = ''): AlarmPreset {
-  const cite = (what: string) => `${CH4_TABLE}, ${row}: ${what} ${FACTS}${note}`
+  const cite = (what: string) => `${CH4_TABLE}, ${row}: ${what}${note}`
   return {
     id,
     name: { en, zh },
@@ -53,7 +52,7 @@ function methaneRole(id: string, en: string, zh: string, row: string, alarm: num
 
 /** Two GB/T 50493-2019 §5.5.2 levels with no stated deadband. */
 function twoLevels(id: string, en: string, zh: string, unit: Unit, level1: number, level2: number, what: string): AlarmPreset {
-  const cite = (n: 1 | 2, value: number) => `GB/T 50493-2019 §5.5.2: ${what} level ${n} ${value} ${unit} ${FACTS}; no deadband stated, restore = value`
+  const cite = (n: 1 | 2, value: number) => `GB/T 50493-2019 §5.5.2: ${what} level ${n} ${value} ${unit}; no deadband stated, restore = value`
   return {
     id,
     name: { en, zh },
@@ -77,11 +76,11 @@ const GB51108 = 'GB 51108-2015 warning levels blue → yellow → orange → red
 function tailingsLevels(direction: 'high' | 'low', params: Readonly<Record<string, number>>, orangeFactor: number, orangeRule: string): AlarmLevel[] {
   const red = params.red!
   const orange = params.orange ?? Math.round(red * orangeFactor * 1e9) / 1e9
-  const design = (level: string) => `${GB51108} ${FACTS}; ${level} from the dam design (site param); no deadband stated, restore = value`
+  const design = (level: string) => `${GB51108}; ${level} from the dam design (site param); no deadband stated, restore = value`
   const levels: AlarmLevel[] = []
   if (params.blue !== undefined) levels.push({ level: 'blue', direction, value: params.blue, source: design('blue') })
   if (params.yellow !== undefined) levels.push({ level: 'yellow', direction, value: params.yellow, source: design('yellow') })
-  levels.push({ level: 'orange', direction, value: orange, source: params.orange === undefined ? `GB 51108-2015: ${orangeRule} ${FACTS}; no deadband stated, restore = value` : design('orange') })
+  levels.push({ level: 'orange', direction, value: orange, source: params.orange === undefined ? `GB 51108-2015: ${orangeRule}; no deadband stated, restore = value` : design('orange') })
   levels.push({ level: 'red', direction, value: red, source: design('red') })
   return levels
 }
@@ -106,7 +105,7 @@ export const ALARM_PRESETS: readonly AlarmPreset[] = [
     standard: '煤矿安全规程 [S]',
     params: [],
     levels: () => [
-      { level: 'alarm', direction: 'high', value: 24, source: `煤矿安全规程: CO underground must not exceed 24 ppm (0.0024 %) [S] ${FACTS}; no deadband stated, restore = value` },
+      { level: 'alarm', direction: 'high', value: 24, source: `煤矿安全规程: CO underground must not exceed 24 ppm (0.0024 %) [S]; no deadband stated, restore = value` },
     ],
   },
   twoLevels('gbt50493-combustible', 'Combustible gas, petrochemical (GB/T 50493)', '可燃气体 (GB/T 50493)', '%LEL', 25, 50, 'combustible'),
@@ -121,8 +120,8 @@ export const ALARM_PRESETS: readonly AlarmPreset[] = [
     standard: 'GB/T 50493-2019 §5.5.2',
     params: [],
     levels: () => [
-      { level: 'low', direction: 'low', value: 19.5, source: `GB/T 50493-2019 §5.5.2: O2 deficiency 19.5 %VOL ${FACTS}; no deadband stated, restore = value` },
-      { level: 'high', direction: 'high', value: 23.5, source: `GB/T 50493-2019 §5.5.2: O2 enrichment 23.5 %VOL ${FACTS}; no deadband stated, restore = value` },
+      { level: 'low', direction: 'low', value: 19.5, source: `GB/T 50493-2019 §5.5.2: O2 deficiency 19.5 %VOL; no deadband stated, restore = value` },
+      { level: 'high', direction: 'high', value: 23.5, source: `GB/T 50493-2019 §5.5.2: O2 enrichment 23.5 %VOL; no deadband stated, restore = value` },
     ],
   },
   {
@@ -160,7 +159,7 @@ export const ALARM_PRESETS: readonly AlarmPreset[] = [
     standard: 'AQ 1119-2023 [S]',
     params: [{ name: 'max', description: 'the zone capacity set for the mine and shift; alarm at or above it', required: true, min: 1 }],
     levels: (p) => [
-      { level: 'alarm', direction: 'high', value: p.max!, source: `AQ 1119-2023: area overcrowding (区域超员) alarm, capacity set per mine and shift [S] ${FACTS}; restore = value` },
+      { level: 'alarm', direction: 'high', value: p.max!, source: `AQ 1119-2023: area overcrowding (区域超员) alarm, capacity set per mine and shift [S]; restore = value` },
     ],
     summary: 'alarm ≥{max} persons',
   },
@@ -171,7 +170,7 @@ export const ALARM_PRESETS: readonly AlarmPreset[] = [
     standard: 'AQ 1119-2023 [S]',
     params: [],
     levels: () => [
-      { level: 'alarm', direction: 'high', value: 1, source: `AQ 1119-2023: overtime underground (滞留超时) alarm [S] ${FACTS}; one overtime card is enough; restore = value` },
+      { level: 'alarm', direction: 'high', value: 1, source: `AQ 1119-2023: overtime underground (滞留超时) alarm [S]; one overtime card is enough; restore = value` },
     ],
   },
   {
@@ -183,7 +182,7 @@ export const ALARM_PRESETS: readonly AlarmPreset[] = [
     levels: (p) => [
       {
         level: 'alarm', direction: 'high', value: p.pvValvePa! + 200, onDelayMs: 300_000,
-        source: `GB 20952-2020 appendix E: tank pressure above the P/V valve pressure +200 Pa for 5 min → alarm [S, vendor firmware] ${FACTS}; restore = value`,
+        source: `GB 20952-2020 appendix E: tank pressure above the P/V valve pressure +200 Pa for 5 min → alarm [S, vendor firmware]; restore = value`,
       },
     ],
     summary: 'alarm ≥{pvValvePa}+200 Pa for 5 min',

@@ -33,7 +33,7 @@ export function safetySpecs(config: ResolvedConfig): SafetySpecs {
       alarmAfterDays: device.dailyRatio.alarmAfterDays ?? DEFAULTS.dailyAlarmAfterDays,
       minTotal: device.dailyRatio.minTotal ?? DEFAULTS.dailyMinTotal,
       timeZone: config.gateway.timezone ?? DEFAULTS.timezone,
-      source: 'GB 20952-2020 appendix E: warning day below 75 % of fuellings in the A/L band 1.0-1.2, alarm after 5 in a row (domain-facts.md)',
+      source: 'GB 20952-2020 appendix E: warning day below 75 % of fuellings in the A/L band 1.0-1.2, alarm after 5 in a row',
     }] : []),
   }
 }

@@ -188,7 +188,7 @@ describe('safetySpecs: calibrations', () => {
   it('takes the profile interval and source, or the device\'s calibrationDays from the gateway config', () => {
     const coal = example('coal-mine')
     const co = coal.calibrations.find((c) => c.device === 'co-1201')!
-    expect(co).toEqual({ device: 'co-1201', calibratedOn: '2025-11-20', intervalDays: 15, dueSoonDays: DEFAULTS.calibrationDueSoonDays, source: expect.stringContaining('domain-facts.md') })
+    expect(co).toEqual({ device: 'co-1201', calibratedOn: '2025-11-20', intervalDays: 15, dueSoonDays: DEFAULTS.calibrationDueSoonDays, source: expect.stringContaining('煤矿安全规程 2016') })
     expect(coal.calibrations.find((c) => c.device === 'ch4-laser-return')).toMatchObject({ intervalDays: 90, source: 'gateway config' })
     // no calibratedOn: no duty tracked
     expect(coal.calibrations.some((c) => c.device === 'power-cut-1201')).toBe(false)
