@@ -4,6 +4,9 @@ import { calendarDayProblem, type PathSegment } from '../../../protocols/validat
 import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
 import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
 
+/** "an int16", "a uint16", "a float32": of the channel types, only int16 and int32 begin with a vowel sound. */
+export const typeWithArticle = (type: string): string => `${type.startsWith('int') ? 'an' : 'a'} ${type}`
+
 /** A mistake the schema cannot see; load.ts locates it in the YAML. */
 export interface ConfigIssue {
   path: PathSegment[]
@@ -140,7 +143,7 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
       }
     }
     if (profile?.identification.none) {
-      warn(['devices', i, 'profile'], `profile "${profile.id}" has identification none (${profile.identification.reason ?? 'no reason given'}): the agent cannot check that unit ${device.unit} is a ${profile.vendor} ${profile.model}`)
+      warn(['devices', i, 'profile'], `profile "${profile.id}" has identification none (${profile.identification.reason ?? 'no reason given'}): the agent cannot check that unit ${device.unit} is the ${profile.vendor} ${profile.model} it describes`)
     }
     if (profile) checkDeviceAgainstProfile(i, device, profile, issue)
   })
@@ -175,7 +178,7 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
         checkOutputValue(at('action', 'value'), output, interlock.action.value, issue)
         const { restoreValue } = interlock.action
         if (restoreValue !== undefined) checkOutputValue(at('action', 'restoreValue'), output, restoreValue, issue)
-        else if (!isBool(output)) issue(at('action'), `channel "${output.id}" is a ${output.type} register: give restoreValue, the value written on restore`)
+        else if (!isBool(output)) issue(at('action'), `channel "${output.id}" is ${typeWithArticle(output.type)} register: give restoreValue, the value written on restore`)
       }
     }
     const feedback = interlock.action.feedback && channelOf(at('action', 'feedback'), interlock.action.feedback)
@@ -251,7 +254,7 @@ function checkCondition(path: PathSegment[], condition: ConditionConfig, channel
 
 function checkOutputValue(path: PathSegment[], channel: Channel, value: number | boolean, issue: IssueFn): void {
   if (channel.type === 'bool' || channel.type === 'bit') {
-    if (typeof value !== 'boolean' && value !== 0 && value !== 1) issue(path, `channel "${channel.id}" is a ${channel.type}: write true or false`)
+    if (typeof value !== 'boolean' && value !== 0 && value !== 1) issue(path, `channel "${channel.id}" is ${typeWithArticle(channel.type)}: write true or false`)
   } else if (typeof value === 'boolean') {
     issue(path, `channel "${channel.id}" is ${channel.type}: write a number`)
   } else if (channel.range && (value < channel.range.min || value > channel.range.max)) {

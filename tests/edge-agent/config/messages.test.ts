@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../../edge-agent/src/config/index.ts'
+import { typeWithArticle } from '../../../edge-agent/src/config/check.ts'
 import { formatProblem } from '../../../protocols/validation/index.ts'
 
 /**
@@ -168,5 +169,11 @@ describe('parseConfig messages', () => {
       expect(lines.some((line) => line.startsWith(`site.yaml:${where} `) && line.includes(message)), `"${e}" in:\n${lines.join('\n')}`).toBe(true)
     }
     expect(lines).toHaveLength(expected.length)
+  })
+})
+
+describe('a channel type in a message', () => {
+  it('takes the article it is said with', () => {
+    expect(['int16', 'int32', 'uint16', 'float32', 'bool', 'bit'].map(typeWithArticle)).toEqual(['an int16', 'an int32', 'a uint16', 'a float32', 'a bool', 'a bit'])
   })
 })
