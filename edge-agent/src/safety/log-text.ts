@@ -1,5 +1,6 @@
 import type { AlarmTransition } from '../alarms/evaluator.ts'
 import type { InterlockTransition } from '../interlocks/machine.ts'
+import type { CalibrationState } from '../alarms/calibration.ts'
 
 /** ` (20.9 %VOL)`: only a value that is a reading — the value of a bad sample is not one. */
 function reading(t: AlarmTransition): string {
@@ -20,4 +21,15 @@ export function alarmText(t: AlarmTransition): string {
 
 export function interlockText(t: InterlockTransition): string {
   return `interlock ${t.interlock} ${t.state}${t.cause ? `: ${t.cause}` : ''}${t.reason ? ` (${t.reason})` : ''}`
+}
+
+const days = (n: number): string => `${n} ${n === 1 ? 'day' : 'days'}`
+
+/** The operator's line for a calibration falling due: `due tomorrow (2026-12-08)`, `overdue: was due on 2026-12-05, 2 days ago`. */
+export function calibrationText(device: string, { state, dueOn, daysLeft }: { state: CalibrationState; dueOn: string; daysLeft: number }): string {
+  const when = state === 'overdue' ? `overdue: was due on ${dueOn}, ${days(-daysLeft)} ago`
+    : daysLeft === 0 ? `due today (${dueOn})`
+    : daysLeft === 1 ? `due tomorrow (${dueOn})`
+    : `due on ${dueOn}, in ${days(daysLeft)}`
+  return `calibration of ${device} ${when}`
 }

@@ -11,7 +11,7 @@ import type { InterlockSpec, OutputValue } from '../interlocks/spec.ts'
 
 export type { SafetySpecs }
 import type { NewEvent } from '../outbox/index.ts'
-import { alarmText, interlockText } from './log-text.ts'
+import { alarmText, calibrationText, interlockText } from './log-text.ts'
 import type { ActiveAlarmStatus, SafetyStatus } from './status.ts'
 
 
@@ -355,7 +355,7 @@ export class SafetyService {
       this.calibrationNotified.set(spec.device, mark)
       this.dirty.add(`calibration:${spec.device}`)
       this.pending.push({ type: 'calibration', ts: this.clock(), device: spec.device, state, dueOn, calibratedOn: spec.calibratedOn, source: spec.source.slice(0, 500) })
-      if (state !== 'ok') this.options.logger.warn({ device: spec.device, dueOn }, `calibration of ${spec.device} ${state === 'overdue' ? `overdue since ${dueOn}` : `due on ${dueOn} (${daysLeft} days)`}`)
+      if (state !== 'ok') this.options.logger.warn({ device: spec.device, dueOn }, calibrationText(spec.device, { state, dueOn, daysLeft }))
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AlarmTransition } from '../../../edge-agent/src/alarms/evaluator.ts'
 import type { InterlockTransition } from '../../../edge-agent/src/interlocks/machine.ts'
-import { alarmText, interlockText } from '../../../edge-agent/src/safety/log-text.ts'
+import { alarmText, calibrationText, interlockText } from '../../../edge-agent/src/safety/log-text.ts'
 
 const o2 = (extra: Partial<AlarmTransition>): AlarmTransition =>
   ({ type: 'alarm', ts: 0, state: 'raised', device: 'o2-1', channel: 'o2', kind: 'sensor-fault', level: 'comm-fail', unit: '%VOL', ...extra })
@@ -29,5 +29,17 @@ describe('the log text of an interlock transition', () => {
     [{ state: 'restored', reason: 'condition clear for 3.0 s' }, 'interlock leak-cut restored (condition clear for 3.0 s)'],
   ])('%o', (extra, text) => {
     expect(interlockText(cut(extra))).toBe(text)
+  })
+})
+
+describe('the log text of a calibration falling due', () => {
+  it.each<[string, { state: 'due-soon' | 'overdue'; dueOn: string; daysLeft: number }, string]>([
+    ['in a few days', { state: 'due-soon', dueOn: '2026-12-10', daysLeft: 3 }, 'calibration of co-1 due on 2026-12-10, in 3 days'],
+    ['tomorrow, not "1 days"', { state: 'due-soon', dueOn: '2026-12-08', daysLeft: 1 }, 'calibration of co-1 due tomorrow (2026-12-08)'],
+    ['today', { state: 'due-soon', dueOn: '2026-12-07', daysLeft: 0 }, 'calibration of co-1 due today (2026-12-07)'],
+    ['overdue since the day after', { state: 'overdue', dueOn: '2026-12-06', daysLeft: -1 }, 'calibration of co-1 overdue: was due on 2026-12-06, 1 day ago'],
+    ['long overdue', { state: 'overdue', dueOn: '2026-11-07', daysLeft: -30 }, 'calibration of co-1 overdue: was due on 2026-11-07, 30 days ago'],
+  ])('%s', (_, status, text) => {
+    expect(calibrationText('co-1', status)).toBe(text)
   })
 })
