@@ -411,7 +411,7 @@ async function tcpPhase(): Promise<Figure[]> {
       ` (slice by slice: median ${paired[Math.floor(paired.length / 2)]!.toFixed(3)}, range ${paired[0]!.toFixed(3)}..${paired.at(-1)!.toFixed(3)})`)
     console.log(`   the engine adds ${fmt(usPerTx, 1)} µs of round trip per transaction; CPU ${fmt(agentCpu)} vs ${fmt(bareCpu)} µs per transaction` +
       ` (system ${fmt(cpuOf(agent, 'cpuSystemUsPerTx'))} vs ${fmt(cpuOf(bare, 'cpuSystemUsPerTx'))}): +${fmt(agentCpu - bareCpu)} µs, ${fmt((agentCpu - bareCpu) * reads.length / channels, 2)} µs per channel decoded${notGood ? `; ${notGood} samples not good` : ''}`)
-    console.log('   baseline (shared/research/baselines.md): modbus-serial client ~52 µs CPU per sequential transaction, pymodbus ← modbus-serial 1 connection ~8,500 tx/s')
+    console.log('   earlier measurements on this kind of machine (2 vCPU): modbus-serial client ~52 µs CPU per sequential transaction, pymodbus ← modbus-serial 1 connection ~8,500 tx/s')
     if (profDir) console.log(`   CPU profile of the engine child written to ${profDir}`)
     return [figure('tcp_poll_vs_bare_loop', ratio, '>=0.85', `agent ${fmt(agentRate, 0)} vs bare modbus-serial ${fmt(bareRate, 0)} tx/s, 1 connection, 1 in flight, ${TCP_DEVICES.length} units, ${slices} × ${sliceMs / 1000} s each`)]
   } finally {

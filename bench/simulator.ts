@@ -98,7 +98,7 @@ export async function run(): Promise<Figure[]> {
   const what = `FC ${target.fc} x${target.count} ${target.table} ${target.address} of ${target.profile.id}`
   console.log(`request: ${what}, unit ${UNIT}, 1 connection, sequential, ${seconds} s after 0.5 s warm-up; client in its own process (raw socket)`)
   if (target.count < WANTED_COUNT) console.log(`note: no profile offers ${WANTED_COUNT} readable registers in a row; measuring ${target.count}`)
-  console.log('baseline (shared/research/baselines.md, FC 3 x10): pymodbus 3.0 <- modbus-serial, 1 connection ~8,500 tx/s; pymodbus <- mbpoll ~11,000 tx/s; modbus-serial ServerTCP as shipped ~800 tx/s')
+  console.log('earlier measurements on this kind of machine (2 vCPU, FC 3 x10): pymodbus 3.0 <- modbus-serial, 1 connection ~8,500 tx/s; pymodbus <- mbpoll ~11,000 tx/s; modbus-serial ServerTCP as shipped ~800 tx/s')
 
   const group = new ProcessGroup()
   try {

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
 
-/** Regulatory systems (CONTRACT.md, "Regulatory systems and compliance"). */
+/** Regulatory systems: what the regulation catalog (seeds/regulations.yaml) requires sites to install. */
 export const SYSTEM_IDS = [
   'monitoring', 'personnel-positioning', 'emergency-refuge', 'compressed-air-rescue', 'water-supply-rescue',
   'communication', 'tailings-monitoring', 'explosion-barrier', 'vapor-recovery', 'gnss-recorder',

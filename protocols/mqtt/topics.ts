@@ -1,4 +1,4 @@
-/** MQTT protocol v1 topics (CONTRACT.md): `fleet/v1/{siteId}/{gatewayId}/{kind}` */
+/** MQTT protocol v1 topics (README, "MQTT protocol v1"): `fleet/v1/{siteId}/{gatewayId}/{kind}` */
 export const TOPIC_PREFIX = 'fleet/v1'
 
 export const TOPIC_KINDS = ['telemetry', 'events', 'status', 'inventory', 'cmd-result'] as const
