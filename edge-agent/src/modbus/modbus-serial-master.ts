@@ -32,6 +32,13 @@ export type LineSpec =
 
 const describeLine = (line: LineSpec) => (line.kind === 'rtu' ? line.path : `${line.host}:${line.port}`)
 
+/** Why a line did not open, once: serialport says `Error: No such file or directory, cannot open /dev/ttyUSB0`. */
+function openFailure(error: unknown, name: string): string {
+  const e = error as { message?: string; code?: string }
+  const text = e.message ?? e.code ?? String(error)
+  return text.replace(/^Error: /u, '').replace(`, cannot open ${name}`, '')
+}
+
 const FUNCTION_CODE: Record<Exclude<ModbusRequest['kind'], 'read'>, number> = {
   'write-coil': 5, 'write-register': 6, 'write-coils': 15, 'write-registers': 16, identify: 43,
 }
@@ -96,8 +103,7 @@ export class ModbusSerialMaster implements ModbusMaster {
         ;(client as unknown as { _port?: { _client?: { setNoDelay?(v: boolean): void } } })._port?._client?.setNoDelay?.(true)
       }
     } catch (error) {
-      const e = error as { message?: string; code?: string }
-      throw new ModbusTransportError(`cannot open ${this.name}: ${e.message ?? e.code ?? String(error)}`)
+      throw new ModbusTransportError(`cannot open ${this.name}: ${openFailure(error, this.name)}`)
     }
     client.on('close', () => {
       if (this.client !== client) return

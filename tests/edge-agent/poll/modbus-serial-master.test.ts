@@ -25,3 +25,10 @@ describe('ModbusSerialMaster over TCP', () => {
     expect(master.lastByteAt()).toBeUndefined()
   })
 })
+
+describe('ModbusSerialMaster over RTU', () => {
+  it('says once why a serial line does not open', async () => {
+    master = new ModbusSerialMaster({ kind: 'rtu', path: '/dev/no-such-rs485', baud: 9600, parity: 'none', dataBits: 8, stopBits: 1 })
+    await expect(master.open()).rejects.toThrow(/^cannot open \/dev\/no-such-rs485: No such file or directory$/u)
+  })
+})
