@@ -7,7 +7,7 @@ import {
   BlockImage, decodeRegisters, encodeRegisters, isBitTable, isPlausibleFloat, RegisterImage, WORD_ORDERS,
   type ReadBlock, type RegisterView, type Table, type WordOrder,
 } from '../../protocols/modbus/index.ts'
-import { GAS_PROFILE, profileFromYaml } from '../support/profiles.ts'
+import { GAS_PROFILE, METHANE_ABCD_PROFILE, profileFromYaml } from '../support/profiles.ts'
 
 const library = loadLibrary()
 
@@ -134,35 +134,15 @@ describe('compiled channel indices', () => {
 })
 
 describe('a float register read in the wrong word order', () => {
-  /** A methane head as the installer wrote it: float32 in ABCD; the device really sends CDAB. */
-  const METHANE_ABCD = `
-id: test-methane-float
-version: 1.0.0
-vendor: Test
-model: M1
-name: { en: Methane head, zh: 甲烷探头 }
-kind: methane-sensor
-systems: [monitoring]
-transports: [tcp]
-identification: { signature: { table: holding, address: 30, values: [1] } }
-channels:
-  - { id: ch4, name: { en: Methane, zh: 甲烷 }, table: input, address: 0, type: float32, order: ABCD, unit: '%CH4', range: { min: 0, max: 100 } }
-  - { id: alarm_set, name: { en: Alarm set point, zh: 报警点 }, table: holding, address: 10, type: float32, order: ABCD, unit: '%CH4', writable: true, range: { min: 0, max: 4 } }
-  - { id: model, name: { en: Model, zh: 型号 }, table: holding, address: 30, type: uint16, role: identity }
-vectors:
-  - name: clean air
-    registers: { input: { "0": [0x3ED7, 0x0A3D] }, holding: { "10": [0x3F80, 0], "30": [1] } }
-    expect: { ch4: 0.42, alarm_set: 1, model: 1 }
-`
-  const profile = profileFromYaml(METHANE_ABCD)
+  const profile = profileFromYaml(METHANE_ABCD_PROFILE)
   const compiled = compileProfile(profile)
   const cdab = (value: number) => encodeRegisters({ type: 'float32', order: 'CDAB' }, value)
 
   it('reads out-of-range with no value, naming the word order that decodes a value in range (was: 9.1e-33, good)', () => {
-    const readings = decodeImage(compiled, RegisterImage.from({ input: { 0: cdab(0.42) }, holding: { 10: cdab(1), 30: [1] } }))
+    const readings = decodeImage(compiled, RegisterImage.from({ input: { 0: cdab(0.42) }, holding: { 10: cdab(1), 30: [0x4D48] } }))
     expect(readings.ch4).toEqual({ value: null, quality: 'out-of-range', reason: 'implausible float 9.1e-33: check the word order (CDAB decodes 0.42, BADC decodes 0.0338967)' })
     expect(readings.alarm_set).toEqual({ value: null, quality: 'out-of-range', reason: 'implausible float 2.3e-41: check the word order (CDAB decodes 1)' })
-    expect(readings.model).toEqual({ value: 1, quality: 'good' })
+    expect(readings.model).toEqual({ value: 0x4D48, quality: 'good' })
   })
 
   it('the same from the answers in place, as a poll decodes them', () => {
@@ -185,7 +165,7 @@ vectors:
       const image = new RegisterImage()
       image.write('input', 0, encodeRegisters({ type: 'float32', order }, value))
       image.write('holding', 10, [0, 0])
-      image.write('holding', 30, [1])
+      image.write('holding', 30, [0x4D48])
       const reading = decodeImage(inOrder, image).ch4!
       expect(reading.quality).toBe('good')
       expect(reading.value).toBe(Number(Math.fround(value).toPrecision(7)))

@@ -72,3 +72,27 @@ vectors:
     registers: { input: { "0": [12, 209, 0, 2] }, holding: { "20": [0x4731] } }
     expect: { lel: 1.2, o2: 20.9, fault: false, run_state: 2 }
 `
+
+/**
+ * A methane head as an installer wrote it: float32 in ABCD (its vector is ABCD too, so the profile itself is
+ * valid), for tests where the device really sends CDAB.
+ */
+export const METHANE_ABCD_PROFILE = `
+id: test-methane-head
+version: 1.0.0
+vendor: Test
+model: MH-1
+name: { en: Methane head, zh: 甲烷探头 }
+kind: methane-sensor
+systems: [monitoring]
+transports: [tcp]
+identification: { signature: { table: holding, address: 30, values: [0x4D48] } }
+channels:
+  - { id: ch4, name: { en: Methane, zh: 甲烷 }, table: input, address: 0, type: float32, order: ABCD, unit: '%CH4', range: { min: 0, max: 100 } }
+  - { id: alarm_set, name: { en: Alarm set point, zh: 报警点 }, table: holding, address: 10, type: float32, order: ABCD, unit: '%CH4', writable: true, range: { min: 0, max: 4 } }
+  - { id: model, name: { en: Model, zh: 型号 }, table: holding, address: 30, type: uint16, role: identity }
+vectors:
+  - name: clean air
+    registers: { input: { "0": [0x3ED7, 0x0A3D] }, holding: { "10": [0x3F80, 0], "30": [0x4D48] } }
+    expect: { ch4: 0.42, alarm_set: 1, model: 0x4D48 }
+`

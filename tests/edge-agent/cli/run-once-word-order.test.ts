@@ -11,31 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sample } from '../../../protocols/sample.ts'
 import { tcpBus, tempDir, writeGatewayConfig, writeProfile, type TempDir } from '../../support/gateway-config.ts'
 import { ProcessGroup, run, SYSTEM_PYTHON } from '../../support/processes.ts'
+import { METHANE_ABCD_PROFILE } from '../../support/profiles.ts'
 
 const ROOT = join(import.meta.dirname, '../../..')
 const CLI = join(ROOT, 'edge-agent/bin/edge-agent.js')
 const TCP_SERVER = join(ROOT, 'tests/support/pymodbus/tcp_server.py')
-
-/** What the installer wrote: float32 in ABCD (the vector is ABCD too, so the profile itself is valid). */
-const PROFILE = `
-id: test-methane-head
-version: 1.0.0
-vendor: Test
-model: MH-1
-name: { en: Methane head, zh: 甲烷探头 }
-kind: methane-sensor
-systems: [monitoring]
-transports: [tcp]
-identification: { signature: { table: holding, address: 30, values: [0x4D48] } }
-channels:
-  - { id: ch4, name: { en: Methane, zh: 甲烷 }, table: input, address: 0, type: float32, order: ABCD, unit: '%CH4', range: { min: 0, max: 100 } }
-  - { id: alarm_set, name: { en: Alarm set point, zh: 报警点 }, table: holding, address: 10, type: float32, order: ABCD, unit: '%CH4', writable: true, range: { min: 0, max: 4 } }
-  - { id: model, name: { en: Model, zh: 型号 }, table: holding, address: 30, type: uint16, role: identity }
-vectors:
-  - name: clean air
-    registers: { input: { "0": [0x3ED7, 0x0A3D] }, holding: { "10": [0x3F80, 0], "30": [0x4D48] } }
-    expect: { ch4: 0.42, alarm_set: 1, model: 0x4D48 }
-`
 
 /** What the device really holds: the same values, word-swapped, encoded by pymodbus's BinaryPayloadBuilder. */
 const DEVICE = {
@@ -59,7 +39,7 @@ beforeAll(async () => {
   const spec = join(dir.path, 'device.json')
   writeFileSync(spec, JSON.stringify(DEVICE))
   const { match } = await group.startReady(SYSTEM_PYTHON, [TCP_SERVER, '--port', '0', '--spec-file', spec], /^ready (\d+)$/u, { name: 'pymodbus-tcp', timeoutMs: 20_000 })
-  writeProfile(dir.path, 'methane-head.yaml', PROFILE)
+  writeProfile(dir.path, 'methane-head.yaml', METHANE_ABCD_PROFILE)
   config = writeGatewayConfig(dir.path, {
     buses: [tcpBus('lan', Number(match[1]))],
     devices: [{ id: 'ch4-head-3', bus: 'lan', unit: 3, profile: 'methane-head.yaml' }],
