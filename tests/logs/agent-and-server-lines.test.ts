@@ -31,7 +31,9 @@ const SITE = 'mine-1'
 const GATEWAY = 'logs-gw'
 const METHANE = 'ccri-gjc4-catalytic-methane'
 const RELAY = 'generic-kdg4-power-cut-controller'
-const env = { ...process.env, LOG_LEVEL: 'debug' }
+// --pending-deprecation: what a later Node deprecates (url.parse() warns on every start under Node 24)
+// shows on this one's stderr too, which must stay empty
+const env = { ...process.env, LOG_LEVEL: 'debug', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --pending-deprecation`.trim() }
 
 const group = new ProcessGroup()
 const dir: TempDir = tempDir('log-lines')

@@ -2,7 +2,7 @@ import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket,
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import {
-  MAX_BATCH_SAMPLES, MAX_PAYLOAD_BYTES, topicOf, topicRoot,
+  brokerAddress, MAX_BATCH_SAMPLES, MAX_PAYLOAD_BYTES, topicOf, topicRoot,
   type Inventory, type InventoryDevice, type Status, type TopicKind,
 } from '../../../protocols/mqtt/index.ts'
 import { CommandDispatcher, type CommandHandler } from './commands.ts'
@@ -79,9 +79,8 @@ export class Uplink {
     this.o.batchMs = Math.max(0, this.o.batchMs)
     this.o.windowMessages = Math.max(1, Math.floor(this.o.windowMessages))
     this.window = this.o.windowMessages
-    const url = new URL(options.url)
-    if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw new RangeError(`uplink url must be mqtt:// or mqtts://, got ${options.url}`)
-    this.target = { host: url.hostname, port: Number(url.port || (url.protocol === 'mqtts:' ? 8883 : 1883)) }
+    const { host, port } = brokerAddress(options.url)
+    this.target = { host, port }
     this.clientId = options.clientId ?? `edge-${options.site}-${options.gateway}`
     topicRoot(options.site, options.gateway) // validates both ids
     this.topics = {
@@ -171,7 +170,7 @@ export class Uplink {
       ...(this.o.credentials && { username: this.o.credentials.username, password: this.o.credentials.password }),
       ...(this.o.ca && { ca: this.o.ca }),
     }
-    const client = connect(this.o.url, options)
+    const client = connect({ ...brokerAddress(this.o.url), ...options })
     const conn: Connection = { client, epoch, connectedAt: undefined, failure: undefined }
     this.conn = conn
     client.on('connect', (connack) => {

@@ -1,5 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
-import { TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
+import { brokerAddress, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import { Ingest, silentLogger, type IngestOptions, type Logger } from './ingest.ts'
 import { takeDeliveries, type Delivery } from './deferred-ack.ts'
 import type { IngestStats } from './types.ts'
@@ -36,7 +36,8 @@ export async function startIngest(options: StartIngestOptions): Promise<RunningI
   const logger = options.logger ?? silentLogger
   const group = options.group ?? (options.store.group ? undefined : sqliteGroupCommit(options.store))
   const ingest = new Ingest({ ...options, logger, ...(group && { group }) })
-  const client = connect(options.url, {
+  const client = connect({
+    ...brokerAddress(options.url),
     protocolVersion: 4, clientId: DEFAULT_INGEST_CLIENT_ID, clean: false, reconnectPeriod: 1000, connectTimeout: 10_000,
     ...options.clientOptions,
   })
