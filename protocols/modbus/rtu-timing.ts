@@ -6,6 +6,11 @@ export interface SerialFraming {
   stopBits?: number
 }
 
+/** `9600 8N1`; data and stop bits left unstated are 8 and 1. */
+export function framingLabel(framing: SerialFraming): string {
+  return `${framing.baud} ${framing.dataBits ?? 8}${framing.parity[0]!.toUpperCase()}${framing.stopBits ?? 1}`
+}
+
 /** Bits on the wire for one character: start + data + parity + stop. */
 export function bitsPerChar(framing: SerialFraming): number {
   return 1 + (framing.dataBits ?? 8) + (framing.parity === 'none' ? 0 : 1) + (framing.stopBits ?? 1)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
-import { framingLabel, rtuBusLoads, type ResolvedConfig } from '../config/index.ts'
+import { rtuBusLoads, type ResolvedConfig } from '../config/index.ts'
+import { framingLabel } from '../../../protocols/modbus/index.ts'
 import { parseConfigFile } from '../config/load.ts'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { compileProfile, parseProfile, SYSTEM_IDS, type Profile } from '../../../hardware-profiles/index.ts'
-import { readFrameBytes, transactionWireMs, isBitTable, type SerialFraming } from '../../../protocols/modbus/index.ts'
+import { framingLabel, readFrameBytes, transactionWireMs, isBitTable, type SerialFraming } from '../../../protocols/modbus/index.ts'
 import { formatProblem } from '../../../protocols/validation/index.ts'
 import { catalog, findProfile } from './profile-lookup.ts'
 import { UsageError } from './usage-error.ts'
@@ -65,7 +65,7 @@ export function renderShow(profile: Profile): string {
     `${profile.id} ${profile.version}`,
     `  ${profile.vendor} ${profile.model} — ${profile.name.en} / ${profile.name.zh}`,
     `  kind: ${profile.kind}; systems: ${profile.systems.join(', ')}; transports: ${profile.transports.join(', ')}`,
-    profile.serial ? `  serial: ${framing.baud} ${framing.dataBits ?? 8}${framing.parity[0]!.toUpperCase()}${framing.stopBits ?? 1}` : '  serial: not specified (9600 8N1 assumed for timing)',
+    profile.serial ? `  serial: ${framingLabel(framing)}` : '  serial: not specified (9600 8N1 assumed for timing)',
     id.deviceId ? `  identification: FC 43/14 vendor "${id.deviceId.vendorName}", product code "${id.deviceId.productCode}", revision ${id.deviceId.revision}` : null,
     id.signature ? `  identification: signature ${id.signature.table} ${id.signature.address} = ${id.signature.values.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(' ')}` : null,
     id.none ? `  identification: none (${id.reason ?? 'no reason given'}): the model at a unit id cannot be checked` : null,

@@ -1,5 +1,5 @@
-import { compileProfile, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
-import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
+import { compileProfile, framingMismatch, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
+import { framingLabel, isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
 import { calendarDayProblem, type PathSegment } from '../../../protocols/validation/index.ts'
 import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
 import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
@@ -19,30 +19,6 @@ export interface ConfigIssue {
 
 export function framingOf(bus: SerialBusConfig): Required<SerialFraming> {
   return { baud: bus.baud, parity: bus.parity ?? DEFAULTS.parity, dataBits: bus.dataBits ?? DEFAULTS.dataBits, stopBits: bus.stopBits ?? DEFAULTS.stopBits }
-}
-
-/** `9600 8N1` */
-export function framingLabel(framing: Required<SerialFraming>): string {
-  return `${framing.baud} ${framing.dataBits}${framing.parity[0]!.toUpperCase()}${framing.stopBits}`
-}
-
-/** The labels of a bus's framing and of the profile's factory setting, when the profile states one the bus does not match. */
-export interface FramingMismatch {
-  bus: string
-  factory: string
-}
-
-/**
- * How the bus differs from the profile's factory serial settings (`undefined`: it does not, or the profile
- * states none). Data and stop bits the profile leaves unstated are not compared; its label shows them as 8 and 1.
- */
-export function framingMismatch(bus: Required<SerialFraming>, profile: Profile): FramingMismatch | undefined {
-  const factory = profile.serial
-  if (!factory) return undefined
-  const differs = factory.baud !== bus.baud || factory.parity !== bus.parity ||
-    (factory.dataBits !== undefined && factory.dataBits !== bus.dataBits) || (factory.stopBits !== undefined && factory.stopBits !== bus.stopBits)
-  if (!differs) return undefined
-  return { bus: framingLabel(bus), factory: framingLabel({ dataBits: 8, stopBits: 1, ...factory }) }
 }
 
 /** Least bus time one poll of every channel of `profile` takes: each planned read, its silences and the turnaround. */

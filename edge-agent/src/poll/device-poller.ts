@@ -5,8 +5,7 @@ import {
 } from '../../../protocols/modbus/index.ts'
 import type { Quality } from '../../../protocols/quality.ts'
 import type { Sample } from '../../../protocols/sample.ts'
-import { compileProfile, decodeChannels, DecodedChannels, type CompiledProfile, type Profile } from '../../../hardware-profiles/index.ts'
-import { framingMismatch } from '../config/check.ts'
+import { compileProfile, decodeChannels, DecodedChannels, framingMismatch, type CompiledProfile, type Profile } from '../../../hardware-profiles/index.ts'
 import type { ModbusReply, ModbusRequest } from '../modbus/master.ts'
 import { neverAnsweredReason, type PollOutcome } from './device-health.ts'
 
