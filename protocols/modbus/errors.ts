@@ -1,5 +1,7 @@
 /** Every Modbus failure carries a stable `code` callers can switch on. */
-export class ModbusError extends Error {
+import { ProductError } from '../errors.ts'
+
+export class ModbusError extends ProductError {
   readonly code: string
   constructor(code: string, message: string) {
     super(message)

@@ -1,6 +1,7 @@
 import type { Quality } from '../quality.ts'
 import type { Sample } from '../sample.ts'
 import type { SampleGroup, TelemetryBatch } from './payloads.ts'
+import { ProductError } from '../errors.ts'
 
 /** A sample with its place in the gateway's sequence. */
 export interface SequencedSample extends Sample {
@@ -40,7 +41,7 @@ export function encodeTelemetry(gateway: string, samples: readonly SequencedSamp
 }
 
 /** Thrown when a batch that passed the schema is still inconsistent (a dictionary index out of range). */
-export class TelemetryDecodeError extends Error {
+export class TelemetryDecodeError extends ProductError {
   readonly code = 'TELEMETRY_INCONSISTENT'
 }
 

@@ -1,4 +1,6 @@
 /** One thing wrong with an input file, located for the person who has to fix it. */
+import { ProductError } from '../errors.ts'
+
 export interface Problem {
   file: string
   line: number
@@ -26,7 +28,7 @@ export function formatProblem(problem: Problem): string {
 }
 
 /** Thrown when an input file (profile, gateway config) is invalid; carries every problem found. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends ProductError {
   readonly code: string
   readonly problems: readonly Problem[]
   constructor(code: string, problems: readonly Problem[]) {

@@ -1,5 +1,7 @@
 /** A mistake in what the user typed or wrote: reported in one or more lines, exit 2, no stack trace. */
-export class UsageError extends Error {
+import { ProductError } from '../../../protocols/errors.ts'
+
+export class UsageError extends ProductError {
   readonly code = 'USAGE'
   constructor(message: string) {
     super(message)
@@ -8,7 +10,7 @@ export class UsageError extends Error {
 }
 
 /** The agent ran but could not do its job (a device unreachable): exit 1 with the reason, no stack trace. */
-export class RuntimeError extends Error {
+export class RuntimeError extends ProductError {
   readonly code = 'RUNTIME'
   constructor(message: string) {
     super(message)

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv'
 import Type, { type Static } from 'typebox'
 import { COMMAND_ARGS_SCHEMAS, isCommandName, type CommandName } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 /**
  * The gateway's local control socket: newline-delimited JSON over a unix domain socket. Each request
@@ -57,7 +58,7 @@ export type ControlErrorCode =
   | 'CONTROL_IN_USE' // another agent already listens on the socket
   | 'CONTROL_PATH_TAKEN' // something that is not a socket sits at the socket path
 
-export class ControlError extends Error {
+export class ControlError extends ProductError {
   override readonly name = 'ControlError'
   constructor(readonly code: ControlErrorCode, message: string, readonly path: string) {
     super(message)

@@ -7,6 +7,7 @@ import { ModbusSerialMaster } from '../modbus/modbus-serial-master.ts'
 import { BusWorker, type BusStatus, type OnceResult } from './bus-worker.ts'
 import { DevicePoller } from './device-poller.ts'
 import type { PollEvent, PollListener } from './events.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 export type MasterFactory = (bus: ResolvedBus) => ModbusMaster
 
@@ -35,7 +36,7 @@ export interface PollEngineOptions {
 }
 
 /** A write the engine will not send: the channel cannot be written, or not with this value. */
-export class WriteRefusedError extends Error {
+export class WriteRefusedError extends ProductError {
   readonly code = 'WRITE_REFUSED'
   constructor(message: string) {
     super(message)

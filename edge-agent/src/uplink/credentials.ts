@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
+import { ProductError } from '../../../protocols/errors.ts'
 
 /** The broker login of this gateway, as `edge-agent provision` stores it (JSON, file mode 0600). */
 export interface Credentials {
@@ -9,7 +10,7 @@ export interface Credentials {
 export type CredentialsErrorCode = 'CREDENTIALS_UNREADABLE' | 'CREDENTIALS_INSECURE' | 'CREDENTIALS_INVALID' | 'CA_UNREADABLE'
 
 /** A credentials or CA file that cannot be used. The message names the file; it never contains the password. */
-export class CredentialsError extends Error {
+export class CredentialsError extends ProductError {
   override readonly name = 'CredentialsError'
   constructor(readonly code: CredentialsErrorCode, message: string) {
     super(message)

@@ -1,5 +1,6 @@
 import { InventorySchema, StatusSchema, type Inventory, type Status } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 /** What the agent reports in its online status; the uplink adds v, gw, state and ts. */
 export type StatusFields = Omit<Status, 'v' | 'gw' | 'state' | 'ts'>
@@ -8,7 +9,7 @@ const validateStatus = createValidator<Status>(StatusSchema)
 const validateInventory = createValidator<Inventory>(InventorySchema)
 
 /** A payload the agent built that breaks its schema in protocols/ (a bug, not a network problem). */
-export class PayloadError extends Error {
+export class PayloadError extends ProductError {
   override readonly name = 'PayloadError'
   readonly code = 'PAYLOAD_INVALID'
 }

@@ -5,6 +5,7 @@
  * closing quote, a quote never closed) is an error located at its line and column, never guessed.
  * Lines with nothing on them are skipped. (No CSV library is installed; this is the whole grammar.)
  */
+import { ProductError } from '../../../protocols/errors.ts'
 
 export interface CsvField {
   value: string
@@ -19,7 +20,7 @@ export interface CsvRecord {
   line: number
 }
 
-export class CsvSyntaxError extends Error {
+export class CsvSyntaxError extends ProductError {
   readonly code = 'CSV_SYNTAX'
   constructor(readonly line: number, readonly column: number, message: string) {
     super(message)

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../defaults.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 /** Every default of the demo, in one place. */
 export const DEMO_DEFAULTS = {
@@ -25,7 +26,7 @@ export interface DemoOptions {
   seed?: string
 }
 
-export class DemoUsageError extends Error {
+export class DemoUsageError extends ProductError {
   readonly code = 'DEMO_USAGE'
   override readonly name = 'DemoUsageError'
 }

@@ -6,6 +6,7 @@ import type { Command as CommandPayload } from '../../../protocols/mqtt/index.ts
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 import type { Command } from '../api/schemas.ts'
 import type { FleetStore } from '../store/types.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 /**
  * Commands a gateway accepts on `fleet/v1/{site}/{gateway}/cmd/{name}` (args per protocols/mqtt/commands.ts):
@@ -18,7 +19,7 @@ import type { FleetStore } from '../store/types.ts'
  *
  * The agent answers each on `cmd-result` with the command's id; the ingest records it.
  */
-export class CommandError extends Error {
+export class CommandError extends ProductError {
   constructor(readonly code: 'COMMAND_UNKNOWN' | 'COMMAND_ARGS_INVALID' | 'GATEWAY_UNKNOWN', message: string) {
     super(message)
   }

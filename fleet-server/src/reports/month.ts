@@ -2,6 +2,7 @@
  * Calendar months in Asia/Shanghai (UTC+8 all year, no daylight saving), pure: a month spans
  * [its first day 00:00 +08:00, the next month's first day 00:00 +08:00).
  */
+import { ProductError } from '../../../protocols/errors.ts'
 
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 export const HOUR_MS = 3_600_000
@@ -35,7 +36,7 @@ export interface MonthWindow {
   calibrationDay: string
 }
 
-export class MonthError extends Error {
+export class MonthError extends ProductError {
   readonly code = 'MONTH_INVALID'
   constructor(message: string) {
     super(message)

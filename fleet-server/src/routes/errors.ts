@@ -1,8 +1,9 @@
 import Type from 'typebox'
 import { ErrorSchema } from '../api/schemas.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 /** An error the API answers with its status and stable code; the app's error handler maps it. */
-export class ApiError extends Error {
+export class ApiError extends ProductError {
   constructor(readonly statusCode: number, readonly code: string, message: string) {
     super(message)
     this.name = 'ApiError'
