@@ -38,11 +38,11 @@ import { buildApp } from '../fleet-server/src/app.ts'
 import { hashToken } from '../fleet-server/src/auth/tokens.ts'
 import { loadCatalog } from '../fleet-server/src/compliance/catalog.ts'
 import { computeFleetReport, fleetReport, selectRows, withFreshCoverage } from '../fleet-server/src/compliance/fleet-report.ts'
-import { localDay } from '../fleet-server/src/compliance/status.ts'
 import { openSqliteStore } from '../fleet-server/src/store/sqlite/index.ts'
 import { figure, type Figure } from './run.ts'
 import { generateCity, TOWNSHIPS } from './support/compliance-fleet.ts'
 import { percentile } from './support/ingest-sites.ts'
+import { localDay } from '../protocols/calendar/index.ts'
 
 const SITES = 10_000
 const CALLS = Number(process.env.BENCH_COMPLIANCE_CALLS ?? 500)

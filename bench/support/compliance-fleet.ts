@@ -6,9 +6,9 @@
 import { SITE_TYPES, type SiteType } from '../../fleet-server/src/api/schemas.ts'
 import type { Catalog } from '../../fleet-server/src/compliance/catalog-schema.ts'
 import { requiredSystems } from '../../fleet-server/src/compliance/required.ts'
-import { addDays } from '../../fleet-server/src/compliance/status.ts'
 import type { SqliteStore } from '../../fleet-server/src/store/sqlite/index.ts'
 import { mulberry32 } from '../../edge-agent/src/simulator/scenarios.ts'
+import { addDays } from '../../protocols/calendar/index.ts'
 
 /** 16 townships and streets of Leping */
 export const TOWNSHIPS = [

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv'
-import { createValidator } from '../validation/ajv.ts'
+import { createValidator, firstErrorText } from '../validation/ajv.ts'
 import {
   CommandResultSchema, EventBatchSchema, InventorySchema, MAX_PAYLOAD_BYTES, StatusSchema, TelemetryBatchSchema,
   type AgentEvent, type CommandResult, type EventBatch, type Inventory, type Status, type TelemetryBatch,
@@ -70,8 +70,7 @@ export class ReferenceConsumer {
     const { body } = envelope
     const validate = validators[parsed.kind]
     if (!validate(body)) {
-      const first = validate.errors?.[0]
-      return { ok: false, reason: 'schema', detail: `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }
+      return { ok: false, reason: 'schema', detail: firstErrorText(validate.errors) }
     }
     if ((body as { gw: string }).gw !== parsed.gateway) {
       return { ok: false, reason: 'gateway-mismatch', detail: `payload says gateway ${(body as { gw: string }).gw}, topic ${parsed.gateway}` }

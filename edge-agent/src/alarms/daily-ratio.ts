@@ -1,6 +1,6 @@
 import type { Sample } from '../../../protocols/sample.ts'
 import type { AlarmTransition } from './evaluator.ts'
-import { localDate } from './calibration.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
 
 /**
  * A rule judged once per calendar day over two day counters of a device: the share of events in band
@@ -66,7 +66,7 @@ export class DailyRatio {
   }
 
   onSample(sample: Sample): AlarmTransition[] {
-    const day = localDate(sample.ts, this.spec.timeZone)
+    const day = localDay(sample.ts, this.spec.timeZone)
     const out: AlarmTransition[] = []
     if (this.state.day !== undefined && day > this.state.day) this.closeDay(sample.ts, out)
     if (this.state.day === undefined || day > this.state.day) this.state = { ...this.state, day, inBand: undefined, total: undefined }

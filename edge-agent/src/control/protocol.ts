@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv'
 import Type, { type Static } from 'typebox'
-import { COMMAND_ARGS_SCHEMAS, isCommandName, type CommandName } from '../../../protocols/mqtt/index.ts'
+import { COMMAND_ARGS_SCHEMAS, COMMAND_NAMES, commandArgsErrors, isCommandName, type CommandName } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 import { ProductError } from '../../../protocols/errors.ts'
 
@@ -67,11 +67,7 @@ export class ControlError extends ProductError {
 
 const validateRequest = createValidator<ControlRequest>(ControlRequestSchema)
 export const validateReply = createValidator<ControlReply>(ControlReplySchema)
-const validateArgs = Object.fromEntries(
-  Object.entries(COMMAND_ARGS_SCHEMAS).map(([name, schema]) => [name, createValidator(schema)]),
-) as Record<CommandName, ReturnType<typeof createValidator>>
-
-const COMMAND_LIST = Object.keys(COMMAND_ARGS_SCHEMAS).join(', ')
+const COMMAND_LIST = COMMAND_NAMES.join(', ')
 
 /**
  * A value that matches no branch of a top-level union (ack-alarm: one channel, or all) draws errors
@@ -131,8 +127,8 @@ export function parseRequest(line: string): ParsedRequest {
   }
   const { command, args } = body
   if (!isCommandName(command)) return refuse(id, `unknown command ${command}; one of ${COMMAND_LIST}`)
-  const check = validateArgs[command]
-  if (!check(args)) return refuse(id, `invalid arguments for ${command}: ${describeErrors(check.errors, 'args')}`)
+  const errors = commandArgsErrors(command, args)
+  if (errors) return refuse(id, `invalid arguments for ${command}: ${describeErrors(errors, 'args')}`)
   return { ok: true, id, command, args }
 }
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import { COMMAND_ARGS_SCHEMAS, isCommandName, type AckAlarmArgs, type AlarmKind, type BypassInterlockArgs, type CommandName, type EndBypassArgs, type ResetInterlockArgs } from '../../../protocols/mqtt/index.ts'
+import { COMMAND_NAMES, commandArgsErrors, isCommandName, type AckAlarmArgs, type AlarmKind, type BypassInterlockArgs, type CommandName, type EndBypassArgs, type ResetInterlockArgs } from '../../../protocols/mqtt/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
-import { createValidator } from '../../../protocols/validation/ajv.ts'
-import { calibrationStatus, localDate } from '../alarms/calibration.ts'
+import { firstErrorText } from '../../../protocols/validation/ajv.ts'
+import { calibrationStatus } from '../alarms/calibration.ts'
 import { ChannelAlarms, type AlarmTransition, type ChannelAlarmSnapshot } from '../alarms/evaluator.ts'
 import { DailyRatio, type DailyRatioSnapshot } from '../alarms/daily-ratio.ts'
 import type { SafetySpecs } from '../config/index.ts'
@@ -13,6 +13,7 @@ export type { SafetySpecs }
 import type { NewEvent } from '../outbox/index.ts'
 import { alarmText, calibrationText, interlockText } from './log-text.ts'
 import type { ActiveAlarmStatus, SafetyStatus } from './status.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
 
 
 /** Where events and the state that explains them are committed together (the outbox). */
@@ -62,7 +63,6 @@ interface FailedAlarm {
 
 const TICK_MS = 100
 const CALIBRATION_CHECK_MS = 10 * 60_000
-const argsValidators = Object.fromEntries(Object.entries(COMMAND_ARGS_SCHEMAS).map(([name, schema]) => [name, createValidator(schema)]))
 
 /** Devices whose samples feed an interlock: the bus lets nothing else on the line until they are judged. */
 export const interlockSourceDevices = (specs: readonly InterlockSpec[]): Set<string> =>
@@ -177,13 +177,10 @@ export class SafetyService {
 
   /** One operator command, from the fleet server (cmd/…) or the gateway's control socket. */
   async handleCommand(name: string, args: unknown): Promise<CommandAnswer> {
-    if (!isCommandName(name)) return { ok: false, message: `unknown command "${name}"; one of ${Object.keys(COMMAND_ARGS_SCHEMAS).join(', ')}` }
-    const validate = argsValidators[name]!
+    if (!isCommandName(name)) return { ok: false, message: `unknown command "${name}"; one of ${COMMAND_NAMES.join(', ')}` }
     const given = args ?? {}
-    if (!validate(given)) {
-      const first = validate.errors?.[0]
-      return { ok: false, message: `invalid ${name} arguments: ${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }
-    }
+    const errors = commandArgsErrors(name, given)
+    if (errors) return { ok: false, message: `invalid ${name} arguments: ${firstErrorText(errors)}` }
     const answer = this.run(name, given)
     this.commit()
     return answer
@@ -346,7 +343,7 @@ export class SafetyService {
   }
 
   private checkCalibrations(): void {
-    const today = localDate(this.clock(), this.options.timeZone)
+    const today = localDay(this.clock(), this.options.timeZone)
     for (const spec of this.specs.calibrations) {
       const { state, dueOn, daysLeft } = calibrationStatus(spec, today)
       const mark = `${state}:${dueOn}`

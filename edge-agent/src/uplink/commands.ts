@@ -1,5 +1,5 @@
 import { CommandSchema, parseTopic, type Command, type CommandResult } from '../../../protocols/mqtt/index.ts'
-import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { createValidator, firstErrorText } from '../../../protocols/validation/ajv.ts'
 
 /** Carries out one command; `message` says what happened (shown to the server's user). */
 export type CommandHandler = (name: string, command: Command) => Promise<{ ok: boolean; message?: string }>
@@ -40,8 +40,7 @@ export class CommandDispatcher {
       return
     }
     if (!validateCommand(body)) {
-      const first = validateCommand.errors?.[0]
-      this.answer(name, body, false, `invalid command: ${first?.instancePath || '/'} ${first?.message ?? 'invalid'}`)
+      this.answer(name, body, false, `invalid command: ${firstErrorText(validateCommand.errors)}`)
       return
     }
     const command = body

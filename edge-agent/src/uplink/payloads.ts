@@ -1,5 +1,5 @@
 import { InventorySchema, StatusSchema, type Inventory, type Status } from '../../../protocols/mqtt/index.ts'
-import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { createValidator, firstErrorText } from '../../../protocols/validation/ajv.ts'
 import { ProductError } from '../../../protocols/errors.ts'
 
 /** What the agent reports in its online status; the uplink adds v, gw, state and ts. */
@@ -14,10 +14,7 @@ export class PayloadError extends ProductError {
   readonly code = 'PAYLOAD_INVALID'
 }
 
-const firstError = (validate: { errors?: { instancePath: string; message?: string }[] | null }): string => {
-  const first = validate.errors?.[0]
-  return `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}`
-}
+const firstError = (validate: { errors?: Parameters<typeof firstErrorText>[0] }): string => firstErrorText(validate.errors)
 
 /**
  * The status payload. The fields are checked against the schema; if they break it, the status is

@@ -2,7 +2,8 @@ import type { ComplianceEvidence } from '../api/schemas.ts'
 import type { FleetStore, Scope } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
 import { fleetReport, inScope } from './fleet-report.ts'
-import { addDays, systemCoverage } from './status.ts'
+import { systemCoverage } from './status.ts'
+import { addDays } from '../../../protocols/calendar/index.ts'
 
 export const EVIDENCE_DEFAULT_DAYS = 30
 const DAY_MINUTES = 1440

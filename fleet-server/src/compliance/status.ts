@@ -5,8 +5,8 @@
  */
 
 import { calendarDayProblem, daysInMonth, isCalendarDay } from '../../../protocols/validation/calendar-day.ts'
+import { daysBetween } from '../../../protocols/calendar/index.ts'
 
-export const SHANGHAI = 'Asia/Shanghai'
 /** not installed and the deadline within this many days → due-soon */
 export const DUE_SOON_DAYS = 90
 /** verified = devices of the system reported data for at least 95 % of the last 7 days */
@@ -54,14 +54,6 @@ const dayNumber = (day: string): number => {
   return Date.UTC(y, m - 1, d) / DAY_MS
 }
 
-/** Whole days from `from` to `to` (negative when `to` is earlier). */
-export function daysBetween(from: string, to: string): number {
-  return dayNumber(to) - dayNumber(from)
-}
-
-export function addDays(day: string, days: number): string {
-  return new Date((dayNumber(day) + days) * DAY_MS).toISOString().slice(0, 10)
-}
 
 /**
  * The deadline of a duty that applies from `appliesFrom` with a period of `periodYears` calendar years:
@@ -116,18 +108,4 @@ export function verified(coverage: number): boolean {
  */
 export function systemCoverage(deviceCoverages: readonly number[]): number {
   return deviceCoverages.length === 0 ? 0 : Math.min(...deviceCoverages)
-}
-
-const dayFormats = new Map<string, Intl.DateTimeFormat>()
-
-/** The calendar day an instant (epoch ms UTC) falls on in `timeZone`: 23:30 UTC is already the next day in Shanghai. */
-export function localDay(ts: number, timeZone: string = SHANGHAI): string {
-  if (!Number.isFinite(ts)) throw new RangeError(`expected epoch milliseconds, got ${ts}`)
-  let format = dayFormats.get(timeZone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    dayFormats.set(timeZone, format)
-  }
-  const parts = Object.fromEntries(format.formatToParts(ts).map((p) => [p.type, p.value]))
-  return `${parts.year}-${parts.month}-${parts.day}`
 }

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml'
 import { parseConfig, type GatewayConfig, type ParsedConfig } from '../../../edge-agent/src/config/index.ts'
-import { localDate } from '../../../edge-agent/src/alarms/calibration.ts'
 import type { DemoSite } from './fleet-schema.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
 
 /** The one bus of a demo gateway: a Modbus TCP-to-RTU gateway in front of every device of the site. */
 export const DEMO_BUS_ID = 'site-gateway'
@@ -33,7 +33,7 @@ export function gatewayConfigOf(site: DemoSite, place: GatewayConfigPlace): Gate
     buses: [{ id: DEMO_BUS_ID, type: 'tcp', host: place.simulator.host, port: place.simulator.port, timeoutMs: 1000 }],
     devices: gateway.devices.map(({ scenario: _scenario, unit: _unit, calibratedDaysAgo, ...device }, i) => ({
       ...device, bus: DEMO_BUS_ID, unit: units[i]!,
-      ...(calibratedDaysAgo !== undefined && { calibratedOn: daysBefore(place.today ?? localDate(Date.now(), 'Asia/Shanghai'), calibratedDaysAgo) }),
+      ...(calibratedDaysAgo !== undefined && { calibratedOn: daysBefore(place.today ?? localDay(Date.now()), calibratedDaysAgo) }),
     })),
     ...(gateway.interlocks !== undefined && { interlocks: gateway.interlocks }),
   }

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { FleetStore, SiteInput } from '../store/types.ts'
 import type { Credentials } from '../../../edge-agent/src/uplink/index.ts'
-import { localDate } from '../../../edge-agent/src/alarms/calibration.ts'
-import { addDays } from '../compliance/status.ts'
 import type { DemoFleet } from './fleet-schema.ts'
+import { addDays, localDay } from '../../../protocols/calendar/index.ts'
 
 export interface SeedOptions {
   /** the day the demo starts (YYYY-MM-DD, Asia/Shanghai): rulesFromDaysAgo and daysAgo count back from it */
@@ -20,7 +19,7 @@ export interface SeedOptions {
  */
 export async function seedStore(store: FleetStore, fleet: DemoFleet, options: SeedOptions = {}): Promise<void> {
   const now = options.now ?? Date.now()
-  const today = options.today ?? localDate(now, 'Asia/Shanghai')
+  const today = options.today ?? localDay(now)
   const daysAgo = (days: number) => addDays(today, -days)
   for (const enterprise of fleet.enterprises) store.upsertEnterprise(enterprise)
   for (const site of fleet.sites) {

@@ -1,3 +1,5 @@
+import { DAY_MS, SHANGHAI_OFFSET_MS } from '../../../protocols/calendar/index.ts'
+
 /**
  * Which minutes of a calendar day (Asia/Shanghai) a device reported a good sample in: a 1,440-bit map
  * per (device, day), bit m of byte m >> 3 (least significant first) for minute m after local midnight.
@@ -6,9 +8,6 @@
 export const MINUTES_PER_DAY = 1440
 export const DAY_BITMAP_BYTES = MINUTES_PER_DAY / 8
 const MINUTE_MS = 60_000
-const DAY_MS = 86_400_000
-/** Asia/Shanghai is UTC+8 all year (no daylight saving) */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 
 /** The minute number since the epoch (UTC minutes and Shanghai minutes share their boundaries). */
 export const minuteOf = (epochMs: number): number => Math.floor(epochMs / MINUTE_MS)

@@ -2,7 +2,7 @@ import {
   decodeTelemetry, encodeTelemetry, MAX_PAYLOAD_BYTES, parseEnvelope, TelemetryBatchSchema,
   type RejectReason, type SequencedSample, type TelemetryBatch,
 } from '../../../protocols/mqtt/index.ts'
-import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { createValidator, firstErrorText } from '../../../protocols/validation/ajv.ts'
 
 const validate = createValidator<TelemetryBatch>(TelemetryBatchSchema)
 /**
@@ -81,8 +81,7 @@ export function checkTelemetry(gateway: string, payload: Uint8Array, known?: Kno
   const { body } = envelope
   const knownDictionary = sameDictionary(last?.ch, (body as { ch?: unknown }).ch)
   if (!(knownDictionary && validateKnownDictionary(body)) && !validate(body)) {
-    const first = validate.errors?.[0]
-    return { ok: false, reason: 'schema', detail: `${first?.instancePath || '/'} ${first?.message ?? 'invalid'}` }
+    return { ok: false, reason: 'schema', detail: firstErrorText(validate.errors) }
   }
   const batch = body as TelemetryBatch
   const checked = checkBatch(gateway, batch)

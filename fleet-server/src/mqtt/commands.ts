@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { MqttClient } from 'mqtt'
-import type { ValidateFunction } from 'ajv'
-import { COMMAND_ARGS_SCHEMAS, commandTopic, isCommandName, type CommandName } from '../../../protocols/mqtt/index.ts'
+import { COMMAND_NAMES, commandArgsErrors, commandTopic, isCommandName } from '../../../protocols/mqtt/index.ts'
 import type { Command as CommandPayload } from '../../../protocols/mqtt/index.ts'
-import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { firstErrorText } from '../../../protocols/validation/ajv.ts'
 import type { Command } from '../api/schemas.ts'
 import type { FleetStore } from '../store/types.ts'
 import { ProductError } from '../../../protocols/errors.ts'
@@ -25,13 +24,6 @@ export class CommandError extends ProductError {
   }
 }
 
-const validators = new Map<CommandName, ValidateFunction>()
-function validatorOf(name: CommandName): ValidateFunction {
-  let validate = validators.get(name)
-  if (!validate) validators.set(name, (validate = createValidator(COMMAND_ARGS_SCHEMAS[name])))
-  return validate
-}
-
 export interface CommandSenderOptions {
   client: MqttClient
   store: Pick<FleetStore, 'gatewaySite' | 'recordCommand' | 'getCommand'>
@@ -47,12 +39,9 @@ export class CommandSender {
 
   /** Validates, records and publishes a command (QoS 1, not retained); resolves once the broker has it. */
   async send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<Command> {
-    if (!isCommandName(name)) throw new CommandError('COMMAND_UNKNOWN', `unknown command "${name}" (expected one of ${Object.keys(COMMAND_ARGS_SCHEMAS).join(', ')})`)
-    const validate = validatorOf(name)
-    if (!validate(args)) {
-      const first = validate.errors?.[0]
-      throw new CommandError('COMMAND_ARGS_INVALID', `${name} args ${first?.instancePath || '/'} ${first?.message ?? 'invalid'}`)
-    }
+    if (!isCommandName(name)) throw new CommandError('COMMAND_UNKNOWN', `unknown command "${name}" (expected one of ${COMMAND_NAMES.join(', ')})`)
+    const errors = commandArgsErrors(name, args)
+    if (errors) throw new CommandError('COMMAND_ARGS_INVALID', `${name} args ${firstErrorText(errors)}`)
     const site = this.options.store.gatewaySite(gatewayId)
     if (site === undefined) throw new CommandError('GATEWAY_UNKNOWN', `gateway ${gatewayId} is not registered`)
     const command: Command = { id: randomUUID(), gatewayId, name, sentAt: this.clock(), by }

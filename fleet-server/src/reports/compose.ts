@@ -1,8 +1,9 @@
 import type { Alarm, ComplianceRow, MonthlyReport, ReportSite, RiskCounts } from '../api/schemas.ts'
 import { RISK_ITEM_KINDS } from '../api/schemas.ts'
 import type { MonthlyFacts, MonthlySite } from './facts.ts'
-import { daysBetween, HOUR_MS, type MonthWindow } from './month.ts'
+import { HOUR_MS, type MonthWindow } from './month.ts'
 import { gatewayOffline } from './offline.ts'
+import { daysBetween } from '../../../protocols/calendar/index.ts'
 
 /** the longest alarms listed per site, besides every unacknowledged one */
 export const LONGEST_ALARMS = 10

@@ -3,8 +3,8 @@
  * [its first day 00:00 +08:00, the next month's first day 00:00 +08:00).
  */
 import { ProductError } from '../../../protocols/errors.ts'
+import { shanghaiDay, shanghaiMidnight } from '../../../protocols/calendar/index.ts'
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 export const HOUR_MS = 3_600_000
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/u
 /**
@@ -46,8 +46,6 @@ export class MonthError extends ProductError {
 
 export const isMonth = (month: string): boolean => MONTH_RE.test(month)
 
-/** YYYY-MM-DD in Shanghai of an instant. */
-export const shanghaiDay = (ts: number): string => new Date(ts + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
 /** YYYY-MM in Shanghai of an instant. */
 export const shanghaiMonth = (ts: number): string => shanghaiDay(ts).slice(0, 7)
 
@@ -60,8 +58,8 @@ export function monthWindow(month: string, now: number): MonthWindow {
   if (!m) throw new MonthError(`expected a month YYYY-MM, got "${month}"`)
   if (month < FIRST_REPORT_MONTH) throw new MonthError(`${month} is before ${FIRST_REPORT_MONTH}, the first month a report covers`)
   const [year, index] = [Number(m[1]), Number(m[2]) - 1]
-  const from = Date.UTC(year, index, 1) - SHANGHAI_OFFSET_MS
-  const monthEnd = Date.UTC(year, index + 1, 1) - SHANGHAI_OFFSET_MS
+  const from = shanghaiMidnight(year, index + 1, 1)
+  const monthEnd = shanghaiMidnight(year, index + 2, 1)
   if (from > now) throw new MonthError(`${month} has not begun yet (this month is ${shanghaiMonth(now)}, Asia/Shanghai)`)
   const current = now < monthEnd
   const to = current ? now : monthEnd
@@ -74,11 +72,3 @@ export function monthWindow(month: string, now: number): MonthWindow {
     calibrationDay: current ? shanghaiDay(now) : shanghaiDay(monthEnd),
   }
 }
-
-/** Whole days from `from` to `to` (YYYY-MM-DD each). */
-export function daysBetween(from: string, to: string): number {
-  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000
-}
-
-/** "YYYY-MM-DD HH:mm" in Shanghai. */
-export const shanghaiTime = (ts: number): string => new Date(ts + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')

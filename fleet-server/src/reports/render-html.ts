@@ -1,6 +1,6 @@
 import type { MonthlyReport, ReportSite, RiskCounts } from '../api/schemas.ts'
-import { shanghaiTime } from './month.ts'
 import { text, type Lang } from './texts.ts'
+import { shanghaiTime } from '../../../protocols/calendar/index.ts'
 
 /**
  * The monthly risk report as one self-contained printable page, pure: inline CSS (A4, a page per

@@ -10,11 +10,11 @@ import { SYSTEM_IDS } from '../compliance/catalog-schema.ts'
 import { complianceEvidence } from '../compliance/evidence.ts'
 import { complianceSummary, fleetReport, GZIP_MIN_BYTES, gzipped, listResponse, selectRows } from '../compliance/fleet-report.ts'
 import { complianceCsv, page } from '../compliance/report.ts'
-import { localDay } from '../compliance/status.ts'
 import { calendarDayProblem } from '../../../protocols/validation/index.ts'
 import { SIGNED_IN, type RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
 
 const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (default today, Asia/Shanghai) computes the report as it stood that day; ' +
   'limit and offset page the rows (default: all), X-Total-Count gives how many rows all pages hold. Sites and commissioning records are ' +

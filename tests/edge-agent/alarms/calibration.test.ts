@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, calibrationStatus, localDate } from '../../../edge-agent/src/alarms/calibration.ts'
+import { calibrationStatus } from '../../../edge-agent/src/alarms/calibration.ts'
 import type { CalibrationSpec } from '../../../edge-agent/src/alarms/spec.ts'
+import { addDays, localDay } from '../../../protocols/calendar/index.ts'
 
 const spec: CalibrationSpec = { device: 'ch4', calibratedOn: '2026-02-20', intervalDays: 15, dueSoonDays: 2, source: 'test' }
 
@@ -19,8 +20,8 @@ describe('calibration due dates', () => {
 
   it('the day is the gateway\'s: 23:30 UTC is already the next day in Asia/Shanghai', () => {
     const ts = Date.parse('2026-03-07T23:30:00Z')
-    expect(localDate(ts, 'UTC')).toBe('2026-03-07')
-    expect(localDate(ts, 'Asia/Shanghai')).toBe('2026-03-08')
-    expect(calibrationStatus(spec, localDate(ts, 'Asia/Shanghai')).state).toBe('overdue')
+    expect(localDay(ts, 'UTC')).toBe('2026-03-07')
+    expect(localDay(ts, 'Asia/Shanghai')).toBe('2026-03-08')
+    expect(calibrationStatus(spec, localDay(ts, 'Asia/Shanghai')).state).toBe('overdue')
   })
 })

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  addDays, complianceStatus, daysBetween, deadlineOf, isDay, localDay, missedDeadline, systemCoverage, verified,
+  complianceStatus, deadlineOf, isDay, missedDeadline, systemCoverage, verified,
 } from '../../../fleet-server/src/compliance/index.ts'
+import { addDays, daysBetween, localDay } from '../../../protocols/calendar/index.ts'
 
 describe('deadlineOf', () => {
   it('adds calendar years', () => {

@@ -3,10 +3,9 @@ import type { Commissioning, SiteType } from '../../api/schemas.ts'
 import type { CommissioningInput, ComplianceSite, DeviceCoverage, DeviceDayMinutes, Installation, Scope, SystemCoverage } from '../types.ts'
 import { flushPendingAggregates } from './ingest-writer.ts'
 import { scopeCondition } from './scope.ts'
+import { shanghaiMidnight } from '../../../../protocols/calendar/index.ts'
 
 const DAY_MS = 86_400_000
-/** Asia/Shanghai is UTC+8 all year (no daylight saving) */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 export const COVERAGE_WINDOW_DAYS = 7
 /** the minutes of the 7-day window: 7 × 1,440 */
 const WINDOW_MINUTES = COVERAGE_WINDOW_DAYS * 1440
@@ -22,7 +21,7 @@ interface SiteRow {
 /** [from, to) in epoch ms: the `days` calendar days (Asia/Shanghai) ending with `asOf` (YYYY-MM-DD) included. */
 export function windowEndingOn(asOf: string, days = COVERAGE_WINDOW_DAYS): { from: number; to: number } {
   const [y, m, d] = asOf.split('-').map(Number) as [number, number, number]
-  const to = Date.UTC(y, m - 1, d + 1) - SHANGHAI_OFFSET_MS
+  const to = shanghaiMidnight(y, m, d + 1)
   return { from: to - days * DAY_MS, to }
 }
 

@@ -10,7 +10,7 @@ import { monthlyReader } from './monthly.ts'
 import { SiteReader } from './reads.ts'
 
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts'
-export { calibrationState, shanghaiDay } from './profiles.ts'
+export { calibrationState } from './profiles.ts'
 
 export interface SqliteStoreOptions {
   clock?: () => number

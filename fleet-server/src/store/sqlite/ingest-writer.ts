@@ -4,7 +4,8 @@ import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../
 import type { IngestRejectReason, IngestStats } from '../../ingest/types.ts'
 import { AggregateStore } from './aggregate-store.ts'
 import { TelemetryHeads } from './telemetry-heads.ts'
-import { addDays, profileFacts } from './profiles.ts'
+import { profileFacts } from './profiles.ts'
+import { addDays } from '../../../../protocols/calendar/index.ts'
 
 export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
 

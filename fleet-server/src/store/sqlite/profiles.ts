@@ -1,5 +1,6 @@
 import { loadLibrary } from '../../../../hardware-profiles/loader.ts'
 import type { Profile } from '../../../../hardware-profiles/schema.ts'
+import { addDays, shanghaiDay } from '../../../../protocols/calendar/index.ts'
 
 /** What the store needs from a hardware profile: the calibration interval and channel units. */
 export interface ProfileFacts {
@@ -34,15 +35,6 @@ export function profileFacts(id: string): ProfileFacts | undefined {
   return library.get(id)
 }
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
-const DAY_MS = 86_400_000
-
-/** YYYY-MM-DD in Asia/Shanghai (UTC+8 all year, no daylight saving). */
-export const shanghaiDay = (epochMs: number): string => new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
-
-export function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
-}
 
 export const DUE_SOON_DAYS = 2
 
