@@ -3,12 +3,9 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Profile } from '../../../hardware-profiles/index.ts'
 import { InvalidInputError } from '../../../protocols/validation/index.ts'
-import { Agent, type UplinkFactory } from '../../../edge-agent/src/agent.ts'
-import { startSimulator, type Simulator } from '../../../edge-agent/src/simulator/index.ts'
-import type { Credentials } from '../../../edge-agent/src/uplink/index.ts'
+import { Agent, parseConfig, startSimulator, Uplink, type Credentials, type Simulator, type UplinkFactory } from '../../../edge-agent/src/index.ts'
 import type { DemoSite } from './fleet-schema.ts'
 import { gatewayConfigText, unitsOf } from './gateway-config.ts'
-import { parseConfig } from '../../../edge-agent/src/config/index.ts'
 
 export interface DemoSiteOptions {
   profiles: ReadonlyMap<string, Profile>
@@ -31,7 +28,6 @@ export interface RunningDemoSite {
 
 /** The uplink of `edge-agent run`, with the credentials handed over in memory instead of a 0600 file. */
 const uplinkWith = (credentials: Credentials): UplinkFactory => async ({ config, outbox, status, logger }) => {
-  const { Uplink } = await import('../../../edge-agent/src/uplink/index.ts')
   return new Uplink({ url: config.uplink!.url, site: config.gateway.site, gateway: config.gateway.id, outbox, status, logger, credentials })
 }
 

@@ -1,7 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { EnterpriseSchema, RoleSchema, SiteTypeSchema } from '../api/schemas.ts'
-import { DeviceSchema, InterlockSchema } from '../../../edge-agent/src/config/schema.ts'
-import { SCENARIOS } from '../../../edge-agent/src/simulator/scenarios.ts'
+import { DeviceSchema, InterlockSchema, SCENARIOS } from '../../../edge-agent/src/index.ts'
 import { SystemIdSchema } from '../compliance/catalog-schema.ts'
 
 /**

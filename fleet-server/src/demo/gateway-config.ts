@@ -1,5 +1,5 @@
 import { stringify } from 'yaml'
-import { parseConfig, type GatewayConfig, type ParsedConfig } from '../../../edge-agent/src/config/index.ts'
+import { parseConfig, type GatewayConfig, type ParsedConfig } from '../../../edge-agent/src/index.ts'
 import type { DemoSite } from './fleet-schema.ts'
 import { localDay } from '../../../protocols/calendar/index.ts'
 

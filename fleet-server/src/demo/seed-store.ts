@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { FleetStore, SiteInput } from '../store/types.ts'
-import type { Credentials } from '../../../edge-agent/src/uplink/index.ts'
+import type { Credentials } from '../../../edge-agent/src/index.ts'
 import type { DemoFleet } from './fleet-schema.ts'
 import { addDays, localDay } from '../../../protocols/calendar/index.ts'
 
