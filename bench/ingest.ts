@@ -32,8 +32,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { connect } from 'mqtt'
 import { Ingest, startIngest } from '../fleet-server/src/ingest/index.ts'
-import { openSqliteStore, type SqliteStore } from '../fleet-server/src/store/sqlite/index.ts'
-import { AGGREGATE_FLUSH_MS, aggregateFlushStats, flushPendingAggregates } from '../fleet-server/src/store/sqlite/ingest-writer.ts'
+import { AGGREGATE_FLUSH_MS, openSqliteStore, type SqliteStore } from '../fleet-server/src/store/sqlite/index.ts'
 import { startMosquitto } from '../tests/support/mosquitto.ts'
 import { run as runProcess } from '../tests/support/processes.ts'
 import { figure, type Figure } from './run.ts'
@@ -127,8 +126,8 @@ async function ingestRound(script: string, url: string, dir: string, round: numb
     const { topic, payload } = benchBatch(g, WARM_BATCH, warmT0)
     warm.handle(topic, payload)
   }
-  flushPendingAggregates(store.db)
-  const warmFlush = aggregateFlushStats(store.db)
+  store.flushAggregates()
+  const warmFlush = store.aggregateFlushStats()
   const running = await startIngest({ url, store, clientOptions: { clientId: `bench-ingest-${round}`, clean: true } })
   const first: First = {}
   running.client.prependListener('message', firstMessage(first))
@@ -136,9 +135,9 @@ async function ingestRound(script: string, url: string, dir: string, round: numb
   let finalMs = 0
   // what is left in memory when the last sample is acknowledged is flushed at once, inside the timed span
   const finish = () => {
-    periodic = aggregateFlushStats(store.db)
+    periodic = store.aggregateFlushStats()
     const t = performance.now()
-    flushPendingAggregates(store.db)
+    store.flushAggregates()
     finalMs = performance.now() - t
   }
   const { rate, cpuShare, seconds } = await measure(() => publish(script, url, Date.now()), first, () => store.ingestStats().accepted >= TOTAL + GATEWAYS * SAMPLES_PER_BATCH, finish)

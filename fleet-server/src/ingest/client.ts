@@ -3,7 +3,6 @@ import { brokerAddress, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import { Ingest, silentLogger, type IngestOptions, type Logger } from './ingest.ts'
 import { takeDeliveries, type Delivery } from './deferred-ack.ts'
 import type { IngestStats } from './types.ts'
-import { flushSinkAggregates, sqliteGroupCommit } from '../store/sqlite/ingest-writer.ts'
 
 export const INGEST_TOPICS = ['telemetry', 'events', 'status', 'inventory', 'cmd-result'].map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`)
 export const DEFAULT_INGEST_CLIENT_ID = 'fleet-server-ingest'
@@ -34,8 +33,7 @@ export interface RunningIngest {
  */
 export async function startIngest(options: StartIngestOptions): Promise<RunningIngest> {
   const logger = options.logger ?? silentLogger
-  const group = options.group ?? (options.store.group ? undefined : sqliteGroupCommit(options.store))
-  const ingest = new Ingest({ ...options, logger, ...(group && { group }) })
+  const ingest = new Ingest({ ...options, logger })
   const client = connect({
     ...brokerAddress(options.url),
     protocolVersion: 4, clientId: DEFAULT_INGEST_CLIENT_ID, clean: false, reconnectPeriod: 1000, connectTimeout: 10_000,
@@ -93,7 +91,7 @@ export async function startIngest(options: StartIngestOptions): Promise<RunningI
       commit()
       ingest.stop()
       // not needed for correctness (the next start replays what was not flushed), but it spares the replay
-      flushSinkAggregates(options.store)
+      options.store.flushAggregates()
       await client.endAsync()
     },
   }

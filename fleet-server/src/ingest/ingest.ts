@@ -19,7 +19,7 @@ export interface IngestOptions {
   /** how often raw samples past the retention are pruned (default hourly) */
   pruneEveryMs?: number
   logger?: Logger
-  /** stores several messages in one transaction (handleAll); default: the store's group(), else one transaction per message */
+  /** stores several messages in one transaction (handleAll); default: the store's group() */
   group?: <T>(work: () => T) => T
 }
 
@@ -69,7 +69,7 @@ export class Ingest {
   private pruning = false
   /** failed writes by message (topic and payload hash) */
   private readonly failures = new Map<string, number>()
-  private readonly group: (<T>(work: () => T) => T) | undefined
+  private readonly group: <T>(work: () => T) => T
 
   constructor(options: IngestOptions) {
     this.store = options.store
@@ -77,7 +77,7 @@ export class Ingest {
     this.logger = options.logger ?? silentLogger
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
     this.pruneEveryMs = options.pruneEveryMs ?? 3_600_000
-    this.group = options.group ?? (this.store.group ? (work) => this.store.group!(work) : undefined)
+    this.group = options.group ?? ((work) => this.store.group(work))
   }
 
   /**
@@ -94,7 +94,7 @@ export class Ingest {
         return this.failed(m, error)
       }
     }
-    if (!this.group || messages.length === 1) return messages.map(one)
+    if (messages.length === 1) return messages.map(one)
     let done: boolean[] = []
     try {
       this.group(() => {
@@ -229,7 +229,9 @@ export class Ingest {
         const duplicates = accepted.duplicates + records.length - fresh.length
         try {
           // no sample dropped: the store may keep the payload as received
-          if (accepted.kind === 'telemetry') this.store.storeTelemetry(gateway, site, fresh as typeof accepted.samples, tracker.accepted(gateway), duplicates, now, duplicates === 0 ? payload : undefined)
+          if (accepted.kind === 'telemetry') {
+            this.store.storeTelemetry({ gatewayId: gateway, samples: fresh as typeof accepted.samples, ranges: tracker.accepted(gateway), duplicates, now, ...(duplicates === 0 && { payload }) })
+          }
           else this.store.storeEvents(gateway, site, fresh as typeof accepted.events, tracker.accepted(gateway), duplicates, now)
         } catch (error) {
           this.trackers.set(gateway, trackerOf(gateway, before))
@@ -287,7 +289,8 @@ export class Ingest {
     const duplicates = checked.samples - count
     try {
       // no sample dropped: the store may keep the payload as received
-      this.store.storeTelemetry(gateway, site, { batch: checked.batch, keep, count, ...(checked.head && { head: checked.head }) }, tracker.accepted(gateway), duplicates, this.clock(), duplicates === 0 ? payload : undefined)
+      const samples = { batch: checked.batch, keep, count, ...(checked.head && { head: checked.head }) }
+      this.store.storeTelemetry({ gatewayId: gateway, samples, ranges: tracker.accepted(gateway), duplicates, now: this.clock(), ...(duplicates === 0 && { payload }) })
     } catch (error) {
       this.trackers.set(gateway, trackerOf(gateway, before))
       throw error

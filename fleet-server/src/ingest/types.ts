@@ -19,6 +19,23 @@ export interface IngestStats {
   rejected: Record<string, number>
 }
 
+/** One telemetry message's new samples, as IngestSink.storeTelemetry takes them. */
+export interface TelemetryWrite {
+  gatewayId: string
+  /** the new samples: as objects, or packed (the wire batch with the new ones marked) */
+  samples: readonly SequencedSample[] | PackedTelemetry
+  /** the gateway's accepted sequence ranges with this message's */
+  ranges: readonly SeqRange[]
+  /** samples of the message stored before: (gateway, seq) seen again */
+  duplicates: number
+  now: number
+  /**
+   * the message as received, given when every sample in it is new (the store may keep those bytes
+   * instead of encoding the samples again)
+   */
+  payload?: Uint8Array
+}
+
 /**
  * What the MQTT ingest writes. Each store* call is one SQLite transaction: the rows, the gateway's
  * accepted sequence ranges and the counters are stored together or not at all.
@@ -28,11 +45,10 @@ export interface IngestSink {
   /** accepted sequence ranges of a gateway, as persisted */
   seqRanges(gatewayId: string): SeqRange[]
   /**
-   * The new samples of one message (as objects, or packed: the wire batch with the new ones marked); `payload` is the message as received, given when every sample in
-   * it is new (the store may keep those bytes instead of encoding the samples again). Latest values
-   * and roll-ups may be written up to a second later (reads of them see everything committed).
+   * The new samples of one message. Latest values and roll-ups may be written later (flushAggregates;
+   * reads of them see everything committed).
    */
-  storeTelemetry(gatewayId: string, siteId: string, samples: readonly SequencedSample[] | PackedTelemetry, ranges: readonly SeqRange[], duplicates: number, now: number, payload?: Uint8Array): void
+  storeTelemetry(write: TelemetryWrite): void
   storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void
   storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void
   storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void
@@ -42,10 +58,16 @@ export interface IngestSink {
   /** gateways online but silent since `before`, now marked offline */
   markSilentGatewaysOffline(before: number): string[]
   /**
-   * Optional group commit: runs `work` (several store* calls) in one transaction, each call a
-   * savepoint rolled back alone on failure; throws when the commit fails (then nothing is stored).
+   * Group commit: runs `work` (several store* calls) in one transaction, each call a savepoint
+   * rolled back alone on failure; throws when the commit fails (then nothing is stored).
    */
-  group?<T>(work: () => T): T
+  group<T>(work: () => T): T
+  /**
+   * Writes the latest values and roll-ups still held in memory (a no-op amid a group, or when none
+   * are pending). Reads of them do it themselves; the ingest does it when it stops, sparing the next
+   * start a replay.
+   */
+  flushAggregates(): void
   /** delete raw telemetry older than the retention, at most `limit` rows examined; `deleted` counts samples; done when a sweep finished */
   pruneSamples(now: number, limit?: number): { deleted: number; done: boolean }
   /**

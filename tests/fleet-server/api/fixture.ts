@@ -88,10 +88,10 @@ function seed(store: SqliteStore): void {
       v: 1, gw: gatewayId, ts: t0,
       devices: [{ device: 'ch4-1', profile: 'gas-ch4', profileVersion: '1', bus: 'rs485-1', unit: 1, vendor: 'ACME', model: 'GJC4', system: 'monitoring' }],
     }, t0)
-    store.storeTelemetry(gatewayId, siteId, [
+    store.storeTelemetry({ gatewayId, samples: [
       { seq: 1, device: 'ch4-1', channel: 'ch4', ts: t0, value: 0.2, quality: 'good' },
       { seq: 2, device: 'ch4-1', channel: 'ch4', ts: t0 + 60_000, value: 0.4, quality: 'good' },
-    ], [{ first: 1, last: 2 }], 0, NOW)
+    ], ranges: [{ first: 1, last: 2 }], duplicates: 0, now: NOW })
     store.storeEvents(gatewayId, siteId, [
       { seq: 3, ts: t0 + 120_000, type: 'alarm', state: 'raised', device: 'ch4-1', channel: 'ch4', kind: 'level', level: 'alarm', value: 1.2, threshold: 1, unit: '%' },
       { seq: 4, ts: t0 + 130_000, type: 'interlock', interlock: 'power-cut', state: 'tripped', cause: 'ch4 >= 1.5' },

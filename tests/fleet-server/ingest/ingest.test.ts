@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { flushPendingAggregates, sqliteGroupCommit } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { dataRowCounts, eventsPayload, inventory, json, memoryStore, rawSamples, samples, seedRegistry, status, telemetryPayload, topic } from '../store/fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z')
@@ -58,7 +57,7 @@ describe('Ingest', () => {
     expect(ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, list))).toMatchObject({ ok: true, records: 20 })
     expect(rawSamples(store)).toBe(20)
     // the failed attempt added nothing to the roll-ups either
-    flushPendingAggregates(store.db)
+    store.flushAggregates()
     expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1m').get() as { n: number }).n).toBe(20)
   })
 
@@ -120,7 +119,7 @@ describe('Ingest: group commit', () => {
   it('stores several messages in one transaction, each all-or-nothing; a failed commit stores none of them', () => {
     store = memoryStore(now)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
-    const groupOf = sqliteGroupCommit(store)!
+    const groupOf = store.group
     let commits = 0
     const ingest = new Ingest({ store, clock: () => now.value, group: (work) => groupOf(() => (commits++, work())) })
     const telemetry = (seq0: number, n: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, n, T0 + seq0 * 100)) })
@@ -147,7 +146,7 @@ describe('Ingest: group commit', () => {
     expect(store.ingestStats()).toMatchObject({ messages: 3, accepted: 13 })
     expect(failing.handleAll([telemetry(10, 7)])).toEqual([true])
     expect(store.seqRanges(GW)).toEqual([{ first: 0, last: 19 }])
-    flushPendingAggregates(store.db)
+    store.flushAggregates()
     expect((store.db.prepare('SELECT sum(count) AS n FROM rollup_1h').get() as { n: number }).n).toBe(20)
   })
 
@@ -155,7 +154,7 @@ describe('Ingest: group commit', () => {
     store = memoryStore(now)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
     const db = store.db
-    const ingest = new Ingest({ store, clock: () => now.value, group: sqliteGroupCommit(store)! })
+    const ingest = new Ingest({ store, clock: () => now.value })
     const telemetry = (seq0: number, n: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, n, T0 + seq0 * 100)) })
     db.exec(`CREATE TRIGGER always_fail_7 BEFORE INSERT ON telemetry_raw WHEN NEW.count = 7 BEGIN SELECT RAISE(ABORT, 'a row this store cannot take'); END`)
     const poison = telemetry(10, 7)
@@ -179,7 +178,7 @@ describe('Ingest: group commit', () => {
   it('writes what a group changes of a gateway once, in message order: a status after telemetry decides its state', () => {
     store = memoryStore(now)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
-    const ingest = new Ingest({ store, clock: () => now.value, group: sqliteGroupCommit(store)! })
+    const ingest = new Ingest({ store, clock: () => now.value })
     const telemetry = (seq0: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, 5, T0 + seq0 * 100)) })
     const offline = { topic: topic(SITE, GW, 'status'), payload: json(status(GW, T0, 'offline')) }
     const db = store.db

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type MqttClient } from 'mqtt'
 import { startIngest } from '../../../fleet-server/src/ingest/index.ts'
 import type { AgentEvent } from '../../../protocols/mqtt/index.ts'
-import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
 import { eventsPayload, json, inventory, memoryStore, samples, seedRegistry, status, telemetryPayload, topic } from '../store/fixtures.ts'
 
@@ -74,7 +73,7 @@ describe('ingest through mosquitto from 50 gateways', () => {
     running = await startIngest({ url: broker.url, store, clock: () => now.value, clientOptions: { clientId: 'ingest-50' } })
     await until('every batch', () => store.ingestStats().accepted === 50 * BATCHES * (PER_BATCH + 1))
 
-    flushPendingAggregates(store.db)
+    store.flushAggregates()
     expect(count(store.db, 'SELECT sum(count) AS n FROM telemetry_raw')).toBe(50 * sentSamples)
     expect(count(store.db, 'SELECT count(*) AS n FROM events')).toBe(50 * BATCHES)
     expect(count(store.db, 'SELECT sum(count) AS n FROM rollup_1m')).toBe(50 * sentSamples)

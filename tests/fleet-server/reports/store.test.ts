@@ -18,7 +18,7 @@ const nextSeq = (gw: string) => {
 
 function telemetry(gw: string, site: string, times: number[]) {
   const samples: SequencedSample[] = times.map((ts) => ({ seq: nextSeq(gw), device: 'ch4-1', channel: 'ch4', ts, value: 0.3, quality: 'good' }))
-  store.storeTelemetry(gw, site, samples, [{ first: samples[0]!.seq, last: samples.at(-1)!.seq }], 0, NOW)
+  store.storeTelemetry({ gatewayId: gw, samples, ranges: [{ first: samples[0]!.seq, last: samples.at(-1)!.seq }], duplicates: 0, now: NOW })
 }
 
 type EventBody = AgentEvent extends infer E ? E extends unknown ? Omit<E, 'seq'> : never : never

@@ -75,8 +75,8 @@ describe('systemCoverage7d', () => {
       sample('m1', 'ch4', to), // the first minute after it
       sample('m9', 'ch4', from + 9 * MIN), // another site's device
     ]
-    store.storeTelemetry('g1', 's1', samples.filter((s) => s.device !== 'm9'), [{ first: 1, last: seq - 1 }], 0, JUNE_1)
-    store.storeTelemetry('g2', 's2', samples.filter((s) => s.device === 'm9'), [{ first: seq, last: seq }], 0, JUNE_1)
+    store.storeTelemetry({ gatewayId: 'g1', samples: samples.filter((s) => s.device !== 'm9'), ranges: [{ first: 1, last: seq - 1 }], duplicates: 0, now: JUNE_1 })
+    store.storeTelemetry({ gatewayId: 'g2', samples: samples.filter((s) => s.device === 'm9'), ranges: [{ first: seq, last: seq }], duplicates: 0, now: JUNE_1 })
     const minutes = 7 * 1440
     expect(store.systemCoverage7d('s1', 'monitoring', '2026-06-01')).toEqual([
       { gatewayId: 'g1', device: 'm1', coverage: 3 / minutes },

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { countMinutes, hasMinute } from '../../../fleet-server/src/ingest/device-minutes.ts'
 import { migrate, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
 import { fileStores } from './file-stores.ts'
 import { inventory, json, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
@@ -29,7 +28,7 @@ function stream(seq0: number, from: number, minutes: number): SequencedSample[] 
 
 type Row = { device: string; day: string; minutes: number; bits: Buffer }
 const rows = (store: SqliteStore): Row[] => {
-  flushPendingAggregates(store.db)
+  store.flushAggregates()
   return store.db.prepare('SELECT device, day, minutes, bits FROM device_minutes ORDER BY device, day').all() as Row[]
 }
 const summary = (list: Row[]) => list.map((r) => ({ device: r.device, day: r.day, minutes: r.minutes }))

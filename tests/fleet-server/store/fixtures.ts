@@ -1,7 +1,6 @@
 import { encodeTelemetry, type AgentEvent, type Inventory, type SequencedSample, type Status } from '../../../protocols/mqtt/index.ts'
 import type { SiteType } from '../../../fleet-server/src/api/schemas.ts'
 import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 
 export const METHANE_PROFILE = 'ccri-gjc4-catalytic-methane' // calibration every 10 days, ch4 in %CH4
 
@@ -74,7 +73,7 @@ export function memoryStore(now: { value: number }): SqliteStore {
 
 /** Rows of every table the ingest writes (the counters aside), latest values and roll-ups flushed first. */
 export function dataRowCounts(store: SqliteStore): Record<string, number> {
-  flushPendingAggregates(store.db)
+  store.flushAggregates()
   const tables = ['channels', 'latest', 'samples', 'telemetry_raw', 'rollup_1m', 'rollup_1h', 'events', 'alarms', 'interlock_actions', 'devices', 'gateway_seq', 'commands']
   return Object.fromEntries(tables.map((t) => [t, (store.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]))
 }

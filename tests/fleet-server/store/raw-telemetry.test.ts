@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { decodeTelemetry, type TelemetryBatch } from '../../../protocols/mqtt/index.ts'
 import { fileStores } from './file-stores.ts'
 import { inventory, json, memoryStore, samples, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
@@ -82,7 +81,7 @@ describe('latest values and roll-ups: flushed from memory with a watermark', () 
     const list = samples(0, 9, T0, 3)
     list[8]!.quality = 'comm-fail'
     ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, list))
-    flushPendingAggregates(store.db)
+    store.flushAggregates()
     const good = store.db.prepare('SELECT id, last_good_ts AS ts FROM devices ORDER BY id').all()
     expect(good).toEqual([{ id: 'gas-0', ts: T0 + 2000 }, { id: 'gas-1', ts: T0 + 2000 }, { id: 'gas-2', ts: T0 + 1000 }])
   })

@@ -3,7 +3,6 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { MIGRATIONS, migrate, openSqliteStore, SCHEMA_VERSION, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { calibrationState } from '../../../fleet-server/src/store/sqlite/profiles.ts'
 import type { AlarmEvent } from '../../../protocols/mqtt/index.ts'
 import { eventsPayload, inventory, json, memoryStore, rawSamples, samples, seedRegistry, status, telemetryPayload, topic } from './fixtures.ts'
@@ -143,7 +142,7 @@ describe('SQLite store: telemetry', () => {
     ingest.handle(topic('site-0-0', 'gw-0-0-0', 'telemetry'), telemetryPayload('gw-0-0-0', samples(0, 20, T0 - 3 * day, 10, 60_000)))
     ingest.handle(topic('site-0-0', 'gw-0-0-0', 'telemetry'), telemetryPayload('gw-0-0-0', samples(20, 10, T0 - day)))
     const count = (sql: string) => {
-      flushPendingAggregates(store!.db)
+      store!.flushAggregates()
       return (store!.db.prepare(sql).get() as { n: number }).n
     }
     expect(count('SELECT count(*) AS n FROM rollup_1m')).toBe(30)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
-import { flushPendingAggregates } from '../../../fleet-server/src/store/sqlite/ingest-writer.ts'
 import { fileStores } from './file-stores.ts'
 import { samples, seedRegistry, telemetryPayload, topic } from './fixtures.ts'
 
@@ -55,7 +54,7 @@ describe('telemetry heads: a gateway\'s dictionary stored once', () => {
     let { store, ingest } = open(path)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
     ingest.handle(topic(SITE, GW, 'telemetry'), message(0))
-    flushPendingAggregates(store.db)
+    store.flushAggregates()
     for (let i = 1; i < 6; i++) ingest.handle(topic(SITE, GW, 'telemetry'), message(i))
     expect(sum(store, 'SELECT sum(count) AS n FROM rollup_1m')).toBe(6)
     // closed without the final flush, as a crash leaves it

@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Commissioning, SiteType } from '../../api/schemas.ts'
 import type { CommissioningInput, ComplianceSite, DeviceCoverage, DeviceDayMinutes, Installation, Scope, SystemCoverage } from '../types.ts'
-import { flushPendingAggregates } from './ingest-writer.ts'
 import { scopeCondition } from './scope.ts'
 import { shanghaiMidnight } from '../../../../protocols/calendar/index.ts'
 
@@ -36,7 +35,8 @@ export class ComplianceReader {
 
   private generation = 0
 
-  constructor(private readonly db: Database) {}
+  /** `flushAggregates` writes the device minutes the store still holds in memory */
+  constructor(private readonly db: Database, private readonly flushAggregates: () => void) {}
 
   private prepare(sql: string): Statement {
     let statement = this.cache.get(sql)
@@ -74,7 +74,7 @@ export class ComplianceReader {
    * the sum of its rows over those days ÷ 10,080. A device without rows: 0.
    */
   systemCoverage7d(siteId: string, system: string, asOf: string): DeviceCoverage[] {
-    flushPendingAggregates(this.db)
+    this.flushAggregates()
     const rows = this.prepare(`SELECT d.gateway_id, d.id,
         (SELECT coalesce(sum(m.minutes), 0) FROM device_minutes m WHERE m.gateway_id = d.gateway_id AND m.device = d.id AND m.day >= ? AND m.day <= ?) AS minutes
       FROM devices d JOIN gateways g ON g.id = d.gateway_id WHERE g.site_id = ? AND d.system = ? ORDER BY d.gateway_id, d.id`)
@@ -88,7 +88,7 @@ export class ComplianceReader {
    * 7 rows per device), for the report of every site.
    */
   systemsCoverage7d(asOf: string): SystemCoverage[] {
-    flushPendingAggregates(this.db)
+    this.flushAggregates()
     const rows = this.prepare(`SELECT site_id, system, count(*) AS devices, min(minutes) AS worst FROM (
         SELECT g.site_id, d.system,
           (SELECT coalesce(sum(m.minutes), 0) FROM device_minutes m WHERE m.gateway_id = d.gateway_id AND m.device = d.id AND m.day >= ? AND m.day <= ?) AS minutes
@@ -102,7 +102,7 @@ export class ComplianceReader {
    * from `fromDay` to `toDay` (both included) that has any; days without a row had none.
    */
   deviceMinutesByDay(siteId: string, fromDay: string, toDay: string): DeviceDayMinutes[] {
-    flushPendingAggregates(this.db)
+    this.flushAggregates()
     const rows = this.prepare(`SELECT d.gateway_id, d.id, d.system, m.day, m.minutes
       FROM devices d JOIN gateways g ON g.id = d.gateway_id
       LEFT JOIN device_minutes m ON m.gateway_id = d.gateway_id AND m.device = d.id AND m.day >= ? AND m.day <= ?

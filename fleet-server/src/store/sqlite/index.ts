@@ -4,13 +4,15 @@ import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../t
 import type { IngestSink } from '../../ingest/types.ts'
 import { BackgroundCheckpointer } from './checkpointer.ts'
 import { ComplianceReader } from './compliance.ts'
-import { DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS, IngestWriter } from './ingest-writer.ts'
+import { IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
-import { monthlyReader } from './monthly.ts'
+import { MonthlyReader } from './monthly.ts'
 import { SiteReader } from './reads.ts'
+import type { PruneBatch } from './retention.ts'
 
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts'
 export { calibrationState } from './profiles.ts'
+export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
 
 export interface SqliteStoreOptions {
   clock?: () => number
@@ -52,15 +54,21 @@ export class SqliteStore implements FleetStore, IngestSink {
   /** set by openSqliteStore when asked for (backgroundCheckpoint) */
   checkpointer: BackgroundCheckpointer | undefined
   private readonly reader: SiteReader
+  /** the ingest's writes; the readers ask it to flush what it holds in memory before they read derived tables */
   private readonly writer: IngestWriter
   private readonly compliance: ComplianceReader
+  private readonly monthly: MonthlyReader
 
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
-    this.reader = new SiteReader(db, this.clock)
-    this.writer = new IngestWriter(db, (options.retentionDays ?? 90) * 86_400_000, options.aggregateFlushMs,
-      (options.minuteRollupRetentionDays ?? DEFAULT_MINUTE_ROLLUP_RETENTION_DAYS) * 86_400_000)
-    this.compliance = new ComplianceReader(db)
+    this.writer = new IngestWriter(db, {
+      aggregateFlushMs: options.aggregateFlushMs,
+      retentionDays: { raw: options.retentionDays, minuteRollups: options.minuteRollupRetentionDays },
+    })
+    const flushAggregates = () => this.writer.flushAggregates()
+    this.reader = new SiteReader(db, this.clock, flushAggregates)
+    this.compliance = new ComplianceReader(db, flushAggregates)
+    this.monthly = new MonthlyReader(db, flushAggregates)
   }
 
   upsertEnterprise(e: Enterprise): void {
@@ -99,7 +107,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   commissioningOf: FleetStore['commissioningOf'] = (siteId) => this.compliance.commissioningOf(siteId)
   complianceSites: FleetStore['complianceSites'] = (scope) => this.compliance.complianceSites(scope)
   systemCoverage7d: FleetStore['systemCoverage7d'] = (siteId, system, asOf) => this.compliance.systemCoverage7d(siteId, system, asOf)
-  monthlyFacts: FleetStore['monthlyFacts'] = (query) => monthlyReader(this.db).monthlyFacts(query)
+  monthlyFacts: FleetStore['monthlyFacts'] = (query) => this.monthly.monthlyFacts(query)
   systemsCoverage7d: FleetStore['systemsCoverage7d'] = (asOf) => this.compliance.systemsCoverage7d(asOf)
   deviceMinutesByDay: FleetStore['deviceMinutesByDay'] = (siteId, fromDay, toDay) => this.compliance.deviceMinutesByDay(siteId, fromDay, toDay)
   installations: FleetStore['installations'] = (asOf) => this.compliance.installations(asOf)
@@ -192,7 +200,7 @@ export class SqliteStore implements FleetStore, IngestSink {
 
   // the ingest's side (IngestSink)
   seqRanges: IngestSink['seqRanges'] = (gatewayId) => this.writer.seqRanges(gatewayId)
-  storeTelemetry: IngestSink['storeTelemetry'] = (...args) => this.writer.storeTelemetry(...args)
+  storeTelemetry: IngestSink['storeTelemetry'] = (write) => this.writer.storeTelemetry(write)
   storeEvents: IngestSink['storeEvents'] = (...args) => this.writer.storeEvents(...args)
   storeStatus: IngestSink['storeStatus'] = (...args) => this.writer.storeStatus(...args)
   storeInventory: IngestSink['storeInventory'] = (...args) => this.writer.storeInventory(...args)
@@ -200,9 +208,13 @@ export class SqliteStore implements FleetStore, IngestSink {
   countReject: IngestSink['countReject'] = (reason) => this.writer.countReject(reason)
   ingestStats: IngestSink['ingestStats'] = () => this.writer.ingestStats()
   markSilentGatewaysOffline: IngestSink['markSilentGatewaysOffline'] = (before) => this.writer.markSilentGatewaysOffline(before)
-  pruneSamples: IngestSink['pruneSamples'] = (now, limit) => this.writer.pruneSamples(now, limit)
+  group: IngestSink['group'] = (work) => this.writer.group(work)
+  flushAggregates: IngestSink['flushAggregates'] = () => this.writer.flushAggregates()
+  /** How many flushes of the aggregates wrote something since the store opened, their time and channels. */
+  aggregateFlushStats = (): { count: number; ms: number; channels: number } => this.writer.aggregateFlushStats()
+  pruneSamples: IngestSink['pruneSamples'] = (now, limit) => this.writer.retention.pruneSamples(now, limit)
   quarantine: NonNullable<IngestSink['quarantine']> = (...args) => this.writer.quarantine(...args)
-  pruneMinuteRollups = (now: number, channels?: number): { deleted: number; done: boolean } => this.writer.pruneMinuteRollups(now, channels)
+  pruneMinuteRollups = (now: number, channels?: number): PruneBatch => this.writer.retention.pruneMinuteRollups(now, channels)
 
   /** Closes the database now; the background checkpointer's last checkpoint runs on its own connection. */
   close(): void {

@@ -1,6 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { CalibrationFact, GatewayHours, MonthlyFacts, MonthlyQuery, MonthlySite } from '../../reports/facts.ts'
-import { flushPendingAggregates } from './ingest-writer.ts'
 import { alarmOf, interlockOf, present, type AlarmRow, type InterlockRow } from './reads.ts'
 import { scopeCondition } from './scope.ts'
 
@@ -8,19 +7,11 @@ import { scopeCondition } from './scope.ts'
 
 interface DeviceRow { site_id: string; gateway_id: string; id: string; profile: string; location: string | null; system: string | null; calibration_due: string }
 
-const readers = new WeakMap<Database, MonthlyReader>()
-
-/** The reader of a database, created once (its statements are prepared once). */
-export function monthlyReader(db: Database): MonthlyReader {
-  let reader = readers.get(db)
-  if (!reader) readers.set(db, (reader = new MonthlyReader(db)))
-  return reader
-}
-
 export class MonthlyReader {
   private readonly cache = new Map<string, Statement>()
 
-  constructor(private readonly db: Database) {}
+  /** `flushAggregates` writes the roll-ups the store still holds in memory */
+  constructor(private readonly db: Database, private readonly flushAggregates: () => void) {}
 
   private prepare(sql: string): Statement {
     let statement = this.cache.get(sql)
@@ -49,7 +40,7 @@ export class MonthlyReader {
       AND state IN ('tripped', 'failed') ORDER BY ts, gateway_id, seq`).all(siteIds, q.from, q.to) as InterlockRow[]).map(interlockOf)
 
     // the hourly roll-ups are written from memory about once a second: before reading them, now
-    flushPendingAggregates(this.db)
+    this.flushAggregates()
     const gatewayRows = this.prepare('SELECT id, site_id, name FROM gateways WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY id')
       .all(siteIds) as { id: string; site_id: string; name: string | null }[]
     const first = this.prepare('SELECT min(r.bucket) AS first FROM channels c JOIN rollup_1h r ON r.channel_id = c.id WHERE c.gateway_id = ? AND r.count > 0')

@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3'
 import { QUALITIES } from '../../../../protocols/quality.ts'
 import type { Alarm, Device, Gateway, InterlockAction, Reading, Series, SiteDetail, SiteSummary } from '../../api/schemas.ts'
 import type { Scope, SeriesQuery } from '../types.ts'
-import { flushPendingAggregates } from './ingest-writer.ts'
 import { calibrationState, profileFacts } from './profiles.ts'
 import { scopeCondition } from './scope.ts'
 
@@ -83,7 +82,8 @@ export function interlockOf(r: InterlockRow): InterlockAction {
 export class SiteReader {
   private readonly cache = new Map<string, Statement>()
 
-  constructor(private readonly db: Database, private readonly clock: () => number) {}
+  /** `flushAggregates` writes the latest values and roll-ups the store still holds in memory */
+  constructor(private readonly db: Database, private readonly clock: () => number, private readonly flushAggregates: () => void) {}
 
   private all<T>(sql: string, ...params: unknown[]): T[] {
     let statement = this.cache.get(sql)
@@ -136,7 +136,7 @@ export class SiteReader {
 
   private devices(where: string, params: unknown[]): { device: Device; lastGood: number | null }[] {
     // latest values and last good samples are written from memory about once a second: before reading them, now
-    flushPendingAggregates(this.db)
+    this.flushAggregates()
     const rows = this.all<DeviceRow>(`SELECT d.* FROM devices d WHERE ${where} ORDER BY d.gateway_id, d.id`, ...params)
     if (rows.length === 0) return []
     const readings = new Map<string, Reading[]>()
@@ -196,7 +196,7 @@ export class SiteReader {
   series(scope: Scope, q: SeriesQuery): Series | undefined {
     const visible = this.scoped<{ id: string }>(scope, 'SELECT g.id FROM gateways g JOIN sites s ON s.id = g.site_id', 'g.id = ?', [q.gatewayId])
     if (visible.length === 0) return undefined
-    flushPendingAggregates(this.db)
+    this.flushAggregates()
     const table = q.stepMs === 60_000 ? 'rollup_1m' : 'rollup_1h'
     const points = this.all<{ bucket: number; count: number; bad: number; n: number; vmin: number | null; vmax: number | null; sum: number }>(
       `SELECT r.* FROM channels c JOIN ${table} r ON r.channel_id = c.id
