@@ -20,8 +20,6 @@ export type Accepted =
 
 export type ConsumeResult = { ok: true; accepted: Accepted } | { ok: false; reason: RejectReason; detail: string }
 
-type Incoming = Exclude<TopicKind, never>
-
 export type EnvelopeResult = { ok: true; body: object } | { ok: false; reason: RejectReason; detail: string }
 
 /** The checks every payload passes before its schema: size, JSON, protocol version. */
@@ -39,7 +37,7 @@ export function parseEnvelope(payload: Uint8Array): EnvelopeResult {
   return { ok: true, body }
 }
 
-const validators: Record<Incoming, ValidateFunction> = {
+const validators: Record<TopicKind, ValidateFunction> = {
   telemetry: createValidator<TelemetryBatch>(TelemetryBatchSchema),
   events: createValidator<EventBatch>(EventBatchSchema),
   status: createValidator<Status>(StatusSchema),

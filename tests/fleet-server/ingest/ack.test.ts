@@ -2,18 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'mqtt'
 import { startIngest, type Logger } from '../../../fleet-server/src/ingest/index.ts'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
+import { until } from '../../support/until.ts'
 import { memoryStore, rawSamples, samples, seedRegistry, telemetryPayload, topic } from '../store/fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z')
 const now = { value: T0 }
-
-async function until(what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('ingest acknowledges a QoS 1 message only after it is stored', () => {
   let broker: Mosquitto
@@ -40,7 +33,19 @@ describe('ingest acknowledges a QoS 1 message only after it is stored', () => {
     }
     const running = await startIngest({ url: broker.url, store, clock: () => now.value, logger, clientOptions: { clientId: 'ack-ingest', reconnectPeriod: 100 } })
     let connects = 0
-    running.client.on('connect', () => connects++)
+    // on the ingest's current connection: messages delivered to it, and acknowledged by it
+    let delivered = 0
+    let acknowledged = 0
+    running.client.on('connect', () => {
+      connects++
+      delivered = acknowledged = 0
+    })
+    running.client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'publish') delivered++
+    })
+    running.client.on('packetsend', (packet) => {
+      if (packet.cmd === 'puback') acknowledged++
+    })
 
     const publisher = connect(broker.url, { protocolVersion: 4, clientId: 'ack-gateway' })
     await new Promise((resolve) => publisher.once('connect', resolve))
@@ -50,8 +55,8 @@ describe('ingest acknowledges a QoS 1 message only after it is stored', () => {
     await until('both messages stored', () => store.ingestStats().accepted === 50)
     expect(errors).toEqual(['storing a message failed: not acknowledged, the broker delivers it again: disk on fire'])
     expect(connects).toBeGreaterThanOrEqual(1)
-    // nothing more arrives: each was acknowledged once stored
-    await new Promise((r) => setTimeout(r, 300))
+    // nothing more arrives: each delivery on the connection was acknowledged once stored, so the broker holds none to send again
+    await until('every delivery acknowledged', () => running.client.connected && delivered > 0 && acknowledged === delivered)
     // when the second message came in the same group it was stored but not acknowledged either
     // (PUBACKs go in order): delivered again, it counts as 10 duplicates
     const stats = store.ingestStats()

@@ -3,6 +3,7 @@ import { connect } from 'mqtt'
 import { Ingest, startIngest } from '../../../fleet-server/src/ingest/index.ts'
 import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
+import { until } from '../../support/until.ts'
 import { dataRowCounts, memoryStore, seedRegistry } from '../store/fixtures.ts'
 import { hostileMessages } from './hostile-payloads.ts'
 
@@ -52,8 +53,7 @@ describe('ingest fuzz: hostile payloads are counted, never stored', () => {
       const publisher = connect(broker.url, { protocolVersion: 4 })
       await new Promise((resolve) => publisher.once('connect', resolve))
       for (const m of messages) await publisher.publishAsync(m.topic, m.payload, { qos: 1 })
-      const deadline = Date.now() + 20_000
-      while (totalRejects(store) < messages.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      await until('every message counted', () => totalRejects(store) >= messages.length, { timeoutMs: 20_000 })
       expect(totalRejects(store)).toBe(messages.length)
       expect(dataRowCounts(store)).toEqual(before)
       await publisher.endAsync()

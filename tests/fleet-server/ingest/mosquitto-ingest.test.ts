@@ -3,19 +3,12 @@ import { connect, type MqttClient } from 'mqtt'
 import { startIngest } from '../../../fleet-server/src/ingest/index.ts'
 import type { AgentEvent } from '../../../protocols/mqtt/index.ts'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
+import { until } from '../../support/until.ts'
 import { eventsPayload, json, inventory, memoryStore, samples, seedRegistry, status, telemetryPayload, topic } from '../store/fixtures.ts'
 
 const T0 = Date.parse('2026-11-29T02:00:00Z')
 const now = { value: T0 }
 const count = (db: { prepare(sql: string): { get(): unknown } }, sql: string) => (db.prepare(sql).get() as { n: number }).n
-
-async function until(what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 async function gatewayClient(url: string, id: string): Promise<MqttClient> {
   const client = connect(url, { protocolVersion: 4, clientId: id, reconnectPeriod: 50 })
@@ -53,7 +46,7 @@ describe('ingest through mosquitto from 50 gateways', () => {
       await client.publishAsync(topic(g.site, g.id, 'status'), json(status(g.id, T0)), { qos: 1, retain: true })
       for (let b = 0; b < 4; b++) await publishBatch(client, g, b)
     }))
-    await until('the first 4 batches of every gateway', () => store.ingestStats().accepted === 50 * 4 * (PER_BATCH + 1))
+    await until('the first 4 batches of every gateway', () => store.ingestStats().accepted === 50 * 4 * (PER_BATCH + 1), { timeoutMs: 30_000 })
 
     // every fifth gateway loses its connection and resends its last two batches, as an agent does without PUBACKs
     const resending = gateways.filter((_, i) => i % 5 === 0)
@@ -63,7 +56,7 @@ describe('ingest through mosquitto from 50 gateways', () => {
       await new Promise((resolve) => clients[i]!.once('connect', resolve))
       for (let b = 2; b < 4; b++) await publishBatch(clients[i]!, g, b)
     }))
-    await until('the resends', () => store.ingestStats().duplicates === resending.length * 2 * (PER_BATCH + 1))
+    await until('the resends', () => store.ingestStats().duplicates === resending.length * 2 * (PER_BATCH + 1), { timeoutMs: 30_000 })
 
     // the server restarts; its persistent session keeps what the gateways publish meanwhile
     await running.close()
@@ -71,7 +64,7 @@ describe('ingest through mosquitto from 50 gateways', () => {
       for (let b = 4; b < BATCHES; b++) await publishBatch(clients[i]!, g, b)
     }))
     running = await startIngest({ url: broker.url, store, clock: () => now.value, clientOptions: { clientId: 'ingest-50' } })
-    await until('every batch', () => store.ingestStats().accepted === 50 * BATCHES * (PER_BATCH + 1))
+    await until('every batch', () => store.ingestStats().accepted === 50 * BATCHES * (PER_BATCH + 1), { timeoutMs: 30_000 })
 
     store.flushAggregates()
     expect(count(store.db, 'SELECT sum(count) AS n FROM telemetry_raw')).toBe(50 * sentSamples)

@@ -4,19 +4,12 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
 import { openSqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import { until } from '../../support/until.ts'
 
 const dirs: string[] = []
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 it('copies the write-ahead log into the database from a worker, not at a commit, and stops with the store', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'))
@@ -31,7 +24,7 @@ it('copies the write-ahead log into the database from a worker, not at a commit,
   store.db.transaction(() => {
     for (let i = 0; i < 2000; i++) insert.run(Buffer.alloc(4000, i % 251))
   })()
-  await until(() => statSync(path).size > before + 4_000_000, 'the pages reached the database file')
+  await until('the pages reached the database file', () => statSync(path).size > before + 4_000_000, { everyMs: 50 })
   await store.closeAndWait()
   // everything is in the database file: another connection reads it all
   const db = new Database(path, { readonly: true })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Ingest } from '../../../fleet-server/src/ingest/index.ts'
 import { type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import { decodeTelemetry, type TelemetryBatch } from '../../../protocols/mqtt/index.ts'
@@ -35,7 +35,13 @@ describe('raw telemetry: one row per message', () => {
 })
 
 describe('latest values and roll-ups: flushed from memory with a watermark', () => {
-  it('are visible to reads at once, written within a second otherwise, and replayed after a crash without double counting', async () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('are visible to reads at once, written within a second otherwise, and replayed after a crash without double counting', () => {
+    // the flush timer runs on fake time: the test moves it on by the flush interval
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const path = fleetFile()
     let { store, ingest } = open(path)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
@@ -46,10 +52,12 @@ describe('latest values and roll-ups: flushed from memory with a watermark', () 
     expect(hourCounts(store)).toEqual([10])
     expect(sum(store, 'SELECT raw_id AS n FROM ingest_watermark')).toBe(1)
 
-    // the next message is flushed by the timer about a second later
+    // the next message is flushed by the timer a second (aggregateFlushMs) later
     ingest.handle(topic(SITE, GW, 'telemetry'), telemetryPayload(GW, samples(100, 100, T0 + 10_000)))
-    const deadline = Date.now() + 3000
-    while (sum(store, 'SELECT raw_id AS n FROM ingest_watermark') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    vi.advanceTimersByTime(999)
+    expect(sum(store, 'SELECT raw_id AS n FROM ingest_watermark')).toBe(1)
+    vi.advanceTimersByTime(1)
+    expect(sum(store, 'SELECT raw_id AS n FROM ingest_watermark')).toBe(2)
     expect(sum(store, 'SELECT sum(count) AS n FROM rollup_1h')).toBe(200)
 
     // a crash: committed raw rows whose aggregates were still in memory
