@@ -7,7 +7,7 @@ import {
 import { loadConfigFile } from '../config/index.ts'
 import { ControlError, controlSocketPath, sendControlCommand, type CommandArgs, type ControlReply } from '../control/index.ts'
 import type { ActiveAlarmStatus, InterlockStatus, SafetyStatus } from '../safety/status.ts'
-import { parseInteger, RuntimeError, UsageError } from './usage-error.ts'
+import { parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 
 /**
  * The operator's commands at the gateway — `ack`, `reset`, `bypass`, `alarms` — sent to the running

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { ALARM_PRESETS, levelsSummary, presetById, type AlarmPreset } from '../alarms/presets.ts'
-import { UsageError } from './usage-error.ts'
+import { UsageError } from '../../../protocols/cli/index.ts'
 
 const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - [...text].length))
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { loadLibrary, loadProfileFile, type Profile } from '../../../hardware-profiles/index.ts'
-import { UsageError } from './usage-error.ts'
+import { UsageError } from '../../../protocols/cli/index.ts'
 
 let library: Profile[] | undefined
 

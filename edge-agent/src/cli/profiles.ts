@@ -4,7 +4,7 @@ import { compileProfile, parseProfile, SYSTEM_IDS, type Profile } from '../../..
 import { framingLabel, readFrameBytes, transactionWireMs, isBitTable, type SerialFraming } from '../../../protocols/modbus/index.ts'
 import { formatProblem } from '../../../protocols/validation/index.ts'
 import { catalog, findProfile } from './profile-lookup.ts'
-import { UsageError } from './usage-error.ts'
+import { UsageError } from '../../../protocols/cli/index.ts'
 
 const DEFAULT_FRAMING: SerialFraming = { baud: 9600, parity: 'none', dataBits: 8, stopBits: 1 }
 

@@ -4,7 +4,7 @@ import { formatProblem } from '../../../protocols/validation/index.ts'
 import { loadConfigFile } from '../config/index.ts'
 import { createLogger } from '../log.ts'
 import { PollEngine } from '../poll/engine.ts'
-import { RuntimeError, UsageError } from './usage-error.ts'
+import { RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 import { Agent, type UplinkFactory } from '../agent.ts'
 import { bufferPathOf } from '../outbox/buffer-path.ts'
 

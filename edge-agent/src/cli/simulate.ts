@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import { startSimulator, SCENARIOS, SCENARIO_HELP, isScenario, type ScenarioName, type SimulatedUnit } from '../simulator/index.ts'
 import { STANDARD_BAUDS } from '../../../hardware-profiles/index.ts'
 import { findProfile } from './profile-lookup.ts'
-import { parseHostPort, parseInteger, parseUnitList, UsageError } from './usage-error.ts'
+import { parseInteger, UsageError } from '../../../protocols/cli/index.ts'
+import { parseHostPort, parseUnitList } from './arguments.ts'
 
 interface SimulateOptions {
   profile?: string

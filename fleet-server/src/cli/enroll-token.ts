@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { hashToken, newToken } from '../auth/tokens.ts'
 import { DEFAULT_DB_PATH, ENROLL_TOKEN_HOURS, MAX_ENROLL_TOKEN_HOURS } from '../defaults.ts'
-import { UsageError, parseInteger } from './errors.ts'
+import { UsageError, parseInteger } from '../../../protocols/cli/index.ts'
 import { withStore } from './open-store.ts'
 
 export function registerEnrollTokenCommand(program: Command): void {

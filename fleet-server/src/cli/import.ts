@@ -6,7 +6,7 @@ import { parseSitesCsv, type ImportedSite } from '../compliance/site-import.ts'
 import { DEFAULT_DB_PATH } from '../defaults.ts'
 import { SITE_TYPES, type Enterprise } from '../api/schemas.ts'
 import { SqliteStore } from '../store/sqlite/index.ts'
-import { RuntimeError, UsageError } from './errors.ts'
+import { RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 import { openStoreFor } from './open-store.ts'
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import type { FleetStore } from '../store/types.ts'
-import { RuntimeError } from './errors.ts'
+import { RuntimeError } from '../../../protocols/cli/index.ts'
 
 /** Opens (creating if needed) the database a command works on; failures are the user's to fix, without a stack. */
 export function openStoreFor(dbPath: string): FleetStore {

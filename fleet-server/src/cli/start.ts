@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../defaults.ts'
 import type { FleetServer } from '../server.ts'
-import { RuntimeError, UsageError, nativeModuleFailure, parseInteger } from './errors.ts'
+import { nativeModuleFailure, parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
+import { ProductError } from '../../../protocols/errors.ts'
 
 interface StartOptions {
   port: string
@@ -39,6 +40,8 @@ export function registerStartCommand(program: Command): void {
           ...(options.web !== undefined ? { webRoot: options.web } : {}),
         })
       } catch (error) {
+        // a refusal of ours (an invalid regulation catalog) says itself: main.ts reports it
+        if (error instanceof ProductError) throw error
         // system and SQLite errors (port taken, database unwritable) are the operator's to fix: no stack
         const { code, syscall, message } = error as NodeJS.ErrnoException
         if (syscall === 'listen') throw new RuntimeError(`cannot listen: ${message}`)

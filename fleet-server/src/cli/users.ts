@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { InvalidInputError } from '../../../protocols/validation/index.ts'
 import { ROLES, type Role, type User } from '../api/schemas.ts'
 import { roleWithArticle } from '../auth/scope.ts'
 import { jurisdictionsOf, loadCatalog } from '../compliance/catalog.ts'
 import { DEFAULT_DB_PATH, MIN_PASSWORD_LENGTH } from '../defaults.ts'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { FleetStore } from '../store/types.ts'
-import { UsageError } from './errors.ts'
+import { UsageError } from '../../../protocols/cli/index.ts'
 import { withStore } from './open-store.ts'
 
 interface UserAddOptions {
@@ -108,14 +107,9 @@ function checkReferences(store: FleetStore, user: User): void {
 
 const WHOLE_CITY = '*'
 
-/** the townships seeds/regulations.yaml gives dates of their own */
+/** the townships seeds/regulations.yaml gives dates of their own (an invalid catalog: InvalidInputError, its problems located) */
 function catalogJurisdictions(): string[] {
-  try {
-    return Object.keys(jurisdictionsOf(loadCatalog())).filter((name) => name !== WHOLE_CITY)
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(`the regulation catalog is invalid:\n${error.message}`)
-    throw error
-  }
+  return Object.keys(jurisdictionsOf(loadCatalog())).filter((name) => name !== WHOLE_CITY)
 }
 
 /** a short sorted list for a message: at most 10 names */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { UNITS } from '../../../hardware-profiles/schema.ts'
 import { ALARM_PRESETS, levelsSummary, presetById } from '../../../edge-agent/src/alarms/presets.ts'
 import { findPreset, renderPresetList, renderPresetShow } from '../../../edge-agent/src/cli/presets.ts'
-import { UsageError } from '../../../edge-agent/src/cli/usage-error.ts'
+import { UsageError } from '../../../protocols/cli/index.ts'
 
 const CITES_A_SOURCE = /GB(\/T)? \d|AQ \d|MT\/T \d|煤矿安全规程/u
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   ackArgs, bypassRequest, formatSafetyStatus, localTime, operatorName, registerOperatorCommands, resetArgs,
 } from '../../../edge-agent/src/cli/operator.ts'
-import { RuntimeError, UsageError } from '../../../edge-agent/src/cli/usage-error.ts'
+import { RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 import { loadConfigFile } from '../../../edge-agent/src/config/index.ts'
 import { ControlServer, controlSocketPath, type ControlOutcome } from '../../../edge-agent/src/control/index.ts'
 import type { SafetyStatus } from '../../../edge-agent/src/safety/status.ts'

@@ -1,28 +1,5 @@
-/** A mistake in what the user typed or wrote: reported in one or more lines, exit 2, no stack trace. */
-import { ProductError } from '../../../protocols/errors.ts'
-
-export class UsageError extends ProductError {
-  readonly code = 'USAGE'
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
-
-/** The agent ran but could not do its job (a device unreachable): exit 1 with the reason, no stack trace. */
-export class RuntimeError extends ProductError {
-  readonly code = 'RUNTIME'
-  constructor(message: string) {
-    super(message)
-    this.name = 'RuntimeError'
-  }
-}
-
-export function parseInteger(text: string, what: string, min: number, max: number): number {
-  const value = Number(text)
-  if (!/^-?\d+$/u.test(text.trim()) || value < min || value > max) throw new UsageError(`${what} must be a whole number from ${min} to ${max}, got "${text}"`)
-  return value
-}
+/** Arguments of the agent's commands that name Modbus units and endpoints; a bad one is a UsageError (exit 2). */
+import { parseInteger, UsageError } from '../../../protocols/cli/index.ts'
 
 /** `5`, `1,2,3`, `1-3` or a mix (`1-3,7`) → unit ids 1..247. */
 export function parseUnitList(text: string): number[] {
