@@ -6,6 +6,7 @@ import type { ModbusMaster, WriteRequest } from '../modbus/master.ts'
 import { ModbusSerialMaster } from '../modbus/modbus-serial-master.ts'
 import { BusWorker, type BusStatus, type OnceResult } from './bus-worker.ts'
 import { DevicePoller } from './device-poller.ts'
+import { systemLineClock } from './line-clock.ts'
 import type { PollEvent, PollListener } from './events.ts'
 import { ProductError } from '../../../protocols/errors.ts'
 
@@ -91,6 +92,7 @@ export class PollEngine {
     clock: () => number = Date.now,
     options: PollEngineOptions = {},
   ) {
+    const lineClock = systemLineClock(clock)
     this.workers = config.buses.map((bus) => {
       const devices = config.devices.filter((d) => d.bus === bus.id).map((d) => {
         const poller = new DevicePoller(d.id, d.unit, d.loadedProfile, bus.retries, clock, { bus: bus.id, ...(bus.type === 'rtu' && { framing: bus }) })
@@ -104,7 +106,7 @@ export class PollEngine {
         timeoutMs: bus.timeoutMs,
         silenceMs: serial ? silenceMs({ baud: bus.baud, parity: bus.parity, dataBits: bus.dataBits, stopBits: bus.stopBits }) + bus.turnaroundMs : 0,
         maxInFlight: serial ? 1 : bus.maxInFlight,
-        clock,
+        clock: lineClock,
       }, devices, listener)
       for (const d of devices) this.workerOf.set(d.poller.id, worker)
       return worker

@@ -1,0 +1,121 @@
+/**
+ * Which device on a line is polled next, and when each is due: every device at its own period on its own
+ * grid, by priority when several are due, quarantined ones only reported until their next probe.
+ * No I/O and no clock of its own: the worker passes the time.
+ */
+import { INITIAL_HEALTH, isQuarantined, type Health } from './device-health.ts'
+import type { DevicePoller } from './device-poller.ts'
+
+export type Priority = 'safety' | 'normal' | 'inventory'
+const RANK: Record<Priority, number> = { safety: 0, normal: 1, inventory: 2 }
+
+export interface BusDevice {
+  poller: DevicePoller
+  pollMs: number
+  priority: Priority
+  /**
+   * Its samples feed interlocks: the poll keeps the line until they have reached the listener, so a write
+   * the listener queues in `samples()` is the next transaction on the line.
+   */
+  holdLine?: boolean
+}
+
+/** Where a device's poll is: not running, reading (it holds a slot of the line), or decoding what it read after letting the line go. */
+export type PollPhase = 'waiting' | 'reading' | 'decoding'
+
+/**
+ * A device as the loop schedules it. A class, so every device has one fixed shape: the loop reads these
+ * fields for every device on every pass, and objects grown property by property (an object spread plus
+ * fields) can fall back to slow dictionary properties.
+ */
+export class ScheduledDevice implements BusDevice {
+  readonly poller: DevicePoller
+  readonly pollMs: number
+  readonly priority: Priority
+  /** RANK[priority], looked up once */
+  readonly rank: number
+  readonly holdLine: boolean
+  health: Health = INITIAL_HEALTH
+  nextDue = 0
+  phase: PollPhase = 'waiting'
+  lastStart: number | undefined = undefined
+  intervalMs: number | undefined = undefined
+  lastPollMs: number | undefined = undefined
+  /** pollSoon() while it was polling: the next poll no later than this */
+  soonAt: number | undefined = undefined
+
+  /** `releaseLine` lets the line go once the poll's reads are done; made once per device, not per poll. */
+  constructor(device: BusDevice, readonly releaseLine: () => void = () => {}) {
+    this.poller = device.poller
+    this.pollMs = device.pollMs
+    this.priority = device.priority
+    this.rank = RANK[device.priority]
+    this.holdLine = device.holdLine === true
+  }
+}
+
+/** The devices in priority order (stable): the order pollOnce() reads them in. */
+export const byPriority = <T extends { priority: Priority }>(devices: readonly T[]): T[] => [...devices].sort((a, b) => RANK[a.priority] - RANK[b.priority])
+
+/** The next time on the device's own poll grid after `end`: a poll that overran skips the slots it missed instead of bunching up. */
+export function nextSlotAfter(due: number, period: number, end: number): number {
+  const pollMs = Math.max(1, period)
+  const next = due + pollMs
+  return next > end ? next : due + Math.ceil((end - due) / pollMs + 1e-9) * pollMs
+}
+
+/**
+ * The first polls spread over each device's period (at most 1 s): hundreds of devices, on one bus or on
+ * hundreds of TCP endpoints, must not all be due in the same instant.
+ */
+export function spreadFirstPolls(devices: readonly ScheduledDevice[], now: number, random: () => number): void {
+  for (const device of devices) device.nextDue = now + Math.floor(random() * Math.min(device.pollMs, 1000))
+}
+
+export interface NextPoll {
+  /** the device to poll now: due, not quarantined, the highest priority, the longest overdue among equals */
+  next: ScheduledDevice | undefined
+  /** when the loop must look again if nothing is polled now (Infinity: no device waits) */
+  earliest: number
+  /** due but quarantined: each to be reported unreachable; their next due time has moved one period on */
+  quarantined: ScheduledDevice[]
+}
+
+const NONE: ScheduledDevice[] = []
+
+export function nextPoll(devices: readonly ScheduledDevice[], now: number): NextPoll {
+  let next: ScheduledDevice | undefined
+  let earliest = Infinity
+  let quarantined = NONE
+  for (const device of devices) {
+    if (device.phase !== 'waiting') continue
+    if (device.nextDue > now) {
+      if (device.nextDue < earliest) earliest = device.nextDue
+      continue
+    }
+    if (isQuarantined(device.health, now)) {
+      if (quarantined === NONE) quarantined = []
+      quarantined.push(device)
+      device.nextDue = Math.max(device.nextDue + device.pollMs, now + 1)
+      earliest = Math.min(earliest, device.nextDue)
+      continue
+    }
+    if (!next || device.rank < next.rank || (device.rank === next.rank && device.nextDue < next.nextDue)) next = device
+  }
+  return { next, earliest, quarantined }
+}
+
+/** A poll of the device ended at `end`: its next slot on its grid, or sooner if pollSoon() asked while it ran. */
+export function schedulePollEnded(device: ScheduledDevice, end: number): void {
+  device.nextDue = nextSlotAfter(device.nextDue, device.pollMs, end)
+  if (device.soonAt !== undefined) {
+    device.nextDue = Math.min(device.nextDue, device.soonAt)
+    device.soonAt = undefined
+  }
+}
+
+/** Poll the device no later than `at`; a poll in progress may have read before the reason to ask, so the one after it comes soon. */
+export function pollNoLaterThan(device: ScheduledDevice, at: number): void {
+  if (device.phase !== 'waiting') device.soonAt = Math.min(device.soonAt ?? Infinity, at)
+  else device.nextDue = Math.min(device.nextDue, at)
+}
