@@ -5,7 +5,8 @@ import type { Inventory } from '../../protocols/mqtt/index.ts'
 import type { CommandHandler, StatusFields } from './uplink/index.ts'
 import { DEFAULTS, safetySpecs, type ResolvedConfig } from './config/index.ts'
 import { ControlServer, controlSocketPath } from './control/index.ts'
-import { interlockSourceDevices, SafetyService } from './safety/service.ts'
+import { SafetyService } from './safety/service.ts'
+import { interlockSourceDevices } from './safety/evaluators.ts'
 import { Outbox, type NewEvent } from './outbox/index.ts'
 import { bufferPathOf } from './outbox/buffer-path.ts'
 import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts'
@@ -112,7 +113,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const { logger } = this.options
-    this.outbox.appendEvent({ type: 'agent-started', ts: this.clock(), version: AGENT_VERSION, configHash: this.config.hash })
+    this.outbox.commitEvent({ type: 'agent-started', ts: this.clock(), version: AGENT_VERSION, configHash: this.config.hash })
     if (this.config.uplink && this.options.uplink) {
       this.uplink = await this.options.uplink({ config: this.config, outbox: this.outbox, status: () => this.status(), logger })
       this.uplink.start()
@@ -168,7 +169,7 @@ export class Agent {
   }
 
   private onPollEvent(event: PollEvent): void {
-    this.outbox.appendEvent(eventOf(event))
+    this.outbox.commitEvent(eventOf(event))
     if (event.type === 'device-state') this.safety.onDeviceState(event.device, event.to, event.ts)
     const log = this.options.logger
     if (event.type === 'device-identity') this.scheduleInventory()

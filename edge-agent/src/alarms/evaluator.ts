@@ -3,28 +3,8 @@ import type { Quality } from '../../../protocols/quality.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import type { ChannelAlarmSpec, LevelSpec } from './spec.ts'
 
-/** An alarm transition, as the outbox records it (without the sequence number). */
-export interface AlarmTransition {
-  type: 'alarm'
-  ts: number
-  state: AlarmEvent['state']
-  device: string
-  channel: string
-  kind: AlarmKind
-  level: string
-  from?: string
-  value?: number | boolean | null
-  unit?: string
-  threshold?: number
-  quality?: Quality
-  latched?: boolean
-  acknowledged?: boolean
-  by?: string
-  reason?: string
-  source?: string
-  /** the interlock, for an interlock-failed alarm */
-  interlock?: string
-}
+/** An alarm transition, as the outbox records it: the wire's alarm event without its sequence number. */
+export type AlarmTransition = Omit<AlarmEvent, 'seq'>
 
 /** A Schmitt trigger with on/off delays and an optional latch: one level, or the rate-of-rise or fault condition. */
 interface Trigger {

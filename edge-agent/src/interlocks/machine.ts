@@ -1,70 +1,8 @@
-import type { Quality } from '../../../protocols/quality.ts'
 import type { Sample } from '../../../protocols/sample.ts'
-import type { AlarmTransition } from '../alarms/evaluator.ts'
-import { numericValue } from '../alarms/evaluator.ts'
-import type { InterlockStatus } from '../safety/status.ts'
-import type { ConditionSpec, InterlockSpec, OutputValue } from './spec.ts'
-
-export type DeviceHealthState = 'online' | 'offline' | 'fault'
-
-/** An interlock transition, as the outbox records it (without the sequence number). */
-export interface InterlockTransition {
-  type: 'interlock'
-  ts: number
-  interlock: string
-  state: 'tripped' | 'actuated' | 'confirmed' | 'failed' | 'restored' | 'reset' | 'bypassed' | 'bypass-ended' | 'suppressed'
-  phase?: 'trip' | 'restore'
-  cause?: string
-  reason?: string
-  attempt?: number
-  by?: string
-  until?: number
-  device?: string
-  channel?: string
-  value?: OutputValue
-}
-
-export interface OutputWrite {
-  interlock: string
-  device: string
-  channel: string
-  value: OutputValue
-  phase: 'trip' | 'restore'
-  attempt: number
-}
-
-/** What one step decided: the output to write (at most one, first of all), then what to record. */
-export interface Decision {
-  write?: OutputWrite
-  events: (InterlockTransition | AlarmTransition)[]
-}
-
-export interface CommandOutcome extends Decision {
-  ok: boolean
-  message: string
-}
-
-type Phase = 'trip' | 'restore'
-type Output = InterlockStatus['output']
-
-/** What survives an agent restart. */
-export interface InterlockSnapshot {
-  tripped: boolean
-  phase: Phase | undefined
-  since: number | undefined
-  cause: string | undefined
-  resetAccepted: boolean
-  /** the interlock-failed alarm raised, by its level */
-  failed: string | undefined
-  bypass: { until: number; reason: string; by?: string } | undefined
-}
-
-interface Reading {
-  value: number | boolean | null | string
-  quality: Quality
-  ts: number
-  reason?: string
-}
+import { describeValue, sameValue, tripCause, type Reading } from './conditions.ts'
+import type { CommandOutcome, Decision, InterlockTransition, OutputWrite, Phase } from './decision.ts'
+import type { InterlockSpec } from './spec.ts'
+import type { DeviceHealthState, InterlockSnapshot, InterlockStatus, OutputState } from './state.ts'
 
 /** A write is retried for as long as it takes; the event log gets attempts 1, 2, 4, 8, … so a dead relay does not flood it. */
 const isLogged = (attempt: number) => (attempt & (attempt - 1)) === 0
@@ -72,8 +10,6 @@ const isLogged = (attempt: number) => (attempt & (attempt - 1)) === 0
 /** The restore hold time as an operator reads it (` for 3.0 s`); nothing when there is none. */
 const holdTime = (ms: number) => (ms > 0 ? ` for ${(ms / 1000).toFixed(1)} s` : '')
 const onceClear = (ms: number) => (ms > 0 ? `has been clear${holdTime(ms)}` : 'clears')
-
-const describeValue = (v: unknown) => (v === null || v === undefined ? 'no value' : String(v))
 
 /**
  * One interlock, a pure state machine: inputs are samples, device health changes, the outcome of its
@@ -92,7 +28,7 @@ export class InterlockMachine {
   private failed: string | undefined
   private bypass: InterlockSnapshot['bypass']
   private suppressedReported = false
-  private output: Output = 'idle'
+  private output: OutputState = 'idle'
   private attempt = 0
   /** the write in flight, by phase */
   private writing: Phase | undefined
@@ -265,52 +201,7 @@ export class InterlockMachine {
 
   /** Why the interlock must be tripped now, or undefined when it may be restored. */
   tripCause(now: number): string | undefined {
-    const { spec } = this
-    const met: string[] = []
-    let unmet = 0
-    let untrusted: string | undefined
-    for (const condition of spec.conditions) {
-      const verdict = this.judge(condition, now)
-      if (verdict.untrusted !== undefined) untrusted ??= verdict.untrusted
-      if (verdict.met) met.push(verdict.text)
-      else unmet++
-    }
-    if (spec.failSafe && untrusted !== undefined) return `fail-safe: ${untrusted}`
-    if (spec.mode === 'any' ? met.length > 0 : unmet === 0) return met.join(spec.mode === 'any' ? '; ' : ' and ')
-    return undefined
-  }
-
-  private judge(condition: ConditionSpec, now: number): { met: boolean; text: string; untrusted?: string } {
-    const health = this.health.get(condition.device)
-    if (condition.kind === 'health') {
-      const met = health !== undefined && (condition.states as string[]).includes(health)
-      return { met, text: `${condition.device} is ${health ?? 'unknown'}` }
-    }
-    const key = `${condition.device}/${condition.channel}`
-    const reading = this.readings.get(key)
-    const silentMs = now - (reading?.ts ?? this.startedAt)
-    let untrusted: string | undefined
-    if (health === 'offline' || health === 'fault') untrusted = `${condition.device} is ${health}`
-    else if (silentMs > this.spec.silentAfterMs) untrusted = `${key} silent for ${silentMs} ms`
-    else if (reading && reading.quality !== 'good') untrusted = `${key} ${reading.quality}${reading.reason ? ` (${reading.reason})` : ''}`
-    const value = reading && reading.quality === 'good' && untrusted === undefined ? reading.value : undefined
-    let met = false
-    if (value !== undefined && value !== null) {
-      if (condition.op === 'equals') met = value === condition.value || numericValue(value as number | boolean) === numericValue(condition.value)
-      else {
-        const v = numericValue(value as number | boolean)
-        const setPoint = numericValue(condition.value)!
-        if (v !== undefined) {
-          // tripped, the condition lasts until the value is past the restore level (the deadband)
-          const restore = this.tripped && condition.restore !== undefined ? condition.restore : undefined
-          if (condition.op === 'above') met = restore === undefined ? v >= setPoint : v >= restore
-          else met = restore === undefined ? v <= setPoint : v <= restore
-        }
-      }
-    }
-    const op = condition.op === 'above' ? '≥' : condition.op === 'below' ? '≤' : '='
-    const limit = this.tripped && condition.restore !== undefined ? `${condition.op === 'above' ? '≥' : '≤'} ${condition.restore} (restore level)` : `${op} ${String(condition.value)}`
-    return { met, text: `${key} ${describeValue(value)} ${limit}`, ...(untrusted !== undefined && { untrusted }) }
+    return tripCause(this.spec, { readings: this.readings, health: this.health, startedAt: this.startedAt, tripped: this.tripped }, now)
   }
 
   private evaluate(now: number, decision: Decision): void {
@@ -375,7 +266,7 @@ export class InterlockMachine {
     const expected = this.phase === 'trip' ? feedback.whenTripped : feedback.whenRestored
     const reading = this.feedback
     const fresh = reading !== undefined && reading.ts >= this.writeStartedAt
-    const matches = fresh && reading.quality === 'good' && (reading.value === expected || numericValue(reading.value as number | boolean) === numericValue(expected))
+    const matches = fresh && reading.quality === 'good' && sameValue(reading.value, expected)
     if (this.output === 'awaiting-feedback' || this.output === 'failed') {
       if (!matches) return
       this.output = 'confirmed'

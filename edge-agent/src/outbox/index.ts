@@ -1,2 +1,4 @@
-export { Outbox, OUTBOX_DEFAULTS, type NewEvent, type OutboxOptions, type TelemetryBatchText } from './outbox.ts'
-export { ROW_MAX_BYTES, ROW_MAX_SAMPLES, type TelemetryRow } from './telemetry-rows.ts'
+export { Outbox, type OutboxOptions } from './outbox.ts'
+export type { NewEvent } from './journal.ts'
+export type { TelemetryBatchText } from './batching.ts'
+export { SAFETY_SECTIONS, type SafetyRecord, type SafetySection } from './safety-records.ts'

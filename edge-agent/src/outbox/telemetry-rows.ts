@@ -32,9 +32,6 @@ export interface TelemetryRow {
   body: Buffer
 }
 
-/** A row before it is stored. */
-export type NewTelemetryRow = TelemetryRow
-
 /** Samples a row holds at most (a wire group and batch hold at most MAX_BATCH_SAMPLES). */
 export const ROW_MAX_SAMPLES = 5000
 /** Body bytes at which a row is closed, so one row always fits one message. */
@@ -53,8 +50,8 @@ function jsonValue(value: Sample['value']): string {
  * Encode samples that receive the consecutive sequence numbers firstSeq… into rows. `channelId`
  * gives (and if need be creates) the global id of "device/channel".
  */
-export function encodeRows(samples: readonly Sample[], firstSeq: number, channelId: (device: string, channel: string) => number): NewTelemetryRow[] {
-  const rows: NewTelemetryRow[] = []
+export function encodeRows(samples: readonly Sample[], firstSeq: number, channelId: (device: string, channel: string) => number): TelemetryRow[] {
+  const rows: TelemetryRow[] = []
   let i = 0
   let seq = firstSeq
   while (i < samples.length) {
@@ -249,31 +246,31 @@ function writeDigits(out: Buffer, at: number, value: number): number {
  * copied as bytes; only the digits after each `"ch0":` are rewritten (a rank is never longer than
  * the index it replaces, so the batch fits the sum of its parts).
  */
-export function mergeRows(gateway: string, rows: readonly TelemetryRow[], nameJson: (id: number) => string, denseHeads?: Map<string, Buffer>): Buffer {
+export function mergeRows(gateway: string, rows: readonly TelemetryRow[], nameJson: (id: number) => string, gatewayDictionaryHeads?: Map<string, Buffer>): Buffer {
   let maxId = 0
   for (const row of rows) forEachRun(row.chans, (_, last) => void (last > maxId && (maxId = last)))
   const used = new Uint8Array(maxId + 1)
   for (const row of rows) forEachRun(row.chans, (first, last) => used.fill(1, first, last + 1))
   let usedCount = 0
   for (let id = 0; id <= maxId; id++) usedCount += used[id]!
-  // a few unused entries cost less than rewriting every group
-  const dense = maxId + 1 - usedCount <= usedCount / 8
+  // a few unused entries cost less than rewriting every group: the dictionary is the gateway's own, 0…maxId
+  const gatewayDictionary = maxId + 1 - usedCount <= usedCount / 8
   const key = `${maxId}\n${gateway}`
-  const cached = dense ? denseHeads?.get(key) : undefined
+  const cached = gatewayDictionary ? gatewayDictionaryHeads?.get(key) : undefined
   if (cached) return concatBodies(cached, rows)
   const rank = new Int32Array(maxId + 1)
   const names: string[] = []
   for (let id = 0; id <= maxId; id++) {
-    if (dense || used[id] === 1) {
+    if (gatewayDictionary || used[id] === 1) {
       rank[id] = names.length
       names.push(nameJson(id))
     }
   }
   const head = Buffer.from(`{"v":1,"gw":${JSON.stringify(gateway)},"ch":[${names.join(',')}],"g":[`)
-  if (dense) {
-    if (denseHeads) {
-      if (denseHeads.size >= 16) denseHeads.clear()
-      denseHeads.set(key, head)
+  if (gatewayDictionary) {
+    if (gatewayDictionaryHeads) {
+      if (gatewayDictionaryHeads.size >= 16) gatewayDictionaryHeads.clear()
+      gatewayDictionaryHeads.set(key, head)
     }
     return concatBodies(head, rows)
   }

@@ -1,5 +1,5 @@
 import type { AlarmTransition } from '../alarms/evaluator.ts'
-import type { InterlockTransition } from '../interlocks/machine.ts'
+import type { InterlockTransition } from '../interlocks/decision.ts'
 import type { CalibrationState } from '../alarms/calibration.ts'
 
 /** ` (20.9 %VOL)`: only a value that is a reading — the value of a bad sample is not one. */

@@ -1,26 +1,26 @@
 import type { Logger } from 'pino'
-import { COMMAND_NAMES, commandArgsErrors, isCommandName, type AckAlarmArgs, type AlarmKind, type BypassInterlockArgs, type CommandName, type EndBypassArgs, type ResetInterlockArgs } from '../../../protocols/mqtt/index.ts'
+import { COMMAND_NAMES, commandArgsErrors, isCommandName } from '../../../protocols/mqtt/index.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { firstErrorText } from '../../../protocols/validation/ajv.ts'
 import { calibrationStatus } from '../alarms/calibration.ts'
-import { ChannelAlarms, type AlarmTransition, type ChannelAlarmSnapshot } from '../alarms/evaluator.ts'
-import { DailyRatio, type DailyRatioSnapshot } from '../alarms/daily-ratio.ts'
+import type { AlarmTransition } from '../alarms/evaluator.ts'
 import type { SafetySpecs } from '../config/index.ts'
-import { InterlockMachine, type Decision, type DeviceHealthState, type InterlockSnapshot, type InterlockTransition, type OutputWrite } from '../interlocks/machine.ts'
-import type { InterlockSpec, OutputValue } from '../interlocks/spec.ts'
+import type { Decision, InterlockTransition, OutputWrite } from '../interlocks/decision.ts'
+import type { InterlockMachine } from '../interlocks/machine.ts'
+import type { DeviceHealthState } from '../interlocks/state.ts'
+import type { OutputValue } from '../interlocks/spec.ts'
+import type { NewEvent, SafetySection } from '../outbox/index.ts'
+import { runCommand, type CommandAnswer } from './commands.ts'
+import { SafetyEvaluators } from './evaluators.ts'
+import { FailedInterlockAlarms } from './failed-interlock-alarms.ts'
+import { alarmText, calibrationText, interlockText } from './log-text.ts'
+import { ChangedEntries, emptySafetyState, loadSafetyState, type CalibrationNotice, type SafetyStore, type SectionValue } from './persisted-state.ts'
+import type { SafetyStatus } from './status.ts'
+import { safetyStatus } from './status-report.ts'
 
 export type { SafetySpecs }
-import type { NewEvent } from '../outbox/index.ts'
-import { alarmText, calibrationText, interlockText } from './log-text.ts'
-import type { ActiveAlarmStatus, SafetyStatus } from './status.ts'
-import { localDay } from '../../../protocols/calendar/index.ts'
-
-
-/** Where events and the state that explains them are committed together (the outbox). */
-export interface SafetyStore {
-  commitEvents(events: readonly NewEvent[], state?: Iterable<readonly [string, string | null]>): number[]
-  loadState(): Map<string, string>
-}
+export type { CommandAnswer }
 
 /** The outputs interlocks write (the poll engine): the write jumps the bus queue. */
 export interface SafetyOutputs {
@@ -40,33 +40,9 @@ export interface SafetyOptions {
   calibrationCheckMs?: number
 }
 
-export interface CommandAnswer {
-  ok: boolean
-  message: string
-  data?: unknown
-}
-
-interface Listeners {
-  alarms?: ChannelAlarms
-  machines: InterlockMachine[]
-  daily?: DailyRatio
-}
-
-interface FailedAlarm {
-  device: string
-  channel: string
-  level: string
-  interlock: string
-  since: number
-  acknowledged: boolean
-}
-
 const TICK_MS = 100
+const NO_SPECS: SafetySpecs = { alarms: [], interlocks: [], calibrations: [], daily: [] }
 const CALIBRATION_CHECK_MS = 10 * 60_000
-
-/** Devices whose samples feed an interlock: the bus lets nothing else on the line until they are judged. */
-export const interlockSourceDevices = (specs: readonly InterlockSpec[]): Set<string> =>
-  new Set(specs.flatMap((s) => s.conditions.map((c) => c.device)))
 
 /**
  * The safety shell of the gateway: samples and device health in, alarm evaluators and interlock state
@@ -76,16 +52,15 @@ export const interlockSourceDevices = (specs: readonly InterlockSpec[]): Set<str
  */
 export class SafetyService {
   private readonly clock: () => number
-  private readonly byChannel = new Map<string, Map<string, Listeners>>()
-  private readonly alarms = new Map<string, ChannelAlarms>()
-  private readonly machines = new Map<string, InterlockMachine>()
-  private readonly machinesByDevice = new Map<string, InterlockMachine[]>()
-  private readonly daily = new Map<string, DailyRatio>()
-  private readonly failedAlarms = new Map<string, FailedAlarm>()
-  private readonly calibrationNotified = new Map<string, string>()
+  /** none until start() builds them from the saved state */
+  private evaluators = new SafetyEvaluators(NO_SPECS, emptySafetyState(), 0)
+  private failed = new FailedInterlockAlarms(new Map())
+  /** the last calibration notice given, by device */
+  private calibrationNotices = new Map<string, CalibrationNotice>()
   private timers: NodeJS.Timeout[] = []
+  /** recorded, not yet committed */
   private pending: NewEvent[] = []
-  private readonly dirty = new Set<string>()
+  private readonly changed = new ChangedEntries()
   /** interlocks found tripped at start, waiting for their output device to answer before writing it again */
   private readonly awaitingResume = new Map<InterlockMachine, number>()
   private started = false
@@ -98,39 +73,12 @@ export class SafetyService {
   start(): void {
     if (this.started) return
     this.started = true
-    const saved = this.options.store.loadState()
+    const saved = loadSafetyState(this.options.store)
     const now = this.clock()
-    for (const spec of this.specs.alarms) {
-      const key = `${spec.device}/${spec.channel}`
-      const snapshot = saved.get(`alarm:${key}`)
-      const alarms = new ChannelAlarms(spec, snapshot === undefined ? undefined : JSON.parse(snapshot) as ChannelAlarmSnapshot)
-      this.alarms.set(key, alarms)
-      this.listeners(spec.device, spec.channel).alarms = alarms
-    }
-    for (const spec of this.specs.daily) {
-      const snapshot = saved.get(`daily:${spec.device}`)
-      const rule = new DailyRatio(spec, snapshot === undefined ? undefined : JSON.parse(snapshot) as DailyRatioSnapshot)
-      this.daily.set(spec.device, rule)
-      for (const channel of rule.channels()) this.listeners(spec.device, channel).daily = rule
-    }
-    for (const spec of this.specs.interlocks) {
-      const snapshot = saved.get(`interlock:${spec.id}`)
-      const machine = new InterlockMachine(spec, now, snapshot === undefined ? undefined : JSON.parse(snapshot) as InterlockSnapshot)
-      this.machines.set(spec.id, machine)
-      for (const key of machine.channels()) {
-        const [device, channel] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)]
-        this.listeners(device, channel).machines.push(machine)
-      }
-      for (const device of machine.devices) this.machinesByDevice.set(device, [...(this.machinesByDevice.get(device) ?? []), machine])
-    }
-    for (const [key, body] of saved) {
-      if (key.startsWith('calibration:')) this.calibrationNotified.set(key.slice('calibration:'.length), body)
-      if (key.startsWith('failed:')) {
-        const failed = JSON.parse(body) as FailedAlarm
-        this.failedAlarms.set(key.slice('failed:'.length), failed)
-      }
-    }
-    for (const machine of this.machines.values()) {
+    this.evaluators = new SafetyEvaluators(this.specs, saved, now)
+    this.failed = new FailedInterlockAlarms(saved.failedInterlockAlarms)
+    this.calibrationNotices = new Map(saved.calibrationNotices)
+    for (const machine of this.evaluators.machines.values()) {
       if (machine.needsResume) this.awaitingResume.set(machine, now + machine.spec.silentAfterMs)
     }
     this.checkCalibrations()
@@ -153,16 +101,16 @@ export class SafetyService {
     if (!this.started) return
     if (this.awaitingResume.size > 0) this.resumeAnswering(samples)
     for (const sample of samples) {
-      const listeners = this.byChannel.get(sample.device)?.get(sample.channel)
-      if (!listeners) continue
-      if (listeners.alarms) this.record(listeners.alarms.onSample(sample), `alarm:${sample.device}/${sample.channel}`)
-      if (listeners.daily) {
-        const day = listeners.daily.day
-        this.record(listeners.daily.onSample(sample))
+      const evaluators = this.evaluators.of(sample.device, sample.channel)
+      if (!evaluators) continue
+      if (evaluators.alarms) this.record(evaluators.alarms.onSample(sample), { section: 'alarms', id: `${sample.device}/${sample.channel}` })
+      if (evaluators.daily) {
+        const day = evaluators.daily.day
+        this.record(evaluators.daily.onSample(sample))
         // the day's counters are kept across a restart from the day's first sample on
-        if (listeners.daily.day !== day) this.dirty.add(`daily:${sample.device}`)
+        if (evaluators.daily.day !== day) this.changed.add('dailyRatios', sample.device)
       }
-      for (const machine of listeners.machines) this.apply(machine.onSample(sample), machine)
+      for (const machine of evaluators.machines) this.apply(machine.onSample(sample), machine)
     }
     this.commit()
   }
@@ -171,7 +119,7 @@ export class SafetyService {
     if (!this.started) return
     const health: DeviceHealthState | undefined = state === 'online' || state === 'offline' || state === 'fault' ? state : undefined
     if (!health) return
-    for (const machine of this.machinesByDevice.get(device) ?? []) this.apply(machine.onDeviceState(device, health, ts), machine)
+    for (const machine of this.evaluators.machinesWatching(device)) this.apply(machine.onDeviceState(device, health, ts), machine)
     this.commit()
   }
 
@@ -181,96 +129,19 @@ export class SafetyService {
     const given = args ?? {}
     const errors = commandArgsErrors(name, given)
     if (errors) return { ok: false, message: `invalid ${name} arguments: ${firstErrorText(errors)}` }
-    const answer = this.run(name, given)
+    const answer = runCommand(name, given, this.clock(), {
+      evaluators: this.evaluators,
+      failed: this.failed,
+      status: () => this.status(),
+      record: (transitions, changed) => this.record(transitions, changed),
+      apply: (decision, machine) => this.apply(decision, machine),
+    })
     this.commit()
     return answer
   }
 
   status(): SafetyStatus {
-    const alarms: ActiveAlarmStatus[] = []
-    for (const channel of this.alarms.values()) {
-      for (const a of channel.active()) {
-        alarms.push({
-          device: channel.spec.device, channel: channel.spec.channel, kind: a.kind, level: a.level, since: a.since,
-          latched: a.latched, acknowledged: a.acknowledged,
-          ...(a.value !== undefined && { value: a.value }),
-          ...(channel.spec.unit !== undefined && { unit: channel.spec.unit }),
-        })
-      }
-    }
-    for (const rule of this.daily.values()) {
-      const a = rule.active()
-      if (a) alarms.push({ device: rule.spec.device, channel: rule.spec.inBand, kind: 'daily', level: a.level, since: a.since, latched: false, acknowledged: a.acknowledged })
-    }
-    for (const f of this.failedAlarms.values()) {
-      alarms.push({ device: f.device, channel: f.channel, kind: 'interlock-failed', level: f.level, since: f.since, latched: false, acknowledged: f.acknowledged, interlock: f.interlock })
-    }
-    alarms.sort((a, b) => a.since - b.since)
-    return { alarms, interlocks: [...this.machines.values()].map((m) => m.status()) }
-  }
-
-  private run(name: CommandName, args: unknown): CommandAnswer {
-    const now = this.clock()
-    switch (name) {
-      case 'safety-status':
-        return { ok: true, message: `${this.status().alarms.length} alarms active`, data: this.status() }
-      case 'ack-alarm':
-        return this.acknowledge(args as AckAlarmArgs, now)
-      case 'reset-interlock': {
-        const { interlock, by } = args as ResetInterlockArgs
-        return this.onMachine(interlock, (m) => m.reset(now, by))
-      }
-      case 'bypass-interlock': {
-        const { interlock, minutes, reason, by } = args as BypassInterlockArgs
-        return this.onMachine(interlock, (m) => m.startBypass(now, minutes, reason, by))
-      }
-      case 'end-bypass': {
-        const { interlock, by } = args as EndBypassArgs
-        return this.onMachine(interlock, (m) => m.endBypass(now, by))
-      }
-    }
-  }
-
-  private onMachine(id: string, command: (machine: InterlockMachine) => Decision & { ok: boolean; message: string }): CommandAnswer {
-    const machine = this.machines.get(id)
-    if (!machine) return { ok: false, message: `no interlock "${id}"; interlocks: ${[...this.machines.keys()].join(', ') || 'none'}` }
-    const outcome = command(machine)
-    this.apply(outcome, machine)
-    return { ok: outcome.ok, message: outcome.message }
-  }
-
-  private acknowledge(args: AckAlarmArgs, now: number): CommandAnswer {
-    const by = args.by
-    const matches = (device: string, channel: string, kind: AlarmKind) =>
-      'all' in args || (args.device === device && args.channel === channel && (args.kind === undefined || args.kind === kind))
-    let count = 0
-    for (const channel of this.alarms.values()) {
-      const { device, channel: id } = channel.spec
-      if (!('all' in args) && (device !== args.device || id !== args.channel)) continue
-      const kind = 'all' in args ? undefined : args.kind
-      if (kind === 'interlock-failed') continue
-      const transitions = channel.acknowledge(kind, now, by)
-      count += transitions.filter((t) => t.state === 'acknowledged').length
-      this.record(transitions, `alarm:${device}/${id}`)
-    }
-    for (const rule of this.daily.values()) {
-      if (!matches(rule.spec.device, rule.spec.inBand, 'daily')) continue
-      const transitions = rule.acknowledge(now, by)
-      count += transitions.length
-      this.record(transitions, `daily:${rule.spec.device}`)
-    }
-    for (const [key, failed] of this.failedAlarms) {
-      if (failed.acknowledged || !matches(failed.device, failed.channel, 'interlock-failed')) continue
-      failed.acknowledged = true
-      count++
-      this.record([{ type: 'alarm', ts: now, state: 'acknowledged', device: failed.device, channel: failed.channel, kind: 'interlock-failed', level: failed.level, interlock: failed.interlock, ...(by !== undefined && { by }) }])
-      this.dirty.add(`failed:${key}`)
-    }
-    if (count === 0) {
-      const what = 'all' in args ? 'the gateway' : `${args.device}/${args.channel}${args.kind ? ` (${args.kind})` : ''}`
-      return { ok: false, message: `no unacknowledged alarm on ${what}` }
-    }
-    return { ok: true, message: `${count} alarm${count === 1 ? '' : 's'} acknowledged` }
+    return safetyStatus(this.evaluators, this.failed)
   }
 
   /** An output device answers: the line is open, the tripped outputs on it can be written again. */
@@ -290,16 +161,14 @@ export class SafetyService {
       this.awaitingResume.delete(machine)
       this.apply(machine.resume(now), machine)
     }
-    for (const machine of this.machines.values()) this.apply(machine.tick(now), machine)
+    for (const machine of this.evaluators.machines.values()) this.apply(machine.tick(now), machine)
     this.commit()
   }
 
   /** A machine's decision: its write starts now, its events wait for the commit. */
   private apply(decision: Decision, machine: InterlockMachine): void {
     if (decision.write) this.startWrite(decision.write, machine)
-    if (decision.events.length === 0) return
-    this.record(decision.events)
-    this.dirty.add(`interlock:${machine.spec.id}`)
+    this.record(decision.events, { section: 'interlocks', id: machine.spec.id })
   }
 
   private startWrite(write: OutputWrite, machine: InterlockMachine): void {
@@ -325,32 +194,25 @@ export class SafetyService {
     )
   }
 
-  private record(transitions: readonly (AlarmTransition | InterlockTransition)[], stateKey?: string): void {
+  /** Log and queue transitions for the next commit, with the state entry they changed. */
+  private record(transitions: readonly (AlarmTransition | InterlockTransition)[], changed?: { section: SafetySection; id: string }): void {
     if (transitions.length === 0) return
     for (const t of transitions) {
       this.log(t)
-      if (t.type === 'alarm' && t.kind === 'interlock-failed') this.trackFailed(t)
-      this.pending.push(t as NewEvent)
+      if (t.type === 'alarm' && t.kind === 'interlock-failed') this.changed.add('failedInterlockAlarms', this.failed.follow(t))
+      this.pending.push(t)
     }
-    if (stateKey) this.dirty.add(stateKey)
-  }
-
-  private trackFailed(t: AlarmTransition): void {
-    const key = `${t.device}/${t.channel}/${t.interlock ?? ''}`
-    if (t.state === 'raised') this.failedAlarms.set(key, { device: t.device, channel: t.channel, level: t.level, interlock: t.interlock ?? '', since: t.ts, acknowledged: false })
-    if (t.state === 'cleared') this.failedAlarms.delete(key)
-    this.dirty.add(`failed:${key}`)
+    if (changed) this.changed.add(changed.section, changed.id)
   }
 
   private checkCalibrations(): void {
     const today = localDay(this.clock(), this.options.timeZone)
     for (const spec of this.specs.calibrations) {
       const { state, dueOn, daysLeft } = calibrationStatus(spec, today)
-      const mark = `${state}:${dueOn}`
-      const previous = this.calibrationNotified.get(spec.device)
-      if (previous === mark || (previous === undefined && state === 'ok')) continue
-      this.calibrationNotified.set(spec.device, mark)
-      this.dirty.add(`calibration:${spec.device}`)
+      const previous = this.calibrationNotices.get(spec.device)
+      if ((previous?.state === state && previous.dueOn === dueOn) || (previous === undefined && state === 'ok')) continue
+      this.calibrationNotices.set(spec.device, { state, dueOn })
+      this.changed.add('calibrationNotices', spec.device)
       this.pending.push({ type: 'calibration', ts: this.clock(), device: spec.device, state, dueOn, calibratedOn: spec.calibratedOn, source: spec.source.slice(0, 500) })
       if (state !== 'ok') this.options.logger.warn({ device: spec.device, dueOn }, calibrationText(spec.device, { state, dueOn, daysLeft }))
     }
@@ -358,50 +220,38 @@ export class SafetyService {
 
   /** Everything recorded since the last commit, with the state it changed: one transaction, one sync. */
   private commit(): void {
-    if (this.pending.length === 0 && this.dirty.size === 0) return
+    if (this.pending.length === 0 && this.changed.size === 0) return
     const events = this.pending
     this.pending = []
-    const state: [string, string | null][] = []
-    for (const key of this.dirty) state.push([key, this.stateOf(key)])
-    this.dirty.clear()
+    const changes = this.changed.take((section, id) => this.entryOf(section, id))
     try {
-      this.options.store.commitEvents(events, state)
+      this.options.store.commitEvents(events, changes)
     } catch (error) {
       // the outputs are already written; keep the record and try again at the next commit
       this.pending = [...events, ...this.pending]
-      for (const [key] of state) this.dirty.add(key)
+      for (const { section, id } of changes) this.changed.add(section, id)
       this.options.logger.error({ err: error }, `safety events could not be stored (${events.length} waiting): ${error instanceof Error ? error.message : String(error)}`)
     }
   }
 
-  private stateOf(key: string): string | null {
-    const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]
-    if (kind === 'alarm') {
-      const alarms = this.alarms.get(rest)
-      return !alarms || alarms.quiet ? null : JSON.stringify(alarms.snapshot())
+  /** The entry to save for an id of a section now; null when there is nothing to remember. */
+  private entryOf(section: SafetySection, id: string): SectionValue<SafetySection> | null {
+    switch (section) {
+      case 'alarms': {
+        const alarms = this.evaluators.alarms.get(id)
+        return !alarms || alarms.quiet ? null : alarms.snapshot()
+      }
+      case 'interlocks': {
+        const machine = this.evaluators.machines.get(id)
+        return !machine || machine.quiet ? null : machine.snapshot()
+      }
+      case 'dailyRatios':
+        return this.evaluators.daily.get(id)?.snapshot() ?? null
+      case 'failedInterlockAlarms':
+        return this.failed.get(id) ?? null
+      case 'calibrationNotices':
+        return this.calibrationNotices.get(id) ?? null
     }
-    if (kind === 'interlock') {
-      const machine = this.machines.get(rest)
-      return !machine || machine.quiet ? null : JSON.stringify(machine.snapshot())
-    }
-    if (kind === 'failed') {
-      const failed = this.failedAlarms.get(rest)
-      return failed ? JSON.stringify(failed) : null
-    }
-    if (kind === 'calibration') return this.calibrationNotified.get(rest) ?? null
-    if (kind === 'daily') {
-      const rule = this.daily.get(rest)
-      return rule ? JSON.stringify(rule.snapshot()) : null
-    }
-    return null
-  }
-
-  private listeners(device: string, channel: string): Listeners {
-    let channels = this.byChannel.get(device)
-    if (!channels) this.byChannel.set(device, (channels = new Map()))
-    let listeners = channels.get(channel)
-    if (!listeners) channels.set(channel, (listeners = { machines: [] }))
-    return listeners
   }
 
   /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { InterlockMachine, type Decision, type OutputWrite } from '../../../edge-agent/src/interlocks/machine.ts'
+import type { Decision, OutputWrite } from '../../../edge-agent/src/interlocks/decision.ts'
+import { InterlockMachine } from '../../../edge-agent/src/interlocks/machine.ts'
 import type { InterlockSpec } from '../../../edge-agent/src/interlocks/spec.ts'
 import type { Quality } from '../../../protocols/quality.ts'
 

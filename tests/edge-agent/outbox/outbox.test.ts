@@ -56,7 +56,7 @@ describe('Outbox sequence numbers', () => {
   it('are monotonic across samples and events', () => {
     const outbox = make()
     outbox.appendSamples(samples(3))
-    const event = outbox.appendEvent(lineEvent())
+    const event = outbox.commitEvent(lineEvent())
     outbox.appendSamples(samples(2, 3))
     outbox.flush()
     expect(event).toBe(4)
@@ -67,7 +67,7 @@ describe('Outbox sequence numbers', () => {
   it('are persisted across a reopen and never reused, even after every record was acknowledged', () => {
     let outbox = make()
     outbox.appendSamples(samples(5))
-    const event = outbox.appendEvent(lineEvent())
+    const event = outbox.commitEvent(lineEvent())
     outbox.flush()
     outbox.acknowledgeSamples(1, 5)
     outbox.acknowledgeEvents([event])
@@ -79,7 +79,7 @@ describe('Outbox sequence numbers', () => {
     expect(seqsOf(outbox.nextSamples(0, 10))).toEqual([7])
     outbox.acknowledgeSamples(7, 7)
     outbox = reopen(outbox)
-    expect(outbox.appendEvent(lineEvent())).toBe(8)
+    expect(outbox.commitEvent(lineEvent())).toBe(8)
   })
 
   it('commits the open group-commit window on close', () => {
@@ -115,7 +115,7 @@ describe('Outbox commits', () => {
   it('commits an event at once, together with every sample queued before it', () => {
     const outbox = make({ groupCommitMs: 60_000 })
     outbox.appendSamples(samples(2))
-    const seq = outbox.appendEvent(lineEvent())
+    const seq = outbox.commitEvent(lineEvent())
     outbox.appendSamples(samples(1, 2))
     expect(committedOnDisk()).toEqual({ samples: [1, 2], events: [3] })
     expect(seq).toBe(3)
@@ -167,7 +167,7 @@ describe('Outbox round trip', () => {
       { type: 'buffer-overflow', ts: T0, count: 3, firstSeq: 1, lastSeq: 3, cause: 'size' },
       { type: 'agent-started', ts: T0, version: '0.1.0', configHash: 'abc123' },
     ]
-    const seqs = events.map((e) => outbox.appendEvent(e))
+    const seqs = events.map((e) => outbox.commitEvent(e))
     expect(seqs).toEqual([1, 2, 3, 4, 5])
     outbox = reopen(outbox)
     const expected = events.map((e, i) => ({ ...e, seq: i + 1 }) as AgentEvent)
@@ -180,7 +180,7 @@ describe('Outbox round trip', () => {
   it('acknowledges whole rows lying within an inclusive range, and nothing else', () => {
     const outbox = make()
     outbox.appendSamples(samples(5)) // row 1..5, committed with the event
-    outbox.appendEvent(lineEvent()) // 6
+    outbox.commitEvent(lineEvent()) // 6
     outbox.appendSamples(samples(5, 5)) // row 7..11
     outbox.flush()
     expect(outbox.acknowledgeSamples(2, 7)).toBe(0) // covers neither row whole: both stay, the event too
@@ -197,7 +197,7 @@ describe('Outbox caps', () => {
     let now = T0
     const outbox = make({ maxAgeMs: 60_000, clock: () => now })
     outbox.appendSamples(samples(10, 0, { ts: T0 - 45_000 })) // seqs 1..10: too old once the clock moves on 15 s
-    outbox.appendEvent(lineEvent(T0 - 45_000)) // seq 11: as old, but an event
+    outbox.commitEvent(lineEvent(T0 - 45_000)) // seq 11: as old, but an event
     outbox.appendSamples(samples(5, 10, { ts: T0 })) // seqs 12..16
     expect(outbox.enforceCaps()).toEqual([])
     now = T0 + 30_000 // cutoff T0 - 30 s: seqs 1..10 are older
@@ -227,7 +227,7 @@ describe('Outbox caps', () => {
     const eventSeqs: number[] = []
     for (let round = 0; round < 20; round++) {
       outbox.appendSamples(samples(1000, round * 1000, { value: 'x'.repeat(20) }))
-      eventSeqs.push(outbox.appendEvent(lineEvent()))
+      eventSeqs.push(outbox.commitEvent(lineEvent()))
     }
     outbox.flush()
     const before = seqsOf(outbox.nextSamples(0, 1_000_000))
@@ -272,7 +272,7 @@ describe('Outbox caps', () => {
 
   it('size: never drops events, even when they alone exceed the cap', () => {
     const outbox = make({ maxBytes: 20_000 })
-    for (let i = 0; i < 300; i++) outbox.appendEvent({ type: 'device-state', ts: T0, device: `device-${i}`, from: 'online', to: 'offline', reason: 'r'.repeat(200) })
+    for (let i = 0; i < 300; i++) outbox.commitEvent({ type: 'device-state', ts: T0, device: `device-${i}`, from: 'online', to: 'offline', reason: 'r'.repeat(200) })
     expect(outbox.usedBytes()).toBeGreaterThan(20_000)
     expect(outbox.enforceCaps()).toEqual([])
     expect(outbox.depth().events).toBe(300)
@@ -434,7 +434,7 @@ describe('Outbox compaction (an outage backlog becomes a few large rows)', () =>
     const clock = { now: T0 }
     const outbox = make({ clock: () => clock.now, compactAfterMs: 10_000 })
     fill(outbox, clock, 30) // seqs 1..3000
-    const event = outbox.appendEvent(lineEvent()) // 3001
+    const event = outbox.commitEvent(lineEvent()) // 3001
     fill(outbox, clock, 60, 3000) // 3002..9001
     const before = outbox.nextSamples(0, 100_000)
     fill(outbox, clock, 12, 9000) // moves the clock on: the first 90 commits are now older than 10 s

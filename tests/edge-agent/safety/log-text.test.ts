@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AlarmTransition } from '../../../edge-agent/src/alarms/evaluator.ts'
-import type { InterlockTransition } from '../../../edge-agent/src/interlocks/machine.ts'
+import type { InterlockTransition } from '../../../edge-agent/src/interlocks/decision.ts'
 import { alarmText, calibrationText, interlockText } from '../../../edge-agent/src/safety/log-text.ts'
 
 const o2 = (extra: Partial<AlarmTransition>): AlarmTransition =>

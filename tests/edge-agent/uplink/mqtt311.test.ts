@@ -37,7 +37,7 @@ it('falls back to MQTT 3.1.1 when the broker refuses 5, and delivers', async () 
   const note = (a: unknown, b?: string) => warnings.push(typeof a === 'string' ? a : b ?? '')
   const logger: UplinkLogger = { debug: () => {}, info: () => {}, warn: note, error: note }
   const outbox = new Outbox({ path: join(dir, 'outbox.sqlite'), groupCommitMs: 20 })
-  outbox.appendEvent({ type: 'agent-started', ts: Date.now(), version: '0.1.0', configHash: 'abc' })
+  outbox.commitEvent({ type: 'agent-started', ts: Date.now(), version: '0.1.0', configHash: 'abc' })
   const uplink = new Uplink({ url, site: 's1', gateway: 'g1', outbox, logger, status: () => ({ agentVersion: '0.1.0', configHash: 'abc', uptimeS: 0, bufferDepth: 0 }), reconnectMinMs: 100, reconnectMaxMs: 500 })
   uplink.start()
   const deadline = Date.now() + 15_000

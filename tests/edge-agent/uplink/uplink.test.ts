@@ -98,7 +98,7 @@ describe('Uplink → mosquitto', () => {
     // a backlog: 10,000 samples, with events committed in between
     for (let i = 0; i < 10; i++) {
       outbox.appendSamples(samples(1000))
-      if (i % 3 === 0) outbox.appendEvent(alarm(`gas-${i}`))
+      if (i % 3 === 0) outbox.commitEvent(alarm(`gas-${i}`))
     }
     outbox.flush()
     const { uplink } = makeUplink({ url: broker.url, outbox, reconnectMinMs: 1500, reconnectMaxMs: 1500 })
@@ -106,7 +106,7 @@ describe('Uplink → mosquitto', () => {
     await until('the backlog drained', () => outbox.depth().samples + outbox.depth().events === 0)
     // live data after the backlog
     outbox.appendSamples(samples(300))
-    const liveEvent = outbox.appendEvent(alarm('gas-live'))
+    const liveEvent = outbox.commitEvent(alarm('gas-live'))
     outbox.appendSamples(samples(300))
     outbox.flush()
     uplink.notify()
@@ -188,7 +188,7 @@ describe('Uplink → mosquitto', () => {
       }
       outbox.flush()
       if (tick === 12) {
-        outbox.appendEvent(alarm('gas-live'))
+        outbox.commitEvent(alarm('gas-live'))
         eventSent = Date.now()
       }
       uplink.notify()
@@ -275,7 +275,7 @@ describe('Uplink through a broker outage', () => {
     const producer = setInterval(() => {
       outbox.appendSamples(samples(10)) // 1,000 samples/s when the machine keeps up
       produced += 10
-      if (++events % 200 === 0) outbox.appendEvent(alarm(`gas-${events}`))
+      if (++events % 200 === 0) outbox.commitEvent(alarm(`gas-${events}`))
       uplink.notify()
     }, 10)
     cleanups.push(() => clearInterval(producer))
@@ -313,7 +313,7 @@ describe('Uplink refused or unreachable', () => {
     const broker = later(await startMosquitto({ users: { [GW]: 'right-password', server: 'server-password' } }), (b) => b.dispose())
     const outbox = makeOutbox()
     outbox.appendSamples(samples(500))
-    outbox.appendEvent(alarm('gas-1'))
+    outbox.commitEvent(alarm('gas-1'))
     outbox.flush()
     const bad = makeUplink({ url: broker.url, outbox, credentials: { username: GW, password: 'hunter2-wrong' } })
     bad.uplink.start()
@@ -337,7 +337,7 @@ describe('Uplink refused or unreachable', () => {
     const root = `fleet/v1/${SITE}/${GW}`
     const broker = later(await startMosquitto({ acl: [`topic write ${root}/status`, `topic write ${root}/events`, `topic read ${root}/cmd/#`] }), (b) => b.dispose())
     const outbox = makeOutbox()
-    outbox.appendEvent(alarm('gas-1'))
+    outbox.commitEvent(alarm('gas-1'))
     outbox.appendSamples(samples(100))
     outbox.flush()
     const { uplink, log } = makeUplink({ url: broker.url, outbox })
@@ -352,7 +352,7 @@ describe('Uplink refused or unreachable', () => {
     const port = await freePort()
     const outbox = makeOutbox()
     outbox.appendSamples(samples(500))
-    outbox.appendEvent(alarm('gas-1'))
+    outbox.commitEvent(alarm('gas-1'))
     outbox.flush()
     const { uplink, log } = makeUplink({ url: `mqtt://127.0.0.1:${port}`, outbox, reconnectMinMs: 100, reconnectMaxMs: 300 })
     uplink.start()

@@ -1,0 +1,32 @@
+import type { Phase } from './decision.ts'
+
+export type DeviceHealthState = 'online' | 'offline' | 'fault'
+
+/** What an interlock's output is doing: idle (normal, nothing written), writing, awaiting-feedback, confirmed, failed. */
+export type OutputState = 'idle' | 'writing' | 'awaiting-feedback' | 'confirmed' | 'failed'
+
+/** An interlock now, as `safety-status` lists it. */
+export interface InterlockStatus {
+  id: string
+  description?: string
+  state: 'normal' | 'tripped'
+  output: OutputState
+  /** epoch ms of the last state change */
+  since?: number
+  cause?: string
+  /** tripped with manual reset, waiting for one */
+  awaitingReset: boolean
+  bypass?: { until: number; reason: string; by?: string }
+}
+
+/** What survives an agent restart. */
+export interface InterlockSnapshot {
+  tripped: boolean
+  phase: Phase | undefined
+  since: number | undefined
+  cause: string | undefined
+  resetAccepted: boolean
+  /** the interlock-failed alarm raised, by its level */
+  failed: string | undefined
+  bypass: { until: number; reason: string; by?: string } | undefined
+}
