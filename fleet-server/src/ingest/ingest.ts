@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { parseTopic, ReferenceConsumer, SequenceTracker, type ParsedTopic, type SeqRange } from '../../../protocols/mqtt/index.ts'
-import { checkTelemetry, type KnownTelemetryMap } from './packed-telemetry.ts'
+import { checkTelemetry, type KnownTelemetryMap } from '../telemetry/index.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
 
 export interface Logger {

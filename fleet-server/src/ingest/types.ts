@@ -1,6 +1,6 @@
 import type { AgentEvent, Inventory, SeqRange, SequencedSample, Status } from '../../../protocols/mqtt/index.ts'
 import type { RejectReason as ProtocolRejectReason } from '../../../protocols/mqtt/index.ts'
-import type { PackedTelemetry } from './packed-telemetry.ts'
+import type { PackedTelemetry } from '../telemetry/index.ts'
 
 /**
  * Why the fleet ingest refused a message: the protocol's reasons, the registry check, and a message

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { countMinutes, hasMinute } from '../../../fleet-server/src/ingest/device-minutes.ts'
+import { countMinutes, hasMinute } from '../../../fleet-server/src/telemetry/device-minutes.ts'
 import { migrate, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
 import { fileStores } from './file-stores.ts'

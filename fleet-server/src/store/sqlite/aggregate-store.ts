@@ -1,9 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { performance } from 'node:perf_hooks'
 import { decodeTelemetry, type TelemetryBatch } from '../../../../protocols/mqtt/index.ts'
-import { Aggregates } from '../../ingest/aggregates.ts'
-import { countMinutes, dayName, emptyDayBitmap, hasMinute, localDayOfMinute, minuteOf, setMinute } from '../../ingest/device-minutes.ts'
-import type { PackedTelemetry } from '../../ingest/packed-telemetry.ts'
+import {
+  Aggregates, countMinutes, dayName, emptyDayBitmap, hasMinute, localDayOfMinute, minuteOf, setMinute, type PackedTelemetry,
+} from '../../telemetry/index.ts'
 import { BatchedInsert } from './batched-insert.ts'
 
 /**

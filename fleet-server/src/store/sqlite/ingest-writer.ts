@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { encodeTelemetry, type AgentEvent, type Inventory, type SeqRange, type SequencedSample, type Status } from '../../../../protocols/mqtt/index.ts'
-import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../ingest/packed-telemetry.ts'
+import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../telemetry/index.ts'
 import type { IngestRejectReason, IngestStats, TelemetryWrite } from '../../ingest/types.ts'
 import { AggregateStore } from './aggregate-store.ts'
 import { EventWrites } from './event-writes.ts'

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkTelemetry, keptSamples, packSamples, telemetryHead, type KnownTelemetryMap, type TelemetryCheck } from '../../../fleet-server/src/ingest/packed-telemetry.ts'
+import { checkTelemetry, keptSamples, packSamples, telemetryHead, type KnownTelemetryMap, type TelemetryCheck } from '../../../fleet-server/src/telemetry/packed-telemetry.ts'
 import { MAX_PAYLOAD_BYTES, parseTopic, ReferenceConsumer } from '../../../protocols/mqtt/index.ts'
 import { samples, telemetryPayload } from '../store/fixtures.ts'
-import { hostileMessages } from './hostile-payloads.ts'
+import { hostileMessages } from '../ingest/hostile-payloads.ts'
 
 /** a check's verdict without the head it was checked through */
 const verdict = (check: TelemetryCheck) => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Aggregates, HOUR_MS, MINUTE_MS, type Bucket } from '../../../fleet-server/src/ingest/aggregates.ts'
-import { packSamples, scanKept } from '../../../fleet-server/src/ingest/packed-telemetry.ts'
+import { Aggregates, HOUR_MS, MINUTE_MS, type Bucket } from '../../../fleet-server/src/telemetry/aggregates.ts'
+import { packSamples, scanKept } from '../../../fleet-server/src/telemetry/packed-telemetry.ts'
 import { QUALITIES } from '../../../protocols/quality.ts'
 import type { SequencedSample } from '../../../protocols/mqtt/index.ts'
 

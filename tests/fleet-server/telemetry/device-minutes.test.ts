@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   countMinutes, dayName, DAY_BITMAP_BYTES, emptyDayBitmap, hasMinute, localDayOfMinute, minuteOf, setMinute,
-} from '../../../fleet-server/src/ingest/device-minutes.ts'
+} from '../../../fleet-server/src/telemetry/device-minutes.ts'
 
 describe('device minutes', () => {
   it('puts a minute on its Shanghai calendar day, not the UTC one', () => {
