@@ -1,65 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest'
+/** Unit: the bus worker on an in-process line, its time on a ManualClock (no sockets, no real timers). */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BusWorker, type BusDevice } from '../../../edge-agent/src/poll/bus-worker.ts'
 import { DevicePoller } from '../../../edge-agent/src/poll/device-poller.ts'
 import type { PollEvent } from '../../../edge-agent/src/poll/events.ts'
-import type { ModbusMaster, ModbusReply, ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
 import { SimulatedDevice } from '../../../edge-agent/src/simulator/index.ts'
-import { ModbusTimeoutError, ModbusTransportError } from '../../../protocols/modbus/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { GAS_PROFILE, profileFromYaml } from '../../support/profiles.ts'
+import { FakeLine } from './fake-line.ts'
+import { ManualClock } from './manual-clock.ts'
 
 const gas = profileFromYaml(GAS_PROFILE)
-
-/** An in-process line: answers from simulated devices after a short delay; records what the worker does. */
-class FakeLine implements ModbusMaster {
-  isOpen = false
-  opens = 0
-  failOpen = false
-  inFlight = 0
-  maxInFlight = 0
-  readonly frames: { unit: number; start: number; end: number }[] = []
-  private closeListener: (() => void) | undefined
-  constructor(private readonly devices: Map<number, SimulatedDevice>, private readonly answerMs = 2) {}
-  async open() {
-    this.opens++
-    if (this.failOpen) throw new ModbusTransportError('no such device')
-    this.isOpen = true
-  }
-  async close() {
-    this.isOpen = false
-  }
-  drop() {
-    this.isOpen = false
-    this.closeListener?.()
-  }
-  discardInput() {}
-  lastByte: number | undefined
-  lastByteAt() {
-    return this.lastByte
-  }
-  onClose(listener: () => void) {
-    this.closeListener = listener
-  }
-  async execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply> {
-    if (!this.isOpen) throw new ModbusTransportError('not open')
-    const start = performance.now()
-    this.inFlight++
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
-    try {
-      const device = this.devices.get(request.unit)
-      if (!device || device.silent) {
-        await new Promise((r) => setTimeout(r, timeoutMs))
-        throw new ModbusTimeoutError(timeoutMs)
-      }
-      await new Promise((r) => setTimeout(r, this.answerMs))
-      if (request.kind === 'read') return device.read(request.table, request.address, request.count)
-      return undefined
-    } finally {
-      this.inFlight--
-      this.frames.push({ unit: request.unit, start, end: performance.now() })
-    }
-  }
-}
 
 function collect() {
   const samples: Sample[] = []
@@ -69,27 +19,25 @@ function collect() {
 
 const device = (unit: number, scenario: 'static' | 'offline' = 'static') => new SimulatedDevice({ profile: gas, unit, scenario })
 const slot = (id: string, unit: number, pollMs: number, priority: BusDevice['priority'] = 'normal'): BusDevice => ({ poller: new DevicePoller(id, unit, gas, 0), pollMs, priority })
-const until = async (condition: () => boolean, what: string, limitMs = 5000) => {
-  const end = Date.now() + limitMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`never happened: ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
+let clock: ManualClock
 let worker: BusWorker | undefined
+beforeEach(() => {
+  clock = new ManualClock()
+})
 afterEach(async () => {
-  await worker?.stop()
+  if (worker) await clock.runUntilSettled('stop()', worker.stop())
   worker = undefined
 })
 
 describe('BusWorker on a serial line', () => {
   it('keeps exactly one transaction outstanding and t3.5 of silence between frames', async () => {
-    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)], [3, device(3)]]))
+    const line = new FakeLine(clock, new Map([[1, device(1)], [2, device(2)], [3, device(3)]]))
     const { listener, samples } = collect()
-    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 50, silenceMs: 4, maxInFlight: 1 }, [slot('a', 1, 50), slot('b', 2, 50), slot('c', 3, 50)], listener)
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 50, silenceMs: 4, maxInFlight: 1, clock }, [slot('a', 1, 50), slot('b', 2, 50), slot('c', 3, 50)], listener)
     worker.start()
-    await until(() => line.frames.length >= 30, '30 frames')
+    await clock.advance(1000)
+    expect(line.frames.length).toBeGreaterThanOrEqual(30)
     expect(line.maxInFlight).toBe(1)
     const gaps = line.frames.slice(1).map((f, i) => f.start - line.frames[i]!.end)
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(3.9)
@@ -97,10 +45,10 @@ describe('BusWorker on a serial line', () => {
   })
 
   it('after a timeout, asks that unit again only after a whole timeout of silence; other units after t3.5', async () => {
-    const line = new FakeLine(new Map([[1, device(1)], [2, device(2, 'offline')]]))
+    const line = new FakeLine(clock, new Map([[1, device(1)], [2, device(2, 'offline')]]))
     const { listener } = collect()
     const dead: BusDevice = { poller: new DevicePoller('dead', 2, gas, 1), pollMs: 50, priority: 'safety' }
-    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 40, silenceMs: 2, maxInFlight: 1 }, [dead, slot('alive', 1, 50)], listener)
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 40, silenceMs: 2, maxInFlight: 1, clock }, [dead, slot('alive', 1, 50)], listener)
     const original = line.execute.bind(line)
     const lateBytes: number[] = []
     line.execute = async (request, timeoutMs) => {
@@ -109,15 +57,16 @@ describe('BusWorker on a serial line', () => {
       } finally {
         if (request.unit === 2) {
           // the "dead" device answers late, 15 ms after the master gave up
-          setTimeout(() => {
-            line.lastByte = performance.now()
+          clock.after(15, () => {
+            line.lastByte = clock.monotonic()
             lateBytes.push(line.lastByte)
-          }, 15)
+          })
         }
       }
     }
     worker.start()
-    await until(() => line.frames.filter((f) => f.unit === 2).length >= 2 && line.frames.some((f) => f.unit === 1), 'a retry to the dead unit and a request to the live one')
+    await clock.advance(1000)
+    expect(line.frames.filter((f) => f.unit === 2).length >= 2 && line.frames.some((f) => f.unit === 1), 'a retry to the dead unit and a request to the live one').toBe(true)
     const [first, retry] = line.frames.filter((f) => f.unit === 2)
     const lateAfterFirst = lateBytes.find((t) => t > first!.end)!
     expect(retry!.start - lateAfterFirst).toBeGreaterThanOrEqual(39.9)
@@ -127,25 +76,27 @@ describe('BusWorker on a serial line', () => {
   })
 
   it('polls safety devices first when the bus is saturated', async () => {
-    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]))
+    const line = new FakeLine(clock, new Map([[1, device(1)], [2, device(2)]]))
     const { listener } = collect()
-    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 50, silenceMs: 0, maxInFlight: 1 }, [slot('inventory', 1, 50, 'inventory'), slot('safety', 2, 50, 'safety')], listener)
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 50, silenceMs: 0, maxInFlight: 1, clock }, [slot('inventory', 1, 50, 'inventory'), slot('safety', 2, 50, 'safety')], listener)
     worker.start()
-    await until(() => line.frames.length >= 10, '10 frames')
+    await clock.advance(500)
+    expect(line.frames.length).toBeGreaterThanOrEqual(10)
     expect(line.frames[0]!.unit).toBe(2)
   })
 
   it('quarantines a dead device: offline event, comm-fail samples, the others keep their pace', async () => {
-    const line = new FakeLine(new Map([[1, device(1)], [2, device(2, 'offline')]]))
+    const line = new FakeLine(clock, new Map([[1, device(1)], [2, device(2, 'offline')]]))
     const { listener, samples, events } = collect()
-    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, health: { offlineAfter: 2, firstBackoffMs: 2000, maxBackoffMs: 4000 } },
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, health: { offlineAfter: 2, firstBackoffMs: 2000, maxBackoffMs: 4000 }, clock },
       [slot('alive', 1, 20), slot('dead', 2, 20)], listener)
     worker.start()
-    await until(() => events.some((e) => e.type === 'device-state' && e.device === 'dead' && e.to === 'offline'), 'dead device offline')
+    await clock.advance(300)
+    expect(events.some((e) => e.type === 'device-state' && e.device === 'dead' && e.to === 'offline'), 'dead device offline').toBe(true)
     const probesBefore = line.frames.filter((f) => f.unit === 2).length
     const aliveBefore = samples.filter((s) => s.device === 'alive').length
     const deadBefore = samples.filter((s) => s.device === 'dead').length
-    await new Promise((r) => setTimeout(r, 500))
+    await clock.advance(500)
     // between probes the samples keep the hint of a device that never answered (wrong unit id or line settings?)
     const quarantined = samples.filter((s) => s.device === 'dead').slice(deadBefore)
     expect(quarantined.length).toBeGreaterThan(0)
@@ -159,46 +110,51 @@ describe('BusWorker on a serial line', () => {
   })
 
   it('reopens a line that vanished, without a restart, and polls again', async () => {
-    const line = new FakeLine(new Map([[1, device(1)]]))
+    const line = new FakeLine(clock, new Map([[1, device(1)]]))
     const { listener, samples, events } = collect()
-    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, reopenMs: 50 }, [slot('a', 1, 20)], listener)
+    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, reopenMs: 50, clock }, [slot('a', 1, 20)], listener)
     worker.start()
-    await until(() => samples.some((s) => s.quality === 'good'), 'first good sample')
+    await clock.advance(200)
+    expect(samples.some((s) => s.quality === 'good'), 'first good sample').toBe(true)
     line.failOpen = true
     line.drop()
-    await until(() => events.some((e) => e.type === 'line-state' && e.state === 'down'), 'line down event')
-    await until(() => samples.some((s) => s.quality === 'comm-fail' && s.reason?.includes('line usb0 down') === true), 'comm-fail while down')
+    await clock.advance(200)
+    expect(events.some((e) => e.type === 'line-state' && e.state === 'down'), 'line down event').toBe(true)
+    expect(samples.some((s) => s.quality === 'comm-fail' && s.reason?.includes('line usb0 down') === true), 'comm-fail while down').toBe(true)
     const opensWhileDown = line.opens
     line.failOpen = false
-    await until(() => events.some((e) => e.type === 'line-state' && e.state === 'open'), 'line open event')
+    await clock.advance(200)
+    expect(events.some((e) => e.type === 'line-state' && e.state === 'open'), 'line open event').toBe(true)
     expect(line.opens).toBeGreaterThan(opensWhileDown)
     const after = samples.length
-    await until(() => samples.slice(after).some((s) => s.quality === 'good'), 'good samples again')
+    await clock.advance(200)
+    expect(samples.slice(after).some((s) => s.quality === 'good'), 'good samples again').toBe(true)
   })
 
   it('polls every device once for --once, in priority order, and reports who could not be read', async () => {
-    const line = new FakeLine(new Map([[1, device(1)]]))
+    const line = new FakeLine(clock, new Map([[1, device(1)]]))
     const { listener } = collect()
-    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1 }, [slot('a', 1, 1000), slot('missing', 7, 1000, 'safety')], listener)
-    const results = await worker.pollOnce()
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, clock }, [slot('a', 1, 1000), slot('missing', 7, 1000, 'safety')], listener)
+    const results = await clock.runUntilSettled('pollOnce()', worker.pollOnce())
     expect(results.map((r) => [r.device, r.outcome])).toEqual([['missing', 'no-answer'], ['a', 'ok']])
   })
 })
 
 describe('BusWorker on TCP', () => {
   it('pipelines up to maxInFlight polls on one connection', async () => {
-    const line = new FakeLine(new Map([1, 2, 3, 4].map((u) => [u, device(u)])), 10)
+    const line = new FakeLine(clock, new Map([1, 2, 3, 4].map((u) => [u, device(u)])), 10)
     const { listener } = collect()
-    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 3 }, [1, 2, 3, 4].map((u) => slot(`d${u}`, u, 20)), listener)
+    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 3, clock }, [1, 2, 3, 4].map((u) => slot(`d${u}`, u, 20)), listener)
     worker.start()
-    await until(() => line.frames.length >= 20, '20 frames')
+    await clock.advance(500)
+    expect(line.frames.length).toBeGreaterThanOrEqual(20)
     expect(line.maxInFlight).toBe(3)
   })
 })
 
 describe('BusWorker overlaps decoding with the next request', () => {
   it('puts the next device\'s request on the line before it emits the samples of the poll that just read', async () => {
-    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]), 1)
+    const line = new FakeLine(clock, new Map([[1, device(1)], [2, device(2)]]), 1)
     const log: string[] = []
     const original = line.execute.bind(line)
     line.execute = (request, timeoutMs) => {
@@ -206,9 +162,10 @@ describe('BusWorker overlaps decoding with the next request', () => {
       return original(request, timeoutMs)
     }
     const listener = { samples: (batch: Sample[]) => log.push(`samples ${batch[0]!.device}`), event: () => {} }
-    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, random: () => 0 }, [slot('a', 1, 1), slot('b', 2, 1)], listener)
+    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, random: () => 0, clock }, [slot('a', 1, 1), slot('b', 2, 1)], listener)
     worker.start()
-    await until(() => log.filter((l) => l.startsWith('samples')).length >= 6, 'six polls')
+    await clock.advance(100)
+    expect(log.filter((l) => l.startsWith('samples')).length, 'six polls').toBeGreaterThanOrEqual(6)
     expect(line.maxInFlight).toBe(1)
     // every poll after the first: the samples of one device come after the other device's request went out
     const firstSamples = log.indexOf('samples a')
@@ -219,16 +176,16 @@ describe('BusWorker overlaps decoding with the next request', () => {
   })
 
   it('stop() waits for a poll still decoding: no samples once it has returned', async () => {
-    const line = new FakeLine(new Map([[1, device(1)], [2, device(2)]]), 1)
+    const line = new FakeLine(clock, new Map([[1, device(1)], [2, device(2)]]), 1)
     const { listener, samples } = collect()
-    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1 }, [slot('a', 1, 1), slot('b', 2, 1)], listener)
+    worker = new BusWorker({ id: 'plc', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, clock }, [slot('a', 1, 1), slot('b', 2, 1)], listener)
     worker.start()
-    await until(() => samples.length >= 20, 'a few polls')
-    await worker.stop()
+    await clock.advance(100)
+    expect(samples.length, 'a few polls').toBeGreaterThanOrEqual(20)
+    // counted the moment stop() resolves
+    const count = await clock.runUntilSettled('stop()', worker.stop().then(() => samples.length))
     worker = undefined
-    const count = samples.length
-    await new Promise((r) => setTimeout(r, 30))
+    await clock.advance(30)
     expect(samples.length).toBe(count)
   })
 })
-

@@ -47,6 +47,18 @@ export class ManualClock implements LineClock {
     await settle()
   }
 
+  /** Advances the clock, `stepMs` at a time, until `promise` settles, and returns it; fails after `limitMs` of clock time. */
+  async runUntilSettled<T>(what: string, promise: Promise<T>, limitMs = 60_000, stepMs = 10): Promise<T> {
+    let settled = false
+    promise.then(() => (settled = true), () => (settled = true))
+    await settle()
+    for (let spentMs = 0; !settled; spentMs += stepMs) {
+      if (spentMs >= limitMs) throw new Error(`${what}: not settled after ${limitMs} ms of clock time`)
+      await this.advance(stepMs)
+    }
+    return promise
+  }
+
   private moveTo(monotonicMs: number): void {
     this.wallMs += monotonicMs - this.monotonicMs
     this.monotonicMs = monotonicMs

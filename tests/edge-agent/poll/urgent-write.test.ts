@@ -1,73 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest'
+/** Unit: writes through the bus worker on an in-process line, its time on a ManualClock; and what a channel write puts on the wire. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BusWorker, type BusDevice } from '../../../edge-agent/src/poll/bus-worker.ts'
 import { DevicePoller } from '../../../edge-agent/src/poll/device-poller.ts'
 import { writeRequestFor, WriteRefusedError } from '../../../edge-agent/src/poll/engine.ts'
-import type { ModbusMaster, ModbusReply, ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
+import type { ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
 import { SimulatedDevice } from '../../../edge-agent/src/simulator/index.ts'
 import { compileProfile, type Profile } from '../../../hardware-profiles/index.ts'
 import { ModbusError, ModbusExceptionError, ModbusTimeoutError, ModbusTransportError } from '../../../protocols/modbus/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { GAS_PROFILE, RELAY_PROFILE, profileFromYaml } from '../../support/profiles.ts'
+import { FakeLine } from './fake-line.ts'
+import { ManualClock } from './manual-clock.ts'
 
 const gas = profileFromYaml(GAS_PROFILE)
 const relay = profileFromYaml(RELAY_PROFILE)
 const RELAY_UNIT = 9
-
-/** An in-process line over simulated devices: logs every request the moment execute() is called. */
-class FakeLine implements ModbusMaster {
-  isOpen = false
-  failOpen = false
-  inFlight = 0
-  maxInFlight = 0
-  readonly log: ModbusRequest[] = []
-  private closeListener: (() => void) | undefined
-  constructor(private readonly devices: Map<number, SimulatedDevice>, private readonly answerMs = 2) {}
-  async open() {
-    if (this.failOpen) throw new ModbusTransportError('no such device')
-    this.isOpen = true
-  }
-  async close() {
-    this.isOpen = false
-  }
-  drop() {
-    this.isOpen = false
-    this.closeListener?.()
-  }
-  discardInput() {}
-  lastByteAt() {
-    return undefined
-  }
-  onClose(listener: () => void) {
-    this.closeListener = listener
-  }
-  /** Called synchronously inside execute(), after the request is logged. */
-  onRequest: (request: ModbusRequest) => void = () => {}
-  async execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply> {
-    if (!this.isOpen) throw new ModbusTransportError('not open')
-    this.log.push(request)
-    this.onRequest(request)
-    this.inFlight++
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
-    try {
-      const device = this.devices.get(request.unit)
-      if (!device) {
-        await new Promise((r) => setTimeout(r, timeoutMs))
-        throw new ModbusTimeoutError(timeoutMs)
-      }
-      await new Promise((r) => setTimeout(r, this.answerMs))
-      switch (request.kind) {
-        case 'read': return device.read(request.table, request.address, request.count)
-        case 'write-coil': device.write('coil', request.address, [request.value ? 1 : 0]); break
-        case 'write-register': device.write('holding', request.address, [request.value]); break
-        case 'write-coils': device.write('coil', request.address, request.values.map(Number)); break
-        case 'write-registers': device.write('holding', request.address, request.values); break
-      }
-      return undefined
-    } finally {
-      this.inFlight--
-    }
-  }
-}
 
 const simulated = (profile: Profile, unit: number) => new SimulatedDevice({ profile, unit, scenario: 'static', feedbackDelayMs: 0 })
 const gasSlot = (id: string, unit: number, pollMs: number): BusDevice => ({ poller: new DevicePoller(id, unit, gas, 0), pollMs, priority: 'normal' })
@@ -79,26 +26,22 @@ function collect() {
   return { samples, listener: { samples: (s: Sample[]) => void samples.push(...s), event: () => {} } }
 }
 
-const until = async (condition: () => boolean, what: string, limitMs = 5000) => {
-  const end = Date.now() + limitMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`never happened: ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
+let clock: ManualClock
 let worker: BusWorker | undefined
+beforeEach(() => {
+  clock = new ManualClock()
+})
 afterEach(async () => {
-  await worker?.stop()
+  if (worker) await clock.runUntilSettled('stop()', worker.stop())
   worker = undefined
 })
 
 describe('BusWorker.write: ahead of every poll', () => {
   it('a write issued while a poll is on a one-slot line goes out right after that transaction, before the other due polls', async () => {
     const relayDevice = simulated(relay, RELAY_UNIT)
-    const line = new FakeLine(new Map([[1, simulated(gas, 1)], [2, simulated(gas, 2)], [3, simulated(gas, 3)], [RELAY_UNIT, relayDevice]]), 3)
+    const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)], [2, simulated(gas, 2)], [3, simulated(gas, 3)], [RELAY_UNIT, relayDevice]]), 3)
     const { listener } = collect()
-    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 100, silenceMs: 1, maxInFlight: 1 }, [gasSlot('a', 1, 1), gasSlot('b', 2, 1), gasSlot('c', 3, 1)], listener)
+    worker = new BusWorker({ id: 'rs485', master: line, timeoutMs: 100, silenceMs: 1, maxInFlight: 1, clock }, [gasSlot('a', 1, 1), gasSlot('b', 2, 1), gasSlot('c', 3, 1)], listener)
     let written: Promise<void> | undefined
     let issuedAt = -1
     let sentAtOnce = false
@@ -110,8 +53,9 @@ describe('BusWorker.write: ahead of every poll', () => {
       sentAtOnce = line.log.length > issuedAt + 1
     }
     worker.start()
-    await until(() => written !== undefined, 'the write issued')
-    await written
+    await clock.advance(200)
+    expect(written, 'the write issued').toBeDefined()
+    await clock.runUntilSettled('the write', written!)
     // it was queued: the read in flight kept the line
     expect(sentAtOnce).toBe(false)
     expect(line.log[issuedAt + 1]).toEqual(cutOut1)
@@ -122,51 +66,54 @@ describe('BusWorker.write: ahead of every poll', () => {
 
   it('on a free line the transaction starts inside write(), before it returns, silence or not', async () => {
     for (const silenceMs of [0, 2]) {
-      const line = new FakeLine(new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]))
+      const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]))
       const { listener, samples } = collect()
-      worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs, maxInFlight: 1 }, [gasSlot('a', 1, 60_000)], listener)
+      worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs, maxInFlight: 1, clock }, [gasSlot('a', 1, 60_000)], listener)
       worker.start()
-      await until(() => samples.length > 0, 'first poll')
+      await clock.advance(100)
+      expect(samples.length, 'first poll').toBeGreaterThan(0)
       // the line has been quiet for longer than t3.5: no wait needed
-      await new Promise((r) => setTimeout(r, 10))
+      await clock.advance(10)
       const before = line.log.length
       const written = worker.write(cutOut1)
       expect(line.log.length, `silenceMs ${silenceMs}`).toBe(before + 1)
       expect(line.log.at(-1)).toEqual(cutOut1)
-      await written
+      await clock.runUntilSettled('the write', written)
       const { transactions } = worker.status()
       expect(transactions).toBe(before + 1)
-      await worker.stop()
+      await clock.runUntilSettled('stop()', worker.stop())
       worker = undefined
     }
   })
 
   it('a failed write rejects with the typed error, is not retried, and polling goes on', async () => {
-    const line = new FakeLine(new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]))
+    const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]))
     const { listener, samples } = collect()
-    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1 }, [gasSlot('a', 1, 5)], listener)
+    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, clock }, [gasSlot('a', 1, 5)], listener)
     worker.start()
-    await until(() => samples.length > 0, 'first poll')
+    await clock.advance(100)
+    expect(samples.length, 'first poll').toBeGreaterThan(0)
     // coil 7 is not in the relay's map: exception 02
-    const refused = await worker.write({ kind: 'write-coil', unit: RELAY_UNIT, address: 7, value: true }).catch((e: unknown) => e)
+    const refused = await clock.runUntilSettled('the refused write', worker.write({ kind: 'write-coil', unit: RELAY_UNIT, address: 7, value: true }).catch((e: unknown) => e))
     expect(refused).toBeInstanceOf(ModbusExceptionError)
     expect(refused).toMatchObject({ code: 'MODBUS_ILLEGAL_DATA_ADDRESS' })
     // nobody at unit 42: a timeout, sent once
-    const unanswered = await worker.write({ kind: 'write-register', unit: 42, address: 10, value: 3 }).catch((e: unknown) => e)
+    const unanswered = await clock.runUntilSettled('the unanswered write', worker.write({ kind: 'write-register', unit: 42, address: 10, value: 3 }).catch((e: unknown) => e))
     expect(unanswered).toBeInstanceOf(ModbusTimeoutError)
     expect(line.log.filter((r) => r.unit === 42)).toHaveLength(1)
     const after = samples.length
-    await until(() => samples.length > after + 10, 'polls after the failed writes')
+    await clock.advance(200)
+    expect(samples.length, 'polls after the failed writes').toBeGreaterThan(after + 10)
     expect(samples.at(-1)!.quality).toBe('good')
   })
 
   it('a write to the device being polled waits for that poll\'s reads: no poll straddles a write to its device', async () => {
-    const line = new FakeLine(new Map([[RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 2)
+    const line = new FakeLine(clock, new Map([[RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 2)
     const { listener } = collect()
     // three blocks a poll: coils, discretes, the holding register
     const polled: BusDevice = { poller: new DevicePoller('relay', RELAY_UNIT, relay, 0), pollMs: 1, priority: 'safety' }
     expect(polled.poller.plan.blocks).toHaveLength(3)
-    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1 }, [polled], listener)
+    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, clock }, [polled], listener)
     let written: Promise<void> | undefined
     let issuedAt = -1
     line.onRequest = (request) => {
@@ -175,23 +122,25 @@ describe('BusWorker.write: ahead of every poll', () => {
       written = worker!.write(cutOut1)
     }
     worker.start()
-    await until(() => written !== undefined, 'the write issued')
-    await written
+    await clock.advance(200)
+    expect(written, 'the write issued').toBeDefined()
+    await clock.runUntilSettled('the write', written!)
     expect(line.log.slice(issuedAt, issuedAt + 4).map((r) => (r.kind === 'read' ? r.table : r.kind))).toEqual(['coil', 'discrete', 'holding', 'write-coil'])
   })
 
   it('writes queued behind a busy line go out first come, first served', async () => {
-    const line = new FakeLine(new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 3)
+    const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 3)
     const { listener } = collect()
-    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1 }, [gasSlot('a', 1, 1)], listener)
+    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, clock }, [gasSlot('a', 1, 1)], listener)
     let writes: Promise<void>[] | undefined
     line.onRequest = (request) => {
       if (writes || request.kind !== 'read' || line.log.length < 4) return
       writes = [0, 1].map((address) => worker!.write({ kind: 'write-coil', unit: RELAY_UNIT, address, value: true }))
     }
     worker.start()
-    await until(() => writes !== undefined, 'writes issued')
-    await Promise.all(writes!)
+    await clock.advance(200)
+    expect(writes, 'writes issued').toBeDefined()
+    await clock.runUntilSettled('the writes', Promise.all(writes!))
     const at = line.log.findIndex(isWrite)
     expect(line.log.slice(at, at + 2)).toEqual([0, 1].map((address) => ({ kind: 'write-coil', unit: RELAY_UNIT, address, value: true })))
   })
@@ -199,7 +148,7 @@ describe('BusWorker.write: ahead of every poll', () => {
 
 describe('BusWorker.write: a device that holds the line (interlock inputs)', () => {
   it('a write queued from the listener\'s samples() is the very next transaction on the line', async () => {
-    const line = new FakeLine(new Map([[1, simulated(gas, 1)], [2, simulated(gas, 2)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 1)
+    const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)], [2, simulated(gas, 2)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 1)
     const watched: BusDevice = { poller: new DevicePoller('relay', RELAY_UNIT, relay, 0), pollMs: 1, priority: 'safety', holdLine: true }
     let written: Promise<void> | undefined
     let logAtSamples = -1
@@ -211,26 +160,28 @@ describe('BusWorker.write: a device that holds the line (interlock inputs)', () 
       },
       event: () => {},
     }
-    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1 }, [watched, gasSlot('a', 1, 1), gasSlot('b', 2, 1)], listener)
+    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, clock }, [watched, gasSlot('a', 1, 1), gasSlot('b', 2, 1)], listener)
     worker.start()
-    await until(() => written !== undefined, 'the write issued from samples()')
+    await clock.advance(200)
+    expect(written, 'the write issued from samples()').toBeDefined()
     // the relay's own read was the last thing on the line when its samples arrived
     expect(line.log[logAtSamples - 1]).toMatchObject({ kind: 'read', unit: RELAY_UNIT })
-    await written
+    await clock.runUntilSettled('the write', written!)
     expect(line.log[logAtSamples]).toEqual(cutOut1)
   })
 })
 
 describe('BusWorker.write: a line that cannot carry it', () => {
   it('rejects at once with MODBUS_TRANSPORT when the worker is stopped or the line is down; queued writes too', async () => {
-    const line = new FakeLine(new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 20)
+    const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)], [RELAY_UNIT, simulated(relay, RELAY_UNIT)]]), 20)
     const { listener, samples } = collect()
-    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, reopenMs: 50 }, [gasSlot('a', 1, 1)], listener)
+    worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, reopenMs: 50, clock }, [gasSlot('a', 1, 1)], listener)
     const beforeStart = await worker.write(cutOut1).catch((e: unknown) => e)
     expect(beforeStart).toBeInstanceOf(ModbusError)
     expect(beforeStart).toMatchObject({ code: 'MODBUS_TRANSPORT' })
     worker.start()
-    await until(() => samples.length > 0 && line.inFlight > 0, 'a poll on the line')
+    await clock.advance(100)
+    expect(samples.length > 0 && line.inFlight > 0, 'a poll on the line').toBe(true)
     const queued = worker.write(cutOut1).catch((e: unknown) => e)
     line.failOpen = true
     line.drop()
@@ -243,9 +194,9 @@ describe('BusWorker.write: a line that cannot carry it', () => {
 
 describe('BusWorker.pollSoon', () => {
   it('brings a device\'s next poll forward, also when asked while it is being polled', async () => {
-    const line = new FakeLine(new Map([[1, simulated(gas, 1)]]), 5)
+    const line = new FakeLine(clock, new Map([[1, simulated(gas, 1)]]), 5)
     const { listener, samples } = collect()
-    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, random: () => 0 }, [gasSlot('a', 1, 60_000)], listener)
+    worker = new BusWorker({ id: 'line', master: line, timeoutMs: 100, silenceMs: 0, maxInFlight: 1, random: () => 0, clock }, [gasSlot('a', 1, 60_000)], listener)
     let asked = false
     line.onRequest = () => {
       if (asked) return
@@ -254,9 +205,11 @@ describe('BusWorker.pollSoon', () => {
     }
     worker.start()
     const polls = () => samples.filter((s) => s.channel === 'lel').length
-    await until(() => polls() === 2, 'the poll asked for during the first one', 1000)
+    await clock.advance(100)
+    expect(polls(), 'the poll asked for during the first one').toBe(2)
     worker.pollSoon('a')
-    await until(() => polls() === 3, 'the poll asked for while idle', 1000)
+    await clock.advance(100)
+    expect(polls(), 'the poll asked for while idle').toBe(3)
   })
 })
 
