@@ -116,6 +116,26 @@ describe('Ingest', () => {
 })
 
 describe('Ingest: group commit', () => {
+  it("commits a batch of messages in the store's own group by default; their roll-ups wait until the store is asked to flush them", () => {
+    store = memoryStore(now)
+    seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
+    const storeGroup = store.group
+    let groups = 0
+    store.group = (work) => {
+      groups++
+      return storeGroup(work)
+    }
+    const ingest = new Ingest({ store, clock: () => now.value })
+    const telemetry = (seq0: number) => ({ topic: topic(SITE, GW, 'telemetry'), payload: telemetryPayload(GW, samples(seq0, 5, T0 + seq0 * 100)) })
+    expect(ingest.handleAll([telemetry(0), telemetry(5), telemetry(10)])).toEqual([true, true, true])
+    expect(groups).toBe(1)
+    expect(rawSamples(store)).toBe(15)
+    const rolledUp = () => (store!.db.prepare('SELECT coalesce(sum(count), 0) AS n FROM rollup_1m').get() as { n: number }).n
+    expect(rolledUp()).toBe(0)
+    store.flushAggregates()
+    expect(rolledUp()).toBe(15)
+  })
+
   it('stores several messages in one transaction, each all-or-nothing; a failed commit stores none of them', () => {
     store = memoryStore(now)
     seedRegistry(store, { enterprises: 1, sitesPerEnterprise: 1, gatewaysPerSite: 1, devicesPerGateway: 1 })
