@@ -40,27 +40,27 @@ function checkName(value: string | undefined, option: string): string | undefine
 
 export interface AckOptions { device?: string; channel?: string; kind?: string; all?: boolean; by?: string }
 
-export function ackArgs(o: AckOptions): AckAlarmArgs {
-  const by = operatorName(o.by)
-  if (o.all) {
-    if (o.device !== undefined || o.channel !== undefined || o.kind !== undefined) {
+export function ackArgs(options: AckOptions): AckAlarmArgs {
+  const by = operatorName(options.by)
+  if (options.all) {
+    if (options.device !== undefined || options.channel !== undefined || options.kind !== undefined) {
       throw new UsageError('--all acknowledges every alarm of the gateway; do not combine it with --device, --channel or --kind')
     }
     return { all: true, by }
   }
-  const device = checkName(o.device, '--device')
-  const channel = checkName(o.channel, '--channel')
+  const device = checkName(options.device, '--device')
+  const channel = checkName(options.channel, '--channel')
   if (device === undefined && channel === undefined) throw new UsageError('say which alarms: --device ID --channel ID [--kind KIND], or --all')
   if (device === undefined) throw new UsageError('--channel needs --device (the device the channel belongs to)')
   if (channel === undefined) throw new UsageError('--device needs --channel (acknowledge every alarm with --all)')
-  if (o.kind !== undefined && !(ALARM_KINDS as readonly string[]).includes(o.kind)) {
-    throw new UsageError(`--kind must be one of ${ALARM_KINDS.join(', ')}, got "${o.kind}"`)
+  if (options.kind !== undefined && !(ALARM_KINDS as readonly string[]).includes(options.kind)) {
+    throw new UsageError(`--kind must be one of ${ALARM_KINDS.join(', ')}, got "${options.kind}"`)
   }
-  return { device, channel, ...(o.kind !== undefined && { kind: o.kind as AlarmKind }), by }
+  return { device, channel, ...(options.kind !== undefined && { kind: options.kind as AlarmKind }), by }
 }
 
-export function resetArgs(o: { interlock: string; by?: string }): ResetInterlockArgs {
-  return { interlock: checkName(o.interlock, '--interlock')!, by: operatorName(o.by) }
+export function resetArgs(options: { interlock: string; by?: string }): ResetInterlockArgs {
+  return { interlock: checkName(options.interlock, '--interlock')!, by: operatorName(options.by) }
 }
 
 export interface BypassOptions { interlock: string; reason?: string; minutes?: string; end?: boolean; by?: string }
@@ -69,19 +69,19 @@ export type BypassRequest =
   | { command: 'bypass-interlock'; args: BypassInterlockArgs }
   | { command: 'end-bypass'; args: EndBypassArgs }
 
-export function bypassRequest(o: BypassOptions): BypassRequest {
-  const interlock = checkName(o.interlock, '--interlock')!
-  if (o.end) {
-    if (o.reason !== undefined || o.minutes !== undefined) throw new UsageError('--end ends the bypass now; do not combine it with --reason or --minutes')
-    return { command: 'end-bypass', args: { interlock, by: operatorName(o.by) } }
+export function bypassRequest(options: BypassOptions): BypassRequest {
+  const interlock = checkName(options.interlock, '--interlock')!
+  if (options.end) {
+    if (options.reason !== undefined || options.minutes !== undefined) throw new UsageError('--end ends the bypass now; do not combine it with --reason or --minutes')
+    return { command: 'end-bypass', args: { interlock, by: operatorName(options.by) } }
   }
-  if (o.reason === undefined || o.minutes === undefined) {
+  if (options.reason === undefined || options.minutes === undefined) {
     throw new UsageError('a bypass needs --reason TEXT and --minutes N (or --end to end one)')
   }
-  const reason = o.reason.trim()
+  const reason = options.reason.trim()
   if (reason.length < 3 || reason.length > 500) throw new UsageError(`--reason must be 3 to 500 characters (it goes into the event log), got ${reason.length}`)
-  const minutes = parseInteger(o.minutes, '--minutes', 1, MAX_BYPASS_MINUTES)
-  return { command: 'bypass-interlock', args: { interlock, reason, minutes, by: operatorName(o.by) } }
+  const minutes = parseInteger(options.minutes, '--minutes', 1, MAX_BYPASS_MINUTES)
+  return { command: 'bypass-interlock', args: { interlock, reason, minutes, by: operatorName(options.by) } }
 }
 
 // ------------------------------------------------------------------ alarms: formatting
@@ -189,9 +189,9 @@ export function registerOperatorCommands(program: Command): void {
     .option('--kind <kind>', `one kind of alarm only: ${ALARM_KINDS.join(', ')}`)
     .option('--all', 'every alarm of the gateway')
     .option(...by)
-    .action(async (o: AckOptions & { config: string }) => {
-      const args = ackArgs(o)
-      const reply = await send(o.config, 'ack-alarm', args)
+    .action(async (options: AckOptions & { config: string }) => {
+      const args = ackArgs(options)
+      const reply = await send(options.config, 'ack-alarm', args)
       print(reply, 'all' in args ? `acknowledged every alarm (by ${args.by})` : `acknowledged ${args.kind ?? 'the'} alarms of ${args.device}/${args.channel} (by ${args.by})`)
     })
 
@@ -200,9 +200,9 @@ export function registerOperatorCommands(program: Command): void {
     .requiredOption(...config)
     .requiredOption('--interlock <id>', 'interlock id')
     .option(...by)
-    .action(async (o: { config: string; interlock: string; by?: string }) => {
-      const args = resetArgs(o)
-      print(await send(o.config, 'reset-interlock', args), `interlock ${args.interlock} reset (by ${args.by})`)
+    .action(async (options: { config: string; interlock: string; by?: string }) => {
+      const args = resetArgs(options)
+      print(await send(options.config, 'reset-interlock', args), `interlock ${args.interlock} reset (by ${args.by})`)
     })
 
   program.command('bypass')
@@ -213,13 +213,13 @@ export function registerOperatorCommands(program: Command): void {
     .option('--minutes <n>', `how long, 1 to ${MAX_BYPASS_MINUTES}; the interlock's maxBypassMinutes caps it`)
     .option('--end', 'end the bypass now')
     .option(...by)
-    .action(async (o: BypassOptions & { config: string }) => {
-      const request = bypassRequest(o)
+    .action(async (options: BypassOptions & { config: string }) => {
+      const request = bypassRequest(options)
       if (request.command === 'end-bypass') {
-        print(await send(o.config, 'end-bypass', request.args), `bypass of interlock ${request.args.interlock} ended (by ${request.args.by})`)
+        print(await send(options.config, 'end-bypass', request.args), `bypass of interlock ${request.args.interlock} ended (by ${request.args.by})`)
       } else {
         const { interlock, minutes, by: who } = request.args
-        print(await send(o.config, 'bypass-interlock', request.args), `interlock ${interlock} bypassed for ${minutes} min (by ${who})`)
+        print(await send(options.config, 'bypass-interlock', request.args), `interlock ${interlock} bypassed for ${minutes} min (by ${who})`)
       }
     })
 
@@ -227,9 +227,9 @@ export function registerOperatorCommands(program: Command): void {
     .description('active alarms and interlocks of the running agent')
     .requiredOption(...config)
     .option('--json', 'the agent\'s answer as JSON')
-    .action(async (o: { config: string; json?: boolean }) => {
-      const reply = await send(o.config, 'safety-status', {})
+    .action(async (options: { config: string; json?: boolean }) => {
+      const reply = await send(options.config, 'safety-status', {})
       if (!isSafetyStatus(reply.data)) throw new RuntimeError('the agent answered safety-status without alarms and interlocks')
-      console.log(o.json ? JSON.stringify(reply.data, null, 2) : formatSafetyStatus(reply.data))
+      console.log(options.json ? JSON.stringify(reply.data, null, 2) : formatSafetyStatus(reply.data))
     })
 }

@@ -5,8 +5,9 @@ import { loadConfigFile } from '../config/index.ts'
 import { createLogger } from '../log.ts'
 import { PollEngine } from '../poll/engine.ts'
 import { RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
-import { Agent, type UplinkFactory } from '../agent.ts'
+import { Agent } from '../agent.ts'
 import { bufferPathOf } from '../outbox/buffer-path.ts'
+import { uplinkFromConfig } from '../uplink/from-config.ts'
 
 const STATUS_EVERY_MS = 60_000
 
@@ -27,21 +28,10 @@ async function runOnce(file: string): Promise<void> {
   }
 }
 
-/** The MQTT uplink of the config, its secrets read from their files (mode 0600 enforced). */
-const mqttUplink: UplinkFactory = async ({ config, outbox, status, logger }) => {
-  const { Uplink, readCaFile, readCredentials } = await import('../uplink/index.ts')
-  const uplink = config.uplink!
-  return new Uplink({
-    url: uplink.url, site: config.gateway.site, gateway: config.gateway.id, outbox, status, logger,
-    ...(uplink.credentialsFile !== undefined && { credentials: readCredentials(uplink.credentialsFile) }),
-    ...(uplink.caFile !== undefined && { ca: readCaFile(uplink.caFile) }),
-  })
-}
-
 async function runForever(file: string): Promise<void> {
   const log = createLogger()
   const config = loadConfigFile(file, {}, (warning) => log.warn({ config: warning.file, key: warning.path }, formatProblem(warning)))
-  const agent = new Agent(config, { logger: log, uplink: mqttUplink })
+  const agent = new Agent(config, { logger: log, uplink: uplinkFromConfig() })
   const { engine } = agent
   log.info({ gateway: config.gateway.id, site: config.gateway.site, config: config.file, hash: config.hash, buses: config.buses.length, devices: config.devices.length, buffer: bufferPathOf(config), uplink: config.uplink?.url }, 'edge agent starting')
   // taken before the start, so that a stop asked for while the agent starts is a graceful one once it has

@@ -35,8 +35,8 @@ export function socketPathNear(file: string): string {
 }
 
 export interface ControlLogger {
-  info: (o: unknown, m?: string) => void
-  warn: (o: unknown, m?: string) => void
+  info: (fields: unknown, message?: string) => void
+  warn: (fields: unknown, message?: string) => void
 }
 
 export interface ControlServerOptions {
@@ -93,15 +93,15 @@ export class ControlServer {
   private server: Server | undefined
   private readonly sockets = new Set<Socket>()
 
-  constructor(private readonly o: ControlServerOptions) {}
+  constructor(private readonly options: ControlServerOptions) {}
 
   get path(): string {
-    return this.o.path
+    return this.options.path
   }
 
   async start(): Promise<void> {
     if (this.server) return
-    const { path } = this.o
+    const { path } = this.options
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
     await this.removeStale(path)
     const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket))
@@ -118,9 +118,9 @@ export class ControlServer {
       }))
     })
     chmodSync(path, 0o600)
-    server.on('error', (error) => this.o.logger.warn({ err: error, path }, `control: socket error: ${error.message}`))
+    server.on('error', (error) => this.options.logger.warn({ err: error, path }, `control: socket error: ${error.message}`))
     this.server = server
-    this.o.logger.info({ path }, `control: listening on ${path}`)
+    this.options.logger.info({ path }, `control: listening on ${path}`)
   }
 
   /** Closes every connection (replies not yet written are lost) and removes the socket file. */
@@ -132,9 +132,9 @@ export class ControlServer {
     this.sockets.clear()
     await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()))
     try {
-      unlinkSync(this.o.path)
+      unlinkSync(this.options.path)
     } catch (error) {
-      if (errnoOf(error) !== 'ENOENT') this.o.logger.warn({ err: error, path: this.o.path }, 'control: could not remove the socket file')
+      if (errnoOf(error) !== 'ENOENT') this.options.logger.warn({ err: error, path: this.options.path }, 'control: could not remove the socket file')
     }
   }
 
@@ -155,7 +155,7 @@ export class ControlServer {
       throw new ControlError('CONTROL_IN_USE', `the control socket ${path} exists and cannot be probed (${errnoOf(error) ?? String(error)}); is another agent running under another account?`, path)
     }
     if (live) throw new ControlError('CONTROL_IN_USE', `another agent is listening on the control socket ${path}`, path)
-    this.o.logger.warn({ path }, `control: removing stale socket ${path}`)
+    this.options.logger.warn({ path }, `control: removing stale socket ${path}`)
     unlinkSync(path)
   }
 
@@ -184,23 +184,23 @@ export class ControlServer {
     socket.on('end', () => {
       void chain.then(() => socket.end())
     })
-    socket.on('error', (error) => this.o.logger.warn({ err: error }, `control: connection error: ${error.message}`))
+    socket.on('error', (error) => this.options.logger.warn({ err: error }, `control: connection error: ${error.message}`))
     socket.on('close', () => this.sockets.delete(socket))
   }
 
   private async serve(socket: Socket, line: string): Promise<void> {
     const request = parseRequest(line)
     if (!request.ok) {
-      this.o.logger.warn({ id: request.reply.id }, `control: refused request: ${request.reply.message ?? ''}`)
+      this.options.logger.warn({ id: request.reply.id }, `control: refused request: ${request.reply.message ?? ''}`)
       this.send(socket, request.reply)
       return
     }
     const { id, command, args } = request
     const by = (args as { by?: unknown }).by
-    this.o.logger.info({ command, id, by }, `control: command ${command} (${id})${typeof by === 'string' ? ` by ${by}` : ''}`)
+    this.options.logger.info({ command, id, by }, `control: command ${command} (${id})${typeof by === 'string' ? ` by ${by}` : ''}`)
     let reply: ControlReply
     try {
-      const outcome = await this.o.handler(command, args)
+      const outcome = await this.options.handler(command, args)
       reply = {
         v: 1, id, ok: outcome.ok === true,
         ...(typeof outcome.message === 'string' && { message: outcome.message }),
@@ -209,7 +209,7 @@ export class ControlServer {
     } catch (error) {
       reply = { v: 1, id, ok: false, message: error instanceof Error ? error.message : String(error) }
     }
-    if (!reply.ok) this.o.logger.warn({ command, id }, `control: command ${command} (${id}) failed: ${reply.message ?? ''}`)
+    if (!reply.ok) this.options.logger.warn({ command, id }, `control: command ${command} (${id}) failed: ${reply.message ?? ''}`)
     this.send(socket, reply)
   }
 

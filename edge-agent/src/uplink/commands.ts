@@ -10,7 +10,7 @@ const MAX_MESSAGE = 500
 export interface CommandDispatcherOptions {
   gateway: string
   clock: () => number
-  logger: { warn: (o: unknown, m?: string) => void; info: (o: unknown, m?: string) => void }
+  logger: { warn: (fields: unknown, message?: string) => void; info: (fields: unknown, message?: string) => void }
   reply: (result: CommandResult) => void
 }
 
@@ -21,15 +21,15 @@ export interface CommandDispatcherOptions {
 export class CommandDispatcher {
   handler: CommandHandler | undefined
 
-  constructor(private readonly o: CommandDispatcherOptions) {}
+  constructor(private readonly options: CommandDispatcherOptions) {}
 
   dispatch(topic: string, payload: Buffer, retained: boolean): void {
     const parsed = parseTopic(topic)
-    if (!parsed || parsed.kind !== 'cmd' || parsed.gateway !== this.o.gateway) return
+    if (!parsed || parsed.kind !== 'cmd' || parsed.gateway !== this.options.gateway) return
     const name = parsed.command
     if (retained) {
       // a retained command would run again on every reconnect
-      this.o.logger.warn({ command: name }, `uplink: ignoring retained command ${name} (commands must not be retained)`)
+      this.options.logger.warn({ command: name }, `uplink: ignoring retained command ${name} (commands must not be retained)`)
       return
     }
     let body: unknown
@@ -49,7 +49,7 @@ export class CommandDispatcher {
       this.answer(name, command, false, 'this agent does not handle commands')
       return
     }
-    this.o.logger.info({ command: name, id: command.id }, `uplink: command ${name} (${command.id})`)
+    this.options.logger.info({ command: name, id: command.id }, `uplink: command ${name} (${command.id})`)
     let outcome: Promise<{ ok: boolean; message?: string }>
     try {
       outcome = handler(name, command)
@@ -65,12 +65,12 @@ export class CommandDispatcher {
   private answer(name: string, body: unknown, ok: boolean, message: string | undefined): void {
     const id = (body as { id?: unknown } | undefined)?.id
     const result: CommandResult = {
-      v: 1, gw: this.o.gateway,
+      v: 1, gw: this.options.gateway,
       id: typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : '-',
-      command: name, ok, ts: this.o.clock(),
+      command: name, ok, ts: this.options.clock(),
       ...(message !== undefined && { message: message.slice(0, MAX_MESSAGE) }),
     }
-    if (!ok) this.o.logger.warn({ command: name, id: result.id }, `uplink: command ${name} (${result.id}) failed: ${message ?? ''}`)
-    this.o.reply(result)
+    if (!ok) this.options.logger.warn({ command: name, id: result.id }, `uplink: command ${name} (${result.id}) failed: ${message ?? ''}`)
+    this.options.reply(result)
   }
 }

@@ -15,7 +15,7 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENE
  * `broker unreachable: ECONNREFUSED 127.0.0.1:1883`, `TLS failure: …`, `no CONNACK within …`.
  * Never contains credentials (mqtt.js errors do not carry them).
  */
-export function describeFailure(error: unknown, target: { host: string; port: number }, connectTimeoutMs: number): string {
+export function describeConnectionFailure(error: unknown, target: { host: string; port: number }, connectTimeoutMs: number): string {
   const err = error as Partial<NodeJS.ErrnoException> & { code?: string | number; address?: string; port?: number }
   const code = err?.code
   if (typeof code === 'number') {

@@ -1,6 +1,7 @@
 export { Uplink } from './uplink.ts'
+export { uplinkFromConfig, type UplinkContext } from './from-config.ts'
 export { UPLINK_DEFAULTS, type UplinkLogger, type UplinkOptions, type UplinkOutbox, type UplinkStats } from './options.ts'
 export { readCredentials, readCaFile, CredentialsError, type Credentials, type CredentialsErrorCode } from './credentials.ts'
 export type { CommandHandler } from './commands.ts'
 export { PayloadError, type StatusFields } from './payloads.ts'
-export { backoffDelayMs, describeFailure, FailureLog } from './failures.ts'
+export { backoffDelayMs, describeConnectionFailure, FailureLog } from './failures.ts'

@@ -1,3 +1,4 @@
+import { MAX_BATCH_SAMPLES } from '../../../protocols/mqtt/index.ts'
 import type { Outbox } from '../outbox/index.ts'
 import type { Credentials } from './credentials.ts'
 import type { StatusFields } from './payloads.ts'
@@ -68,4 +69,22 @@ export interface UplinkStats {
   connects: number
   failedAttempts: number
   lastError: string | undefined
+}
+
+/** The options with every default applied and every limit enforced: what the uplink runs with. */
+export type UplinkSettings = Required<Omit<UplinkOptions, 'credentials' | 'ca' | 'clientId'>> & Pick<UplinkOptions, 'credentials' | 'ca'>
+
+export function uplinkSettings(options: UplinkOptions): UplinkSettings {
+  const settings = { ...UPLINK_DEFAULTS, clock: Date.now, random: Math.random, ...withoutUndefined(options) } as UplinkSettings
+  settings.batchSamples = clamp(settings.batchSamples, 1, MAX_BATCH_SAMPLES)
+  settings.batchEvents = clamp(settings.batchEvents, 1, 1000)
+  settings.batchMs = Math.max(0, settings.batchMs)
+  settings.windowMessages = Math.max(1, Math.floor(settings.windowMessages))
+  return settings
+}
+
+const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, Math.floor(value)))
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }

@@ -20,7 +20,7 @@ const firstError = (validate: { errors?: Parameters<typeof firstErrorText>[0] })
  * The status payload. The fields are checked against the schema; if they break it, the status is
  * sent with v, gw, state and ts only (the server still learns the gateway is online) and a warning logged.
  */
-export function statusPayload(gateway: string, state: 'online' | 'offline', ts: number, fields: StatusFields = {}, logger?: { warn: (o: unknown, m?: string) => void }): Status {
+export function statusPayload(gateway: string, state: 'online' | 'offline', ts: number, fields: StatusFields = {}, logger?: { warn: (fields: unknown, message?: string) => void }): Status {
   const base: Status = { v: 1, gw: gateway, state, ts }
   const { agentVersion, configHash, uptimeS, bufferDepth, buses } = fields
   const full: Status = {

@@ -2,12 +2,13 @@ import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket,
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import {
-  brokerAddress, MAX_BATCH_SAMPLES, MAX_PAYLOAD_BYTES, topicOf, topicRoot,
+  brokerAddress, MAX_PAYLOAD_BYTES, TOPIC_KINDS, topicOf, topicRoot,
   type Inventory, type InventoryDevice, type Status, type TopicKind,
 } from '../../../protocols/mqtt/index.ts'
 import { CommandDispatcher, type CommandHandler } from './commands.ts'
-import { backoffDelayMs, describeFailure, describeReasonCode, FailureLog } from './failures.ts'
-import { UPLINK_DEFAULTS, type UplinkOptions, type UplinkStats } from './options.ts'
+import { OutboxDrain } from './drain.ts'
+import { backoffDelayMs, describeConnectionFailure, describeReasonCode, FailureLog } from './failures.ts'
+import { uplinkSettings, type UplinkOptions, type UplinkSettings, type UplinkStats } from './options.ts'
 import { checkInventory, statusPayload, type StatusFields } from './payloads.ts'
 
 /** Publishes kept free under the broker's receive maximum for status, inventory and cmd-result. */
@@ -33,15 +34,15 @@ interface Connection {
  * outbox only in the callback of its PUBACK. Reconnects itself with jittered exponential back-off;
  * on every new connection it re-reads from the oldest unacknowledged record (duplicates are
  * removed by the consumer's (gateway, seq) check). Retained status with an offline last will.
- * Telemetry leaves as the outbox's rows merged into batches of up to batchSamples (one dictionary a
- * message); live telemetry waits up to batchMs to fill one, events never wait.
+ * What to publish next, and what each PUBACK deletes, is the drain's (drain.ts).
  */
 export class Uplink {
-  private readonly o: Required<Omit<UplinkOptions, 'credentials' | 'ca' | 'clientId'>> & Pick<UplinkOptions, 'credentials' | 'ca'>
+  private readonly settings: UplinkSettings
   private readonly clientId: string
   private readonly topics: Record<TopicKind, string>
   private readonly target: { host: string; port: number }
   private readonly commands: CommandDispatcher
+  private readonly drain: OutboxDrain
   private conn: Connection | undefined
   private epoch = 0
   private running = false
@@ -49,13 +50,6 @@ export class Uplink {
   private window: number
   private maxPayloadBytes = MAX_PAYLOAD_BYTES
   private inFlight = 0
-  /** highest sequence number handed to a publish on this connection, per stream */
-  private sampleCursor = 0
-  private eventCursor = 0
-  /** when the uplink first held back the current partial telemetry message */
-  private holdSince: number | undefined
-  /** the first row of the telemetry published on this connection */
-  private connectionFirstSeq: number | undefined
   private attempt = 0
   /** MQTT 5 first; a broker that only speaks 3.1.1 (aedes, older field brokers) refuses it and gets 3.1.1 from then on */
   private protocolVersion: 4 | 5 = 5
@@ -71,29 +65,25 @@ export class Uplink {
   private outboxError: string | undefined
 
   constructor(options: UplinkOptions) {
-    this.o = {
-      ...UPLINK_DEFAULTS, clock: Date.now, random: Math.random, ...withoutUndefined(options),
-    } as Uplink['o']
-    this.o.batchSamples = clamp(this.o.batchSamples, 1, MAX_BATCH_SAMPLES)
-    this.o.batchEvents = clamp(this.o.batchEvents, 1, 1000)
-    this.o.batchMs = Math.max(0, this.o.batchMs)
-    this.o.windowMessages = Math.max(1, Math.floor(this.o.windowMessages))
-    this.window = this.o.windowMessages
+    this.settings = uplinkSettings(options)
+    this.window = this.settings.windowMessages
     const { host, port } = brokerAddress(options.url)
     this.target = { host, port }
     this.clientId = options.clientId ?? `edge-${options.site}-${options.gateway}`
     topicRoot(options.site, options.gateway) // validates both ids
-    this.topics = {
-      telemetry: topicOf(options.site, options.gateway, 'telemetry'),
-      events: topicOf(options.site, options.gateway, 'events'),
-      status: topicOf(options.site, options.gateway, 'status'),
-      inventory: topicOf(options.site, options.gateway, 'inventory'),
-      'cmd-result': topicOf(options.site, options.gateway, 'cmd-result'),
-    }
-    this.failures = new FailureLog(this.o.logger, this.o.clock)
+    this.topics = Object.fromEntries(TOPIC_KINDS.map((kind) => [kind, topicOf(options.site, options.gateway, kind)])) as Record<TopicKind, string>
+    const { logger, clock, outbox, batchSamples, batchEvents, batchMs } = this.settings
+    this.failures = new FailureLog(logger, clock)
     this.commands = new CommandDispatcher({
-      gateway: options.gateway, clock: this.o.clock, logger: this.o.logger,
+      gateway: options.gateway, clock, logger,
       reply: (result) => this.publishSmall('cmd-result', result, false),
+    })
+    this.drain = new OutboxDrain({
+      gateway: options.gateway, outbox, batchSamples, batchEvents, batchMs, clock,
+      acknowledged: (stream, count) => {
+        if (stream === 'events') this.counters.acknowledgedEvents += count
+        else this.counters.acknowledgedSamples += count
+      },
     })
   }
 
@@ -118,7 +108,7 @@ export class Uplink {
 
   /** Publish the retained inventory now if connected, and again on every new connection. Throws if it breaks the schema. */
   publishInventory(inventory: { devices: InventoryDevice[]; ts?: number }): void {
-    const payload: Inventory = { v: 1, gw: this.o.gateway, ts: inventory.ts ?? this.o.clock(), devices: inventory.devices }
+    const payload: Inventory = { v: 1, gw: this.settings.gateway, ts: inventory.ts ?? this.settings.clock(), devices: inventory.devices }
     checkInventory(payload)
     this.inventory = payload
     if (this.connected) this.publishSmall('inventory', payload, true)
@@ -148,7 +138,7 @@ export class Uplink {
     }
     // PUBACKs come in order: once the offline status is acknowledged, so is everything before it
     await withTimeout(new Promise<void>((resolve) => {
-      conn.client.publish(this.topics.status, JSON.stringify(statusPayload(this.o.gateway, 'offline', this.o.clock())), { qos: 1, retain: true }, () => resolve())
+      conn.client.publish(this.topics.status, JSON.stringify(statusPayload(this.settings.gateway, 'offline', this.settings.clock())), { qos: 1, retain: true }, () => resolve())
     }), timeoutMs)
     this.forget()
     await withTimeout(new Promise<void>((resolve) => conn.client.end(false, {}, () => resolve())), timeoutMs)
@@ -162,15 +152,15 @@ export class Uplink {
 
   private connect(): void {
     const epoch = ++this.epoch
-    const will = statusPayload(this.o.gateway, 'offline', this.o.clock())
+    const will = statusPayload(this.settings.gateway, 'offline', this.settings.clock())
     const options: IClientOptions = {
       protocolVersion: this.protocolVersion, clean: true, clientId: this.clientId, reconnectPeriod: 0, queueQoSZero: false, resubscribe: false,
-      connectTimeout: this.o.connectTimeoutMs, keepalive: this.o.keepaliveS,
+      connectTimeout: this.settings.connectTimeoutMs, keepalive: this.settings.keepaliveS,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
-      ...(this.o.credentials && { username: this.o.credentials.username, password: this.o.credentials.password }),
-      ...(this.o.ca && { ca: this.o.ca }),
+      ...(this.settings.credentials && { username: this.settings.credentials.username, password: this.settings.credentials.password }),
+      ...(this.settings.ca && { ca: this.settings.ca }),
     }
-    const client = connect({ ...brokerAddress(this.o.url), ...options })
+    const client = connect({ ...brokerAddress(this.settings.url), ...options })
     const conn: Connection = { client, epoch, connectedAt: undefined, failure: undefined }
     this.conn = conn
     client.on('connect', (connack) => {
@@ -183,7 +173,7 @@ export class Uplink {
         this.protocolVersion = 4
         this.protocolFallback = true
       }
-      conn.failure ??= describeFailure(error, this.target, this.o.connectTimeoutMs)
+      conn.failure ??= describeConnectionFailure(error, this.target, this.settings.connectTimeoutMs)
     })
     client.on('disconnect', (packet) => {
       conn.failure ??= describeReasonCode('disconnected by the broker', packet.reasonCode ?? 0)
@@ -199,25 +189,23 @@ export class Uplink {
   private onConnected(conn: Connection, connack: IConnackPacket): void {
     const { client } = conn
     ;(client.stream as Partial<Socket>).setNoDelay?.(true)
-    conn.connectedAt = this.o.clock()
+    conn.connectedAt = this.settings.clock()
     this.connected = true
     this.counters.connects++
     const receiveMaximum = connack.properties?.receiveMaximum
-    this.window = receiveMaximum ? Math.max(1, Math.min(this.o.windowMessages, receiveMaximum - RESERVED_IN_FLIGHT)) : this.o.windowMessages
+    this.window = receiveMaximum ? Math.max(1, Math.min(this.settings.windowMessages, receiveMaximum - RESERVED_IN_FLIGHT)) : this.settings.windowMessages
     const maxPacket = connack.properties?.maximumPacketSize
     this.maxPayloadBytes = maxPacket ? Math.min(MAX_PAYLOAD_BYTES, maxPacket - PACKET_OVERHEAD) : MAX_PAYLOAD_BYTES
     this.inFlight = 0
-    this.sampleCursor = 0
-    this.eventCursor = 0
-    this.connectionFirstSeq = undefined
-    this.failures.connected(this.o.url, { url: this.o.url, clientId: this.clientId })
-    client.subscribe(`${topicRoot(this.o.site, this.o.gateway)}cmd/+`, { qos: 1 }, (error) => {
-      if (error && conn.epoch === this.epoch) this.o.logger.warn({ err: error.message }, `uplink: cannot subscribe to commands: ${error.message}`)
+    this.drain.restart()
+    this.failures.connected(this.settings.url, { url: this.settings.url, clientId: this.clientId })
+    client.subscribe(`${topicRoot(this.settings.site, this.settings.gateway)}cmd/+`, { qos: 1 }, (error) => {
+      if (error && conn.epoch === this.epoch) this.settings.logger.warn({ err: error.message }, `uplink: cannot subscribe to commands: ${error.message}`)
     })
     this.publishStatus()
     if (this.inventory) this.publishSmall('inventory', this.inventory, true)
-    this.statusTimer = setInterval(() => this.publishStatus(), this.o.statusIntervalMs)
-    this.idleTimer = setInterval(() => this.schedulePump(), this.o.idlePollMs)
+    this.statusTimer = setInterval(() => this.publishStatus(), this.settings.statusIntervalMs)
+    this.idleTimer = setInterval(() => this.schedulePump(), this.settings.idlePollMs)
     this.schedulePump()
   }
 
@@ -228,25 +216,25 @@ export class Uplink {
     if (!this.running) return
     if (this.protocolFallback) {
       this.protocolFallback = false
-      this.o.logger.warn({ url: this.o.url }, 'uplink: the broker does not speak MQTT 5; using MQTT 3.1.1')
+      this.settings.logger.warn({ url: this.settings.url }, 'uplink: the broker does not speak MQTT 5; using MQTT 3.1.1')
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = undefined
         if (this.running) this.connect()
       }, 0)
       return
     }
-    const now = this.o.clock()
+    const now = this.settings.clock()
     if (conn.connectedAt !== undefined && now - conn.connectedAt >= STABLE_MS) {
       this.attempt = 0
       this.failures.reset()
     }
-    const delay = backoffDelayMs(this.attempt++, { minMs: this.o.reconnectMinMs, maxMs: this.o.reconnectMaxMs }, this.o.random)
+    const delay = backoffDelayMs(this.attempt++, { minMs: this.settings.reconnectMinMs, maxMs: this.settings.reconnectMaxMs }, this.settings.random)
     const text = wasConnected
       ? `connection lost: ${conn.failure?.replace(/^broker unreachable: /u, '') ?? 'closed by the network or the broker'}`
       : conn.failure ?? 'connection closed before CONNACK'
     if (!wasConnected) this.counters.failedAttempts++
     this.lastError = text
-    this.failures.failed(text, delay, { url: this.o.url, attempt: this.attempt })
+    this.failures.failed(text, delay, { url: this.settings.url, attempt: this.attempt })
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
       if (this.running) this.connect()
@@ -258,11 +246,8 @@ export class Uplink {
     this.epoch++
     this.connected = false
     this.inFlight = 0
-    this.o.outbox.releaseHandedOut()
-    this.sampleCursor = 0
-    this.eventCursor = 0
-    this.holdSince = undefined
-    this.connectionFirstSeq = undefined
+    this.settings.outbox.releaseHandedOut()
+    this.drain.restart()
     this.stopConnectionTimers()
   }
 
@@ -287,10 +272,11 @@ export class Uplink {
     if (!conn || !this.connected || !this.running) return
     const started = performance.now()
     try {
-      let more = true
-      while (more && this.inFlight < this.window) {
-        more = this.publishEvents(conn) || this.publishSamples(conn)
-        if (more && performance.now() - started > PUMP_SLICE_MS) {
+      while (this.inFlight < this.window) {
+        const message = this.drain.next(this.maxPayloadBytes)
+        if (!message) break
+        this.send(conn, this.topics[message.stream], message.payload, message.onAcknowledged)
+        if (performance.now() - started > PUMP_SLICE_MS) {
           this.schedulePump()
           break
         }
@@ -299,55 +285,10 @@ export class Uplink {
     } catch (error) {
       // e.g. the outbox was closed under us: the idle poll tries again; logged once per distinct error
       const message = `uplink: cannot read the outbox: ${(error as Error).message}`
-      if (message !== this.outboxError) this.o.logger.error({ err: (error as Error).message }, message)
+      if (message !== this.outboxError) this.settings.logger.error({ err: (error as Error).message }, message)
       this.outboxError = message
       this.lastError = message
     }
-  }
-
-  private publishEvents(conn: Connection): boolean {
-    const events = this.o.outbox.nextEvents(this.eventCursor, this.o.batchEvents)
-    if (events.length === 0) return false
-    let payload = Buffer.from(JSON.stringify({ v: 1, gw: this.o.gateway, events }))
-    while (payload.length > this.maxPayloadBytes && events.length > 1) {
-      events.length = Math.ceil(events.length / 2)
-      payload = Buffer.from(JSON.stringify({ v: 1, gw: this.o.gateway, events }))
-    }
-    const seqs = events.map((e) => e.seq)
-    this.eventCursor = seqs[seqs.length - 1]!
-    this.send(conn, this.topics.events, payload, () => {
-      this.o.outbox.acknowledgeEvents(seqs)
-      this.counters.acknowledgedEvents += seqs.length
-    })
-    return true
-  }
-
-  private publishSamples(conn: Connection): boolean {
-    const batch = this.o.outbox.nextTelemetryBatch(this.o.gateway, this.sampleCursor, this.o.batchSamples, this.maxPayloadBytes)
-    if (!batch) {
-      this.holdSince = undefined
-      return false
-    }
-    if (!batch.full && this.o.batchMs > 0) {
-      // live telemetry: wait for a fuller message, at most batchMs from its oldest sample (or from
-      // when it was first seen, should the sample clock run ahead); the idle poll looks again
-      const now = this.o.clock()
-      this.holdSince ??= now
-      if (now < Math.min(batch.minTs, this.holdSince) + this.o.batchMs) return false
-    }
-    this.holdSince = undefined
-    const { lastSeq, count } = batch
-    this.sampleCursor = lastSeq
-    // This connection publishes the telemetry in sequence order from the oldest row, and the broker
-    // acknowledges in order: at this PUBACK every sample from the first row of the connection up to
-    // lastSeq has been acknowledged, so every row within that range may go (also one that the
-    // outbox's compaction merged while parts of it were in flight).
-    const from = (this.connectionFirstSeq ??= batch.rowFirstSeq)
-    this.send(conn, this.topics.telemetry, batch.payload, () => {
-      this.o.outbox.queueAcknowledgement(from, lastSeq)
-      this.counters.acknowledgedSamples += count
-    })
-    return true
   }
 
   private send(conn: Connection, topic: string, payload: Buffer, onAck: () => void): void {
@@ -363,7 +304,7 @@ export class Uplink {
       try {
         onAck()
       } catch (ackError) {
-        this.o.logger.error({ err: (ackError as Error).message }, `uplink: cannot delete acknowledged records from the outbox: ${(ackError as Error).message}`)
+        this.settings.logger.error({ err: (ackError as Error).message }, `uplink: cannot delete acknowledged records from the outbox: ${(ackError as Error).message}`)
       }
       // refill the freed slot at once (as a plain publishing loop would), unless a pump is due anyway
       if (!this.pumpScheduled) this.pump()
@@ -382,31 +323,25 @@ export class Uplink {
   private publishStatus(): void {
     let fields: StatusFields = {}
     try {
-      fields = this.o.status()
+      fields = this.settings.status()
     } catch (error) {
-      this.o.logger.warn({ err: (error as Error).message }, `uplink: status fields unavailable: ${(error as Error).message}`)
+      this.settings.logger.warn({ err: (error as Error).message }, `uplink: status fields unavailable: ${(error as Error).message}`)
     }
-    this.publishSmall('status', statusPayload(this.o.gateway, 'online', this.o.clock(), fields, this.o.logger), true)
+    this.publishSmall('status', statusPayload(this.settings.gateway, 'online', this.settings.clock(), fields, this.settings.logger), true)
   }
 
   /** Status, inventory, cmd-result: outside the drain window, logged (not retried) if refused. */
   private publishSmall(kind: 'status' | 'inventory' | 'cmd-result', payload: Status | Inventory | object, retain: boolean): void {
     const conn = this.conn
     if (!conn || !this.connected) {
-      this.o.logger.warn({ kind }, `uplink: not connected, ${kind} not sent`)
+      this.settings.logger.warn({ kind }, `uplink: not connected, ${kind} not sent`)
       return
     }
     this.counters.published++
     conn.client.publish(this.topics[kind], JSON.stringify(payload), { qos: 1, retain }, (error) => {
-      if (error && conn.epoch === this.epoch) this.o.logger.warn({ kind, err: error.message }, `uplink: ${kind} not delivered: ${error.message}`)
+      if (error && conn.epoch === this.epoch) this.settings.logger.warn({ kind, err: error.message }, `uplink: ${kind} not delivered: ${error.message}`)
     })
   }
-}
-
-const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, Math.floor(value)))
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

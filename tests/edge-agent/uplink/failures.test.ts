@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelayMs, describeFailure } from '../../../edge-agent/src/uplink/index.ts'
+import { backoffDelayMs, describeConnectionFailure } from '../../../edge-agent/src/uplink/index.ts'
 
 const target = { host: '127.0.0.1', port: 1883 }
 const errno = (code: string, extra: object = {}) => Object.assign(new Error(`connect ${code}`), { code, ...extra })
@@ -14,15 +14,15 @@ describe('backoffDelayMs', () => {
   })
 })
 
-describe('describeFailure', () => {
+describe('describeConnectionFailure', () => {
   it('names the class of each failure in one line', () => {
-    expect(describeFailure(refused(134), target, 10_000)).toBe('connection refused: bad user name or password (reason 134)')
-    expect(describeFailure(refused(135), target, 10_000)).toBe('connection refused: bad user name or password, or not authorized (reason 135)')
-    expect(describeFailure(refused(138), target, 10_000)).toBe('connection refused: banned (reason 138)')
-    expect(describeFailure(errno('ECONNREFUSED', { address: '127.0.0.1', port: 1883 }), target, 10_000)).toBe('broker unreachable: ECONNREFUSED 127.0.0.1:1883')
-    expect(describeFailure(errno('ENOTFOUND'), { host: 'fleet.example', port: 8883 }, 10_000)).toBe('broker unreachable: ENOTFOUND fleet.example:8883')
-    expect(describeFailure(errno('DEPTH_ZERO_SELF_SIGNED_CERT'), target, 10_000)).toMatch(/^TLS failure with 127\.0\.0\.1:1883: DEPTH_ZERO_SELF_SIGNED_CERT/)
-    expect(describeFailure(new Error('connack timeout'), target, 10_000)).toBe('broker 127.0.0.1:1883 did not answer CONNECT within 10000 ms')
-    expect(describeFailure(new Error('something else'), target, 10_000)).toBe('connection failed: something else')
+    expect(describeConnectionFailure(refused(134), target, 10_000)).toBe('connection refused: bad user name or password (reason 134)')
+    expect(describeConnectionFailure(refused(135), target, 10_000)).toBe('connection refused: bad user name or password, or not authorized (reason 135)')
+    expect(describeConnectionFailure(refused(138), target, 10_000)).toBe('connection refused: banned (reason 138)')
+    expect(describeConnectionFailure(errno('ECONNREFUSED', { address: '127.0.0.1', port: 1883 }), target, 10_000)).toBe('broker unreachable: ECONNREFUSED 127.0.0.1:1883')
+    expect(describeConnectionFailure(errno('ENOTFOUND'), { host: 'fleet.example', port: 8883 }, 10_000)).toBe('broker unreachable: ENOTFOUND fleet.example:8883')
+    expect(describeConnectionFailure(errno('DEPTH_ZERO_SELF_SIGNED_CERT'), target, 10_000)).toMatch(/^TLS failure with 127\.0\.0\.1:1883: DEPTH_ZERO_SELF_SIGNED_CERT/)
+    expect(describeConnectionFailure(new Error('connack timeout'), target, 10_000)).toBe('broker 127.0.0.1:1883 did not answer CONNECT within 10000 ms')
+    expect(describeConnectionFailure(new Error('something else'), target, 10_000)).toBe('connection failed: something else')
   })
 })
