@@ -8,10 +8,10 @@ import { SequenceTracker } from './sequence-tracker.ts'
 import { decodeTelemetry, TelemetryDecodeError, type SequencedSample } from './telemetry-codec.ts'
 import { parseTopic, type TopicKind } from './topics.ts'
 
-export const REJECT_REASONS = ['topic', 'oversize', 'json', 'version', 'schema', 'gateway-mismatch', 'inconsistent'] as const
+const REJECT_REASONS = ['topic', 'oversize', 'json', 'version', 'schema', 'gateway-mismatch', 'inconsistent'] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]
 
-export type Accepted =
+type Accepted =
   | { kind: 'telemetry'; site: string; gateway: string; samples: SequencedSample[]; duplicates: number }
   | { kind: 'events'; site: string; gateway: string; events: AgentEvent[]; duplicates: number }
   | { kind: 'status'; site: string; gateway: string; status: Status }

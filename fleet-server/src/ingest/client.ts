@@ -4,10 +4,10 @@ import { Ingest, silentLogger, type IngestOptions, type Logger } from './ingest.
 import { takeDeliveries, type Delivery } from './deferred-ack.ts'
 import type { IngestStats } from './types.ts'
 
-export const INGEST_TOPICS = ['telemetry', 'events', 'status', 'inventory', 'cmd-result'].map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`)
-export const DEFAULT_INGEST_CLIENT_ID = 'fleet-server-ingest'
+const INGEST_TOPICS = ['telemetry', 'events', 'status', 'inventory', 'cmd-result'].map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`)
+const DEFAULT_INGEST_CLIENT_ID = 'fleet-server-ingest'
 /** at most this many messages in one transaction */
-export const MAX_GROUP_MESSAGES = 100
+const MAX_GROUP_MESSAGES = 100
 
 export interface StartIngestOptions extends Omit<IngestOptions, 'logger'> {
   url: string

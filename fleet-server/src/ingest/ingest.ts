@@ -34,9 +34,9 @@ export type IngestResult =
   | { ok: true; kind: string; records: number; duplicates: number }
   | { ok: false; reason: IngestRejectReason; detail: string }
 
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3 * 60_000 + 30_000
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3 * 60_000 + 30_000
 /** writes of one message that fail before it goes to the quarantine */
-export const MAX_STORE_ATTEMPTS = 3
+const MAX_STORE_ATTEMPTS = 3
 
 /** A tracker holding exactly these ranges (ascending, not adjacent, as a tracker keeps them). */
 function trackerOf(gateway: string, ranges: readonly SeqRange[]): SequenceTracker {

@@ -34,7 +34,7 @@ function refused(message: string, returnCode: 4 | 5): AuthenticateError {
 }
 
 /** May this identity publish on this topic? */
-export function mayPublish(identity: Identity | undefined, topic: string, retain: boolean): boolean {
+function mayPublish(identity: Identity | undefined, topic: string, retain: boolean): boolean {
   const parsed = parseTopic(topic)
   if (!identity || !parsed) return false
   if (identity.kind === 'server') return parsed.kind === 'cmd' && !retain
@@ -43,7 +43,7 @@ export function mayPublish(identity: Identity | undefined, topic: string, retain
 }
 
 /** May this identity subscribe to this filter? A gateway: only its own commands. */
-export function maySubscribe(identity: Identity | undefined, filter: string): boolean {
+function maySubscribe(identity: Identity | undefined, filter: string): boolean {
   if (!identity) return false
   if (identity.kind === 'server') return filter === `${TOPIC_PREFIX}/#` || filter.startsWith(`${TOPIC_PREFIX}/`)
   const own = `${topicRoot(identity.siteId, identity.gatewayId)}cmd/`

@@ -5,7 +5,7 @@ import { DAY_MS, SHANGHAI_OFFSET_MS } from '../../../protocols/calendar/index.ts
  * per (device, day), bit m of byte m >> 3 (least significant first) for minute m after local midnight.
  * Setting bits is idempotent, so replaying telemetry after a crash never counts a minute twice.
  */
-export const MINUTES_PER_DAY = 1440
+const MINUTES_PER_DAY = 1440
 export const DAY_BITMAP_BYTES = MINUTES_PER_DAY / 8
 const MINUTE_MS = 60_000
 

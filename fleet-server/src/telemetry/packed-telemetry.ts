@@ -20,7 +20,7 @@ const validateKnownDictionary = createValidator<TelemetryBatch>({
  * check: the dictionary and, when the batch began as the agent's encoder writes it, those first
  * bytes — its head, `{"v":1,"gw":…,"ch":[…],`. The agent sends the same head message after message.
  */
-export interface KnownTelemetry {
+interface KnownTelemetry {
   ch: readonly string[]
   head: Buffer | undefined
 }
