@@ -3,7 +3,7 @@
  * registry, commissioning records, devices of each regulatory system and their device_minutes rows
  * (migration 6), as the import, the installers and the ingest would have left them.
  */
-import { SITE_TYPES, type SiteType } from '../../fleet-server/src/api/schemas.ts'
+import { SITE_TYPES, type SiteType } from '../../fleet-server/src/api/index.ts'
 import type { Catalog } from '../../fleet-server/src/compliance/catalog-schema.ts'
 import { requiredSystems } from '../../fleet-server/src/compliance/required.ts'
 import type { SqliteStore } from '../../fleet-server/src/store/sqlite/index.ts'

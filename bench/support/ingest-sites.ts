@@ -1,7 +1,7 @@
 import { encodeTelemetry, type AgentEvent } from '../../protocols/mqtt/index.ts'
 import { Ingest } from '../../fleet-server/src/ingest/index.ts'
 import type { SqliteStore } from '../../fleet-server/src/store/sqlite/index.ts'
-import type { SiteType } from '../../fleet-server/src/api/schemas.ts'
+import type { SiteType } from '../../fleet-server/src/api/index.ts'
 
 const TYPES: SiteType[] = ['coal-mine', 'non-coal-mine', 'tailings-pond', 'petrol-station', 'chemical-plant']
 const JURISDICTIONS = ['涌山镇', '城关镇', '东湖区', '西山区']

@@ -2,16 +2,18 @@ import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify'
-import { NoBodySchema, NoQuerySchema, type Health } from './api/schemas.ts'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { installAuth } from './auth/index.ts'
 import type { Catalog } from './compliance/catalog-schema.ts'
 import { loadCatalog } from './compliance/catalog.ts'
+import { enforceAccess } from './routes/access.ts'
 import { alarmRoutes } from './routes/alarms.ts'
+import { closeUndeclaredInput } from './routes/closed-input.ts'
 import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
 import { ApiError, validationMessage } from './routes/errors.ts'
+import type { Health } from './routes/health.schema.ts'
 import { healthRoutes } from './routes/health.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { seriesRoutes } from './routes/series.ts'
@@ -60,7 +62,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ error: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found` })
   })
   installAuth(app, deps)
+  // both before swagger's own onRoute, so /docs shows what each route takes and who may call it
   app.addHook('onRoute', closeUndeclaredInput)
+  app.addHook('onRoute', enforceAccess)
 
   await app.register(swagger, {
     openapi: {
@@ -84,21 +88,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
 const isLoggerInstance = (logger: unknown): logger is FastifyBaseLogger =>
   typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function'
-
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
-/**
- * An /api route that declares no query string accepts none, a POST (PUT, PATCH, DELETE) that declares no
- * body accepts none or {}: a parameter or field sent to it answers 400 like an unknown one anywhere else.
- * (Added before swagger, so /docs shows what the route really takes.)
- */
-function closeUndeclaredInput(route: RouteOptions): void {
-  if (!route.url.startsWith('/api/')) return
-  const schema = (route.schema ??= {})
-  schema.querystring ??= NoQuerySchema
-  const methods = Array.isArray(route.method) ? route.method : [route.method]
-  if (schema.body === undefined && methods.some((m) => BODY_METHODS.has(m))) schema.body = NoBodySchema
-}
 
 /** One place maps errors to answers: validation 400 naming the field, ApiError its code, 5xx hidden and logged. */
 function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

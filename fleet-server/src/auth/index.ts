@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Role, User } from '../api/schemas.ts'
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../defaults.ts'
+import type { Scope, User } from '../model/index.ts'
 import { hashSecret, verifySecret } from '../mqtt/secrets.ts'
-import { forbidden, unauthorized } from '../routes/errors.ts'
-import type { FleetStore, Scope } from '../store/types.ts'
-import { roleWithArticle, scopeFor } from './scope.ts'
+import type { FleetStore } from '../store/types.ts'
+import { scopeFor } from './scope.ts'
 import { hashToken, newToken } from './tokens.ts'
 
 export { roleWithArticle, scopeFor } from './scope.ts'
@@ -16,11 +15,6 @@ declare module 'fastify' {
     user: User | null
     scope: Scope | null
   }
-}
-
-export interface SignedIn {
-  user: User
-  scope: Scope
 }
 
 export interface AuthDeps {
@@ -41,7 +35,7 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
 
 /**
  * Resolves the session of every request (on the root instance, so every route plugin sees
- * request.user); routes that need one call signedIn() or requireRole().
+ * request.user); what a route requires of it is the route's declared access (routes/access.ts).
  */
 export function installAuth(app: FastifyInstance, { store, clock }: AuthDeps): void {
   app.decorateRequest('user', null)
@@ -55,17 +49,6 @@ export function installAuth(app: FastifyInstance, { store, clock }: AuthDeps): v
       request.scope = scopeFor(user)
     }
   })
-}
-
-export function signedIn(request: FastifyRequest): SignedIn {
-  if (request.user === null || request.scope === null) throw unauthorized()
-  return { user: request.user, scope: request.scope }
-}
-
-export function requireRole(request: FastifyRequest, roles: readonly Role[], doing: string): SignedIn {
-  const session = signedIn(request)
-  if (!roles.includes(session.user.role)) throw forbidden(`${roleWithArticle(session.user.role)} may not ${doing}`)
-  return session
 }
 
 let dummyHash: Promise<string> | undefined

@@ -1,5 +1,4 @@
-import type { Role, User } from '../api/schemas.ts'
-import type { Scope } from '../store/types.ts'
+import type { Role, Scope, User } from '../model/index.ts'
 
 /** The sites a user may read, from its role. A user missing its role's field sees nothing. */
 export function scopeFor(user: User): Scope {

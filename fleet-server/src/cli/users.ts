@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { ROLES, type Role, type User } from '../api/schemas.ts'
+import { ROLES, type Role, type User } from '../model/index.ts'
 import { roleWithArticle } from '../auth/scope.ts'
 import { jurisdictionsOf, loadCatalog } from '../compliance/catalog.ts'
 import { DEFAULT_DB_PATH, MIN_PASSWORD_LENGTH } from '../defaults.ts'

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { SiteTypeSchema } from '../api/schemas.ts'
+import { SiteTypeSchema } from '../model/index.ts'
 import { SYSTEM_IDS } from '../../../hardware-profiles/schema.ts'
 
 /**

@@ -1,5 +1,5 @@
-import type { ComplianceEvidence } from '../api/schemas.ts'
-import type { FleetStore, Scope } from '../store/types.ts'
+import type { ComplianceEvidence, Scope } from '../model/index.ts'
+import type { FleetStore } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
 import { fleetReport, inScope } from './fleet-report.ts'
 import { systemCoverage } from './status.ts'

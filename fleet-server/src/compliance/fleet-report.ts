@@ -1,9 +1,8 @@
-import { gzipSync } from 'node:zlib'
-import { COMPLIANCE_STATES, SITE_TYPES, type ComplianceCounts, type ComplianceRow, type ComplianceSummary } from '../api/schemas.ts'
-import type { ComplianceSite, FleetStore, Scope } from '../store/types.ts'
+import type { ComplianceRow, ComplianceState, ComplianceSummary, Scope } from '../model/index.ts'
+import type { ComplianceSite, FleetStore } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
 import { requiredSystems, type RequiredSystem } from './required.ts'
-import { complianceStatus, verified, type ComplianceState } from './status.ts'
+import { complianceStatus, verified } from './status.ts'
 
 /**
  * The compliance report of the whole fleet on one day, computed with a few set-based reads (every
@@ -16,7 +15,8 @@ import { complianceStatus, verified, type ComplianceState } from './status.ts'
  * - live coverage (and devices appearing with their system) may be up to COVERAGE_MAX_AGE_MS old.
  *
  * Every reader (GET /api/compliance, its CSV, the summary, a site's evidence, the monthly report)
- * filters this one report by scope and query, so they agree with each other.
+ * filters this one report by scope and query, so they agree with each other; list-answer.ts makes
+ * GET /api/compliance's body of it, summary.ts the counts.
  */
 
 /** how stale the live coverage of a cached report may be */
@@ -236,16 +236,6 @@ export function selectRows(report: FleetReport, scope: Scope, filter: RowFilter)
   return rows
 }
 
-/**
- * A site's rows as UTF-8 JSON, made once per computed report. JSON.stringify of a row gives exactly
- * ComplianceRowSchema's fields in its order (the rows are built with no other property), so a list is
- * answered by concatenating these: fastify's schema serializer took ~2 s for the city's 60,000 rows
- * (light-my-request's decoding included), concatenating bytes takes milliseconds.
- */
-export function rowsJson(entry: SiteReport): Buffer[] {
-  return (entry.json ??= entry.rows.map((row) => Buffer.from(JSON.stringify(row), 'utf8')))
-}
-
 export type ListQuery = RowFilter & { limit?: number | undefined; offset?: number | undefined }
 
 export interface ListAnswer {
@@ -255,107 +245,4 @@ export interface ListAnswer {
   total: number
   /** the body gzipped, made on first use (gzipped()) for an answer kept with its report */
   gzip?: Buffer
-}
-
-/** an answer at least this large (bytes) is sent gzipped to a client that accepts it */
-export const GZIP_MIN_BYTES = 64 << 10
-
-/** The answer's body gzipped (level 3: ~50 ms for the city's 37 MB, to a few MB): kept with a kept answer. */
-export function gzipped(answer: ListAnswer): Buffer {
-  return answer.gzip ?? (answer.body.length >= RESPONSE_CACHE_MIN_BYTES ? (answer.gzip = gzipSync(answer.body, { level: 3 })) : gzipSync(answer.body, { level: 3 }))
-}
-
-/**
- * GET /api/compliance's answer: selectRows()'s page [offset, offset + limit) as UTF-8 JSON, and how many
- * rows all pages hold. Answers of RESPONSE_CACHE_MIN_BYTES or more are kept with the report (and go
- * with it), so the city's full list is put together once per report, not once per request.
- */
-export function listResponse(report: FleetReport, scope: Scope, query: ListQuery): ListAnswer {
-  const key = JSON.stringify([scope, query.status, query.siteType, query.jurisdiction, query.limit, query.offset])
-  const cached = report.responses.get(key)
-  if (cached) return cached
-  const { parts, total } = selectRowsJson(report, scope, query)
-  const answer: ListAnswer = { body: Buffer.concat(parts), total }
-  if (answer.body.length >= RESPONSE_CACHE_MIN_BYTES && answer.body.length <= RESPONSE_CACHE_BYTES) {
-    for (const [old, { body }] of report.responses) {
-      if (report.responseBytes + answer.body.length <= RESPONSE_CACHE_BYTES) break
-      report.responses.delete(old)
-      report.responseBytes -= body.length
-    }
-    report.responses.set(key, answer)
-    report.responseBytes += answer.body.length
-  }
-  return answer
-}
-
-const OPEN = Buffer.from('[')
-const COMMA = Buffer.from(',')
-const CLOSE = Buffer.from(']')
-
-/**
- * selectRows()'s page [offset, offset + limit) as the pieces of a JSON array, and how many rows all
- * pages hold. A site wholly before or after the page is counted from its status counts, its rows untouched.
- */
-export function selectRowsJson(report: FleetReport, scope: Scope, filter: ListQuery): { parts: Buffer[]; total: number } {
-  const { status, siteType, jurisdiction } = filter
-  const from = filter.offset ?? 0
-  const to = filter.limit === undefined ? Infinity : from + filter.limit
-  const parts: Buffer[] = [OPEN]
-  let total = 0
-  for (const entry of scopedSites(report, scope)) {
-    const { site, rows } = entry
-    if (siteType !== undefined && site.type !== siteType) continue
-    if (jurisdiction !== undefined && site.jurisdiction !== jurisdiction) continue
-    const n = status === undefined ? rows.length : entry.counts[status]
-    if (n === 0) continue
-    if (total + n <= from || total >= to) {
-      total += n
-      continue
-    }
-    const json = rowsJson(entry)
-    for (let i = 0; i < rows.length; i++) {
-      if (status !== undefined && rows[i]!.status !== status) continue
-      if (total >= from && total < to) {
-        if (parts.length > 1) parts.push(COMMA)
-        parts.push(json[i]!)
-      }
-      total++
-    }
-  }
-  parts.push(CLOSE)
-  return { parts, total }
-}
-
-const zeroCounts = (): ComplianceCounts => ({
-  systems: Object.fromEntries(COMPLIANCE_STATES.map((s) => [s, 0])) as ComplianceCounts['systems'],
-  sites: Object.fromEntries(COMPLIANCE_STATES.map((s) => [s, 0])) as ComplianceCounts['sites'],
-})
-
-/**
- * The regulator's overview: (site, required system) rows by status, and sites counted once by their
- * worst row — in total, by site type (every type) and by jurisdiction (those in scope with a duty).
- */
-export function complianceSummary(report: FleetReport, scope: Scope): ComplianceSummary {
-  const scopeKey = JSON.stringify(scope)
-  const cached = report.summaries.get(scopeKey)
-  if (cached) return cached
-  const total = zeroCounts()
-  const bySiteType: Record<string, ComplianceCounts> = Object.fromEntries(SITE_TYPES.map((t) => [t, zeroCounts()]))
-  const byJurisdiction: Record<string, ComplianceCounts> = {}
-  for (const { site, rows, worst } of scopedSites(report, scope)) {
-    if (worst === undefined) continue
-    const type = (bySiteType[site.type] ??= zeroCounts())
-    const place = (byJurisdiction[site.jurisdiction] ??= zeroCounts())
-    for (const row of rows) {
-      total.systems[row.status]++
-      type.systems[row.status]++
-      place.systems[row.status]++
-    }
-    total.sites[worst]++
-    type.sites[worst]++
-    place.sites[worst]++
-  }
-  const summary: ComplianceSummary = { asOf: report.asOf, total, bySiteType, byJurisdiction }
-  report.summaries.set(scopeKey, summary)
-  return summary
 }

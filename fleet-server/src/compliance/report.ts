@@ -1,7 +1,7 @@
-import type { ComplianceQuery, ComplianceRow } from '../api/schemas.ts'
-import type { FleetStore, Scope } from '../store/types.ts'
+import type { ComplianceRow, Scope } from '../model/index.ts'
+import type { FleetStore } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
-import { fleetReport, selectRows } from './fleet-report.ts'
+import { fleetReport, selectRows, type ListQuery } from './fleet-report.ts'
 
 /**
  * GET /api/compliance: one row per (site the scope sees, system the catalog requires of it), by site id
@@ -11,7 +11,7 @@ import { fleetReport, selectRows } from './fleet-report.ts'
  * cached report (fleet-report.ts): exact for sites and commissioning records, coverage at most
  * COVERAGE_MAX_AGE_MS old.
  */
-export function complianceReport(store: FleetStore, catalog: Catalog, scope: Scope, query: ComplianceQuery & { asOf: string }): ComplianceRow[] {
+export function complianceReport(store: FleetStore, catalog: Catalog, scope: Scope, query: ListQuery & { asOf: string }): ComplianceRow[] {
   const rows = selectRows(fleetReport(store, catalog, query.asOf), scope, query)
   return page(rows, query)
 }

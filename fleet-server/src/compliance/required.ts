@@ -1,4 +1,4 @@
-import type { SiteType } from '../api/schemas.ts'
+import type { SiteType } from '../model/index.ts'
 import type { Catalog, Rule, SystemId } from './catalog-schema.ts'
 import { jurisdictionAppliesFrom } from './catalog.ts'
 import { deadlineOf } from './status.ts'

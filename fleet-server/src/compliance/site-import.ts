@@ -1,4 +1,4 @@
-import { SITE_TYPES, type Enterprise, type SiteType } from '../api/schemas.ts'
+import { SITE_TYPES, type Enterprise, type SiteType } from '../model/index.ts'
 import type { SiteInput } from '../store/types.ts'
 import { calendarDayProblem, type Problem } from '../../../protocols/validation/index.ts'
 import { CsvSyntaxError, parseCsv, type CsvField } from './csv.ts'

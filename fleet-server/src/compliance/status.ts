@@ -6,14 +6,10 @@
 
 import { calendarDayProblem, daysInMonth, isCalendarDay } from '../../../protocols/validation/calendar-day.ts'
 import { daysBetween } from '../../../protocols/calendar/index.ts'
+import { DUE_SOON_DAYS, type ComplianceState } from '../model/index.ts'
 
-/** not installed and the deadline within this many days → due-soon */
-export const DUE_SOON_DAYS = 90
-/** verified = devices of the system reported data for at least 95 % of the last 7 days */
 export const VERIFIED_COVERAGE = 0.95
 export const VERIFIED_WINDOW_DAYS = 7
-
-export type ComplianceState = 'compliant' | 'late' | 'overdue' | 'due-soon' | 'on-track'
 
 export interface ComplianceInput {
   /** the date the rule applies to the site from */

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { EnterpriseSchema, RoleSchema, SiteTypeSchema } from '../api/schemas.ts'
+import { EnterpriseSchema, RoleSchema, SiteTypeSchema } from '../model/index.ts'
 import { DeviceSchema, InterlockSchema, SCENARIOS } from '../../../edge-agent/src/index.ts'
 import { SystemIdSchema } from '../compliance/catalog-schema.ts'
 

@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt'
 import { COMMAND_NAMES, commandArgsErrors, commandTopic, isCommandName } from '../../../protocols/mqtt/index.ts'
 import type { Command as CommandPayload } from '../../../protocols/mqtt/index.ts'
 import { firstErrorText } from '../../../protocols/validation/ajv.ts'
-import type { Command } from '../api/schemas.ts'
+import type { CommandRecord } from '../model/index.ts'
 import type { FleetStore } from '../store/types.ts'
 import { ProductError } from '../../../protocols/errors.ts'
 
@@ -38,13 +38,13 @@ export class CommandSender {
   }
 
   /** Validates, records and publishes a command (QoS 1, not retained); resolves once the broker has it. */
-  async send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<Command> {
+  async send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<CommandRecord> {
     if (!isCommandName(name)) throw new CommandError('COMMAND_UNKNOWN', `unknown command "${name}" (expected one of ${COMMAND_NAMES.join(', ')})`)
     const errors = commandArgsErrors(name, args)
     if (errors) throw new CommandError('COMMAND_ARGS_INVALID', `${name} args ${firstErrorText(errors)}`)
     const site = this.options.store.gatewaySite(gatewayId)
     if (site === undefined) throw new CommandError('GATEWAY_UNKNOWN', `gateway ${gatewayId} is not registered`)
-    const command: Command = { id: randomUUID(), gatewayId, name, sentAt: this.clock(), by }
+    const command: CommandRecord = { id: randomUUID(), gatewayId, name, sentAt: this.clock(), by }
     // recorded first, so a result that arrives at once finds its command
     this.options.store.recordCommand({ ...command, args })
     const payload: CommandPayload = { v: 1, id: command.id, ts: command.sentAt, args }
@@ -52,7 +52,7 @@ export class CommandSender {
     return command
   }
 
-  result(id: string): Command | undefined {
+  result(id: string): CommandRecord | undefined {
     return this.options.store.getCommand(id)
   }
 }

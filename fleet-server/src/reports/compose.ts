@@ -1,6 +1,4 @@
-import type { Alarm, ComplianceRow, MonthlyReport, ReportSite, RiskCounts } from '../api/schemas.ts'
-import { RISK_ITEM_KINDS } from '../api/schemas.ts'
-import type { MonthlyFacts, MonthlySite } from './facts.ts'
+import { RISK_ITEM_KINDS, type Alarm, type ComplianceRow, type MonthlyFacts, type MonthlyReport, type MonthlySite, type ReportSite, type RiskCounts } from '../model/index.ts'
 import { HOUR_MS, type MonthWindow } from './month.ts'
 import { gatewayOffline } from './offline.ts'
 import { daysBetween } from '../../../protocols/calendar/index.ts'

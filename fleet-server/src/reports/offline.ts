@@ -1,9 +1,5 @@
-import type { Static } from 'typebox'
-import type { ReportGatewaySchema } from '../api/schemas.ts'
-import type { GatewayHours } from './facts.ts'
+import type { GatewayHours, ReportGateway } from '../model/index.ts'
 import { HOUR_MS } from './month.ts'
-
-export type ReportGateway = Static<typeof ReportGatewaySchema>
 
 /**
  * A gateway's offline hours in a period of `hours` whole hours from `from`, pure: the hours with no

@@ -1,4 +1,4 @@
-import type { MonthlyReport, ReportSite, RiskCounts } from '../api/schemas.ts'
+import type { MonthlyReport, ReportSite, RiskCounts } from '../model/index.ts'
 import { text, type Lang } from './texts.ts'
 import { shanghaiTime } from '../../../protocols/calendar/index.ts'
 

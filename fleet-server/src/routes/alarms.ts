@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import {
-  AlarmParamsSchema, AlarmSchema, AlarmsQuerySchema, CommandParamsSchema, CommandSchema, InterlockActionSchema, InterlocksQuerySchema,
-} from '../api/schemas.ts'
-import { requireRole, signedIn } from '../auth/index.ts'
 import type { AckAlarmArgs } from '../../../protocols/mqtt/commands.ts'
+import { AlarmSchema, CommandRecordSchema, InterlockActionSchema } from '../model/index.ts'
 import { CommandError } from '../mqtt/commands.ts'
-import { SIGNED_IN, type RouteDeps } from './deps.ts'
+import { sessionOf } from './access.ts'
+import { AlarmParamsSchema, AlarmsQuerySchema, CommandParamsSchema, InterlocksQuerySchema } from './alarms.schema.ts'
+import type { RouteDeps } from './deps.ts'
 import { ApiError, errorResponses, notFound, unavailable } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -15,24 +14,25 @@ export const alarmRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, c
   const api = app.withTypeProvider<TypeBoxProvider>()
 
   api.get('/api/alarms', {
+    config: { access: 'signed-in' },
     schema: {
-      tags: ['alarms'], summary: 'alarms, latest first', security: SIGNED_IN,
+      tags: ['alarms'], summary: 'alarms, latest first',
       querystring: AlarmsQuerySchema,
       response: { 200: Type.Array(AlarmSchema), ...errorResponses(400, 401) },
     },
-  }, async (request) => store.listAlarms(signedIn(request).scope, request.query))
+  }, async (request) => store.listAlarms(sessionOf(request).scope, request.query))
 
   api.post('/api/alarms/:id/ack', {
+    config: { access: { roles: ['enterprise', 'admin'], doing: 'acknowledge alarms' } },
     schema: {
       tags: ['alarms'],
       summary: 'acknowledge an alarm (enterprise for its own sites, admin): sends ack-alarm to its gateway',
       description: 'Answers the command as sent; GET /api/commands/{id} shows the gateway\'s result once it answered.',
-      security: SIGNED_IN,
       params: AlarmParamsSchema,
-      response: { 202: CommandSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      response: { 202: CommandRecordSchema, ...errorResponses(400, 401, 403, 404, 503) },
     },
   }, async (request, reply) => {
-    const { user, scope } = requireRole(request, ['enterprise', 'admin'], 'acknowledge alarms')
+    const { user, scope } = sessionOf(request)
     const alarm = store.getAlarm(scope, request.params.id)
     if (!alarm) throw notFound(`alarm ${request.params.id}`)
     const args: AckAlarmArgs = { device: alarm.device, channel: alarm.channel, kind: alarm.kind, by: user.name }
@@ -48,13 +48,14 @@ export const alarmRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, c
   })
 
   api.get('/api/commands/:id', {
+    config: { access: 'signed-in' },
     schema: {
-      tags: ['alarms'], summary: 'a command sent to a gateway, with its result once the gateway answered', security: SIGNED_IN,
+      tags: ['alarms'], summary: 'a command sent to a gateway, with its result once the gateway answered',
       params: CommandParamsSchema,
-      response: { 200: CommandSchema, ...errorResponses(400, 401, 404) },
+      response: { 200: CommandRecordSchema, ...errorResponses(400, 401, 404) },
     },
   }, async (request) => {
-    const { scope } = signedIn(request)
+    const { scope } = sessionOf(request)
     const command = commands.result(request.params.id)
     const visible = command !== undefined && store.listGateways(scope).some((gateway) => gateway.id === command.gatewayId)
     if (!command || !visible) throw notFound(`command ${request.params.id}`)
@@ -62,10 +63,11 @@ export const alarmRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, c
   })
 
   api.get('/api/interlocks', {
+    config: { access: 'signed-in' },
     schema: {
-      tags: ['alarms'], summary: 'interlock actions (tripped, actuated, restored, bypassed, ...), latest first', security: SIGNED_IN,
+      tags: ['alarms'], summary: 'interlock actions (tripped, actuated, restored, bypassed, ...), latest first',
       querystring: InterlocksQuerySchema,
       response: { 200: Type.Array(InterlockActionSchema), ...errorResponses(400, 401) },
     },
-  }, async (request) => store.interlockActions(signedIn(request).scope, request.query))
+  }, async (request) => store.interlockActions(sessionOf(request).scope, request.query))
 }

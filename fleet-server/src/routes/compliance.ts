@@ -1,25 +1,26 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import Type from 'typebox'
-import {
-  CommissioningBodySchema, CommissioningSchema, ComplianceEvidenceQuerySchema, ComplianceEvidenceSchema, ComplianceQuerySchema, ComplianceSchema,
-  ComplianceSiteParamsSchema, ComplianceSummaryQuerySchema, ComplianceSummarySchema, type ComplianceQuery, type ComplianceRow,
-} from '../api/schemas.ts'
-import { requireRole } from '../auth/index.ts'
-import type { Scope } from '../store/types.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
+import { calendarDayProblem } from '../../../protocols/validation/index.ts'
 import { SYSTEM_IDS } from '../compliance/catalog-schema.ts'
 import { complianceEvidence } from '../compliance/evidence.ts'
-import { complianceSummary, fleetReport, GZIP_MIN_BYTES, gzipped, listResponse, selectRows } from '../compliance/fleet-report.ts'
+import { fleetReport, selectRows } from '../compliance/fleet-report.ts'
+import { GZIP_MIN_BYTES, gzipped, listResponse } from '../compliance/list-answer.ts'
 import { complianceCsv, page } from '../compliance/report.ts'
-import { calendarDayProblem } from '../../../protocols/validation/index.ts'
-import { SIGNED_IN, type RouteDeps } from './deps.ts'
+import { complianceSummary } from '../compliance/summary.ts'
+import { CommissioningSchema, ComplianceEvidenceSchema, ComplianceSchema, ComplianceSummarySchema, type ComplianceRow, type Scope } from '../model/index.ts'
+import { sessionOf, type Access } from './access.ts'
+import {
+  CommissioningBodySchema, ComplianceEvidenceQuerySchema, ComplianceQuerySchema, ComplianceSiteParamsSchema, ComplianceSummaryQuerySchema, type ComplianceQuery,
+} from './compliance.schema.ts'
+import type { RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
-import { localDay } from '../../../protocols/calendar/index.ts'
 
 const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (default today, Asia/Shanghai) computes the report as it stood that day; ' +
   'limit and offset page the rows (default: all), X-Total-Count gives how many rows all pages hold. Sites and commissioning records are ' +
   'always current; live coverage may be up to 60 s old (the report is cached per asOf).'
-const READERS = ['regulator', 'enterprise', 'admin'] as const
+const READERS: Access = { roles: ['regulator', 'enterprise', 'admin'], doing: 'read the compliance report' }
 
 /** Accept-Encoding names gzip (or *) without q=0 */
 export function acceptsGzip(header: string | undefined): boolean {
@@ -38,7 +39,7 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
 
   /** the caller's scope and the day asked for (400 when not a calendar date) */
   const reader = (request: FastifyRequest, asOfQuery: string | undefined): { scope: Scope; asOf: string } => {
-    const { scope } = requireRole(request, READERS, 'read the compliance report')
+    const { scope } = sessionOf(request)
     const asOf = asOfQuery ?? localDay(clock())
     const problem = calendarDayProblem(asOf)
     if (problem !== undefined) throw badRequest(`querystring/asOf: ${problem}`)
@@ -53,17 +54,17 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
   }
 
   api.get('/api/compliance', {
+    config: { access: READERS },
     schema: {
       tags: ['compliance'],
       summary: 'each (site, required system): deadline, installation, live verification and status',
       description: FILTERS,
-      security: SIGNED_IN,
       querystring: ComplianceQuerySchema,
       response: { 200: ComplianceSchema, ...errorResponses(400, 401, 403) },
     },
   }, async (request, reply) => {
     const { scope, asOf } = reader(request, request.query.asOf)
-    // rows serialized once per computed report (fleet-report.ts rowsJson, listResponse): fastify sends a
+    // rows serialized once per computed report (list-answer.ts rowsJson, listResponse): fastify sends a
     // Buffer as it is, so the body is already ComplianceSchema's JSON (the cast says so to the type provider)
     const answer = listResponse(fleetReport(store, catalog, asOf), scope, request.query)
     reply.header('x-total-count', String(answer.total)).header('vary', 'accept-encoding').type('application/json; charset=utf-8')
@@ -74,11 +75,11 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
   })
 
   api.get('/api/compliance.csv', {
+    config: { access: READERS },
     schema: {
       tags: ['compliance'],
       summary: 'the compliance report as CSV (UTF-8 with BOM, RFC 4180, a header line)',
       description: FILTERS,
-      security: SIGNED_IN,
       querystring: ComplianceQuerySchema,
       produces: ['text/csv'],
       response: { 200: Type.String({ description: 'text/csv; charset=utf-8' }), ...errorResponses(400, 401, 403) },
@@ -93,11 +94,11 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
   })
 
   api.get('/api/compliance/summary', {
+    config: { access: READERS },
     schema: {
       tags: ['compliance'],
       summary: 'counts of (site, required system) rows and of sites (by their worst row) per status: in total, by site type, by jurisdiction',
       description: 'The caller\'s scope as in GET /api/compliance; asOf=YYYY-MM-DD (default today, Asia/Shanghai).',
-      security: SIGNED_IN,
       querystring: ComplianceSummaryQuerySchema,
       response: { 200: ComplianceSummarySchema, ...errorResponses(400, 401, 403) },
     },
@@ -107,12 +108,12 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
   })
 
   api.get('/api/compliance/sites/:siteId', {
+    config: { access: READERS },
     schema: {
       tags: ['compliance'],
       summary: 'one site\'s evidence: its report rows, commissioning records and the daily coverage of each required system',
       description: 'coverage: per required system, the worst device\'s share of each day\'s 1,440 minutes, for the `days` days (1–366, default 30) ending asOf. ' +
         'A site outside the caller\'s scope answers 404, like an unknown one.',
-      security: SIGNED_IN,
       params: ComplianceSiteParamsSchema,
       querystring: ComplianceEvidenceQuerySchema,
       response: { 200: ComplianceEvidenceSchema, ...errorResponses(400, 401, 403, 404) },
@@ -125,16 +126,16 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
   })
 
   api.post('/api/commissioning', {
+    config: { access: { roles: ['installer', 'admin'], doing: 'upload commissioning records' } },
     schema: {
       tags: ['compliance'],
       summary: 'record that a regulatory system was commissioned on a site (installer for its assigned sites, admin)',
       description: 'The first accepted record of a (site, system) is its installation date in GET /api/compliance.',
-      security: SIGNED_IN,
       body: CommissioningBodySchema,
       response: { 201: CommissioningSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    const { user, scope } = requireRole(request, ['installer', 'admin'], 'upload commissioning records')
+    const { user, scope } = sessionOf(request)
     const { siteId, system, commissionedOn, devices, note } = request.body
     if (!(SYSTEM_IDS as readonly string[]).includes(system)) throw badRequest(`body/system: "${system}" is not a regulatory system (one of ${SYSTEM_IDS.join(', ')})`)
     const problem = calendarDayProblem(commissionedOn)

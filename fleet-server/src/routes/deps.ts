@@ -1,12 +1,13 @@
-import type { Command, Health } from '../api/schemas.ts'
 import type { Catalog } from '../compliance/catalog-schema.ts'
+import type { CommandRecord } from '../model/index.ts'
 import type { FleetStore } from '../store/types.ts'
+import type { Health } from './health.schema.ts'
 
 /** Sends commands to gateways (over MQTT in production) and reads their outcome. */
 export interface CommandPort {
-  send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<Command>
+  send(gatewayId: string, name: string, args: Record<string, unknown>, by: string): Promise<CommandRecord>
   /** the command with its result once the gateway answered; undefined if unknown */
-  result(id: string): Command | undefined
+  result(id: string): CommandRecord | undefined
 }
 
 /** What every route plugin receives as its options. */
@@ -20,6 +21,3 @@ export interface RouteDeps {
   /** the regulation catalog (seeds/regulations.yaml), loaded once at start */
   catalog: Catalog
 }
-
-/** OpenAPI: the routes that need a session accept either credential. */
-export const SIGNED_IN: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }]

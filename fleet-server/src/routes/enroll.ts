@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { EnrollBodySchema, EnrollReplySchema } from '../api/schemas.ts'
 import { hashToken, newToken } from '../auth/index.ts'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { RouteDeps } from './deps.ts'
+import { EnrollBodySchema, EnrollReplySchema } from './enroll.schema.ts'
 import { ApiError, errorResponses, gone } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -12,6 +12,7 @@ import type { TypeBoxProvider } from './type-provider.ts'
  */
 export const enrollRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock, mqttUrl }) => {
   app.withTypeProvider<TypeBoxProvider>().post('/api/enroll', {
+    config: { access: 'public' },
     schema: {
       tags: ['gateways'],
       summary: 'exchange a one-time enrolment token for the gateway\'s MQTT credentials',

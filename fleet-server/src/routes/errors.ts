@@ -1,6 +1,9 @@
-import Type from 'typebox'
-import { ErrorSchema } from '../api/schemas.ts'
+import Type, { type Static } from 'typebox'
 import { ProductError } from '../../../protocols/errors.ts'
+
+/** The body of every error the API answers. */
+export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() })
+export type ErrorBody = Static<typeof ErrorSchema>
 
 /** An error the API answers with its status and stable code; the app's error handler maps it. */
 export class ApiError extends ProductError {

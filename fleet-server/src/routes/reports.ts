@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { MonthlyReportQuerySchema, MonthlyReportSchema } from '../api/schemas.ts'
-import { requireRole } from '../auth/index.ts'
+import { MonthlyReportSchema } from '../model/index.ts'
 import { FIRST_REPORT_MONTH, MonthError, monthlyReport, renderMonthlyHtml } from '../reports/index.ts'
-import { SIGNED_IN, type RouteDeps } from './deps.ts'
+import { sessionOf } from './access.ts'
+import type { RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
+import { MonthlyReportQuerySchema } from './reports.schema.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
 /** The monthly risk report of an enterprise (the plan's 四(二)3): a printable HTML page, or its data as JSON. */
@@ -12,13 +13,13 @@ export const reportRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
   const api = app.withTypeProvider<TypeBoxProvider>()
 
   api.get('/api/reports/monthly', {
+    config: { access: { roles: ['enterprise', 'regulator', 'admin'], doing: 'read monthly risk reports' } },
     schema: {
       tags: ['reports'],
       summary: 'an enterprise\'s monthly risk report: alarms, interlock trips, offline hours, calibrations overdue, compliance, per site',
       description: `month = YYYY-MM, a calendar month in Asia/Shanghai from ${FIRST_REPORT_MONTH} on, not in the future; the current month runs up to now. `
         + 'format=html (default): a self-contained printable page (A4, a page per site), lang=zh (default) or en; format=json: the same data. '
         + 'An enterprise sees its own; a regulator the enterprise\'s sites in its jurisdiction; an admin all.',
-      security: SIGNED_IN,
       querystring: MonthlyReportQuerySchema,
       response: {
         200: {
@@ -32,7 +33,7 @@ export const reportRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
       },
     },
   }, async (request, reply) => {
-    const { scope } = requireRole(request, ['enterprise', 'regulator', 'admin'], 'read monthly risk reports')
+    const { scope } = sessionOf(request)
     const { enterpriseId, month, lang = 'zh', format = 'html' } = request.query
     let report
     try {

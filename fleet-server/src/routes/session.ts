@@ -1,15 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { LoginBodySchema, LoginReplySchema, UserSchema } from '../api/schemas.ts'
-import { clearedSessionCookie, logIn, logOut, sessionCookie, signedIn } from '../auth/index.ts'
-import { SIGNED_IN, type RouteDeps } from './deps.ts'
+import { clearedSessionCookie, logIn, logOut, sessionCookie } from '../auth/index.ts'
+import { UserSchema } from '../model/index.ts'
+import { sessionOf, SIGNED_IN } from './access.ts'
+import type { RouteDeps } from './deps.ts'
 import { errorResponses, unauthorized } from './errors.ts'
+import { LoginBodySchema, LoginReplySchema } from './session.schema.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
 export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   const api = app.withTypeProvider<TypeBoxProvider>()
 
   api.post('/api/login', {
+    config: { access: 'public' },
     schema: {
       tags: ['session'],
       summary: 'sign in: answers a bearer token and sets the fleet_session cookie (HttpOnly, SameSite=Strict)',
@@ -23,7 +26,9 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     return session
   })
 
+  // anyone may sign out: a request without a (valid) session ends nothing and still clears the cookie
   api.post('/api/logout', {
+    config: { access: 'public' },
     schema: { tags: ['session'], summary: 'end the session (token and cookie)', security: SIGNED_IN, response: { 204: Type.Null({ description: 'signed out' }) } },
   }, async (request, reply) => {
     logOut(deps.store, request)
@@ -32,6 +37,7 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
   })
 
   api.get('/api/me', {
-    schema: { tags: ['session'], summary: 'the signed-in user', security: SIGNED_IN, response: { 200: UserSchema, ...errorResponses(401) } },
-  }, async (request) => signedIn(request).user)
+    config: { access: 'signed-in' },
+    schema: { tags: ['session'], summary: 'the signed-in user', response: { 200: UserSchema, ...errorResponses(401) } },
+  }, async (request) => sessionOf(request).user)
 }

@@ -1,16 +1,6 @@
 import type {
-  Alarm, Command, Commissioning, Device, Enterprise, Gateway, InterlockAction, Role, Series, SiteDetail, SiteSummary, SiteType, User,
-} from '../api/schemas.ts'
-
-/**
- * What a user may see: every read of the store is filtered by one. A regulator reads every site of its
- * jurisdiction ('*': the whole city), an enterprise its own sites, an installer the sites it is assigned.
- */
-export type Scope =
-  | { role: 'admin' }
-  | { role: 'regulator'; jurisdiction: string }
-  | { role: 'enterprise'; enterpriseId: string }
-  | { role: 'installer'; siteIds: readonly string[] }
+  Alarm, CommandRecord, Commissioning, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
+} from '../model/index.ts'
 
 export interface SiteInput {
   id: string
@@ -134,9 +124,9 @@ export interface FleetStore {
   setGatewayCredentials(credentials: GatewayCredentials): void
   gatewayCredentials(username: string): GatewayCredentials | undefined
 
-  recordCommand(command: Command & { args: unknown }): void
+  recordCommand(command: CommandRecord & { args: unknown }): void
   recordCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }): void
-  getCommand(id: string): Command | undefined
+  getCommand(id: string): CommandRecord | undefined
 
   addCommissioning(record: CommissioningInput): Commissioning
   /** every record of a site, oldest commissioning date first */
@@ -157,7 +147,5 @@ export interface FleetStore {
   close(): void
 
   /** issue 7: one enterprise's month for the monthly risk report (fleet-server/src/reports); undefined when the scope sees none of it */
-  monthlyFacts(query: import('../reports/facts.ts').MonthlyQuery): import('../reports/facts.ts').MonthlyFacts | undefined
+  monthlyFacts(query: MonthlyQuery): MonthlyFacts | undefined
 }
-
-export type { Role }

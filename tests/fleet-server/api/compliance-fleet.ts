@@ -3,7 +3,7 @@
  * fleet-server/src/compliance (its own date arithmetic, rule binding and coverage counting).
  */
 import type { FastifyInstance } from 'fastify'
-import { SITE_TYPES, type SiteType, type User } from '../../../fleet-server/src/api/schemas.ts'
+import { SITE_TYPES, type SiteType, type User } from '../../../fleet-server/src/api/index.ts'
 import { buildApp } from '../../../fleet-server/src/app.ts'
 import type { Catalog, Rule } from '../../../fleet-server/src/compliance/catalog-schema.ts'
 import { loadCatalog } from '../../../fleet-server/src/compliance/index.ts'

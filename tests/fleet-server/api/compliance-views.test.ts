@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import type { ComplianceCounts, ComplianceEvidence, ComplianceSummary, User } from '../../../fleet-server/src/api/schemas.ts'
+import type { ComplianceCounts, ComplianceEvidence, ComplianceSummary, User } from '../../../fleet-server/src/api/index.ts'
 import { COVERAGE_MAX_AGE_MS, type Catalog } from '../../../fleet-server/src/compliance/index.ts'
 import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { User } from '../../../fleet-server/src/api/schemas.ts'
+import type { User } from '../../../fleet-server/src/api/index.ts'
 import { parseCsv, type Catalog } from '../../../fleet-server/src/compliance/index.ts'
 import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Command, Health, User } from '../../../fleet-server/src/api/schemas.ts'
+import type { CommandRecord, Health, User } from '../../../fleet-server/src/api/index.ts'
 import { buildApp, type CommandPort } from '../../../fleet-server/src/app.ts'
 import { hashSecret } from '../../../fleet-server/src/mqtt/secrets.ts'
 import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
@@ -42,7 +42,7 @@ export async function fixture(opts: { webRoot?: string; sendError?: Error } = {}
     async send(gatewayId, name, args, by) {
       if (opts.sendError) throw opts.sendError
       sent.push({ gatewayId, name, args, by })
-      const command: Command = { id: `cmd-${next++}`, gatewayId, name, sentAt: clock.now, by }
+      const command: CommandRecord = { id: `cmd-${next++}`, gatewayId, name, sentAt: clock.now, by }
       store.recordCommand({ ...command, args })
       return command
     },

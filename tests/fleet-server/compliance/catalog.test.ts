@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
-import { SITE_TYPES } from '../../../fleet-server/src/api/schemas.ts'
+import { SITE_TYPES } from '../../../fleet-server/src/api/index.ts'
 import {
   SYSTEM_IDS, defaultCatalogFile, loadCatalog, parseCatalog, requiredSystems, type Catalog, type Rule,
 } from '../../../fleet-server/src/compliance/index.ts'

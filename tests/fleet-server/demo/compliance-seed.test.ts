@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ComplianceRow } from '../../../fleet-server/src/api/schemas.ts'
+import type { ComplianceRow } from '../../../fleet-server/src/api/index.ts'
 import { complianceReport, loadCatalog } from '../../../fleet-server/src/compliance/index.ts'
 import { seedStore } from '../../../fleet-server/src/demo/seed-store.ts'
 import { defaultSeedFile, loadDemoFleet, parseDemoFleet } from '../../../fleet-server/src/demo/seed.ts'

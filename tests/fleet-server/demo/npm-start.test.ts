@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Alarm, InterlockAction, SiteSummary } from '../../../fleet-server/src/api/schemas.ts'
+import type { Alarm, InterlockAction, SiteSummary } from '../../../fleet-server/src/api/index.ts'
 import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
 import { start, type ManagedProcess } from '../../support/processes.ts'
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { SITE_TYPES } from '../../../fleet-server/src/api/schemas.ts'
+import { SITE_TYPES } from '../../../fleet-server/src/api/index.ts'
 import { defaultSeedFile, loadDemoFleet, parseDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
 import { gatewayConfigText, parseGatewayConfig } from '../../../fleet-server/src/demo/gateway-config.ts'
 import { formatProblem, InvalidInputError } from '../../../protocols/validation/index.ts'

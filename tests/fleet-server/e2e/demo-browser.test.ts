@@ -12,7 +12,7 @@
  */
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Alarm } from '../../../fleet-server/src/api/schemas.ts'
+import type { Alarm } from '../../../fleet-server/src/api/index.ts'
 import { startDemoInBrowser, type DemoInBrowser } from './demo.ts'
 
 const COAL_MINE = 'leping-yongshan-coal'

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { ComplianceRow, ComplianceSummary } from '../../../fleet-server/src/api/schemas.ts'
+import type { ComplianceRow, ComplianceSummary } from '../../../fleet-server/src/api/index.ts'
 import { COMPLIANCE_CSV_COLUMNS } from '../../../fleet-server/src/compliance/report.ts'
 import { startDemoInBrowser, type DemoInBrowser } from './demo.ts'
 

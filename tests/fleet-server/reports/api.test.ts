@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MonthlyReportSchema, type MonthlyReport } from '../../../fleet-server/src/api/schemas.ts'
+import { MonthlyReportSchema, type MonthlyReport } from '../../../fleet-server/src/api/index.ts'
 import { hashSecret } from '../../../fleet-server/src/mqtt/secrets.ts'
 import { createValidator } from '../../../protocols/validation/index.ts'
 import { fixture, PASSWORD, type Fixture } from '../api/fixture.ts'

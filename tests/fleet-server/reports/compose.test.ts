@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { Alarm, ComplianceRow, InterlockAction } from '../../../fleet-server/src/api/schemas.ts'
-import { composeMonthlyReport, gatewayOffline, monthWindow, type MonthlyFacts } from '../../../fleet-server/src/reports/index.ts'
+import type { Alarm, ComplianceRow, InterlockAction } from '../../../fleet-server/src/api/index.ts'
+import type { MonthlyFacts } from '../../../fleet-server/src/model/index.ts'
+import { composeMonthlyReport, gatewayOffline, monthWindow } from '../../../fleet-server/src/reports/index.ts'
 import { INTERLOCK_ACTIONS_LISTED, LONGEST_ALARMS, WORST_ITEMS } from '../../../fleet-server/src/reports/compose.ts'
 
 const H = 3_600_000

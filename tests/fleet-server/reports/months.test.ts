@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MonthlyReportSchema } from '../../../fleet-server/src/api/schemas.ts'
+import { MonthlyReportSchema } from '../../../fleet-server/src/api/index.ts'
 import { MonthError, monthWindow } from '../../../fleet-server/src/reports/index.ts'
 import { createValidator } from '../../../protocols/validation/index.ts'
 import { fixture, NOW, type Fixture } from '../api/fixture.ts'

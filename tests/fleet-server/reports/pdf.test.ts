@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { launchChromium } from '../../support/chromium.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { MonthlyReport } from '../../../fleet-server/src/api/schemas.ts'
+import type { MonthlyReport } from '../../../fleet-server/src/api/index.ts'
 import { SESSION_COOKIE } from '../../../fleet-server/src/defaults.ts'
 import { fixture, PASSWORD, type Fixture } from '../api/fixture.ts'
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { Alarm, ComplianceRow } from '../../../fleet-server/src/api/schemas.ts'
-import { composeMonthlyReport, monthWindow, renderMonthlyHtml, type MonthlyFacts } from '../../../fleet-server/src/reports/index.ts'
+import type { Alarm, ComplianceRow } from '../../../fleet-server/src/api/index.ts'
+import type { MonthlyFacts } from '../../../fleet-server/src/model/index.ts'
+import { composeMonthlyReport, monthWindow, renderMonthlyHtml } from '../../../fleet-server/src/reports/index.ts'
 import { esc } from '../../../fleet-server/src/reports/render-html.ts'
 
 const sh = (y: number, m: number, d: number, hh = 0) => Date.UTC(y, m - 1, d, hh - 8)

@@ -1,5 +1,5 @@
 import { encodeTelemetry, type AgentEvent, type Inventory, type SequencedSample, type Status } from '../../../protocols/mqtt/index.ts'
-import type { SiteType } from '../../../fleet-server/src/api/schemas.ts'
+import type { SiteType } from '../../../fleet-server/src/api/index.ts'
 import { openSqliteStore, type SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 
 export const METHANE_PROFILE = 'ccri-gjc4-catalytic-methane' // calibration every 10 days, ch4 in %CH4

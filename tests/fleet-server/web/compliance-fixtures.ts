@@ -1,4 +1,4 @@
-import { COMPLIANCE_STATES, SITE_TYPES, type Commissioning, type ComplianceCounts, type ComplianceEvidence, type ComplianceRow, type ComplianceSummary } from '../../../fleet-server/src/api/schemas.ts'
+import { COMPLIANCE_STATES, SITE_TYPES, type Commissioning, type ComplianceCounts, type ComplianceEvidence, type ComplianceRow, type ComplianceSummary } from '../../../fleet-server/src/api/index.ts'
 
 /**
  * The compliance report of the fixture fleet (fixtures.ts), shaped like fleet-server/src/api/schemas.ts:

@@ -1,4 +1,4 @@
-import type { Alarm, Command, InterlockAction, Series, SiteDetail, SiteSummary, User } from '../../../fleet-server/src/api/schemas.ts'
+import type { Alarm, CommandRecord, InterlockAction, Series, SiteDetail, SiteSummary, User } from '../../../fleet-server/src/api/index.ts'
 
 /**
  * A small fleet for the dashboard tests, shaped exactly like fleet-server/src/api/schemas.ts
@@ -74,7 +74,7 @@ export function createFleet(now = Date.now()) {
     interlockActions: interlocks,
   })
 
-  const commands = new Map<string, { command: Command; polls: number; alarmId: number }>()
+  const commands = new Map<string, { command: CommandRecord; polls: number; alarmId: number }>()
 
   return {
     sites: [coal, petrol, tailings, chem],
@@ -87,15 +87,15 @@ export function createFleet(now = Date.now()) {
       if (!site) return undefined
       return { site, systems: [], gateways: [], devices: [], activeAlarms: alarms.filter((a) => a.siteId === id), interlockActions: [] }
     },
-    /** POST /api/alarms/{id}/ack: the Command; the gateway answers after the first poll. */
-    ack(alarmId: number, by: string): Command | undefined {
+    /** POST /api/alarms/{id}/ack: the CommandRecord; the gateway answers after the first poll. */
+    ack(alarmId: number, by: string): CommandRecord | undefined {
       const alarm = alarms.find((a) => a.id === alarmId)
       if (!alarm) return undefined
-      const command: Command = { id: `cmd-${commands.size + 1}`, gatewayId: alarm.gatewayId, name: 'ack-alarm', sentAt: Date.now(), by }
+      const command: CommandRecord = { id: `cmd-${commands.size + 1}`, gatewayId: alarm.gatewayId, name: 'ack-alarm', sentAt: Date.now(), by }
       commands.set(command.id, { command, polls: 0, alarmId })
       return command
     },
-    poll(commandId: string): Command | undefined {
+    poll(commandId: string): CommandRecord | undefined {
       const entry = commands.get(commandId)
       if (!entry) return undefined
       entry.polls++

@@ -52,7 +52,7 @@ describe('dashboard i18n', () => {
 
   it('names every site type, role, quality and regulatory system', async () => {
     const { dictionaries } = await load('i18n.js')
-    const { SITE_TYPES, ROLES } = await import('../../../fleet-server/src/api/schemas.ts')
+    const { SITE_TYPES, ROLES } = await import('../../../fleet-server/src/api/index.ts')
     const { QUALITIES } = await import('../../../protocols/quality.ts')
     const systems = ['monitoring', 'personnel-positioning', 'emergency-refuge', 'compressed-air-rescue', 'water-supply-rescue', 'communication',
       'tailings-monitoring', 'explosion-barrier', 'vapor-recovery', 'gnss-recorder', 'process-interlock', 'major-hazard-monitoring']

@@ -6,9 +6,9 @@ import type { Browser, Page } from 'playwright-core'
 import { createValidator } from '../../../protocols/validation/index.ts'
 import Type from 'typebox'
 import {
-  AlarmSchema, CommandSchema, ErrorSchema, LoginReplySchema, SeriesSchema, SiteDetailSchema, SiteSummarySchema, UserSchema, InterlockActionSchema,
+  AlarmSchema, CommandRecordSchema, ErrorSchema, LoginReplySchema, SeriesSchema, SiteDetailSchema, SiteSummarySchema, UserSchema, InterlockActionSchema,
   ComplianceSchema, ComplianceSummarySchema, ComplianceEvidenceSchema,
-} from '../../../fleet-server/src/api/schemas.ts'
+} from '../../../fleet-server/src/api/index.ts'
 import { complianceCsv } from '../../../fleet-server/src/compliance/report.ts'
 import { createFleet, PASSWORD, USER, type Fleet } from './fixtures.ts'
 import { complianceEvidence, complianceRows, complianceSummary, DEFAULT_AS_OF } from './compliance-fixtures.ts'
@@ -17,7 +17,7 @@ import { complianceEvidence, complianceRows, complianceSummary, DEFAULT_AS_OF } 
  * A stand-in for the fleet server: serves fleet-server/web/ as static files and answers the API
  * from fixtures. Every JSON body is checked against the schema the real route declares; a body
  * that does not match is recorded in `schemaErrors` (and answered 500), so the fixtures cannot
- * drift from fleet-server/src/api/schemas.ts.
+ * drift from the API's schemas (fleet-server/src/api).
  */
 
 export const WEB_ROOT = fileURLToPath(new URL('../../../fleet-server/web/', import.meta.url))
@@ -34,7 +34,7 @@ const validators = {
   sites: createValidator(Type.Array(SiteSummarySchema)),
   site: createValidator(SiteDetailSchema),
   alarms: createValidator(Type.Array(AlarmSchema)),
-  command: createValidator(CommandSchema),
+  command: createValidator(CommandRecordSchema),
   series: createValidator(SeriesSchema),
   interlocks: createValidator(Type.Array(InterlockActionSchema)),
   compliance: createValidator(ComplianceSchema),

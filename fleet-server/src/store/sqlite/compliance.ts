@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { Commissioning, SiteType } from '../../api/schemas.ts'
-import type { CommissioningInput, ComplianceSite, DeviceCoverage, DeviceDayMinutes, Installation, Scope, SystemCoverage } from '../types.ts'
+import type { Commissioning, Scope, SiteType } from '../../model/index.ts'
+import type { CommissioningInput, ComplianceSite, DeviceCoverage, DeviceDayMinutes, Installation, SystemCoverage } from '../types.ts'
 import { scopeCondition } from './scope.ts'
 import { shanghaiMidnight } from '../../../../protocols/calendar/index.ts'
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { Command, Enterprise, User } from '../../api/schemas.ts'
+import type { CommandRecord, Enterprise, User } from '../../model/index.ts'
 import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../types.ts'
 import type { IngestSink } from '../../ingest/types.ts'
 import { BackgroundCheckpointer } from './checkpointer.ts'
@@ -180,7 +180,7 @@ export class SqliteStore implements FleetStore, IngestSink {
     return row && { gatewayId: row.id, siteId: row.site_id, username: row.username, passwordHash: row.password_hash }
   }
 
-  recordCommand(c: Command & { args: unknown }): void {
+  recordCommand(c: CommandRecord & { args: unknown }): void {
     this.db.prepare('INSERT INTO commands (id, gateway_id, name, args, sent_at, by) VALUES (?, ?, ?, ?, ?, ?)')
       .run(c.id, c.gatewayId, c.name, JSON.stringify(c.args ?? {}), c.sentAt, c.by)
   }
@@ -189,7 +189,7 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.writer.storeCommandResult(gatewayId, id, result, this.clock())
   }
 
-  getCommand(id: string): Command | undefined {
+  getCommand(id: string): CommandRecord | undefined {
     const row = this.db.prepare('SELECT * FROM commands WHERE id = ?').get(id) as CommandRow | undefined
     if (!row) return undefined
     return {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { CalibrationFact, GatewayHours, MonthlyFacts, MonthlyQuery, MonthlySite } from '../../reports/facts.ts'
+import type { CalibrationFact, GatewayHours, MonthlyFacts, MonthlyQuery, MonthlySite } from '../../model/index.ts'
 import { alarmOf, interlockOf, present, type AlarmRow, type InterlockRow } from './reads.ts'
 import { scopeCondition } from './scope.ts'
 

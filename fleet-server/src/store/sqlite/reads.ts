@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { QUALITIES } from '../../../../protocols/quality.ts'
-import type { Alarm, Device, Gateway, InterlockAction, Reading, Series, SiteDetail, SiteSummary } from '../../api/schemas.ts'
-import type { Scope, SeriesQuery } from '../types.ts'
+import type { Alarm, Device, Gateway, InterlockAction, Reading, Scope, Series, SiteDetail, SiteSummary } from '../../model/index.ts'
+import type { SeriesQuery } from '../types.ts'
 import { calibrationState, profileFacts } from './profiles.ts'
 import { scopeCondition } from './scope.ts'
 

@@ -1,4 +1,4 @@
-import type { Scope } from '../types.ts'
+import type { Scope } from '../../model/index.ts'
 
 /** The WHERE condition (on a `sites` row aliased `s`) that limits reads to what a scope may see. */
 export function scopeCondition(scope: Scope): { sql: string; params: unknown[] } {

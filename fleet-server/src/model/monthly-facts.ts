@@ -1,5 +1,6 @@
-import type { Alarm, Enterprise, InterlockAction, SiteType } from '../api/schemas.ts'
-import type { Scope } from '../store/types.ts'
+import type { Alarm, InterlockAction } from './alarm.ts'
+import type { Enterprise, SiteType } from './site.ts'
+import type { Scope } from './user.ts'
 
 /** What the monthly risk report asks the store (FleetStore.monthlyFacts). */
 export interface MonthlyQuery {
