@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { Worker } from 'node:worker_threads'
 
 /** how often the worker copies the write-ahead log into the database */
-export const CHECKPOINT_EVERY_MS = 1000
+const CHECKPOINT_EVERY_MS = 1000
 /** the log file is cut back to this size after a checkpoint (it is reused, not grown, otherwise) */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
