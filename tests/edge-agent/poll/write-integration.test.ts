@@ -20,6 +20,7 @@ import { loadLibrary } from '../../../hardware-profiles/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { ProcessGroup } from '../../support/processes.ts'
 import { startPtyPair } from '../../support/socat.ts'
+import { until } from '../../support/until.ts'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..')
 const CLI = join(ROOT, 'edge-agent/bin/edge-agent.js')
@@ -69,21 +70,13 @@ function startEngine(bus: ResolvedBus): { engine: PollEngine; polls: Poll[] } {
   return { engine: started, polls }
 }
 
-async function waitFor(check: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const end = Date.now() + limitMs
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`within ${limitMs} ms, never: ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 const after = (polls: Poll[], device: string, since: number) => polls.filter((p) => p.device === device && p.at >= since)
 
 async function checkWrites(bus: ResolvedBus): Promise<void> {
   const started = startEngine(bus)
   engine = started.engine
   const { polls } = started
-  await waitFor(() => after(polls, 'relay', 0).length > 0 && after(polls, 'stuck', 0).length > 0, 'good polls of both relays')
+  await until('good polls of both relays', () => after(polls, 'relay', 0).length > 0 && after(polls, 'stuck', 0).length > 0, { timeoutMs: 10_000 })
   for (const device of ['relay', 'stuck']) {
     const { values } = after(polls, device, 0)[0]!
     expect([values.get('cut_1'), values.get('feed_1')], device).toEqual([false, true])
@@ -95,26 +88,26 @@ async function checkWrites(bus: ResolvedBus): Promise<void> {
   await engine.write('relay', 'cut_1', true)
   const cutAt = Date.now()
   engine.pollSoon('relay', FEEDBACK_DELAY_MS + 50)
-  await waitFor(() => after(polls, 'relay', cutAt).some((p) => p.values.get('feed_1') === false), 'feed_1 false after the cut')
+  await until('feed_1 false after the cut', () => after(polls, 'relay', cutAt).some((p) => p.values.get('feed_1') === false), { timeoutMs: 10_000 })
   const sinceCut = after(polls, 'relay', cutAt)
   expect(sinceCut.every((p) => p.values.get('cut_1') === true)).toBe(true)
   expect(sinceCut.at(-1)!.values.get('feed_1')).toBe(false)
 
   await engine.write('relay', 'comms_timeout', 30)
   const registerAt = Date.now()
-  await waitFor(() => after(polls, 'relay', registerAt).length > 0, 'a poll after the register write')
+  await until('a poll after the register write', () => after(polls, 'relay', registerAt).length > 0, { timeoutMs: 10_000 })
   expect(after(polls, 'relay', registerAt)[0]!.values.get('comms_timeout')).toBe(30)
 
   await engine.write('relay', 'cut_1', false)
   const restoreAt = Date.now()
-  await waitFor(() => after(polls, 'relay', restoreAt).some((p) => p.values.get('feed_1') === true), 'feed_1 back after the restore')
+  await until('feed_1 back after the restore', () => after(polls, 'relay', restoreAt).some((p) => p.values.get('feed_1') === true), { timeoutMs: 10_000 })
 
   // the stuck relay: acknowledged, nothing changes
   await engine.write('stuck', 'cut_1', true)
   await engine.write('stuck', 'comms_timeout', 30)
   const stuckAt = Date.now()
   engine.pollSoon('stuck', FEEDBACK_DELAY_MS + 50)
-  await waitFor(() => after(polls, 'stuck', stuckAt + 2 * FEEDBACK_DELAY_MS).length >= 2, 'polls of the stuck relay well after the feedback delay')
+  await until('polls of the stuck relay well after the feedback delay', () => after(polls, 'stuck', stuckAt + 2 * FEEDBACK_DELAY_MS).length >= 2, { timeoutMs: 10_000 })
   for (const poll of after(polls, 'stuck', stuckAt)) {
     expect(poll.values.get('cut_1')).toBe(false)
     expect(poll.values.get('feed_1')).toBe(true)
