@@ -151,7 +151,7 @@ export class IngestWriter {
     try {
       result = this.db.transaction(() => {
         const done = work()
-        this.writePendingGateways()
+        this.writePending()
         return done
       })()
     } catch (error) {
@@ -168,8 +168,8 @@ export class IngestWriter {
     return result
   }
 
-  /** The ranges, last-seen times and counters the group's messages left pending (all, or one gateway's). */
-  private writePendingGateways(only?: string): void {
+  /** What the group's messages left pending: the gateways' ranges and last-seen times (all, or one gateway's), and the counters (with all). */
+  private writePending(only?: string): void {
     for (const [gatewayId, pending] of this.pendingGateways) {
       if (only !== undefined && gatewayId !== only) continue
       if (pending.ranges !== undefined) this.sql.saveRanges.run(gatewayId, pending.ranges)
@@ -177,11 +177,11 @@ export class IngestWriter {
       this.pendingGateways.delete(gatewayId)
     }
     if (only !== undefined) return
-    const t = this.pendingCounts
-    if (t.messages > 0) this.sql.stat.run('messages', t.messages)
-    if (t.accepted > 0) this.sql.stat.run('accepted', t.accepted)
-    if (t.duplicates > 0) this.sql.stat.run('duplicates', t.duplicates)
-    t.messages = t.accepted = t.duplicates = 0
+    const counts = this.pendingCounts
+    if (counts.messages > 0) this.sql.stat.run('messages', counts.messages)
+    if (counts.accepted > 0) this.sql.stat.run('accepted', counts.accepted)
+    if (counts.duplicates > 0) this.sql.stat.run('duplicates', counts.duplicates)
+    counts.messages = counts.accepted = counts.duplicates = 0
   }
 
   private afterCommit(effect: () => void): void {
@@ -210,7 +210,7 @@ export class IngestWriter {
         this.pendingCounts.duplicates += duplicates
       } else {
         // a status may set the gateway offline: what its earlier messages of the group left pending goes first
-        if (this.grouped) this.writePendingGateways(gatewayId)
+        if (this.grouped) this.writePending(gatewayId)
         this.db.transaction(() => {
           write()
           if (ranges) this.sql.saveRanges.run(gatewayId, JSON.stringify(ranges))
