@@ -1,19 +1,36 @@
 // Acknowledging an alarm: POST the ack (the server sends cmd/ack-alarm to the gateway and answers
-// 202 with the Command), then poll GET /api/commands/{id} until the gateway's cmd-result is in.
+// 202 with the command record), then poll GET /api/commands/{id} until the gateway's cmd-result is in.
 // The state per alarm outlives re-renders; `onChange(alarmId)` lets the view update in place.
-import { api } from './api.js'
-import { t } from './i18n.js'
+import { api, messageOf, statusOf } from './api.js'
+import { t } from './i18n/index.js'
+/** @typedef {import('./api.js').CommandRecord} CommandRecord */
+
+/**
+ * Where an acknowledgement is: being sent, waiting for the gateway's result, its result (ok or
+ * failed, with the gateway's message), no result in time, or an error from the server.
+ * @typedef {{ status: 'sending' }
+ *   | { status: 'waiting' | 'timeout', commandId: string }
+ *   | { status: 'ok' | 'failed', commandId: string, message: string | undefined, at: number }
+ *   | { status: 'error', message: string }} AckState
+ */
 
 export const POLL_MS = 1000
 export const POLL_LIMIT = 30
 
+/** @type {Map<number, AckState>} by alarm id */
 const states = new Map()
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-export const ackState = (alarmId) => states.get(alarmId)
-export const ackPending = (alarmId) => ['sending', 'waiting'].includes(states.get(alarmId)?.status)
+export const ackState = (/** @type {number} */ alarmId) => states.get(alarmId)
+export const ackPending = (/** @type {number} */ alarmId) => {
+  const status = states.get(alarmId)?.status
+  return status === 'sending' || status === 'waiting'
+}
 
-/** The text for the ack-result cell. */
+/**
+ * The text for the ack-result cell.
+ * @param {AckState | undefined} state
+ */
 export function ackText(state) {
   if (!state) return ''
   switch (state.status) {
@@ -26,30 +43,39 @@ export function ackText(state) {
   }
 }
 
-const resultState = (command) =>
-  ({ status: command.result.ok ? 'ok' : 'failed', commandId: command.id, message: command.result.message, at: command.result.at })
+/**
+ * @param {CommandRecord} command
+ * @param {NonNullable<CommandRecord['result']>} result
+ * @returns {AckState}
+ */
+const resultState = (command, result) =>
+  ({ status: result.ok ? 'ok' : 'failed', commandId: command.id, message: result.message, at: result.at })
 
+/**
+ * @param {number} alarmId
+ * @param {{ onChange: (alarmId: number, state: AckState) => void, onUnauthorized: () => void }} callbacks
+ */
 export async function acknowledge(alarmId, { onChange, onUnauthorized }) {
   if (ackPending(alarmId)) return
-  const set = (state) => { states.set(alarmId, state); onChange(alarmId, state) }
+  const set = (/** @type {AckState} */ state) => { states.set(alarmId, state); onChange(alarmId, state) }
   set({ status: 'sending' })
   let command
   try {
     command = await api.ackAlarm(alarmId)
   } catch (error) {
-    if (error.status === 401) onUnauthorized()
-    set({ status: 'error', message: error.message })
+    if (statusOf(error) === 401) onUnauthorized()
+    set({ status: 'error', message: messageOf(error) })
     return
   }
-  if (command.result) return set(resultState(command))
+  if (command.result) return set(resultState(command, command.result))
   set({ status: 'waiting', commandId: command.id })
   for (let i = 0; i < POLL_LIMIT; i++) {
     await sleep(POLL_MS)
     try {
       const latest = await api.command(command.id)
-      if (latest.result) return set(resultState(latest))
+      if (latest.result) return set(resultState(latest, latest.result))
     } catch (error) {
-      if (error.status === 401) { onUnauthorized(); set({ status: 'error', message: error.message }); return }
+      if (statusOf(error) === 401) { onUnauthorized(); set({ status: 'error', message: messageOf(error) }); return }
       // a lost poll is retried on the next round
     }
   }

@@ -1,7 +1,7 @@
 // The dashboard: login, fleet overview, site view and the compliance views, refreshed every 2 s while
 // signed in (the compliance report every 60 s: it changes by the day, not by the second).
-import { api } from './api.js'
-import { loadLang, setLang, lang, t } from './i18n.js'
+import { api, ApiError, messageOf, statusOf } from './api.js'
+import { loadLang, setLang, lang, t } from './i18n/index.js'
 import { h } from './dom.js'
 import { formatClock } from './format.js'
 import { headerView, bannerView } from './views/header.js'
@@ -12,35 +12,57 @@ import { complianceView } from './views/compliance.js'
 import { complianceSiteView } from './views/compliance-site.js'
 import { acknowledge, ackText, ackPending } from './ack.js'
 import { loadSeries } from './trends.js'
+import { isComplianceRoute, routeOf } from './routes.js'
+/** @typedef {import('./api.js').Alarm} Alarm */
+/** @typedef {import('./api.js').ComplianceEvidence} ComplianceEvidence */
+/** @typedef {import('./api.js').ComplianceFilters} ComplianceFilters */
+/** @typedef {import('./api.js').ComplianceRow} ComplianceRow */
+/** @typedef {import('./api.js').ComplianceSummary} ComplianceSummary */
+/** @typedef {import('./api.js').SiteDetail} SiteDetail */
+/** @typedef {import('./api.js').SiteSummary} SiteSummary */
+/** @typedef {import('./api.js').User} User */
+/** @typedef {import('./routes.js').ComplianceRoute} ComplianceRoute */
+/**
+ * A compliance route's answer, fetched at `at` for the route `key`: the report (its summary null
+ * when the server has no summary route) or a site's evidence; or the server's refusal.
+ * @typedef {{ key: string, at: number } & (
+ *   { data: { rows: ComplianceRow[], summary: ComplianceSummary | null } | { evidence: ComplianceEvidence }, error: null }
+ *   | { data: null, error: ApiError })} LoadedCompliance
+ */
+/**
+ * @typedef {object} State
+ * @property {User | null} user null: signed out
+ * @property {SiteSummary[]} sites
+ * @property {Alarm[]} alarms active ones
+ * @property {SiteDetail | null} detail the site page's site
+ * @property {boolean} notFound the site page's site is not there or not visible
+ * @property {boolean} offline the last refresh failed
+ * @property {number | null} updatedAt when the last refresh succeeded
+ * @property {boolean} busy a refresh is under way
+ * @property {number} unacked unacknowledged alarms at the last refresh
+ * @property {LoadedCompliance | null} compliance
+ */
 
 export const REFRESH_MS = 2000
 export const COMPLIANCE_REFRESH_MS = 60_000
 
-const $ = (id) => document.getElementById(id)
+/** An element of the page shell (index.html), which is always there. */
+function $(/** @type {string} */ id) {
+  const el = document.getElementById(id)
+  if (!el) throw new Error(`index.html has no #${id}`)
+  return el
+}
+/** The HTML elements matching `selector`. */
+const all = (/** @type {string} */ selector) => [...document.querySelectorAll(selector)].filter((el) => el instanceof HTMLElement)
+/** @type {State} */
 const state = { user: null, sites: [], alarms: [], detail: null, notFound: false, offline: false, updatedAt: null, busy: false, unacked: 0, compliance: null }
-/** what the compliance route last put into <main>: it is re-rendered only when its data or the language changed */
+/**
+ * what the compliance route last put into <main>: it is re-rendered only when its data or the language changed
+ * @type {{ compliance: LoadedCompliance | null, lang: string, key: string } | null}
+ */
 let shownCompliance = null
 
-/** The filters a compliance route carries in its hash (`#/compliance?asOf=2026-11-29&siteType=coal-mine`). */
-function complianceQuery(search) {
-  const params = new URLSearchParams(search)
-  const query = {}
-  if (/^\d{4}-\d{2}-\d{2}$/.test(params.get('asOf') ?? '')) query.asOf = params.get('asOf')
-  for (const key of ['siteType', 'jurisdiction']) if (params.get(key)) query[key] = params.get(key)
-  return query
-}
-
-function currentRoute() {
-  const [path, search = ''] = location.hash.replace(/^#/, '').split('?')
-  let match = path.match(/^\/site\/(.+)$/)
-  if (match) return { name: 'site', id: decodeURIComponent(match[1]), key: path }
-  match = path.match(/^\/compliance\/site\/(.+)$/)
-  if (match) return { name: 'evidence', id: decodeURIComponent(match[1]), query: complianceQuery(search), key: location.hash }
-  if (path === '/compliance') return { name: 'compliance', query: complianceQuery(search), key: location.hash }
-  return { name: 'overview', key: '/' }
-}
-
-const isComplianceRoute = (route) => route.name === 'compliance' || route.name === 'evidence'
+const currentRoute = () => routeOf(location.hash)
 
 /** Someone is typing into a form: do not pull the page from under them. */
 function typing() {
@@ -48,19 +70,20 @@ function typing() {
   return Boolean(el && el.closest?.('form') && el.matches('input, textarea, select'))
 }
 
-function announce(text) {
+function announce(/** @type {string} */ text) {
   $('announcer').textContent = ''
   setTimeout(() => { $('announcer').textContent = text }, 50)
 }
 
 /** Re-render `fn` without losing the keyboard focus (by data-focus-key) or the scroll position. */
-function keepPlace(fn) {
-  const focusKey = document.activeElement?.dataset?.focusKey
+function keepPlace(/** @type {() => void} */ fn) {
+  const active = document.activeElement
+  const focusKey = active instanceof HTMLElement ? active.dataset.focusKey : undefined
   const { scrollX, scrollY } = window
   fn()
   window.scrollTo(scrollX, scrollY)
   if (focusKey) {
-    const target = [...document.querySelectorAll('[data-focus-key]')].find((el) => el.dataset.focusKey === focusKey)
+    const target = all('[data-focus-key]').find((el) => el.dataset.focusKey === focusKey)
     target?.focus({ preventScroll: true })
   }
 }
@@ -90,71 +113,81 @@ function siteNames() {
 }
 
 function render() {
-  if (!state.user) return
+  const { user } = state
+  if (!user) return
   const route = currentRoute()
   keepPlace(() => {
     const banner = bannerView(state.alarms, siteNames())
     $('banner').replaceChildren(...(banner ? [banner] : []))
     if (isComplianceRoute(route)) {
       const shown = { compliance: state.compliance, lang: lang(), key: route.key }
-      if (shownCompliance && $('main').firstChild && Object.keys(shown).every((k) => shown[k] === shownCompliance[k])) return
+      const same = shownCompliance && shown.compliance === shownCompliance.compliance && shown.lang === shownCompliance.lang && shown.key === shownCompliance.key
+      if (same && $('main').firstChild) return
       shownCompliance = shown
       $('main').replaceChildren(complianceRouteView(route))
       return
     }
     shownCompliance = null
     let view
-    if (route.name === 'site' && state.detail?.site.id === route.id) view = siteView(state.detail, state.user, { onAck })
+    if (route.name === 'site' && state.detail?.site.id === route.id) view = siteView(state.detail, user, { onAck })
     else if (route.name === 'site') view = h('p', {}, state.notFound ? t('site.notFound') : t('status.loading'))
-    else view = overviewView(state.sites, state.user)
+    else view = overviewView(state.sites, user)
     $('main').replaceChildren(view)
   })
   renderStatus()
   if (route.name === 'site' && state.detail) loadTrends(state.detail)
 }
 
-function complianceRouteView(route) {
+function complianceRouteView(/** @type {ComplianceRoute} */ route) {
   const loaded = state.compliance
   if (!loaded || loaded.key !== route.key) return h('p', {}, t('status.loading'))
   if (loaded.error) {
     return h('p', { 'data-testid': 'compliance-error', role: 'alert' },
       loaded.error.status === 404 || loaded.error.status === 403 ? t('site.notFound') : t('error.generic', { message: loaded.error.message }))
   }
-  return route.name === 'compliance'
-    ? complianceView({ query: route.query, ...loaded.data }, { onFilter })
-    : complianceSiteView(loaded.data, route.query)
+  // the data is the route's: its key tells the report and the evidence apart
+  const { data } = loaded
+  return 'evidence' in data
+    ? complianceSiteView(data.evidence, route.query)
+    : complianceView({ query: route.query, ...data }, { onFilter })
 }
 
-/** The compliance report or a site's evidence for the route: cached for COMPLIANCE_REFRESH_MS; null off those routes. */
+/**
+ * The compliance report or a site's evidence for the route: cached for COMPLIANCE_REFRESH_MS; null off those routes.
+ * @param {import('./routes.js').Route} route
+ * @returns {Promise<LoadedCompliance | null>}
+ */
 async function loadCompliance(route) {
   if (!isComplianceRoute(route)) return null
   const cached = state.compliance
   if (cached?.key === route.key && Date.now() - cached.at < COMPLIANCE_REFRESH_MS) return cached
-  const answer = (data) => ({ key: route.key, at: Date.now(), data, error: null })
-  const refused = (error) => {
-    if (error.status === 400 || error.status === 403 || error.status === 404) return { key: route.key, at: Date.now(), data: null, error }
+  /** @returns {LoadedCompliance} */
+  const answer = (/** @type {Extract<LoadedCompliance, { error: null }>['data']} */ data) => ({ key: route.key, at: Date.now(), data, error: null })
+  /** @returns {LoadedCompliance} */
+  const refused = (/** @type {unknown} */ error) => {
+    if (error instanceof ApiError && (error.status === 400 || error.status === 403 || error.status === 404)) return { key: route.key, at: Date.now(), data: null, error }
     throw error
   }
-  if (route.name === 'evidence') return api.complianceSite(route.id, { asOf: route.query.asOf }).then(answer, refused)
+  if (route.name === 'evidence') return api.complianceSite(route.id, { asOf: route.query.asOf }).then((evidence) => answer({ evidence }), refused)
   return Promise.all([
     api.compliance(route.query),
     // the summary endpoint may be missing on an older server: the view then counts the rows itself
-    api.complianceSummary(route.query.asOf).catch((e) => (e.status === 404 ? null : Promise.reject(e))),
+    api.complianceSummary(route.query.asOf).catch((e) => (statusOf(e) === 404 ? null : Promise.reject(e))),
   ]).then(([rows, summary]) => answer({ rows, summary }), refused)
 }
 
-function onFilter(filters) {
-  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()
+function onFilter(/** @type {ComplianceFilters} */ filters) {
+  const query = new URLSearchParams(Object.entries(filters).flatMap(([k, v]) => (v ? [[k, v]] : []))).toString()
   const hash = `#/compliance${query ? `?${query}` : ''}`
   if (location.hash === hash) { state.compliance = null; refresh(); return }
   location.hash = hash
 }
 
-function loadTrends(detail) {
+function loadTrends(/** @type {SiteDetail} */ detail) {
   for (const device of detail.devices) {
     for (const reading of device.readings.filter(isNumericChannel)) {
       loadSeries({ gatewayId: device.gatewayId, device: device.id, channel: reading.channel }, (key, entry) => {
-        for (const slot of document.querySelectorAll('.trend-slot')) if (slot.dataset.seriesKey === key) fillTrend(slot, entry)
+        for (const slot of all('.trend-slot')) if (slot.dataset.seriesKey === key) fillTrend(slot, entry)
       })
     }
   }
@@ -167,7 +200,7 @@ async function refresh() {
   try {
     const [sites, alarms, detail, compliance] = await Promise.all([
       api.sites(), api.activeAlarms(),
-      route.name === 'site' ? api.site(route.id).catch((e) => (e.status === 404 || e.status === 403 ? null : Promise.reject(e))) : null,
+      route.name === 'site' ? api.site(route.id).catch((e) => (statusOf(e) === 404 || statusOf(e) === 403 ? null : Promise.reject(e))) : null,
       loadCompliance(route),
     ])
     Object.assign(state, { sites, alarms, detail, compliance, notFound: route.name === 'site' && detail === null, offline: false, updatedAt: Date.now() })
@@ -175,7 +208,7 @@ async function refresh() {
     if (unacked > state.unacked) announce(t('banner.alarms', { count: unacked }))
     state.unacked = unacked
   } catch (error) {
-    if (error.status === 401) { state.busy = false; showLogin(); return }
+    if (statusOf(error) === 401) { state.busy = false; showLogin(); return }
     state.offline = true
   } finally {
     state.busy = false
@@ -185,16 +218,16 @@ async function refresh() {
   render()
 }
 
-function onAck(alarmId) {
+function onAck(/** @type {number} */ alarmId) {
   acknowledge(alarmId, {
     onUnauthorized: showLogin,
     onChange: (id, ack) => {
-      for (const el of document.querySelectorAll('[data-testid="ack-result"]')) {
+      for (const el of all('[data-testid="ack-result"]')) {
         if (el.dataset.alarmId === String(id)) el.replaceWith(ackResult(id))
       }
-      for (const row of document.querySelectorAll('[data-testid="alarm-row"]')) {
+      for (const row of all('[data-testid="alarm-row"]')) {
         const button = row.querySelector('[data-testid="ack-button"]')
-        if (row.dataset.alarmId === String(id) && button) button.disabled = ackPending(id)
+        if (row.dataset.alarmId === String(id) && button instanceof HTMLButtonElement) button.disabled = ackPending(id)
       }
       if (ack.status !== 'sending') announce(ackText(ack))
       if (!ackPending(id)) refresh()
@@ -211,12 +244,13 @@ function showLogin(error = '') {
   $('main').replaceChildren(loginView(onLogin, error))
 }
 
-async function onLogin(name, password) {
+/** @returns {Promise<string | null>} the error to show, null when signed in */
+async function onLogin(/** @type {string} */ name, /** @type {string} */ password) {
   try {
     const reply = await api.login(name, password)
     state.user = reply.user
   } catch (error) {
-    return error.status === 401 || error.status === 400 ? t('login.failed') : t('login.error', { message: error.message })
+    return statusOf(error) === 401 || statusOf(error) === 400 ? t('login.failed') : t('login.error', { message: messageOf(error) })
   }
   renderHeader()
   $('main').replaceChildren(h('p', {}, t('status.loading')))
@@ -260,7 +294,7 @@ async function start() {
   try {
     state.user = await api.me()
   } catch (error) {
-    if (error.status === 401) { showLogin(); return }
+    if (statusOf(error) === 401) { showLogin(); return }
     $('status').textContent = t('status.offline')
     setTimeout(start, REFRESH_MS)
     return

@@ -1,18 +1,42 @@
 // A tiny element builder: h('td', { class: 'x', dataset: { testid: 'y' } }, 'text', child, ...)
 
+/**
+ * What `h` takes as children: nodes and text; null, undefined and false are left out (so
+ * `cond && h(...)` works), arrays are flattened (the type allows two levels: JSDoc types cannot
+ * refer to themselves).
+ * @typedef {Node | string | number | boolean | null | undefined} Leaf
+ * @typedef {Leaf | Array<Leaf | Leaf[]>} Child
+ */
+/**
+ * Attributes: `class`, `dataset` (an object), `on<event>` listeners, and any other attribute (true
+ * sets it empty; null, undefined and false leave it out).
+ * @typedef {Record<string, unknown>} Attrs
+ */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {Child[]} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag)
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue
     if (name === 'dataset') Object.assign(el.dataset, value)
-    else if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value)
-    else if (name === 'class') el.className = value
+    else if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), /** @type {EventListener} */ (value))
+    else if (name === 'class') el.className = String(value)
     else el.setAttribute(name, value === true ? '' : String(value))
   }
   append(el, children)
   return el
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {Child[]} children
+ */
 function append(el, children) {
   for (const child of children) {
     if (child === undefined || child === null || child === false) continue
@@ -24,6 +48,10 @@ function append(el, children) {
 /**
  * A table with a caption, header cells and rows. `hideCaption` keeps the caption for screen
  * readers only, when a heading right above already says the same.
+ * @param {string} caption
+ * @param {string[]} headers
+ * @param {Node[]} rows
+ * @param {Attrs} [attrs]
  */
 export function table(caption, headers, rows, attrs = {}, hideCaption = false) {
   return h('table', attrs,

@@ -1,5 +1,5 @@
 /** The report's words in Chinese (default) and English; names of systems, site types and levels are the dashboard's. */
-import { dictionaries } from '../../web/i18n.js'
+import { dictionaries } from '../../web/i18n/index.js'
 
 export type Lang = 'zh' | 'en'
 

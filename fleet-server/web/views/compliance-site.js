@@ -2,26 +2,30 @@
 // installation, live verification and status; the commissioning records; the daily data coverage
 // of each system with the 95 % line.
 import { h, table } from '../dom.js'
-import { t, tOr } from '../i18n.js'
+import { t, tOr } from '../i18n/index.js'
 import { formatTime } from '../format.js'
 import { sanctionText, statusBadge, worstOf } from './compliance.js'
 import { coverageChart } from './coverage-chart.js'
+/** @typedef {import('../api.js').Commissioning} Commissioning */
+/** @typedef {import('../api.js').ComplianceEvidence} ComplianceEvidence */
+/** @typedef {import('../api.js').ComplianceFilters} ComplianceFilters */
+/** @typedef {import('../api.js').ComplianceRow} ComplianceRow */
 
 const dash = () => t('value.none')
-const percent = (share) => `${(Math.floor(share * 1000) / 10).toFixed(1)} %`
+const percent = (/** @type {number} */ share) => `${(Math.floor(share * 1000) / 10).toFixed(1)} %`
 
-function daysText(row) {
+function daysText(/** @type {ComplianceRow} */ row) {
   if (row.daysOverdue !== null && row.daysOverdue !== undefined) return t('compliance.daysLate', { days: row.daysOverdue })
   if (row.daysLeft !== null && row.daysLeft !== undefined) return t('compliance.daysToGo', { days: row.daysLeft })
   return dash()
 }
 
-function verifiedBadge(row) {
+function verifiedBadge(/** @type {ComplianceRow} */ row) {
   return h('span', { class: `badge ${row.verified ? 'verified-yes' : 'verified-no'}`, 'data-testid': 'verified', 'data-verified': String(row.verified) },
     h('span', { 'aria-hidden': 'true' }, row.verified ? '✓ ' : '✕ '), row.verified ? t('compliance.verified') : t('compliance.notVerified'))
 }
 
-function systemRow(row) {
+function systemRow(/** @type {ComplianceRow} */ row) {
   return h('tr', { 'data-testid': 'evidence-row', dataset: { system: row.system, status: row.status }, class: `row-${row.status}` },
     h('th', { scope: 'row' }, tOr('system', row.system), h('div', { class: 'muted' }, `${row.clause} · ${row.ruleId}`)),
     h('td', {}, row.appliesFrom),
@@ -33,7 +37,7 @@ function systemRow(row) {
     h('td', { class: 'num' }, daysText(row)))
 }
 
-function commissioningRow(record) {
+function commissioningRow(/** @type {Commissioning} */ record) {
   return h('tr', { 'data-testid': 'commissioning-row', dataset: { system: record.system, accepted: String(record.accepted) }, class: record.accepted ? undefined : 'rejected' },
     h('td', { class: 'nowrap' }, record.commissionedOn),
     h('th', { scope: 'row' }, tOr('system', record.system)),
@@ -45,7 +49,7 @@ function commissioningRow(record) {
     h('td', { class: 'nowrap' }, formatTime(record.createdAt)))
 }
 
-function coverageFigure(entry) {
+function coverageFigure(/** @type {ComplianceEvidence['coverage'][number]} */ entry) {
   const chart = coverageChart(entry.system, entry.days,
     (ok, total) => t('compliance.chartLabel', { system: tOr('system', entry.system), ok, total }),
     (day, share) => `${day}: ${percent(share)}`)
@@ -57,11 +61,20 @@ function coverageFigure(entry) {
     h('div', { class: 'muted legend' }, h('span', { class: 'legend-line', 'aria-hidden': 'true' }), ' ', t('compliance.chartLine')))
 }
 
+/**
+ * @param {string} id
+ * @param {string} heading
+ * @param {import('../dom.js').Child} body
+ */
 function section(id, heading, body) {
   return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
 }
 
-/** `detail`: the body of GET /api/compliance/sites/{id}; `query.asOf` as asked (links keep it). */
+/**
+ * `detail`: the body of GET /api/compliance/sites/{id}; `query.asOf` as asked (links keep it).
+ * @param {ComplianceEvidence} detail
+ * @param {ComplianceFilters} [query]
+ */
 export function complianceSiteView(detail, query = {}) {
   const { site, rows, commissioning, coverage } = detail
   const worst = worstOf(rows.map((r) => r.status))

@@ -1,6 +1,8 @@
 // Daily data coverage of one regulatory system as inline SVG: one bar per day (the worst device's
 // share of the day's minutes with good data), the 95 % verification line marked. `coverageBars` is
 // pure (tested in node); `coverageChart` builds the element.
+/** @typedef {import('../api.js').ComplianceEvidence} ComplianceEvidence */
+/** @typedef {ComplianceEvidence['coverage'][number]['days'][number]} CoverageDay a day's coverage share */
 
 const SVG = 'http://www.w3.org/2000/svg'
 export const WIDTH = 300
@@ -9,11 +11,14 @@ export const HEIGHT = 60
 export const VERIFIED_SHARE = 0.95
 const PAD = 2
 
-/** Bar geometry and the y of the 95 % line; a day at or above 95 % is `ok`. */
+/**
+ * Bar geometry and the y of the 95 % line; a day at or above 95 % is `ok`.
+ * @param {CoverageDay[]} days oldest first
+ */
 export function coverageBars(days, width = WIDTH, height = HEIGHT) {
   const n = Math.max(1, days.length)
   const slot = (width - 2 * PAD) / n
-  const y = (share) => PAD + (1 - Math.min(1, Math.max(0, share))) * (height - 2 * PAD)
+  const y = (/** @type {number} */ share) => PAD + (1 - Math.min(1, Math.max(0, share))) * (height - 2 * PAD)
   const bars = days.map((d, i) => {
     const top = y(d.coverage)
     return {
@@ -25,13 +30,23 @@ export function coverageBars(days, width = WIDTH, height = HEIGHT) {
   return { bars, line: +y(VERIFIED_SHARE).toFixed(1), okDays: bars.filter((b) => b.ok).length }
 }
 
+/**
+ * @param {string} tag
+ * @param {Record<string, string | number>} attrs
+ */
 function el(tag, attrs) {
   const node = document.createElementNS(SVG, tag)
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v))
   return node
 }
 
-/** The chart for one system's days; `label(okDays, total)` gives its accessible name. */
+/**
+ * The chart for one system's days; `label(okDays, total)` gives its accessible name, `dayTitle` each bar's tooltip.
+ * @param {string} system
+ * @param {CoverageDay[]} days
+ * @param {(okDays: number, total: number) => string} label
+ * @param {(day: string, share: number) => string} dayTitle
+ */
 export function coverageChart(system, days, label, dayTitle) {
   const { bars, line, okDays } = coverageBars(days)
   const svg = el('svg', {

@@ -1,18 +1,31 @@
 // The page header (title, user, role, language toggle, logout) and the alarm banner.
 import { h } from '../dom.js'
-import { lang, t, tOr } from '../i18n.js'
+import { lang, t, tOr } from '../i18n/index.js'
+/** @typedef {import('../api.js').Alarm} Alarm */
+/** @typedef {import('../api.js').User} User */
+/** @typedef {'overview' | 'compliance'} Section the part of the dashboard shown */
 
-/** Who sees the compliance report (GET /api/compliance: regulator, admin; an enterprise its own sites). */
+/**
+ * Who sees the compliance report (GET /api/compliance: regulator, admin; an enterprise its own sites).
+ * @type {ReadonlySet<User['role']>}
+ */
 export const COMPLIANCE_ROLES = new Set(['regulator', 'admin', 'enterprise'])
 
-/** `section`: 'overview' or 'compliance', the part of the dashboard shown (aria-current). */
+/**
+ * @param {User} user
+ * @param {Section} section marked aria-current
+ */
 function navView(user, section) {
-  const link = (href, key, name) => h('a', { href, 'data-testid': `nav-${name}`, 'aria-current': section === name ? 'page' : undefined }, t(key))
+  const link = (/** @type {string} */ href, /** @type {string} */ key, /** @type {Section} */ name) => h('a', { href, 'data-testid': `nav-${name}`, 'aria-current': section === name ? 'page' : undefined }, t(key))
   return h('nav', { class: 'nav', 'aria-label': t('nav.label') },
     link('#/', 'nav.overview', 'overview'),
     COMPLIANCE_ROLES.has(user.role) && link('#/compliance', 'nav.compliance', 'compliance'))
 }
 
+/**
+ * @param {User | null} user null before login
+ * @param {{ onToggleLang: () => void, onLogout: () => void, section: Section }} options
+ */
 export function headerView(user, { onToggleLang, onLogout, section }) {
   return h('div', { class: 'header-inner' },
     h('h1', {}, h('a', { href: '#/' }, t('app.title'))),
@@ -25,7 +38,11 @@ export function headerView(user, { onToggleLang, onLogout, section }) {
       user && h('button', { type: 'button', 'data-testid': 'logout', onclick: onLogout }, t('header.logout'))))
 }
 
-/** The banner, or null when no active alarm in scope is unacknowledged. */
+/**
+ * The banner, or null when no active alarm in scope is unacknowledged.
+ * @param {Alarm[]} alarms
+ * @param {Map<string, string>} siteNames by site id
+ */
 export function bannerView(alarms, siteNames) {
   const open = alarms.filter((a) => a.state === 'active' && !a.acknowledged)
   if (open.length === 0) return null

@@ -1,7 +1,8 @@
 // The login form. `onLogin(name, password)` resolves to an error message, or null on success.
 import { h } from '../dom.js'
-import { t } from '../i18n.js'
+import { t } from '../i18n/index.js'
 
+/** @param {(name: string, password: string) => Promise<string | null>} onLogin */
 export function loginView(onLogin, lastError = '') {
   const error = h('p', { class: 'form-error', id: 'login-error', role: 'alert' }, lastError)
   const name = h('input', { id: 'login-name', name: 'name', autocomplete: 'username', required: true, 'aria-describedby': 'login-error' })
@@ -10,7 +11,7 @@ export function loginView(onLogin, lastError = '') {
 
   const form = h('form', {
     class: 'login', 'data-testid': 'login-form', 'aria-labelledby': 'login-heading',
-    onsubmit: async (event) => {
+    onsubmit: async (/** @type {SubmitEvent} */ event) => {
       event.preventDefault()
       submit.disabled = true
       error.textContent = ''

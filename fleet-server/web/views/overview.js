@@ -1,12 +1,21 @@
 // Fleet overview: one row per site in the user's scope, the worst first.
 import { h, table } from '../dom.js'
-import { t, tOr } from '../i18n.js'
+import { t, tOr } from '../i18n/index.js'
 import { formatTime } from '../format.js'
+/** @typedef {import('../api.js').SiteSummary} SiteSummary */
+/** @typedef {import('../api.js').User} User */
+/** @typedef {'red' | 'amber' | 'green'} Health */
 
+/** @type {Record<Health, number>} */
 const HEALTH_ORDER = { red: 0, amber: 1, green: 2 }
+/** @type {Record<Health, string>} */
 const HEALTH_ICON = { red: '✕', amber: '!', green: '✓' }
 
-/** red: an unacknowledged alarm or no gateway online; amber: anything else not right; green. */
+/**
+ * red: an unacknowledged alarm or no gateway online; amber: anything else not right; green.
+ * @param {SiteSummary} site
+ * @returns {Health}
+ */
 export function siteHealth(site) {
   const { gateways, devices } = site
   if (site.unacknowledgedAlarms > 0 || (gateways.total > 0 && gateways.online === 0)) return 'red'
@@ -15,19 +24,19 @@ export function siteHealth(site) {
   return 'green'
 }
 
-export function healthBadge(health) {
+export function healthBadge(/** @type {Health} */ health) {
   return h('span', { class: `badge health-${health}`, 'data-health': health },
     h('span', { 'aria-hidden': 'true' }, HEALTH_ICON[health], ' '), t(`health.${health}`))
 }
 
-function alarmsCell(site) {
+function alarmsCell(/** @type {SiteSummary} */ site) {
   if (site.activeAlarms === 0) return h('td', { class: 'num' }, '0')
   return h('td', { class: 'num' },
     String(site.activeAlarms),
     site.unacknowledgedAlarms > 0 && h('span', { class: 'badge unacked' }, t('alarms.unacked', { count: site.unacknowledgedAlarms })))
 }
 
-function siteRow(site) {
+function siteRow(/** @type {SiteSummary} */ site) {
   const health = siteHealth(site)
   return h('tr', { 'data-testid': 'site-row', dataset: { siteId: site.id }, class: `row-${health}` },
     h('th', { scope: 'row' },
@@ -42,6 +51,10 @@ function siteRow(site) {
     h('td', {}, formatTime(site.lastSeen)))
 }
 
+/**
+ * @param {SiteSummary[]} sites
+ * @param {User} user
+ */
 export function overviewView(sites, user) {
   const sorted = [...sites].sort((a, b) =>
     HEALTH_ORDER[siteHealth(a)] - HEALTH_ORDER[siteHealth(b)] || a.name.localeCompare(b.name, 'zh-CN'))

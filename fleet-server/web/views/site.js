@@ -1,7 +1,7 @@
 // One site: alarms (with acknowledge), gateways, devices by regulatory system with latest readings,
 // trends and calibration, and the interlock history.
 import { h, table } from '../dom.js'
-import { t, tOr } from '../i18n.js'
+import { t, tOr } from '../i18n/index.js'
 import { formatTime, formatValue, formatReading, formatNumber, TIME_ZONE } from '../format.js'
 import { monthlyReportUrl } from '../api.js'
 import { COMPLIANCE_ROLES } from './header.js'
@@ -9,19 +9,35 @@ import { healthBadge, siteHealth } from './overview.js'
 import { ackState, ackText, ackPending } from '../ack.js'
 import { cachedSeries, seriesKey } from '../trends.js'
 import { trendChart } from '../chart.js'
+/** @typedef {import('../api.js').Alarm} Alarm */
+/** @typedef {import('../api.js').Device} Device */
+/** @typedef {import('../api.js').Gateway} Gateway */
+/** @typedef {import('../api.js').InterlockAction} InterlockAction */
+/** @typedef {import('../api.js').Reading} Reading */
+/** @typedef {import('../api.js').SiteDetail} SiteDetail */
+/** @typedef {import('../api.js').SiteSummary} SiteSummary */
+/** @typedef {import('../api.js').User} User */
+/** @typedef {import('../trends.js').SeriesEntry} SeriesEntry */
+/** @typedef {(alarmId: number) => void} OnAck */
 
+/** @type {ReadonlySet<User['role']>} */
 const CAN_ACK = new Set(['enterprise', 'admin'])
 const dash = () => t('value.none')
 
-function stateBadge(state, testid) {
+function stateBadge(/** @type {string} */ state, /** @type {string} */ testid) {
   return h('span', { class: `badge state-${state}`, 'data-testid': testid, 'data-state': state }, tOr('state', state))
 }
 
-export function ackResult(alarmId) {
+export function ackResult(/** @type {number} */ alarmId) {
   const state = ackState(alarmId)
   return h('span', { 'data-testid': 'ack-result', 'data-alarm-id': alarmId, 'data-state': state?.status ?? 'none', class: `ack-${state?.status ?? 'none'}` }, ackText(state))
 }
 
+/**
+ * @param {Alarm} alarm
+ * @param {User} user
+ * @param {OnAck} onAck
+ */
 function alarmRow(alarm, user, onAck) {
   const canAck = CAN_ACK.has(user.role) && !alarm.acknowledged
   const action = canAck
@@ -42,7 +58,7 @@ function alarmRow(alarm, user, onAck) {
     h('td', {}, ackResult(alarm.id)))
 }
 
-function gatewayRow(gw) {
+function gatewayRow(/** @type {Gateway} */ gw) {
   return h('tr', { 'data-testid': 'gateway-row', dataset: { gatewayId: gw.id } },
     h('th', { scope: 'row' }, gw.name ?? gw.id, gw.name && h('div', { class: 'muted' }, gw.id)),
     h('td', {}, stateBadge(gw.state, 'gateway-state')),
@@ -52,11 +68,12 @@ function gatewayRow(gw) {
 }
 
 /** Channels that describe the device rather than what it measures: shown folded, never charted. */
+/** @type {ReadonlySet<Reading['role']>} */
 const DESCRIPTIVE_ROLES = new Set(['identity', 'config', 'setpoint'])
-const isMeasurement = (r) => r.role === undefined || r.role === 'measurement' || r.role === 'counter'
-export const isNumericChannel = (r) => isMeasurement(r) && (typeof r.value === 'number' || (r.value === null && r.unit !== undefined))
+const isMeasurement = (/** @type {Reading} */ r) => r.role === undefined || r.role === 'measurement' || r.role === 'counter'
+export const isNumericChannel = (/** @type {Reading} */ r) => isMeasurement(r) && (typeof r.value === 'number' || (r.value === null && r.unit !== undefined))
 
-function readingsCell(device) {
+function readingsCell(/** @type {Device} */ device) {
   if (!device.readings.length) return dash()
   const main = device.readings.filter((r) => !DESCRIPTIVE_ROLES.has(r.role))
   const other = device.readings.filter((r) => DESCRIPTIVE_ROLES.has(r.role))
@@ -67,7 +84,11 @@ function readingsCell(device) {
       h('ul', { class: 'readings' }, other.map((r) => readingItem(device, r)))))
 }
 
-/** The slot a chart goes into; filled from the series cache now or when the series arrives. */
+/**
+ * The slot a chart goes into; filled from the series cache now or when the series arrives.
+ * @param {Device} device
+ * @param {Reading} reading
+ */
 export function trendSlot(device, reading) {
   const key = seriesKey(device.gatewayId, device.id, reading.channel)
   const slot = h('span', { class: 'trend-slot', 'data-series-key': key, 'data-unit': reading.unit ?? '' })
@@ -75,6 +96,10 @@ export function trendSlot(device, reading) {
   return slot
 }
 
+/**
+ * @param {HTMLElement} slot
+ * @param {SeriesEntry | undefined} entry
+ */
 export function fillTrend(slot, entry) {
   if (!entry?.series) { slot.replaceChildren(h('span', { class: 'muted' }, entry && !entry.pending ? t('chart.empty') : t('chart.loading'))); return }
   const unit = slot.dataset.unit ?? ''
@@ -83,6 +108,10 @@ export function fillTrend(slot, entry) {
   slot.replaceChildren(chart ?? h('span', { class: 'muted' }, t('chart.empty')))
 }
 
+/**
+ * @param {Device} device
+ * @param {Reading} reading
+ */
 function readingItem(device, reading) {
   const bad = reading.quality !== 'good'
   return h('li', { 'data-testid': 'reading', 'data-channel': reading.channel, 'data-quality': reading.quality },
@@ -92,13 +121,13 @@ function readingItem(device, reading) {
     isNumericChannel(reading) && trendSlot(device, reading))
 }
 
-function calibration(device) {
+function calibration(/** @type {Device} */ device) {
   if (!device.calibrationDue) return t('calibration.none')
   const state = device.calibrationState ?? 'ok'
   return h('span', {}, device.calibrationDue, ' ', h('span', { class: `badge cal-${state}`, 'data-testid': 'calibration-state' }, tOr('calibration', state)))
 }
 
-function deviceRow(device) {
+function deviceRow(/** @type {Device} */ device) {
   const identity = [device.vendor, device.model].filter(Boolean).join(' ')
   return h('tr', { 'data-testid': 'device-row', dataset: { deviceId: device.id, gatewayId: device.gatewayId } },
     h('th', { scope: 'row' }, device.id, identity && h('div', { class: 'muted' }, identity)),
@@ -108,12 +137,14 @@ function deviceRow(device) {
     h('td', {}, calibration(device)))
 }
 
-function devicesBySystem(detail) {
+function devicesBySystem(/** @type {SiteDetail} */ detail) {
+  /** @type {Map<string, Device[]>} */
   const groups = new Map()
   for (const device of detail.devices) {
     const system = device.system ?? 'other'
-    if (!groups.has(system)) groups.set(system, [])
-    groups.get(system).push(device)
+    let group = groups.get(system)
+    if (!group) groups.set(system, (group = []))
+    group.push(device)
   }
   return [...groups].map(([system, devices]) => {
     const counts = detail.systems.find((s) => s.system === system)
@@ -124,7 +155,7 @@ function devicesBySystem(detail) {
   })
 }
 
-function interlockRow(action) {
+function interlockRow(/** @type {InterlockAction} */ action) {
   return h('tr', { 'data-testid': 'interlock-row' },
     h('td', {}, formatTime(action.ts)),
     h('th', { scope: 'row' }, action.interlock),
@@ -135,12 +166,17 @@ function interlockRow(action) {
 
 /** This month and the previous one (YYYY-MM, Asia/Shanghai), the previous first. */
 export function reportMonths(now = Date.now()) {
-  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number)
+  // en-CA formats a year and a month as YYYY-MM
+  const [year, month] = /** @type {[number, number]} */ (new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number))
   const previous = month === 1 ? [year - 1, 12] : [year, month - 1]
   return [previous, [year, month]].map(([y, m]) => `${y}-${String(m).padStart(2, '0')}`)
 }
 
 /** The enterprise's printable monthly risk reports and the site's compliance evidence (not for installers). */
+/**
+ * @param {SiteSummary} site
+ * @param {User} user
+ */
 function reportLinks(site, user) {
   if (!COMPLIANCE_ROLES.has(user.role)) return null
   return h('p', { class: 'site-links', 'data-testid': 'site-links' },
@@ -152,10 +188,20 @@ function reportLinks(site, user) {
     }, t('site.report', { month }))]))
 }
 
+/**
+ * @param {string} id
+ * @param {string} heading
+ * @param {import('../dom.js').Child} body
+ */
 function section(id, heading, body) {
   return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
 }
 
+/**
+ * @param {SiteDetail} detail
+ * @param {User} user
+ * @param {{ onAck: OnAck }} actions
+ */
 export function siteView(detail, user, { onAck }) {
   const { site } = detail
   return h('article', { 'aria-labelledby': 'site-heading', 'data-testid': 'site-view', dataset: { siteId: site.id } },

@@ -19,7 +19,7 @@ async function webFiles(dir = WEB_ROOT): Promise<string[]> {
 
 describe('dashboard i18n', () => {
   it('has the same keys in Chinese and English, none empty', async () => {
-    const { dictionaries } = await load('i18n.js')
+    const { dictionaries } = await load('i18n/index.js')
     const zh = Object.keys(dictionaries.zh).sort()
     const en = Object.keys(dictionaries.en).sort()
     expect(zh.length).toBeGreaterThan(50)
@@ -32,13 +32,13 @@ describe('dashboard i18n', () => {
   })
 
   it('uses the same placeholders in both languages', async () => {
-    const { dictionaries } = await load('i18n.js')
+    const { dictionaries } = await load('i18n/index.js')
     const names = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()
     for (const key of Object.keys(dictionaries.zh)) expect(names(dictionaries.en[key]), key).toEqual(names(dictionaries.zh[key]))
   })
 
   it('knows every key the code asks for', async () => {
-    const { dictionaries } = await load('i18n.js')
+    const { dictionaries } = await load('i18n/index.js')
     const missing: string[] = []
     for (const file of (await webFiles()).filter((f) => f.endsWith('.js'))) {
       const source = await readFile(file, 'utf8')
@@ -51,7 +51,7 @@ describe('dashboard i18n', () => {
   })
 
   it('names every site type, role, quality and regulatory system', async () => {
-    const { dictionaries } = await load('i18n.js')
+    const { dictionaries } = await load('i18n/index.js')
     const { SITE_TYPES, ROLES } = await import('../../../fleet-server/src/api/index.ts')
     const { QUALITIES } = await import('../../../protocols/quality.ts')
     const systems = ['monitoring', 'personnel-positioning', 'emergency-refuge', 'compressed-air-rescue', 'water-supply-rescue', 'communication',

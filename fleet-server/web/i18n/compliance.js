@@ -1,5 +1,5 @@
 // The strings of the compliance views (views/compliance*.js) and the site page's report links, kept
-// apart so each dictionary file stays short; i18n.js merges them. Same keys in both languages.
+// apart so each dictionary file stays short; index.js merges them. Same keys in both languages.
 
 export const complianceStrings = {
   zh: {

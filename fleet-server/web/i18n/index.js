@@ -1,7 +1,8 @@
 // Every UI string, in Chinese (default) and English. Both dictionaries must have the same keys
 // (tests/fleet-server/web/i18n.test.ts checks). Placeholders: {name}.
-import { complianceStrings } from './i18n-compliance.js'
+import { complianceStrings } from './compliance.js'
 
+/** @type {typeof import('./index.d.ts').dictionaries} */
 export const dictionaries = {
   zh: {
     'app.title': '安全监测平台',
@@ -303,37 +304,45 @@ export const dictionaries = {
   },
 }
 
+/** @typedef {import('./index.d.ts').Lang} Lang */
+
+/** @type {typeof import('./index.d.ts').LANGS} */
 export const LANGS = ['zh', 'en']
 const STORAGE_KEY = 'fleet.lang'
+/** @type {Lang} */
 let current = 'zh'
 
-/** The language saved in localStorage, Chinese when none (or storage is unavailable). */
+/** @returns {value is Lang} */
+const isLang = (/** @type {unknown} */ value) => LANGS.some((known) => known === value)
+
+/** @type {typeof import('./index.d.ts').loadLang} */
 export function loadLang(storage = globalThis.localStorage) {
   try {
     const saved = storage?.getItem(STORAGE_KEY)
-    current = LANGS.includes(saved) ? saved : 'zh'
+    current = isLang(saved) ? saved : 'zh'
   } catch {
     current = 'zh'
   }
   return current
 }
 
+/** @type {typeof import('./index.d.ts').setLang} */
 export function setLang(lang, storage = globalThis.localStorage) {
-  if (!LANGS.includes(lang)) return
+  if (!isLang(lang)) return
   current = lang
   try { storage?.setItem(STORAGE_KEY, lang) } catch { /* private mode: not persisted */ }
 }
 
+/** @type {typeof import('./index.d.ts').lang} */
 export const lang = () => current
 
-/** The string for `key` in the current language, `{name}` placeholders filled from `params`. */
+/** @type {typeof import('./index.d.ts').t} */
 export function t(key, params = {}) {
   const text = dictionaries[current][key] ?? dictionaries.zh[key] ?? key
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`))
 }
 
-/** `prefix.value` when the table knows it, the raw value otherwise (e.g. an unknown alarm level). */
+/** @type {typeof import('./index.d.ts').tOr} */
 export function tOr(prefix, value) {
-  const key = `${prefix}.${value}`
-  return key in dictionaries[current] ? dictionaries[current][key] : String(value)
+  return dictionaries[current][`${prefix}.${value}`] ?? String(value)
 }

@@ -1,0 +1,46 @@
+// The dashboard's hash routes: `#/`, `#/site/{id}`, `#/compliance?filters` and
+// `#/compliance/site/{id}?asOf`. Pure: a hash in, a route out.
+/** @typedef {import('./api.js').ComplianceFilters} ComplianceFilters */
+
+/**
+ * Where the user is; `key` tells two pages apart (a compliance route's filters are part of it).
+ * @typedef {{ name: 'overview', key: string }
+ *   | { name: 'site', id: string, key: string }
+ *   | { name: 'compliance', query: ComplianceFilters, key: string }
+ *   | { name: 'evidence', id: string, query: ComplianceFilters, key: string }} Route
+ */
+/** @typedef {Extract<Route, { name: 'compliance' | 'evidence' }>} ComplianceRoute */
+
+/**
+ * The filters a compliance route carries in its hash (`#/compliance?asOf=2026-11-29&siteType=coal-mine`).
+ * @param {string} search
+ */
+function complianceQuery(search) {
+  const params = new URLSearchParams(search)
+  /** @type {ComplianceFilters} */
+  const query = {}
+  const asOf = params.get('asOf') ?? ''
+  if (/^\d{4}-\d{2}-\d{2}$/.test(asOf)) query.asOf = asOf
+  for (const key of /** @type {const} */ (['siteType', 'jurisdiction'])) {
+    const value = params.get(key)
+    if (value) query[key] = value
+  }
+  return query
+}
+
+/**
+ * @param {string} hash `location.hash`
+ * @returns {Route}
+ */
+export function routeOf(hash) {
+  const [path = '', search = ''] = hash.replace(/^#/, '').split('?')
+  const siteId = /^\/site\/(.+)$/.exec(path)?.[1]
+  if (siteId !== undefined) return { name: 'site', id: decodeURIComponent(siteId), key: path }
+  const evidenceId = /^\/compliance\/site\/(.+)$/.exec(path)?.[1]
+  if (evidenceId !== undefined) return { name: 'evidence', id: decodeURIComponent(evidenceId), query: complianceQuery(search), key: hash }
+  if (path === '/compliance') return { name: 'compliance', query: complianceQuery(search), key: hash }
+  return { name: 'overview', key: '/' }
+}
+
+/** @returns {route is ComplianceRoute} */
+export const isComplianceRoute = (/** @type {Route} */ route) => route.name === 'compliance' || route.name === 'evidence'
