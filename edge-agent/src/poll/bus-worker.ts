@@ -12,7 +12,7 @@ import { pollDevice, type OnceResult, type PollContext } from './poll-device.ts'
 import { byPriority, nextPoll, pollNoLaterThan, ScheduledDevice, spreadFirstPolls, type BusDevice } from './scheduler.ts'
 import { WriteQueue } from './write-queue.ts'
 
-export type { BusDevice, Priority } from './scheduler.ts'
+export type { BusDevice } from './scheduler.ts'
 export type { BusStatus } from './bus-status.ts'
 export type { OnceResult } from './poll-device.ts'
 
