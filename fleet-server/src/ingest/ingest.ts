@@ -118,7 +118,7 @@ export class Ingest {
     const key = `${m.topic}\u0000${createHash('sha256').update(m.payload).digest('base64')}`
     const attempts = (this.failures.get(key) ?? 0) + 1
     const message = error instanceof Error ? error.message : String(error)
-    if (attempts >= MAX_STORE_ATTEMPTS && this.store.quarantine) {
+    if (attempts >= MAX_STORE_ATTEMPTS) {
       try {
         this.store.quarantine(m.topic, m.payload, message, attempts, this.clock())
         this.failures.delete(key)
@@ -165,7 +165,7 @@ export class Ingest {
     this.pruning = true
     const stages = [
       { what: 'raw samples', prune: (now: number) => this.store.pruneSamples(now) },
-      ...(this.store.pruneMinuteRollups ? [{ what: '1-minute roll-ups', prune: (now: number) => this.store.pruneMinuteRollups!(now) }] : []),
+      { what: '1-minute roll-ups', prune: (now: number) => this.store.pruneMinuteRollups(now) },
     ]
     let stage = 0
     let deleted = 0

@@ -74,7 +74,7 @@ export interface IngestSink {
    * Keeps a message that could not be stored after several attempts — topic, payload as received and
    * the error — and counts it as rejected ('store-failed'), in one transaction.
    */
-  quarantine?(topic: string, payload: Buffer, error: string, attempts: number, now: number): void
+  quarantine(topic: string, payload: Buffer, error: string, attempts: number, now: number): void
   /** delete 1-minute roll-ups older than their retention, a batch of channels at a time; `deleted` counts rows */
-  pruneMinuteRollups?(now: number): { deleted: number; done: boolean }
+  pruneMinuteRollups(now: number): { deleted: number; done: boolean }
 }

@@ -5,7 +5,7 @@ import { scopeCondition } from './scope.ts'
 import { shanghaiMidnight } from '../../../../protocols/calendar/index.ts'
 
 const DAY_MS = 86_400_000
-export const COVERAGE_WINDOW_DAYS = 7
+const COVERAGE_WINDOW_DAYS = 7
 /** the minutes of the 7-day window: 7 × 1,440 */
 const WINDOW_MINUTES = COVERAGE_WINDOW_DAYS * 1440
 
@@ -142,7 +142,7 @@ export class ComplianceReader {
 }
 
 /** the first of the `days` calendar days ending with `asOf` (YYYY-MM-DD, Asia/Shanghai) */
-export function firstDayOf(asOf: string, days = COVERAGE_WINDOW_DAYS): string {
+function firstDayOf(asOf: string, days = COVERAGE_WINDOW_DAYS): string {
   const [y, m, d] = asOf.split('-').map(Number) as [number, number, number]
   return new Date(Date.UTC(y, m - 1, d - days + 1)).toISOString().slice(0, 10)
 }

@@ -11,7 +11,6 @@ import { SiteReader } from './reads.ts'
 import type { PruneBatch } from './retention.ts'
 
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts'
-export { calibrationState } from './profiles.ts'
 export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
 
 export interface SqliteStoreOptions {
@@ -213,7 +212,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   /** How many flushes of the aggregates wrote something since the store opened, their time and channels. */
   aggregateFlushStats = (): { count: number; ms: number; channels: number } => this.writer.aggregateFlushStats()
   pruneSamples: IngestSink['pruneSamples'] = (now, limit) => this.writer.retention.pruneSamples(now, limit)
-  quarantine: NonNullable<IngestSink['quarantine']> = (...args) => this.writer.quarantine(...args)
+  quarantine: IngestSink['quarantine'] = (...args) => this.writer.quarantine(...args)
   pruneMinuteRollups = (now: number, channels?: number): PruneBatch => this.writer.retention.pruneMinuteRollups(now, channels)
 
   /** Closes the database now; the background checkpointer's last checkpoint runs on its own connection. */

@@ -36,7 +36,7 @@ export function profileFacts(id: string): ProfileFacts | undefined {
 }
 
 
-export const DUE_SOON_DAYS = 2
+const DUE_SOON_DAYS = 2
 
 /** overdue after the due day; due-soon from DUE_SOON_DAYS days before it through the due day itself. */
 export function calibrationState(due: string, now: number): 'ok' | 'due-soon' | 'overdue' {

@@ -6,7 +6,7 @@ import { calibrationState, profileFacts } from './profiles.ts'
 import { scopeCondition } from './scope.ts'
 
 /** a device reports when it sent a good sample this recently */
-export const REPORTING_WINDOW_MS = 5 * 60_000
+const REPORTING_WINDOW_MS = 5 * 60_000
 
 const SUMMARY = `SELECT s.id, s.name, s.type, s.enterprise_id, e.name AS enterprise_name, s.jurisdiction, s.address, s.licence_no,
   (SELECT json_array(count(*), total(g.state = 'online'), max(g.last_seen)) FROM gateways g WHERE g.site_id = s.id) AS gw,
@@ -55,7 +55,7 @@ function summary(r: SummaryRow): SiteSummary {
   }
 }
 
-export function gatewayOf(r: GatewayRow): Gateway {
+function gatewayOf(r: GatewayRow): Gateway {
   return {
     id: r.id, siteId: r.site_id, ...present('name', r.name), state: r.state, agentVersion: r.agent_version, configHash: r.config_hash,
     bufferDepth: r.buffer_depth, uptimeS: r.uptime_s, lastSeen: r.last_seen, enrolled: r.password_hash !== null,
