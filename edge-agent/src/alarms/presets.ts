@@ -7,7 +7,7 @@ import type { AlarmLevel, Unit } from '../../../hardware-profiles/schema.ts'
  * the standard states a deadband, otherwise restore = value and the source says so.
  */
 
-export interface PresetParam {
+interface PresetParam {
   name: string
   description: string
   /** the installer must give it; an optional one has a derived or no value */

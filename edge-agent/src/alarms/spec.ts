@@ -3,7 +3,7 @@
  * levels, the preset an installer picked and the device's overrides (edge-agent/src/config). Pure data.
  */
 
-export type Direction = 'high' | 'low'
+type Direction = 'high' | 'low'
 
 export interface LevelSpec {
   /** name of the level, e.g. alarm, power-off, level-1, red */
@@ -23,7 +23,7 @@ export interface LevelSpec {
   source: string
 }
 
-export interface RateOfRiseSpec {
+interface RateOfRiseSpec {
   /** raised when the value rises this much per minute or faster, in the channel's unit */
   perMinute: number
   /** over this window (the rate is measured across it) */
@@ -34,7 +34,7 @@ export interface RateOfRiseSpec {
   source: string
 }
 
-export interface FlatlineSpec {
+interface FlatlineSpec {
   /** a reading that stays within `tolerance` for this long is a covered or stuck sensor */
   windowMs: number
   /** largest spread of good readings that still counts as "the same value" */

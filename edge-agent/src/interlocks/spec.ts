@@ -6,7 +6,7 @@
 export type OutputValue = number | boolean
 
 /** A condition on a channel's value. Booleans compare as 1 / 0. */
-export interface ValueCondition {
+interface ValueCondition {
   kind: 'value'
   device: string
   channel: string
@@ -21,7 +21,7 @@ export interface ValueCondition {
 }
 
 /** A condition on a device's health as the poll engine reports it. */
-export interface HealthCondition {
+interface HealthCondition {
   kind: 'health'
   device: string
   /** any of these device states makes the condition true */

@@ -21,7 +21,7 @@ export interface CapLimits {
  * The longest run of oldest rows for which `take` holds — after the rows handed out for sending
  * (through `handedOutThrough`) — its exact count and sequence range.
  */
-export function oldestPrefix(rows: Iterable<RowSpan>, handedOutThrough: number, take: (count: number, maxTs: number) => boolean): Drop | undefined {
+function oldestPrefix(rows: Iterable<RowSpan>, handedOutThrough: number, take: (count: number, maxTs: number) => boolean): Drop | undefined {
   let first: number | undefined
   let last = 0
   let count = 0

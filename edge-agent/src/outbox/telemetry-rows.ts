@@ -111,7 +111,7 @@ export function encodeRows(samples: readonly Sample[], firstSeq: number, channel
 }
 
 /** "a-b,c-d" of the distinct ids, ascending. */
-export function runsOf(ids: readonly number[]): string {
+function runsOf(ids: readonly number[]): string {
   const sorted = [...new Set(ids)].sort((a, b) => a - b)
   const runs: string[] = []
   let start = sorted[0]!
@@ -139,7 +139,7 @@ function forEachRun(chans: string, fn: (first: number, last: number) => void): v
 }
 
 /** The groups of a row, parsed (ch0 still global). */
-export function parseRow(row: Pick<TelemetryRow, 'body'>): SampleGroup[] {
+function parseRow(row: Pick<TelemetryRow, 'body'>): SampleGroup[] {
   return JSON.parse(`[${row.body.toString()}]`) as SampleGroup[]
 }
 

@@ -20,10 +20,9 @@ import type { SafetyStatus } from './status.ts'
 import { safetyStatus } from './status-report.ts'
 
 export type { SafetySpecs }
-export type { CommandAnswer }
 
 /** The outputs interlocks write (the poll engine): the write jumps the bus queue. */
-export interface SafetyOutputs {
+interface SafetyOutputs {
   write(device: string, channel: string, value: OutputValue): Promise<void>
   /** read this device soon: the feedback of a write */
   pollSoon(device: string, afterMs: number): void
@@ -41,8 +40,8 @@ export interface SafetyOptions {
 }
 
 const TICK_MS = 100
-const NO_SPECS: SafetySpecs = { alarms: [], interlocks: [], calibrations: [], daily: [] }
 const CALIBRATION_CHECK_MS = 10 * 60_000
+const NO_SPECS: SafetySpecs = { alarms: [], interlocks: [], calibrations: [], daily: [] }
 
 /**
  * The safety shell of the gateway: samples and device health in, alarm evaluators and interlock state
