@@ -29,7 +29,9 @@ import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
 import { ProcessGroup, run } from '../../support/processes.ts'
 import { startPtyPair, type PtyPair } from '../../support/socat.ts'
-import { CLI, ROOT, covers, missingIn, readOutbox, startAgent, sleep, until } from '../../support/store-forward.ts'
+import { CLI, ROOT, covers, missingIn, readOutbox, startAgent } from '../../support/store-forward.ts'
+import { until, valueOf } from '../../support/until.ts'
+import { explained } from '../store-forward/explained.ts'
 
 const GATEWAY = { id: 'safety-gw', site: 'mine-1' }
 const METHANE = 'ccri-gjc4-catalytic-methane'
@@ -108,22 +110,23 @@ it('offline: leak levels in order, trip with confirmed feedback, timed restore, 
   const agent = group.add(startAgent(file))
 
   // the gateway's own CLI, uplink down: bypass slow-cut for a minute before its leak reaches 1.0 %
-  await until('the control socket', () => agent.stdout.includes('edge agent starting'), 30_000)
+  await until('the control socket', () => agent.stdout.includes('edge agent starting'), { timeoutMs: 30_000, everyMs: 50 })
+  // the socket may not listen yet: the bypass is tried again until the agent takes it
   let bypass = await cli('bypass', '--config', file, '--interlock', 'slow-cut', '--minutes', '1', '--reason', 'calibration with test gas', '--by', 'tester')
-  for (let i = 0; bypass.code !== 0 && i < 50; i++) {
-    await sleep(100)
-    bypass = await cli('bypass', '--config', file, '--interlock', 'slow-cut', '--minutes', '1', '--reason', 'calibration with test gas', '--by', 'tester')
-  }
+  bypass = await explained(valueOf('the bypass taken', async () => {
+    if (bypass.code !== 0) bypass = await cli('bypass', '--config', file, '--interlock', 'slow-cut', '--minutes', '1', '--reason', 'calibration with test gas', '--by', 'tester')
+    return bypass.code === 0 ? bypass : undefined
+  }, { timeoutMs: 60_000, everyMs: 100 }), () => bypass.stderr)
   expect(bypass.code, bypass.stderr).toBe(0)
 
   // the outage lasts the whole scenario: until the bypass has expired and its interlock tripped
   let status: SafetyStatus | undefined
-  await until('slow-cut tripped after its bypass expired', () => {
+  await explained(until('slow-cut tripped after its bypass expired', () => {
     const r = runSync(file)
     if (r) status = r
     return status?.interlocks.find((i) => i.id === 'slow-cut')?.state === 'tripped' && status.interlocks.find((i) => i.id === 'leak-cut')?.state === 'normal' &&
       status.interlocks.some((i) => i.id === 'leak-cut' && i.output === 'confirmed')
-  }, 150_000, () => JSON.stringify(status))
+  }, { timeoutMs: 150_000, everyMs: 50 }), () => JSON.stringify(status))
   expect(status!.interlocks.find((i) => i.id === 'fault-cut')).toMatchObject({ state: 'tripped', output: 'confirmed' })
   expect(status!.interlocks.find((i) => i.id === 'stuck-cut')).toMatchObject({ state: 'tripped', output: expect.stringMatching(/failed|writing|awaiting-feedback/u) })
   expect(status!.alarms.some((x) => x.kind === 'interlock-failed' && x.interlock === 'stuck-cut')).toBe(true)
@@ -133,18 +136,18 @@ it('offline: leak levels in order, trip with confirmed feedback, timed restore, 
   // the broker returns: what was decided offline arrives
   await broker.restart()
   const seen = () => events().filter((e) => e.type === 'interlock' && e.interlock === 'slow-cut' && e.state === 'tripped').length > 0
-  await until('the offline events at the fleet', seen, 60_000, () => `${events().length} events`)
+  await explained(until('the offline events at the fleet', seen, { timeoutMs: 60_000, everyMs: 50 }), () => `${events().length} events`)
 
   // an acknowledgement from the fleet server's side: cmd/ack-alarm → cmd-result, and the event
   await watcher.client.publishAsync(`fleet/v1/${GATEWAY.site}/${GATEWAY.id}/cmd/ack-alarm`,
     JSON.stringify({ v: 1, id: 'ack-1', ts: Date.now(), args: { all: true, by: 'fleet user' } }), { qos: 1 })
-  await until('the cmd-result of ack-1', () => watcher!.of('cmd-result').some((a) => a.payload.includes('"ack-1"')), 30_000)
+  await until('the cmd-result of ack-1', () => watcher!.of('cmd-result').some((a) => a.payload.includes('"ack-1"')), { timeoutMs: 30_000, everyMs: 50 })
   const result = JSON.parse(watcher.of('cmd-result').find((a) => a.payload.includes('"ack-1"'))!.payload) as { ok: boolean; message: string }
   expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^\d+ alarms? acknowledged$/u) })
-  await until('the acknowledged events', () => events().some((e) => e.type === 'alarm' && e.state === 'acknowledged' && e.by === 'fleet user'), 30_000)
+  await until('the acknowledged events', () => events().some((e) => e.type === 'alarm' && e.state === 'acknowledged' && e.by === 'fleet user'), { timeoutMs: 30_000, everyMs: 50 })
   // everything committed so far — the whole outage — arrives, nothing missing
   const last = readOutbox(join(dir.path, 'outbox.sqlite')).nextSeq - 1
-  await until(`every seq up to ${last} at the watcher`, () => covers(watcher!, GATEWAY.id, 1, last), 60_000,
+  await explained(until(`every seq up to ${last} at the watcher`, () => covers(watcher!, GATEWAY.id, 1, last), { timeoutMs: 60_000, everyMs: 50 }),
     () => JSON.stringify(missingIn(watcher!, GATEWAY.id, 1, last).slice(0, 5)))
   await agent.stop('SIGTERM')
 

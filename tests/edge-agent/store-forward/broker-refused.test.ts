@@ -25,8 +25,10 @@ import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosq
 import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { ProcessGroup, type ManagedProcess } from '../../support/processes.ts'
 import {
-  SeqAudit, covers, logLines, missingIn, readOutbox, sleep, startAgent, startTcpSimulators, until, writeAgentConfig, type Endpoint,
+  SeqAudit, covers, logLines, missingIn, readOutbox, startAgent, startTcpSimulators, writeAgentConfig, type Endpoint,
 } from '../../support/store-forward.ts'
+import { until, valueOf } from '../../support/until.ts'
+import { explained } from './explained.ts'
 
 const group = new ProcessGroup()
 let dir: TempDir
@@ -49,15 +51,26 @@ function writeCredentials(path: string, username: string, password: string): voi
   expect(statSync(path).mode & 0o777).toBe(0o600)
 }
 
-/** The outbox grows while the agent cannot deliver: two reads a while apart. */
+/** The outbox grows while the agent cannot deliver: a read, then a later one that holds more. */
 async function expectBuffering(bufferPath: string, agent: ManagedProcess): Promise<{ before: number; after: number }> {
   const before = readOutbox(bufferPath)
-  await sleep(2000)
-  const after = readOutbox(bufferPath)
+  const after = await explained(valueOf('the outbox growing', () => {
+    const now = readOutbox(bufferPath)
+    return now.samples > before.samples && now.nextSeq > before.nextSeq ? now : undefined
+  }, { timeoutMs: 15_000, everyMs: 100 }), () => agent.describe())
   expect(agent.exit, agent.describe()).toBeUndefined()
   expect(after.samples).toBeGreaterThan(before.samples)
   expect(after.nextSeq).toBeGreaterThan(before.nextSeq)
   return { before: before.samples, after: after.samples }
+}
+
+/** L: the last seq of a commit made after this moment (the agent connected, ingesting on). */
+async function committedAfterNow(bufferPath: string): Promise<number> {
+  const now = readOutbox(bufferPath).nextSeq
+  return valueOf('a commit after connecting', () => {
+    const next = readOutbox(bufferPath).nextSeq
+    return next > now ? next - 1 : undefined
+  }, { timeoutMs: 15_000, everyMs: 50 })
 }
 
 it('a wrong password: a clear log line, the agent keeps running and buffering; with the right password everything drains', async () => {
@@ -76,7 +89,7 @@ it('a wrong password: a clear log line, the agent keeps running and buffering; w
   const config = writeAgentConfig(sub, { gateway, endpoints, pollMs: 100, uplinkUrl: broker.url, bufferPath, credentialsFile })
 
   const agent = group.add(startAgent(config, 'edge-agent wrong password'))
-  await until('the refusal logged', () => logLines(agent).some((l) => /^uplink: connection refused/u.test(l.msg)) || agent.exit !== undefined, 30_000)
+  await until('the refusal logged', () => logLines(agent).some((l) => /^uplink: connection refused/u.test(l.msg)) || agent.exit !== undefined, { timeoutMs: 30_000, everyMs: 50 })
   const refusal = logLines(agent).find((l) => /^uplink: connection refused/u.test(l.msg))
   expect(refusal, agent.describe()).toBeDefined()
   expect(refusal!.level).toBe(40) // warn
@@ -90,12 +103,11 @@ it('a wrong password: a clear log line, the agent keeps running and buffering; w
   writeCredentials(credentialsFile, gateway.id, 'right-password')
   const fixed = group.add(startAgent(config, 'edge-agent right password'))
   await fixed.waitForLine(/"msg":"uplink connected to /u, 30_000)
-  await sleep(500)
-  const last = readOutbox(bufferPath).nextSeq - 1
-  await until('every committed seq 1..L at the watcher', () => covers(watcher, gateway.id, 1, last), 60_000,
+  const last = await committedAfterNow(bufferPath)
+  await explained(until('every committed seq 1..L at the watcher', () => covers(watcher, gateway.id, 1, last), { timeoutMs: 60_000, everyMs: 50 }),
     () => `L=${last}, missing ${JSON.stringify(missingIn(watcher, gateway.id, 1, last).slice(0, 5))}; ${fixed.describe()}`)
   await fixed.stop('SIGTERM')
-  console.log(`[wrong password] log line: ${JSON.stringify(refusal)}; outbox grew ${grew.before} → ${grew.after} samples in 2 s; ` +
+  console.log(`[wrong password] log line: ${JSON.stringify(refusal)}; outbox grew ${grew.before} → ${grew.after} samples; ` +
     `after the fix L=${last} delivered, accepted ${JSON.stringify(watcher.consumer.tracker.accepted(gateway.id))}, duplicates ${watcher.consumer.duplicates}`)
   expect(missingIn(watcher, gateway.id, 1, last)).toEqual([])
   expect(audit.problems).toEqual([])
@@ -117,7 +129,7 @@ it('an unreachable broker: a clear log line, the agent keeps running and bufferi
   const bufferPath = join(sub, 'outbox.sqlite')
   const config = writeAgentConfig(sub, { gateway, endpoints, pollMs: 100, uplinkUrl: broker.url, bufferPath })
   const agent = group.add(startAgent(config, 'edge-agent unreachable'))
-  await until('the failure logged', () => logLines(agent).some((l) => /^uplink: broker unreachable/u.test(l.msg)) || agent.exit !== undefined, 30_000)
+  await until('the failure logged', () => logLines(agent).some((l) => /^uplink: broker unreachable/u.test(l.msg)) || agent.exit !== undefined, { timeoutMs: 30_000, everyMs: 50 })
   const line = logLines(agent).find((l) => /^uplink: broker unreachable/u.test(l.msg))
   expect(line, agent.describe()).toBeDefined()
   expect(line!.level).toBe(40)
@@ -125,13 +137,13 @@ it('an unreachable broker: a clear log line, the agent keeps running and bufferi
   const grew = await expectBuffering(bufferPath, agent)
 
   await broker.restart()
-  await sleep(1000)
-  const last = readOutbox(bufferPath).nextSeq - 1
-  await until('every committed seq 1..L at the watcher', () => covers(watcher, gateway.id, 1, last), 60_000,
+  await explained(until('the agent reconnected', () => logLines(agent).some((l) => /^uplink connected to /u.test(l.msg)), { timeoutMs: 30_000, everyMs: 50 }), () => agent.describe())
+  const last = await committedAfterNow(bufferPath)
+  await explained(until('every committed seq 1..L at the watcher', () => covers(watcher, gateway.id, 1, last), { timeoutMs: 60_000, everyMs: 50 }),
     () => `L=${last}, missing ${JSON.stringify(missingIn(watcher, gateway.id, 1, last).slice(0, 5))}; ${agent.describe()}`)
   await agent.stop('SIGTERM')
   const reconnected = logLines(agent).find((l) => /^uplink connected to /u.test(l.msg) && /failed attempt/u.test(l.msg))
-  console.log(`[unreachable] log line: ${JSON.stringify(line)}; outbox grew ${grew.before} → ${grew.after} samples in 2 s; ` +
+  console.log(`[unreachable] log line: ${JSON.stringify(line)}; outbox grew ${grew.before} → ${grew.after} samples; ` +
     `reconnect line: ${JSON.stringify(reconnected?.msg)}; L=${last} delivered, accepted ${JSON.stringify(watcher.consumer.tracker.accepted(gateway.id))}, duplicates ${watcher.consumer.duplicates}`)
   expect(missingIn(watcher, gateway.id, 1, last)).toEqual([])
   expect(audit.problems).toEqual([])

@@ -28,8 +28,10 @@ import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosq
 import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { ProcessGroup } from '../../support/processes.ts'
 import {
-  SeqAudit, logLines, missingIn, nominalRate, readOutbox, sleep, startAgent, startTcpSimulators, until, writeAgentConfig,
+  SeqAudit, logLines, missingIn, nominalRate, readOutbox, startAgent, startTcpSimulators, writeAgentConfig,
 } from '../../support/store-forward.ts'
+import { until } from '../../support/until.ts'
+import { explained } from './explained.ts'
 
 const GATEWAY = { id: 'sf-cap', site: 'sf-site' }
 const POLL_MS = 50
@@ -65,7 +67,7 @@ it('buffer.maxBytes hit while the broker is down: a buffer-overflow event with t
   expect(agent.exit, agent.describe()).toBeUndefined()
   await broker.restart()
 
-  await sleep(1000)
+  await explained(until('the agent connected', () => logLines(agent).some((l) => /^uplink connected to /u.test(l.msg)), { timeoutMs: 30_000, everyMs: 50 }), () => agent.describe())
   const last = readOutbox(bufferPath).nextSeq - 1
   // every overflow event, also those committed after L: a later drop may name seqs ≤ L
   const overflows = (): Overflow[] => [...audit.events.values()].filter((e): e is Overflow => e.type === 'buffer-overflow')
@@ -74,7 +76,7 @@ it('buffer.maxBytes hit while the broker is down: a buffer-overflow event with t
     for (let s = r.first; s <= r.last; s++) if (!dropped(s)) return true
     return false
   })
-  await until('every seq 1..L arrived or reported dropped', () => overflows().length > 0 && unexplained().length === 0, 90_000,
+  await explained(until('every seq 1..L arrived or reported dropped', () => overflows().length > 0 && unexplained().length === 0, { timeoutMs: 90_000, everyMs: 50 }),
     () => `L=${last}, overflows ${JSON.stringify(overflows())}, unexplained ${JSON.stringify(unexplained().slice(0, 5))}; ${agent.describe()}`)
   await agent.stop('SIGTERM')
 

@@ -1,6 +1,7 @@
 /**
  * Acceptance (issue 4): the broker stopped for 60 s while the agent ingests ~1,000 samples/s, then
- * restarted — every sample arrives, in sequence order per gateway, none missing.
+ * restarted — every sample arrives, in sequence order per gateway, none missing. The outage lasts
+ * until the outbox holds 60 s of ingest at the nominal rate (so at least 60 s).
  *
  * Black box: `edge-agent run --config FILE` as a child process, polling simulators over Modbus TCP
  * (2 endpoints × 2 TSM-8 units × 12 channels every 50 ms = 960 samples/s nominal, plus the events),
@@ -30,8 +31,10 @@ import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosq
 import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { ProcessGroup, type ManagedProcess } from '../../support/processes.ts'
 import {
-  SeqAudit, covers, increasing, logLines, missingIn, nominalRate, readOutbox, sleep, startAgent, startTcpSimulators, until, writeAgentConfig,
+  SeqAudit, covers, increasing, logLines, missingIn, nominalRate, readOutbox, startAgent, startTcpSimulators, writeAgentConfig,
 } from '../../support/store-forward.ts'
+import { until } from '../../support/until.ts'
+import { explained } from './explained.ts'
 
 const GATEWAY = { id: 'sf-outage', site: 'sf-site' }
 const OUTAGE_MS = 60_000
@@ -66,18 +69,23 @@ it('broker down 60 s during ~1,000 samples/s: every sample arrives, in order, no
   const seqAtStop0 = readOutbox(bufferPath).nextSeq
   const stoppedAt = Date.now()
   await broker.stop()
-  await sleep(OUTAGE_MS)
+  // the outage lasts until the outbox holds OUTAGE_MS of ingest at the nominal rate
+  const outageRecords = (OUTAGE_MS / 1000) * nominalRate(endpoints, POLL_MS)
+  await explained(until('an outage backlog', () => readOutbox(bufferPath).nextSeq - seqAtStop0 >= outageRecords || agent.exit !== undefined, { timeoutMs: 3 * OUTAGE_MS, everyMs: 500 }),
+    () => `${readOutbox(bufferPath).nextSeq - seqAtStop0} of ${outageRecords} records; ${agent.describe()}`)
   const seqAtRestart = readOutbox(bufferPath).nextSeq
   const rate = (seqAtRestart - seqAtStop0) / ((Date.now() - stoppedAt) / 1000)
   expect(agent.exit, agent.describe()).toBeUndefined()
   const lost = logLines(agent).filter((l) => l.level === 40 && /^uplink: connection lost/u.test(l.msg))
   expect(lost.length, agent.describe()).toBeGreaterThanOrEqual(1)
   const backlog = readOutbox(bufferPath)
+  const connects = logLines(agent).filter((l) => /^uplink connected to /u.test(l.msg)).length
   await broker.restart()
 
-  await sleep(1000)
+  await explained(until('the agent reconnected', () => logLines(agent).filter((l) => /^uplink connected to /u.test(l.msg)).length > connects, { timeoutMs: 60_000, everyMs: 50 }),
+    () => agent.describe())
   const last = readOutbox(bufferPath).nextSeq - 1
-  await until('every committed seq up to L at the watcher', () => covers(watcher!, GATEWAY.id, 1, last), 120_000,
+  await explained(until('every committed seq up to L at the watcher', () => covers(watcher!, GATEWAY.id, 1, last), { timeoutMs: 120_000, everyMs: 50 }),
     () => `L=${last}, missing ${JSON.stringify(missingIn(watcher!, GATEWAY.id, 1, last).slice(0, 5))}, agent log tail ${agent.stdout.slice(-1500)}`)
   await agent.stop('SIGTERM')
 
