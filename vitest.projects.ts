@@ -1,0 +1,60 @@
+import type { TestProjectInlineConfiguration } from 'vitest/config'
+
+/**
+ * The test suite's two projects. `unit`: no child process, no socket, no real component — fast, and
+ * held to it by tests/support/unit-guard.ts (a test that tries either fails, saying to move it).
+ * `integration`: the real things — mosquitto, pymodbus, socat, chromium, the programs spawned, the
+ * tsc and dependency-cruiser checks. Every tests/**\/*.test.ts is in exactly one of them
+ * (tests/ci/test-projects.test.ts holds it): a test file is a unit test unless listed here.
+ */
+export const INTEGRATION_TESTS = [
+  'tests/ci/system-packages.test.ts',
+  'tests/edge-agent/cli/**/*.test.ts',
+  'tests/edge-agent/config/corpus.test.ts',
+  'tests/edge-agent/control/operator.test.ts',
+  'tests/edge-agent/control/server.test.ts',
+  'tests/edge-agent/poll/faults.test.ts',
+  'tests/edge-agent/poll/integration.test.ts',
+  'tests/edge-agent/poll/modbus-serial-master.test.ts',
+  'tests/edge-agent/poll/write-integration.test.ts',
+  'tests/edge-agent/safety/scenarios.test.ts',
+  'tests/edge-agent/simulator/servers.test.ts',
+  'tests/edge-agent/simulator/stuck.test.ts',
+  'tests/edge-agent/store-forward/**/*.test.ts',
+  'tests/edge-agent/uplink/mqtt311.test.ts',
+  'tests/edge-agent/uplink/uplink.test.ts',
+  'tests/fleet-server/api/server.test.ts',
+  'tests/fleet-server/cli/**/*.test.ts',
+  'tests/fleet-server/demo/edge-site.test.ts',
+  'tests/fleet-server/demo/npm-start.test.ts',
+  'tests/fleet-server/e2e/**/*.test.ts',
+  'tests/fleet-server/ingest/ack.test.ts',
+  'tests/fleet-server/ingest/fuzz.test.ts',
+  'tests/fleet-server/ingest/mosquitto-ingest.test.ts',
+  'tests/fleet-server/mqtt/embedded-broker.test.ts',
+  'tests/fleet-server/reports/pdf.test.ts',
+  'tests/fleet-server/web/compliance.test.ts',
+  'tests/fleet-server/web/dashboard.test.ts',
+  'tests/interop/**/*.test.ts',
+  'tests/logs/agent-and-server-lines.test.ts',
+  'tests/protocols/modbus/codec.test.ts',
+  'tests/protocols/mqtt/published-schemas.test.ts',
+]
+
+export const ALL_TESTS = ['tests/**/*.test.ts']
+
+export const testProjects: TestProjectInlineConfiguration[] = [
+  {
+    extends: true,
+    test: {
+      name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, setupFiles: ['tests/support/unit-guard.ts'],
+      // no I/O to keep apart: threads start faster than processes, and one module cache (fastify, Ajv's
+      // compiled schemas) serves every file of a worker instead of being loaded again for each
+      pool: 'threads', isolate: false,
+    },
+  },
+  {
+    extends: true,
+    test: { name: 'integration', include: INTEGRATION_TESTS },
+  },
+]
