@@ -14,8 +14,8 @@ import { t } from './i18n/index.js'
  *   | { status: 'error', message: string }} AckState
  */
 
-export const POLL_MS = 1000
-export const POLL_LIMIT = 30
+const POLL_MS = 1000
+const POLL_LIMIT = 30
 
 /** @type {Map<number, AckState>} by alarm id */
 const states = new Map()

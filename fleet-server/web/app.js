@@ -43,8 +43,8 @@ import { isComplianceRoute, routeOf } from './routes.js'
  * @property {LoadedCompliance | null} compliance
  */
 
-export const REFRESH_MS = 2000
-export const COMPLIANCE_REFRESH_MS = 60_000
+const REFRESH_MS = 2000
+const COMPLIANCE_REFRESH_MS = 60_000
 
 /** An element of the page shell (index.html), which is always there. */
 function $(/** @type {string} */ id) {

@@ -1,13 +1,13 @@
 // A small trend chart as inline SVG: the min/max band of each 1-minute bucket and the average line.
 // `chartPaths` is pure (tested in node); `trendChart` builds the element.
+import { svg } from './dom.js'
 /** @typedef {import('./api.js').Series} Series */
 /** @typedef {import('./api.js').SeriesPoint} SeriesPoint */
 /** @typedef {SeriesPoint & { min: number, max: number, avg: number }} ValuedPoint a bucket with a value */
 /** @typedef {{ min: number, max: number, avg: number }} ChartStats over the buckets with a value */
 
-const SVG = 'http://www.w3.org/2000/svg'
-export const WIDTH = 160
-export const HEIGHT = 40
+const WIDTH = 160
+const HEIGHT = 40
 const PAD = 2
 
 /** @returns {p is ValuedPoint} */
@@ -59,16 +59,6 @@ export function chartPaths(points, from, to, width = WIDTH, height = HEIGHT) {
 }
 
 /**
- * @param {string} tag
- * @param {Record<string, string | number>} attrs
- */
-function el(tag, attrs) {
-  const node = document.createElementNS(SVG, tag)
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v))
-  return node
-}
-
-/**
  * The chart for one series; `label(stats)` gives its accessible name. Returns null without data.
  * @param {Series} series
  * @param {number} from
@@ -78,13 +68,13 @@ function el(tag, attrs) {
 export function trendChart(series, from, to, label) {
   const paths = chartPaths(series.points, from, to)
   if (!paths) return null
-  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'img', class: 'trend', 'data-testid': 'trend-chart' })
-  const title = el('title', {})
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'img', class: 'trend', 'data-testid': 'trend-chart' })
+  const title = svg('title', {})
   title.textContent = label(paths)
-  svg.append(title)
-  svg.setAttribute('aria-label', title.textContent)
-  for (const x of paths.bad) svg.append(el('line', { x1: x, x2: x, y1: 0, y2: HEIGHT, class: 'trend-bad' }))
-  svg.append(el('path', { d: paths.band, class: 'trend-band' }))
-  svg.append(el('path', { d: paths.line, class: 'trend-line', fill: 'none' }))
-  return svg
+  chart.append(title)
+  chart.setAttribute('aria-label', title.textContent)
+  for (const x of paths.bad) chart.append(svg('line', { x1: x, x2: x, y1: 0, y2: HEIGHT, class: 'trend-bad' }))
+  chart.append(svg('path', { d: paths.band, class: 'trend-band' }))
+  chart.append(svg('path', { d: paths.line, class: 'trend-line', fill: 'none' }))
+  return chart
 }

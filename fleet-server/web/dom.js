@@ -59,3 +59,26 @@ export function table(caption, headers, rows, attrs = {}, hideCaption = false) {
     h('thead', {}, h('tr', {}, headers.map((text) => h('th', { scope: 'col' }, text)))),
     h('tbody', {}, rows))
 }
+
+/**
+ * A section headed by an h3 that names it (aria-labelledby).
+ * @param {string} id the heading's id
+ * @param {string} heading
+ * @param {Child} body
+ */
+export function section(id, heading, body) {
+  return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
+}
+
+const SVG = 'http://www.w3.org/2000/svg'
+
+/**
+ * An SVG element with these attributes (inline charts).
+ * @param {string} tag
+ * @param {Record<string, string | number>} attrs
+ */
+export function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag)
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v))
+  return node
+}

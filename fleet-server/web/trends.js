@@ -10,8 +10,8 @@ import { api } from './api.js'
  */
 /** @typedef {{ gatewayId: string, device: string, channel: string }} ChannelRef */
 
-export const HOUR_MS = 3_600_000
-export const REFRESH_MS = 30_000
+const HOUR_MS = 3_600_000
+const REFRESH_MS = 30_000
 /** @type {Map<string, SeriesEntry>} */
 const cache = new Map()
 

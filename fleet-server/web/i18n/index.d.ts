@@ -7,7 +7,6 @@ export type Lang = 'zh' | 'en'
 export type Params = Record<string, string | number | null | undefined>
 
 export declare const dictionaries: Record<Lang, Record<string, string>>
-export declare const LANGS: readonly Lang[]
 /** The language saved in storage, Chinese when none (or storage is unavailable). */
 export declare function loadLang(storage?: Storage): Lang
 /** Switch to `lang` and save it; an unknown language is ignored. */

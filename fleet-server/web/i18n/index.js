@@ -306,8 +306,8 @@ export const dictionaries = {
 
 /** @typedef {import('./index.d.ts').Lang} Lang */
 
-/** @type {typeof import('./index.d.ts').LANGS} */
-export const LANGS = ['zh', 'en']
+/** @type {readonly Lang[]} */
+const LANGS = ['zh', 'en']
 const STORAGE_KEY = 'fleet.lang'
 /** @type {Lang} */
 let current = 'zh'

@@ -1,7 +1,7 @@
 // One site's compliance evidence (#/compliance/site/{id}): each required system's deadline,
 // installation, live verification and status; the commissioning records; the daily data coverage
 // of each system with the 95 % line.
-import { h, table } from '../dom.js'
+import { h, section, table } from '../dom.js'
 import { t, tOr } from '../i18n/index.js'
 import { formatTime } from '../format.js'
 import { sanctionText, statusBadge, worstOf } from './compliance.js'
@@ -59,15 +59,6 @@ function coverageFigure(/** @type {ComplianceEvidence['coverage'][number]} */ en
     h('figcaption', {}, tOr('system', entry.system), first && h('span', { class: 'muted' }, ` ${first} – ${last}`)),
     chart,
     h('div', { class: 'muted legend' }, h('span', { class: 'legend-line', 'aria-hidden': 'true' }), ' ', t('compliance.chartLine')))
-}
-
-/**
- * @param {string} id
- * @param {string} heading
- * @param {import('../dom.js').Child} body
- */
-function section(id, heading, body) {
-  return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
 }
 
 /**

@@ -21,7 +21,7 @@ import { complianceCsvUrl } from '../api.js'
  * Worst first: a site's status is that of its worst (site, system) row.
  * @type {ComplianceState[]}
  */
-export const STATUS_ORDER = ['overdue', 'late', 'due-soon', 'on-track', 'compliant']
+const STATUS_ORDER = ['overdue', 'late', 'due-soon', 'on-track', 'compliant']
 /** @type {Record<ComplianceState, string>} */
 const STATUS_ICON = { overdue: '✕', late: '!', 'due-soon': '!', 'on-track': '○', compliant: '✓' }
 /** @type {SiteType[]} the order of the counts table and the filter */
@@ -81,7 +81,7 @@ export function statusBadge(/** @type {ComplianceState} */ status) {
     h('span', { 'aria-hidden': 'true' }, STATUS_ICON[status] ?? '', ' '), tOr('complianceStatus', status))
 }
 
-export const evidenceHref = (/** @type {string} */ siteId, /** @type {string | undefined} */ asOf) =>
+const evidenceHref = (/** @type {string} */ siteId, /** @type {string | undefined} */ asOf) =>
   `#/compliance/site/${encodeURIComponent(siteId)}${asOf ? `?${new URLSearchParams({ asOf })}` : ''}`
 
 /**

@@ -1,14 +1,14 @@
 // Daily data coverage of one regulatory system as inline SVG: one bar per day (the worst device's
 // share of the day's minutes with good data), the 95 % verification line marked. `coverageBars` is
 // pure (tested in node); `coverageChart` builds the element.
+import { svg } from '../dom.js'
 /** @typedef {import('../api.js').ComplianceEvidence} ComplianceEvidence */
 /** @typedef {ComplianceEvidence['coverage'][number]['days'][number]} CoverageDay a day's coverage share */
 
-const SVG = 'http://www.w3.org/2000/svg'
-export const WIDTH = 300
+const WIDTH = 300
 export const HEIGHT = 60
 /** verified = at least 95 % of the last 7 days (fleet-server/src/compliance/status.ts VERIFIED_COVERAGE) */
-export const VERIFIED_SHARE = 0.95
+const VERIFIED_SHARE = 0.95
 const PAD = 2
 
 /**
@@ -31,16 +31,6 @@ export function coverageBars(days, width = WIDTH, height = HEIGHT) {
 }
 
 /**
- * @param {string} tag
- * @param {Record<string, string | number>} attrs
- */
-function el(tag, attrs) {
-  const node = document.createElementNS(SVG, tag)
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v))
-  return node
-}
-
-/**
  * The chart for one system's days; `label(okDays, total)` gives its accessible name, `dayTitle` each bar's tooltip.
  * @param {string} system
  * @param {CoverageDay[]} days
@@ -49,21 +39,21 @@ function el(tag, attrs) {
  */
 export function coverageChart(system, days, label, dayTitle) {
   const { bars, line, okDays } = coverageBars(days)
-  const svg = el('svg', {
+  const chart = svg('svg', {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'img', class: 'coverage',
     'data-testid': 'coverage-chart', 'data-system': system, 'data-ok-days': okDays, 'data-days': days.length,
   })
-  const title = el('title', {})
+  const title = svg('title', {})
   title.textContent = label(okDays, days.length)
-  svg.append(title)
-  svg.setAttribute('aria-label', title.textContent)
+  chart.append(title)
+  chart.setAttribute('aria-label', title.textContent)
   for (const bar of bars) {
-    const rect = el('rect', { x: bar.x, y: bar.y, width: bar.width, height: bar.height, class: bar.ok ? 'coverage-ok' : 'coverage-low', 'data-day': bar.day })
-    const tip = el('title', {})
+    const rect = svg('rect', { x: bar.x, y: bar.y, width: bar.width, height: bar.height, class: bar.ok ? 'coverage-ok' : 'coverage-low', 'data-day': bar.day })
+    const tip = svg('title', {})
     tip.textContent = dayTitle(bar.day, bar.coverage)
     rect.append(tip)
-    svg.append(rect)
+    chart.append(rect)
   }
-  svg.append(el('line', { x1: 0, x2: WIDTH, y1: line, y2: line, class: 'coverage-line', 'data-testid': 'coverage-line' }))
-  return svg
+  chart.append(svg('line', { x1: 0, x2: WIDTH, y1: line, y2: line, class: 'coverage-line', 'data-testid': 'coverage-line' }))
+  return chart
 }

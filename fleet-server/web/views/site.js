@@ -1,6 +1,6 @@
 // One site: alarms (with acknowledge), gateways, devices by regulatory system with latest readings,
 // trends and calibration, and the interlock history.
-import { h, table } from '../dom.js'
+import { h, section, table } from '../dom.js'
 import { t, tOr } from '../i18n/index.js'
 import { formatTime, formatValue, formatReading, formatNumber, TIME_ZONE } from '../format.js'
 import { monthlyReportUrl } from '../api.js'
@@ -89,7 +89,7 @@ function readingsCell(/** @type {Device} */ device) {
  * @param {Device} device
  * @param {Reading} reading
  */
-export function trendSlot(device, reading) {
+function trendSlot(device, reading) {
   const key = seriesKey(device.gatewayId, device.id, reading.channel)
   const slot = h('span', { class: 'trend-slot', 'data-series-key': key, 'data-unit': reading.unit ?? '' })
   fillTrend(slot, cachedSeries(key))
@@ -165,7 +165,7 @@ function interlockRow(/** @type {InterlockAction} */ action) {
 }
 
 /** This month and the previous one (YYYY-MM, Asia/Shanghai), the previous first. */
-export function reportMonths(now = Date.now()) {
+function reportMonths(now = Date.now()) {
   // en-CA formats a year and a month as YYYY-MM
   const [year, month] = /** @type {[number, number]} */ (new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number))
   const previous = month === 1 ? [year - 1, 12] : [year, month - 1]
@@ -186,15 +186,6 @@ function reportLinks(site, user) {
       href: monthlyReportUrl(site.enterpriseId, month), target: '_blank', rel: 'noopener', 'data-testid': 'report-link', 'data-month': month,
       'aria-label': t('site.reportLabel', { enterprise: site.enterpriseName, month }),
     }, t('site.report', { month }))]))
-}
-
-/**
- * @param {string} id
- * @param {string} heading
- * @param {import('../dom.js').Child} body
- */
-function section(id, heading, body) {
-  return h('section', { 'aria-labelledby': id }, h('h3', { id }, heading), body)
 }
 
 /**
