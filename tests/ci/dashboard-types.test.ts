@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -34,17 +34,18 @@ describe("the dashboard's type check", () => {
   }, CHECK_MS)
 
   it('fails on a view that reads a field the API does not send', async () => {
-    // two copies of the overview beside the real views (so their imports resolve the same way), one
-    // reading the site's "township", which SiteSummary does not have; a tsconfig extending the
-    // dashboard's checks just these two
-    scratch = mkdtempSync(join(WEB, 'views', 'types-scratch-'))
-    const source = readFileSync(join(WEB, 'views/overview.js'), 'utf8').replaceAll("'../", "'../../")
+    // two copies of the overview, their imports pointed at the dashboard's files, one reading the
+    // site's "township", which SiteSummary does not have; a tsconfig extending the dashboard's checks
+    // just these two. Outside fleet-server/web, so nothing else ever sees them.
+    scratch = mkdtempSync(join(ROOT, 'tests/ci/.dashboard-types-'))
+    const web = relative(scratch, WEB).split(sep).join('/')
+    const source = readFileSync(join(WEB, 'views/overview.js'), 'utf8').replaceAll("'../", `'${web}/`)
     const read = "h('td', {}, site.jurisdiction),"
     expect(source).toContain(read)
     writeFileSync(join(scratch, 'overview.js'), source)
     writeFileSync(join(scratch, 'overview-township.js'), source.replace(read, "h('td', {}, site.township),"))
     writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({
-      extends: '../../tsconfig.json', files: ['overview.js', 'overview-township.js'], include: [],
+      extends: `${web}/tsconfig.json`, files: ['overview.js', 'overview-township.js'], include: [],
     }))
 
     const run = await tsc(relative(ROOT, join(scratch, 'tsconfig.json')))
