@@ -6,7 +6,7 @@ import type { FleetStore } from '../store/types.ts'
 import { scopeFor } from './scope.ts'
 import { hashToken, newToken } from './tokens.ts'
 
-export { roleWithArticle, scopeFor } from './scope.ts'
+export { roleWithArticle } from './scope.ts'
 export { hashToken, newToken } from './tokens.ts'
 
 declare module 'fastify' {
@@ -23,7 +23,7 @@ export interface AuthDeps {
 }
 
 /** The session token a request carries: `Authorization: Bearer TOKEN`, else the session cookie. */
-export function sessionTokenOf(request: FastifyRequest): string | undefined {
+function sessionTokenOf(request: FastifyRequest): string | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/iu.exec(request.headers.authorization ?? '')
   if (bearer) return bearer[1]
   for (const part of (request.headers.cookie ?? '').split(';')) {

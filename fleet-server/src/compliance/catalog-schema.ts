@@ -23,13 +23,13 @@ const Bilingual = (description: string) => Type.Object({
 
 export const SystemIdSchema = Type.Enum([...SYSTEM_IDS], { description: 'regulatory system id' })
 
-export const RuleConditionSchema = Type.Object({
+const RuleConditionSchema = Type.Object({
   inTownNearHomes: Type.Optional(Type.Boolean({
     description: 'binds only a site in town with homes or crowded public places nearby (城区范围内周边有民居、公共聚集场所); a site that does not say is not bound',
   })),
 }, { additionalProperties: false, minProperties: 1, description: 'the rule binds a site of its types only when every key here equals the site\'s own' })
 
-export const RuleSchema = Type.Object({
+const RuleSchema = Type.Object({
   id: RuleId,
   clause: Type.String({ pattern: '^[一二三四五六七八九十]+(\\([一二三四五六七八九十]+\\)([0-9]+)?)?$', description: 'where in the plan, e.g. 四(四)1 (part, section, item)' }),
   statement: Bilingual('the duty in one sentence; zh quotes the plan word for word (parts joined by "……")'),
@@ -46,7 +46,7 @@ export const RuleSchema = Type.Object({
   }),
 }, { additionalProperties: false })
 
-export const JurisdictionSchema = Type.Object({
+const JurisdictionSchema = Type.Object({
   appliesFrom: Day,
   rules: Type.Optional(Type.Record(Type.String(), Day, { description: 'per-rule dates that differ from appliesFrom, by rule id' })),
   source: Type.Optional(Type.String({ description: 'why this date: the document or decision it comes from' })),

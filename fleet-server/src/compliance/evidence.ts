@@ -5,7 +5,7 @@ import { fleetReport, inScope } from './fleet-report.ts'
 import { systemCoverage } from './status.ts'
 import { addDays } from '../../../protocols/calendar/index.ts'
 
-export const EVIDENCE_DEFAULT_DAYS = 30
+const EVIDENCE_DEFAULT_DAYS = 30
 const DAY_MINUTES = 1440
 
 /**

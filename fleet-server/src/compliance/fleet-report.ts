@@ -63,7 +63,7 @@ export const RESPONSE_CACHE_MIN_BYTES = 1 << 20
 export const RESPONSE_CACHE_BYTES = 64 << 20
 
 /** Severity order for a site's worst row: a higher rank is worse. */
-export const SEVERITY: Readonly<Record<ComplianceState, number>> = { compliant: 0, 'on-track': 1, 'due-soon': 2, late: 3, overdue: 4 }
+const SEVERITY: Readonly<Record<ComplianceState, number>> = { compliant: 0, 'on-track': 1, 'due-soon': 2, late: 3, overdue: 4 }
 
 /** site → system → value, from a list of per-(site, system) facts (nested: a look-up builds no key string) */
 function bySiteSystem<T extends { siteId: string; system: string }, V>(items: readonly T[], value: (item: T) => V): Map<string, Map<string, V>> {

@@ -30,7 +30,7 @@ export const COMPLIANCE_CSV_COLUMNS = [
 ] as const
 
 /** RFC 4180: a field holding a comma, a quote or a line break is quoted, inner quotes doubled. */
-export function csvField(value: string | number | boolean | null): string {
+function csvField(value: string | number | boolean | null): string {
   const text = value === null ? '' : String(value)
   return /[",\r\n]/u.test(text) ? `"${text.replace(/"/gu, '""')}"` : text
 }

@@ -25,7 +25,7 @@ export interface RequiredSystem {
 }
 
 /** Whether `rule` binds `site`: its type is listed and every condition holds (an unknown fact does not hold). */
-export function ruleBinds(rule: Rule, site: SiteFacts): boolean {
+function ruleBinds(rule: Rule, site: SiteFacts): boolean {
   if (!rule.siteTypes.includes(site.type)) return false
   const condition = rule.condition
   if (condition?.inTownNearHomes !== undefined && site.inTownNearHomes !== condition.inTownNearHomes) return false

@@ -25,8 +25,8 @@ import { CsvSyntaxError, parseCsv, type CsvField } from './csv.ts'
  * Values are trimmed. An empty optional value leaves rules_from and in_town_near_homes as they are
  * in the store and clears address and licence_no.
  */
-export const REQUIRED_COLUMNS = ['enterprise_id', 'enterprise_name', 'site_id', 'site_name', 'site_type', 'jurisdiction'] as const
-export const OPTIONAL_COLUMNS = ['enterprise_name_en', 'address', 'licence_no', 'in_town_near_homes', 'rules_from'] as const
+const REQUIRED_COLUMNS = ['enterprise_id', 'enterprise_name', 'site_id', 'site_name', 'site_type', 'jurisdiction'] as const
+const OPTIONAL_COLUMNS = ['enterprise_name_en', 'address', 'licence_no', 'in_town_near_homes', 'rules_from'] as const
 type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number]
 const COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]
 

@@ -8,8 +8,7 @@ import { calendarDayProblem, daysInMonth, isCalendarDay } from '../../../protoco
 import { daysBetween } from '../../../protocols/calendar/index.ts'
 import { DUE_SOON_DAYS, type ComplianceState } from '../model/index.ts'
 
-export const VERIFIED_COVERAGE = 0.95
-export const VERIFIED_WINDOW_DAYS = 7
+const VERIFIED_COVERAGE = 0.95
 
 export interface ComplianceInput {
   /** the date the rule applies to the site from */

@@ -6,11 +6,11 @@ import { daysBetween } from '../../../protocols/calendar/index.ts'
 /** the longest alarms listed per site, besides every unacknowledged one */
 export const LONGEST_ALARMS = 10
 /** at most this many unacknowledged alarms listed per site */
-export const UNACKNOWLEDGED_LISTED = 50
+const UNACKNOWLEDGED_LISTED = 50
 export const WORST_ITEMS = 8
 /** at most this many interlock actions listed per site: every failure first, then the trips by time */
 export const INTERLOCK_ACTIONS_LISTED = 100
-export const WORST_PER_KIND = 2
+const WORST_PER_KIND = 2
 
 type ReportAlarm = ReportSite['alarms'][number]
 type Worst = MonthlyReport['worst'][number]
@@ -100,7 +100,7 @@ function worstItems(sites: readonly ReportSite[], now: number): Worst[] {
   return [...first, ...rest].slice(0, WORST_ITEMS).sort(order)
 }
 
-export function sumCounts(counts: readonly RiskCounts[]): RiskCounts {
+function sumCounts(counts: readonly RiskCounts[]): RiskCounts {
   const total = { ...ZERO }
   for (const c of counts) for (const key of Object.keys(total) as (keyof RiskCounts)[]) total[key] += c[key]
   return total

@@ -7,7 +7,7 @@ import { monthWindow } from './month.ts'
 import { shanghaiDay } from '../../../protocols/calendar/index.ts'
 
 export { composeMonthlyReport } from './compose.ts'
-export { FIRST_REPORT_MONTH, MonthError, isMonth, monthWindow, type MonthWindow } from './month.ts'
+export { FIRST_REPORT_MONTH, MonthError, monthWindow } from './month.ts'
 export { gatewayOffline } from './offline.ts'
 export { renderMonthlyHtml } from './render-html.ts'
 

@@ -44,10 +44,8 @@ export class MonthError extends ProductError {
   }
 }
 
-export const isMonth = (month: string): boolean => MONTH_RE.test(month)
-
 /** YYYY-MM in Shanghai of an instant. */
-export const shanghaiMonth = (ts: number): string => shanghaiDay(ts).slice(0, 7)
+const shanghaiMonth = (ts: number): string => shanghaiDay(ts).slice(0, 7)
 
 /**
  * The window a monthly report covers. Throws MonthError for a malformed month, one before

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import Type from 'typebox'
 import { Id } from '../model/primitives.ts'
 
 const Limit = Type.Integer({ minimum: 1, maximum: 1000, description: 'at most this many, latest first' })
@@ -11,8 +11,3 @@ export const AlarmsQuerySchema = Type.Object({
   limit: Type.Optional(Limit),
 }, { additionalProperties: false })
 export const InterlocksQuerySchema = Type.Object({ siteId: Type.Optional(Id), limit: Type.Optional(Limit) }, { additionalProperties: false })
-
-export type AlarmParams = Static<typeof AlarmParamsSchema>
-export type CommandParams = Static<typeof CommandParamsSchema>
-export type AlarmsQuery = Static<typeof AlarmsQuerySchema>
-export type InterlocksQuery = Static<typeof InterlocksQuerySchema>

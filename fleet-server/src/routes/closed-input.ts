@@ -2,9 +2,9 @@ import type { RouteOptions } from 'fastify'
 import Type from 'typebox'
 
 /** What an /api route that declares no query string accepts: none. */
-export const NoQuerySchema = Type.Object({}, { additionalProperties: false })
+const NoQuerySchema = Type.Object({}, { additionalProperties: false })
 /** What an /api POST that declares no body accepts: none, or {}. */
-export const NoBodySchema = Type.Unsafe<Record<string, never> | null>({
+const NoBodySchema = Type.Unsafe<Record<string, never> | null>({
   type: 'object', nullable: true, properties: {}, additionalProperties: false, description: 'no body: send none, or {}',
 })
 

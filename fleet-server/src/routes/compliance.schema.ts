@@ -30,6 +30,4 @@ export const ComplianceEvidenceQuerySchema = Type.Object({
 
 export type CommissioningBody = Static<typeof CommissioningBodySchema>
 export type ComplianceQuery = Static<typeof ComplianceQuerySchema>
-export type ComplianceSummaryQuery = Static<typeof ComplianceSummaryQuerySchema>
-export type ComplianceSiteParams = Static<typeof ComplianceSiteParamsSchema>
 export type ComplianceEvidenceQuery = Static<typeof ComplianceEvidenceQuerySchema>

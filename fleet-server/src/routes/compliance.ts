@@ -23,7 +23,7 @@ const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (defau
 const READERS: Access = { roles: ['regulator', 'enterprise', 'admin'], doing: 'read the compliance report' }
 
 /** Accept-Encoding names gzip (or *) without q=0 */
-export function acceptsGzip(header: string | undefined): boolean {
+function acceptsGzip(header: string | undefined): boolean {
   if (header === undefined) return false
   return header.split(',').some((part) => {
     const [coding, ...params] = part.trim().toLowerCase().split(';').map((p) => p.trim())

@@ -12,5 +12,4 @@ export const EnrollReplySchema = Type.Object({
   siteId: Id,
 })
 
-export type EnrollBody = Static<typeof EnrollBodySchema>
 export type EnrollReply = Static<typeof EnrollReplySchema>

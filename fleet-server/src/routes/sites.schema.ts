@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import Type from 'typebox'
 import { Id } from '../model/primitives.ts'
 
 // Every query string and body the API accepts is closed (additionalProperties: false): a field a route
@@ -6,6 +6,3 @@ import { Id } from '../model/primitives.ts'
 
 export const SiteParamsSchema = Type.Object({ id: Id })
 export const SiteFilterQuerySchema = Type.Object({ siteId: Type.Optional(Id) }, { additionalProperties: false })
-
-export type SiteParams = Static<typeof SiteParamsSchema>
-export type SiteFilterQuery = Static<typeof SiteFilterQuerySchema>
