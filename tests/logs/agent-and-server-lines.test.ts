@@ -23,7 +23,7 @@ import { afterAll, expect, it } from 'vitest'
 import { freePort } from '../support/ports.ts'
 import { ProcessGroup, run, start, type ManagedProcess } from '../support/processes.ts'
 import { tempDir, type TempDir } from '../support/gateway-config.ts'
-import { CLI, ROOT, sleep, until } from '../support/store-forward.ts'
+import { CLI, ROOT, until } from '../support/store-forward.ts'
 import { completeLines, lineProblems, type LogRecord } from './json-lines.ts'
 
 const FLEET = join(ROOT, 'fleet-server/bin/fleet-server.js')
@@ -115,10 +115,7 @@ it('every line the agent and the fleet server log is JSON with pino\'s numeric l
   server = await startServer()
   await until('the agent connected', () => saw(agent, 'stdout', /^uplink connected/u), 60_000)
   const accepted = async () => ((await (await fetch(`${api}/api/health`)).json()) as { ingest: { accepted: number } }).ingest.accepted
-  for (let tries = 0; (await accepted()) === 0; tries++) {
-    if (tries === 300) throw new Error('the fleet server accepted none of the agent\'s records in 30 s')
-    await sleep(100)
-  }
+  await until('the fleet server to accept the agent\'s records', async () => (await accepted()) > 0, 30_000)
   expect((await fetch(`${api}/api/alarms`)).status).toBe(401)
   expect((await fetch(`${api}/no-such-page`)).status).toBe(404)
   expect((await post('/api/enroll', { token: 42 })).status).toBe(400)

@@ -6,6 +6,7 @@ import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mq
 import { ReferenceConsumer, type ConsumeResult } from '../../protocols/mqtt/index.ts'
 import { freePort } from './ports.ts'
 import { run, start, type ManagedProcess } from './processes.ts'
+import { until } from './until.ts'
 
 export const MOSQUITTO = '/usr/sbin/mosquitto'
 export const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd'
@@ -131,13 +132,14 @@ export class Mosquitto {
     proc.child.stderr!.on('data', (chunk: string) => {
       this.log += chunk
     })
-    const deadline = Date.now() + this.readyTimeoutMs
-    while (!(await accepts(this.port))) {
-      if (proc.exit || Date.now() > deadline) {
-        await proc.stop('SIGKILL')
-        throw new Error(`mosquitto did not accept connections on 127.0.0.1:${this.port}: ${proc.describe()}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20))
+    try {
+      await until(`mosquitto accepting connections on 127.0.0.1:${this.port}`, async () => {
+        if (proc.exit) throw new Error('mosquitto exited')
+        return accepts(this.port)
+      }, { timeoutMs: this.readyTimeoutMs, everyMs: 20 })
+    } catch (error) {
+      await proc.stop('SIGKILL')
+      throw new Error(`mosquitto did not accept connections on 127.0.0.1:${this.port} (${(error as Error).message}): ${proc.describe()}`)
     }
   }
 
@@ -265,12 +267,8 @@ export class FleetWatcher {
     return this.arrivals.filter((a) => a.topic.endsWith(`/${kind}`))
   }
 
-  async waitFor(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+  waitFor(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+    return until(what, predicate, { timeoutMs, everyMs: 20 })
   }
 
   async close(): Promise<void> {

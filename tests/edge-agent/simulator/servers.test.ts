@@ -3,20 +3,10 @@ import { startSimulator, type Simulator } from '../../../edge-agent/src/simulato
 import { ModbusClient } from '../../support/modbus-client.ts'
 import { GAS_PROFILE, RELAY_PROFILE, profileFromYaml } from '../../support/profiles.ts'
 import { startPtyPair, type PtyPair } from '../../support/socat.ts'
+import { until } from '../../support/until.ts'
 
 const gas = profileFromYaml(GAS_PROFILE)
 const relay = profileFromYaml(RELAY_PROFILE)
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function eventually(check: () => Promise<boolean>, what: string, limitMs = 5000): Promise<void> {
-  const end = Date.now() + limitMs
-  while (Date.now() < end) {
-    if (await check()) return
-    await sleep(20)
-  }
-  throw new Error(`never happened: ${what}`)
-}
 
 describe('simulator over Modbus TCP, read by modbus-serial', () => {
   let simulator: Simulator
@@ -55,10 +45,10 @@ describe('simulator over Modbus TCP, read by modbus-serial', () => {
     client.setID(2)
     await client.writeCoil(0, true)
     await client.writeCoils(1, [true])
-    await eventually(async () => {
+    await until('feedback inputs follow the outputs', async () => {
       const { data } = await client.readDiscreteInputs(0, 2)
       return data[0] === true && data[1] === false
-    }, 'feedback inputs follow the outputs')
+    }, { timeoutMs: 5000 })
     await client.writeRegisters(10, [7])
     expect((await client.readHoldingRegisters(10, 1)).data).toEqual([7])
   })

@@ -13,6 +13,7 @@ import { afterAll, expect, it } from 'vitest'
 import { Outbox } from '../../../edge-agent/src/outbox/index.ts'
 import { Uplink, type UplinkLogger } from '../../../edge-agent/src/uplink/index.ts'
 import { freePort } from '../../support/ports.ts'
+import { until } from '../../support/until.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'uplink-311-'))
 let server: Server | undefined
@@ -40,12 +41,14 @@ it('falls back to MQTT 3.1.1 when the broker refuses 5, and delivers', async () 
   outbox.commitEvent({ type: 'agent-started', ts: Date.now(), version: '0.1.0', configHash: 'abc' })
   const uplink = new Uplink({ url, site: 's1', gateway: 'g1', outbox, logger, status: () => ({ agentVersion: '0.1.0', configHash: 'abc', uptimeS: 0, bufferDepth: 0 }), reconnectMinMs: 100, reconnectMaxMs: 500 })
   uplink.start()
-  const deadline = Date.now() + 15_000
-  while (!received.includes('fleet/v1/s1/g1/events') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  await uplink.stop()
-  outbox.close()
-  await watcher.endAsync()
-  await new Promise<void>((resolve) => broker.close(() => resolve()))
+  try {
+    await until('the events message at the watcher', () => received.includes('fleet/v1/s1/g1/events'))
+  } finally {
+    await uplink.stop()
+    outbox.close()
+    await watcher.endAsync()
+    await new Promise<void>((resolve) => broker.close(() => resolve()))
+  }
   expect(received).toContain('fleet/v1/s1/g1/events')
   expect(received).toContain('fleet/v1/s1/g1/status')
   expect(warnings.filter((w) => w.includes('does not speak MQTT 5'))).toHaveLength(1)

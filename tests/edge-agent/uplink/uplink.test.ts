@@ -12,6 +12,7 @@ import { commandTopic, type Status } from '../../../protocols/mqtt/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { FleetWatcher, OPENSSL, startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
 import { freePort } from '../../support/ports.ts'
+import { until } from '../../support/until.ts'
 
 const SITE = 'site-1'
 const GW = 'gw-1'
@@ -69,13 +70,17 @@ const alarm = (device: string): NewEvent => ({ type: 'device-state', ts: tsNext+
 const watch = async (url: string, options?: Parameters<typeof FleetWatcher.connect>[1]): Promise<FleetWatcher> =>
   later(await FleetWatcher.connect(url, options), (w) => w.close())
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const until = async (what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(20)
+/** One turn of the event loop: what notify() scheduled (the uplink's pump, on setImmediate) has run. */
+const pumped = () => new Promise<void>((resolve) => setImmediate(resolve))
+/** The outbox with its reads of events counted: every pump of the uplink reads them first. */
+function countingEventReads(outbox: Outbox): { outbox: Outbox; reads: () => number } {
+  let reads = 0
+  const nextEvents = outbox.nextEvents.bind(outbox)
+  outbox.nextEvents = (...args) => {
+    reads++
+    return nextEvents(...args)
   }
+  return { outbox, reads: () => reads }
 }
 const increasing = (seqs: number[]): boolean => seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)
 const statusOf = (w: FleetWatcher): Status[] => w.of('status').flatMap((a) => (a.result.ok && a.result.accepted.kind === 'status' ? [a.result.accepted.status] : []))
@@ -161,7 +166,7 @@ describe('Uplink → mosquitto', () => {
     outbox.flush()
     const { uplink } = makeUplink({ url: broker.url, outbox, batchSamples: 500 })
     uplink.start()
-    await until('a few batches acknowledged', () => uplink.stats.acknowledged > 0 && uplink.stats.inFlight > 0, 15_000)
+    await until('a few batches acknowledged', () => uplink.stats.acknowledged > 0 && uplink.stats.inFlight > 0)
     uplink.breakConnection()
     await until('drained after the reconnect', () => outbox.depth().samples === 0)
     await watcher.waitFor('every sample', () => complete(watcher, 60_000))
@@ -174,30 +179,37 @@ describe('Uplink → mosquitto', () => {
   it('coalesces live telemetry for up to batchMs (a few compact messages); an event never waits', async () => {
     const watcher = await watch(broker.url)
     const outbox = makeOutbox()
-    const { uplink } = makeUplink({ url: broker.url, outbox, batchMs: 1000, idlePollMs: 20 })
+    // the uplink's clock and the samples' times are the test's: batchMs passes when the test says so
+    let now = Date.now()
+    const { uplink } = makeUplink({ url: broker.url, outbox, batchMs: 1000, idlePollMs: 20, clock: () => now })
     uplink.start()
     await watcher.waitFor('online', () => statusOf(watcher).some((s) => s.state === 'online'))
     // 2.5 s of live polls: 8 devices of 5 channels every 100 ms (400 samples/s), each poll committed at once
-    const started = Date.now()
+    const started = now
     let eventSent = 0
     let eventSeen = 0
     for (let tick = 0; tick < 25; tick++) {
-      const ts = Date.now()
+      now += 100
+      const ts = now
       for (let d = 0; d < 8; d++) {
         outbox.appendSamples(Array.from({ length: 5 }, (_, c) => ({ device: `gas-${d}`, channel: `c${c}`, ts, value: tick + c / 10, quality: 'good' as const })))
       }
       outbox.flush()
       if (tick === 12) {
         outbox.commitEvent(alarm('gas-live'))
-        eventSent = Date.now()
+        eventSent = now
       }
       uplink.notify()
-      await sleep(100)
-      if (eventSent && !eventSeen && watcher.fresh.events.length > 0) eventSeen = Date.now()
+      await pumped()
+      // the clock stands still until the event is at the watcher: it went without waiting for batchMs
+      if (tick === 12) await until('the event at the watcher', () => watcher.fresh.events.length > 0)
+      if (eventSent && !eventSeen && watcher.fresh.events.length > 0) eventSeen = now
     }
     const last = outbox.peekNextSeq() - 1
+    // the last partial message goes once batchMs has passed since its oldest sample
+    now += 1000
+    uplink.notify()
     await watcher.waitFor('every record', () => complete(watcher, last))
-    if (!eventSeen) eventSeen = Date.now()
     expect(eventSeen - eventSent).toBeLessThan(500) // the event went at once, telemetry was being held
     const telemetry = watcher.of('telemetry')
     // 1,000 samples over ~2.5 s in messages of up to 1 s of samples, never one per commit (25)
@@ -206,16 +218,18 @@ describe('Uplink → mosquitto', () => {
     const bytes = telemetry.reduce((n, a) => n + Buffer.byteLength(a.payload), 0)
     expect(bytes / 1000).toBeLessThanOrEqual(20)
     expect(watcher.consumer.duplicates).toBe(0)
-    expect(Date.now() - started).toBeLessThan(8000)
+    // everything was out by batchMs after the last poll, on the uplink's clock
+    expect(now - started).toBeLessThan(8000)
   })
 
   it('an outbox closed under a running uplink: one error line, no crash, the connection stays', async () => {
-    const outbox = makeOutbox()
+    const { outbox, reads } = countingEventReads(makeOutbox())
     const { uplink, log } = makeUplink({ url: broker.url, outbox, idlePollMs: 20 })
     uplink.start()
     await until('connected', () => uplink.stats.connected)
     outbox.close()
-    await sleep(300) // fifteen idle polls
+    const readsAtClose = reads()
+    await until('fifteen idle polls of the closed outbox', () => reads() >= readsAtClose + 15)
     const errors = log.lines.filter((l) => l.level === 'error')
     expect(errors.map((l) => l.msg)).toEqual([expect.stringMatching(/^uplink: cannot read the outbox: /)])
     expect(uplink.stats.connected).toBe(true)
@@ -263,7 +277,7 @@ describe('Uplink → mosquitto', () => {
 })
 
 describe('Uplink through a broker outage', () => {
-  it('keeps buffering while the broker is down for 10 s, then delivers everything, in order, and empties the outbox', async () => {
+  it('keeps buffering while the broker is down, then delivers everything, in order, and empties the outbox', async () => {
     const broker = later(await startMosquitto({ persistence: true }), (b) => b.dispose())
     // a persistent session: what the broker acknowledged before stopping reaches the watcher after it
     const watcher = await watch(broker.url, { persistentId: 'watcher-outage' })
@@ -272,20 +286,26 @@ describe('Uplink through a broker outage', () => {
     uplink.start()
     let events = 0
     let produced = 0
+    let eventsCommitted = 0
     const producer = setInterval(() => {
       outbox.appendSamples(samples(10)) // 1,000 samples/s when the machine keeps up
       produced += 10
-      if (++events % 200 === 0) outbox.commitEvent(alarm(`gas-${events}`))
+      if (++events % 50 === 0) {
+        outbox.commitEvent(alarm(`gas-${events}`))
+        eventsCommitted++
+      }
       uplink.notify()
     }, 10)
     cleanups.push(() => clearInterval(producer))
-    await sleep(1500)
+    await until('records and events delivered before the outage', () => uplink.stats.acknowledgedSamples > 0 && uplink.stats.acknowledgedEvents >= 2)
     await broker.stop()
     // no acknowledgement can come now: every sample produced from here on must stay in the outbox
     outbox.flush()
     const depthAtStop = outbox.depth().samples
     const producedAtStop = produced
-    await sleep(10_000)
+    const eventsAtStop = eventsCommitted
+    await until('the outage noticed, reconnects refused, events committed meanwhile',
+      () => log.lines.some((l) => l.level === 'warn' && /broker unreachable/.test(l.msg)) && uplink.stats.failedAttempts >= 2 && eventsCommitted >= eventsAtStop + 2)
     expect(uplink.stats.connected).toBe(false)
     outbox.flush()
     expect(produced - producedAtStop).toBeGreaterThan(0)
@@ -293,7 +313,8 @@ describe('Uplink through a broker outage', () => {
     expect(log.lines.some((l) => l.level === 'warn' && /broker unreachable: ECONNREFUSED 127\.0\.0\.1:\d+/.test(l.msg))).toBe(true)
     expect(log.lines.some((l) => l.level === 'warn' && /connection lost/.test(l.msg))).toBe(true)
     await broker.restart()
-    await sleep(1500)
+    const eventsAtRestart = eventsCommitted
+    await until('connected again, producing on', () => uplink.stats.connected && eventsCommitted > eventsAtRestart)
     clearInterval(producer)
     outbox.flush()
     uplink.notify()

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alarm, InterlockAction, SiteSummary } from '../../../fleet-server/src/api/index.ts'
 import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
 import { start, type ManagedProcess } from '../../support/processes.ts'
+import { valueOf } from '../../support/until.ts'
 
 // `npm start` as a user runs it (the same command as the script), on free ports and a temporary
 // data folder, with the leak shortened to 20 s so an alarm and a power cut happen within the test.
@@ -43,16 +44,13 @@ async function get<T>(token: string, path: string): Promise<T> {
   return (await response.json()) as T
 }
 
+/** valueOf, with what the agents' uplinks said when the wait runs out */
 async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (value !== undefined) return value
-    if (Date.now() > end) {
-      const uplink = demo.stdout.split('\n').filter((line) => line.includes('uplink:')).slice(0, 3).join('\n')
-      throw new Error(`${what}: not within ${timeoutMs} ms${uplink ? `\nthe agents' uplinks said:\n${uplink}` : ''}\n${demo.describe()}`)
-    }
-    await new Promise((r) => setTimeout(r, 500))
+  try {
+    return await valueOf(what, read, { timeoutMs, everyMs: 500 })
+  } catch (error) {
+    const uplink = demo.stdout.split('\n').filter((line) => line.includes('uplink:')).slice(0, 3).join('\n')
+    throw new Error(`${(error as Error).message}${uplink ? `\nthe agents' uplinks said:\n${uplink}` : ''}\n${demo.describe()}`)
   }
 }
 
