@@ -8,6 +8,7 @@ import type { TestProjectInlineConfiguration } from 'vitest/config'
  * (tests/ci/test-projects.test.ts holds it): a test file is a unit test unless listed here.
  */
 export const INTEGRATION_TESTS = [
+  'tests/ci/boundaries.test.ts',
   'tests/ci/system-packages.test.ts',
   'tests/edge-agent/cli/**/*.test.ts',
   'tests/edge-agent/config/corpus.test.ts',
