@@ -9,8 +9,12 @@ import type { TestProjectInlineConfiguration } from 'vitest/config'
  */
 export const INTEGRATION_TESTS = [
   'tests/ci/boundaries.test.ts',
+  'tests/ci/dashboard-types.test.ts',
   'tests/ci/system-packages.test.ts',
-  'tests/edge-agent/cli/**/*.test.ts',
+  'tests/edge-agent/cli/native-module-missing.test.ts',
+  'tests/edge-agent/cli/profiles.test.ts',
+  'tests/edge-agent/cli/run-once-word-order.test.ts',
+  'tests/edge-agent/cli/run-warnings.test.ts',
   'tests/edge-agent/config/corpus.test.ts',
   'tests/edge-agent/control/operator.test.ts',
   'tests/edge-agent/control/server.test.ts',
@@ -49,9 +53,10 @@ export const testProjects: TestProjectInlineConfiguration[] = [
     extends: true,
     test: {
       name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, setupFiles: ['tests/support/unit-guard.ts'],
-      // no I/O to keep apart: threads start faster than processes, and one module cache (fastify, Ajv's
-      // compiled schemas) serves every file of a worker instead of being loaded again for each
-      pool: 'threads', isolate: false,
+      // no I/O to keep apart: one module cache (fastify, Ajv's compiled schemas) serves every file a
+      // worker runs instead of being loaded again for each. Processes, not threads: a worker thread
+      // cannot change its time zone (process.env.TZ), which the local-time tests do.
+      isolate: false,
     },
   },
   {
