@@ -10,6 +10,7 @@ import type { TestProjectInlineConfiguration } from 'vitest/config'
 export const INTEGRATION_TESTS = [
   'tests/ci/boundaries.test.ts',
   'tests/ci/dashboard-types.test.ts',
+  'tests/ci/dead-code.test.ts',
   'tests/ci/system-packages.test.ts',
   'tests/edge-agent/cli/native-module-missing.test.ts',
   'tests/edge-agent/cli/profiles.test.ts',

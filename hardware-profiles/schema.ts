@@ -153,5 +153,4 @@ export type Profile = Static<typeof ProfileSchema>
 export type Channel = Static<typeof ChannelSchema>
 export type AlarmLevel = Static<typeof AlarmLevelSchema>
 export type QualityRule = Static<typeof QualityRuleSchema>
-export type Vector = Static<typeof VectorSchema>
 export type Unit = (typeof UNITS)[number]

@@ -12,5 +12,3 @@ export abstract class ProductError extends Error {
     this.name = new.target.name
   }
 }
-
-export const isProductError = (error: unknown): error is ProductError => error instanceof ProductError

@@ -5,7 +5,3 @@
 export type Quality = 'good' | 'comm-fail' | 'device-fault' | 'out-of-range' | 'warming-up' | 'stale'
 
 export const QUALITIES: readonly Quality[] = ['good', 'comm-fail', 'device-fault', 'out-of-range', 'warming-up', 'stale']
-
-/** Qualities a device itself can signal through its registers. */
-export type DeviceQuality = 'device-fault' | 'warming-up' | 'out-of-range'
-export const DEVICE_QUALITIES: readonly DeviceQuality[] = ['device-fault', 'warming-up', 'out-of-range']

@@ -1,1 +1,1 @@
-export { addDays, DAY_MS, daysBetween, localDay, SHANGHAI, SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiMidnight, shanghaiTime } from './days.ts'
+export { addDays, DAY_MS, daysBetween, localDay, SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiMidnight, shanghaiTime } from './days.ts'

@@ -1,2 +1,2 @@
-export { EXIT_CODES, parseInteger, RuntimeError, UsageError, type ExitCode } from './errors.ts'
-export { describeFailure, failureReport, nativeModuleFailure, type FailureReport } from './failure.ts'
+export { EXIT_CODES, parseInteger, RuntimeError, UsageError } from './errors.ts'
+export { describeFailure, failureReport, nativeModuleFailure } from './failure.ts'

@@ -1,9 +1,6 @@
 /** The four Modbus data tables. Bits: coil (rw), discrete (ro). Registers: holding (rw), input (ro). */
 export type Table = 'coil' | 'discrete' | 'holding' | 'input'
 
-export const BIT_TABLES: readonly Table[] = ['coil', 'discrete']
-export const REGISTER_TABLES: readonly Table[] = ['holding', 'input']
-
 export const isBitTable = (table: Table): boolean => table === 'coil' || table === 'discrete'
 
 /**

@@ -208,7 +208,6 @@ export type TelemetryBatch = Static<typeof TelemetryBatchSchema>
 export type AgentEvent = Static<typeof EventSchema>
 export type AlarmEvent = Static<typeof AlarmEventSchema>
 export type InterlockEvent = Static<typeof InterlockEventSchema>
-export type CalibrationEvent = Static<typeof CalibrationEventSchema>
 export type EventBatch = Static<typeof EventBatchSchema>
 export type Status = Static<typeof StatusSchema>
 export type Inventory = Static<typeof InventorySchema>

@@ -1,4 +1,4 @@
 export * from './problem.ts'
 export * from './yaml-source.ts'
 export { createValidator } from './ajv.ts'
-export { calendarDayProblem, daysInMonth, isCalendarDay } from './calendar-day.ts'
+export { calendarDayProblem, isCalendarDay } from './calendar-day.ts'

@@ -207,4 +207,3 @@ export type DeviceConfig = Static<typeof DeviceSchema>
 export type InterlockConfig = Static<typeof InterlockSchema>
 export type ConditionConfig = Static<typeof ConditionSchema>
 export type ChannelAlarmsConfig = Static<typeof ChannelAlarmsSchema>
-export type HealthState = (typeof HEALTH_STATES)[number]

@@ -7,7 +7,6 @@ import { startTcpServer, type RunningServer } from './tcp-server.ts'
 
 export { SimulatedDevice } from './device.ts'
 export { SCENARIOS, SCENARIO_HELP, isScenario, type ScenarioName } from './scenarios.ts'
-export type { RunningServer } from './tcp-server.ts'
 
 export interface SimulatedUnit {
   unit: number

@@ -71,9 +71,6 @@ export const DemoFleetSchema = Type.Object({
   users: Type.Array(DemoUserSchema, { minItems: 1 }),
 }, { additionalProperties: false })
 
-export type DemoDevice = Static<typeof DemoDeviceSchema>
-export type DemoGateway = Static<typeof DemoGatewaySchema>
-export type DemoCommissioning = Static<typeof DemoCommissioningSchema>
 export type DemoSite = Static<typeof DemoSiteSchema>
 export type DemoUser = Static<typeof DemoUserSchema>
 export type DemoFleet = Static<typeof DemoFleetSchema>

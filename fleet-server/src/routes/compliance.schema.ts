@@ -28,6 +28,5 @@ export const ComplianceEvidenceQuerySchema = Type.Object({
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'coverage series length: the days ending asOf (default 30)' })),
 }, { additionalProperties: false })
 
-export type CommissioningBody = Static<typeof CommissioningBodySchema>
 export type ComplianceQuery = Static<typeof ComplianceQuerySchema>
 export type ComplianceEvidenceQuery = Static<typeof ComplianceEvidenceQuerySchema>

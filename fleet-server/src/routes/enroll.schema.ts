@@ -11,5 +11,3 @@ export const EnrollReplySchema = Type.Object({
   mqttUrl: Type.String(),
   siteId: Id,
 })
-
-export type EnrollReply = Static<typeof EnrollReplySchema>
