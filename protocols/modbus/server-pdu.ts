@@ -17,12 +17,18 @@ function exception(fc: number, code: number): Buffer {
   return Buffer.from([fc | 0x80, code])
 }
 
-function readBits(target: ModbusTarget, table: Table, fc: number, pdu: Uint8Array): Buffer {
+/** The address and count of a read request, or undefined for a count outside 1..max. */
+function readRange(pdu: Uint8Array, max: number): { address: number; count: number } | undefined {
   const view = Buffer.from(pdu.buffer, pdu.byteOffset, pdu.length)
-  const address = view.readUInt16BE(1)
   const count = view.readUInt16BE(3)
-  if (count < 1 || count > MAX_READ_BITS) return exception(fc, ILLEGAL_DATA_VALUE)
-  const bits = target.read(table, address, count)
+  return count < 1 || count > max ? undefined : { address: view.readUInt16BE(1), count }
+}
+
+function readBits(target: ModbusTarget, table: Table, fc: number, pdu: Uint8Array): Buffer {
+  const range = readRange(pdu, MAX_READ_BITS)
+  if (!range) return exception(fc, ILLEGAL_DATA_VALUE)
+  const { count } = range
+  const bits = target.read(table, range.address, count)
   const bytes = Math.ceil(count / 8)
   const out = Buffer.alloc(2 + bytes)
   out[0] = fc
@@ -32,11 +38,10 @@ function readBits(target: ModbusTarget, table: Table, fc: number, pdu: Uint8Arra
 }
 
 function readRegisters(target: ModbusTarget, table: Table, fc: number, pdu: Uint8Array): Buffer {
-  const view = Buffer.from(pdu.buffer, pdu.byteOffset, pdu.length)
-  const address = view.readUInt16BE(1)
-  const count = view.readUInt16BE(3)
-  if (count < 1 || count > MAX_READ_REGISTERS) return exception(fc, ILLEGAL_DATA_VALUE)
-  const words = target.read(table, address, count)
+  const range = readRange(pdu, MAX_READ_REGISTERS)
+  if (!range) return exception(fc, ILLEGAL_DATA_VALUE)
+  const { count } = range
+  const words = target.read(table, range.address, count)
   const out = Buffer.allocUnsafe(2 + count * 2)
   out[0] = fc
   out[1] = count * 2

@@ -47,29 +47,17 @@ export function numericValue(value: Sample['value']): number | undefined {
  * condition holds (between the two is the deadband, where nothing changes).
  */
 function step(trigger: Trigger, on: boolean, off: boolean, ts: number, onDelayMs: number, offDelayMs: number, latch: boolean): void {
-  if (!trigger.active) {
-    if (!on) {
-      trigger.pendingSince = undefined
-      return
-    }
-    trigger.pendingSince ??= ts
-    if (ts - trigger.pendingSince >= onDelayMs) {
-      trigger.active = true
-      trigger.latched = false
-      trigger.pendingSince = undefined
-    }
-    return
-  }
-  if (!off) {
+  // an inactive trigger waits for `on` to hold onDelayMs, an active one for `off` to hold offDelayMs
+  const leaving = trigger.active ? off : on
+  if (!leaving) {
     trigger.pendingSince = undefined
     return
   }
   trigger.pendingSince ??= ts
-  if (ts - trigger.pendingSince >= offDelayMs) {
-    trigger.active = false
-    trigger.latched = latch
-    trigger.pendingSince = undefined
-  }
+  if (ts - trigger.pendingSince < (trigger.active ? offDelayMs : onDelayMs)) return
+  trigger.latched = trigger.active ? latch : false
+  trigger.active = !trigger.active
+  trigger.pendingSince = undefined
 }
 
 const raisedOf = (trigger: Trigger) => trigger.active || trigger.latched

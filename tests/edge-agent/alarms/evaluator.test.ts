@@ -80,6 +80,15 @@ describe('alarm levels', () => {
     expect(alarms.acknowledge(undefined, 6000, 'again')).toEqual([])
   })
 
+  it('a latching level is shown latched only once its condition went away, not while it holds', () => {
+    const spec: ChannelAlarmSpec = { device: 'c', channel: 'c', levels: [level('alarm', 'high', 24, 24, { latch: true })] }
+    const alarms = new ChannelAlarms(spec)
+    for (const [i, v] of [0, 30].entries()) alarms.onSample(sample(i * 1000, v, 'good', 'c', 'c'))
+    expect(alarms.active()).toMatchObject([{ kind: 'level', level: 'alarm', latched: false }])
+    alarms.onSample(sample(2000, 10, 'good', 'c', 'c'))
+    expect(alarms.active()).toMatchObject([{ kind: 'level', level: 'alarm', latched: true }])
+  })
+
   it('acknowledging an active latched alarm keeps it until the condition goes; an escalation needs a new acknowledgement', () => {
     const spec: ChannelAlarmSpec = { ...METHANE_T1, levels: METHANE_T1.levels.map((l) => ({ ...l, latch: true })) }
     const alarms = new ChannelAlarms(spec)
