@@ -131,6 +131,32 @@ describe('BusWorker on a serial line', () => {
     expect(samples.slice(after).some((s) => s.quality === 'good'), 'good samples again').toBe(true)
   })
 
+  it('a line that comes back is read good again within two poll periods, whatever the phase and jitter of the reopen tries', async () => {
+    const POLL_MS = 500
+    const late: string[] = []
+    for (const random of [() => 0, () => 0.999]) {
+      for (let phase = 0; phase < 2 * POLL_MS; phase += 50) {
+        clock = new ManualClock()
+        const line = new FakeLine(clock, new Map([[1, device(1)]]))
+        const { listener, samples } = collect()
+        worker = new BusWorker({ id: 'usb0', master: line, timeoutMs: 30, silenceMs: 0, maxInFlight: 1, clock, random }, [{ poller: new DevicePoller('a', 1, gas, 0, () => clock.now()), pollMs: POLL_MS, priority: 'normal' }], listener)
+        worker.start()
+        await clock.advance(1000)
+        line.failOpen = true
+        line.drop()
+        await clock.advance(3000 + phase)
+        const backAt = clock.now()
+        line.failOpen = false
+        await clock.advance(3 * POLL_MS)
+        const firstGood = samples.find((s) => s.ts >= backAt && s.quality === 'good')
+        if (!firstGood || firstGood.ts - backAt > 2 * POLL_MS) late.push(`random ${random()} phase ${phase}: ${firstGood ? `${firstGood.ts - backAt} ms` : 'no good sample'}`)
+        await clock.runUntilSettled('stop()', worker.stop())
+        worker = undefined
+      }
+    }
+    expect(late).toEqual([])
+  })
+
   it('polls every device once for --once, in priority order, and reports who could not be read', async () => {
     const line = new FakeLine(clock, new Map([[1, device(1)]]))
     const { listener } = collect()
