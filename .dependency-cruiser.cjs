@@ -5,7 +5,8 @@
  *   hardware-profiles/  profiles, their schema and loader: imports only protocols/
  *   edge-agent/         imports protocols/ and hardware-profiles/, never fleet-server/
  *   fleet-server/       imports protocols/ and hardware-profiles/, never edge-agent/ — except the demo,
- *                       which composes an agent through edge-agent's public entry point only
+ *                       which composes an agent through edge-agent's public entry point only;
+ *                       its records, store, ingest and compliance rules never import its HTTP layer
  *
  * @type {import('dependency-cruiser').IConfiguration}
  */
@@ -75,6 +76,13 @@ module.exports = {
       comment: 'The dashboard runs in the browser without a build step: it may load only web/ files (types for its checker may come from the server).',
       from: { path: '^fleet-server/web/', pathNot: '\\.d\\.ts$' },
       to: { pathNot: '^fleet-server/web/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'server-domain-knows-no-http',
+      severity: 'error',
+      comment: "The server's records, store, ingest and compliance rules are not its HTTP layer: routes import them, never the reverse (a store type is not an HTTP schema).",
+      from: { path: '^fleet-server/src/(model|store|ingest|telemetry|compliance|reports|mqtt)/' },
+      to: { path: '^fleet-server/src/(routes|api|auth)/|^fleet-server/src/(app|server)\\.ts$' },
     },
     {
       name: 'pure-safety-cores',

@@ -50,6 +50,8 @@ describe('the boundary rules', () => {
     'fleet-server/web/types.d.ts': "export type { y } from '../src/y.ts'\n",
     'edge-agent/src/interlocks/machine.ts': "import { status } from '../safety/status.ts'\nexport const m = status\n",
     'edge-agent/src/safety/status.ts': 'export const status = 1\n',
+    'fleet-server/src/store/rows.ts': "import type { SiteReply } from '../routes/sites.schema.ts'\nexport type Row = SiteReply\n",
+    'fleet-server/src/routes/sites.schema.ts': 'export type SiteReply = { id: string }\n',
     'fleet-server/src/circle/one.ts': "import { two } from './two.ts'\nexport const one = () => two()\n",
     'fleet-server/src/circle/two.ts': "import { one } from './one.ts'\nexport const two = () => one()\n",
     'fleet-server/src/left/a.ts': "import { b } from '../right/b.ts'\nexport const a = b\n",
@@ -73,6 +75,7 @@ describe('the boundary rules', () => {
       'demo-uses-the-agents-public-entry-point: fleet-server/src/demo/composes.ts → edge-agent/src/internal.ts',
       'dashboard-ships-only-its-own-files: fleet-server/web/view.js → protocols/ok.ts',
       'pure-safety-cores: edge-agent/src/interlocks/machine.ts → edge-agent/src/safety/status.ts',
+      'server-domain-knows-no-http: fleet-server/src/store/rows.ts → fleet-server/src/routes/sites.schema.ts',
     ]
     for (const violation of expected) expect(found).toContain(violation)
     expect(found.filter((v) => v.startsWith('no-circular: fleet-server/src/circle/'))).not.toEqual([])

@@ -23,7 +23,8 @@ import { afterAll, expect, it } from 'vitest'
 import { freePort } from '../support/ports.ts'
 import { ProcessGroup, run, start, type ManagedProcess } from '../support/processes.ts'
 import { tempDir, type TempDir } from '../support/gateway-config.ts'
-import { CLI, ROOT, until } from '../support/store-forward.ts'
+import { CLI, ROOT } from '../support/store-forward.ts'
+import { explained, until } from '../support/until.ts'
 import { completeLines, lineProblems, type LogRecord } from './json-lines.ts'
 
 const FLEET = join(ROOT, 'fleet-server/bin/fleet-server.js')
@@ -102,7 +103,7 @@ it('every line the agent and the fleet server log is JSON with pino\'s numeric l
   const offline = [/^uplink: broker unreachable/u, /^alarm raised: ch4-leak\/ch4 level alarm/u, /^alarm escalated: ch4-leak\/ch4 level power-off/u,
     /^interlock leak-cut tripped/u, /^interlock leak-cut restored/u, /^alarm raised: ch4-fault\/ch4 sensor-fault device-fault/u,
     /^alarm raised: ch4-off\/ch4 sensor-fault comm-fail/u, /^device ch4-off offline/u, /^device ch4-fault fault/u]
-  await until('the agent\'s lines of the outage', () => offline.every((p) => saw(agent, 'stdout', p)), 60_000,
+  await explained(until('the agent\'s lines of the outage', () => offline.every((p) => saw(agent, 'stdout', p)), { timeoutMs: 60_000, everyMs: 50 }),
     () => `not seen: ${offline.filter((p) => !saw(agent, 'stdout', p)).join(', ')}`)
 
   // the operator on the gateway
@@ -113,9 +114,9 @@ it('every line the agent and the fleet server log is JSON with pino\'s numeric l
 
   // the server is back: ingest, HTTP, payloads refused
   server = await startServer()
-  await until('the agent connected', () => saw(agent, 'stdout', /^uplink connected/u), 60_000)
+  await until('the agent connected', () => saw(agent, 'stdout', /^uplink connected/u), { timeoutMs: 60_000, everyMs: 50 })
   const accepted = async () => ((await (await fetch(`${api}/api/health`)).json()) as { ingest: { accepted: number } }).ingest.accepted
-  await until('the fleet server to accept the agent\'s records', async () => (await accepted()) > 0, 30_000)
+  await until('the fleet server to accept the agent\'s records', async () => (await accepted()) > 0, { timeoutMs: 30_000, everyMs: 50 })
   expect((await fetch(`${api}/api/alarms`)).status).toBe(401)
   expect((await fetch(`${api}/no-such-page`)).status).toBe(404)
   expect((await post('/api/enroll', { token: 42 })).status).toBe(400)
@@ -126,7 +127,7 @@ it('every line the agent and the fleet server log is JSON with pino\'s numeric l
   await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username, password: 'wrong', clientId: `${GATEWAY}-wrong`, reconnectPeriod: 0 })
     .then((c) => c.endAsync(true), () => undefined)
   const refused = [/^message rejected/u, /^MQTT publish refused/u, /^MQTT sign-in refused/u]
-  await until('the server\'s refusals', () => refused.every((p) => saw(server, 'stderr', p)), 30_000,
+  await explained(until('the server\'s refusals', () => refused.every((p) => saw(server, 'stderr', p)), { timeoutMs: 30_000, everyMs: 50 }),
     () => `not seen: ${refused.filter((p) => !saw(server, 'stderr', p)).join(', ')}`)
   await client.endAsync(true)
 

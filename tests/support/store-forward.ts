@@ -17,7 +17,6 @@ import type { GatewayConfig } from '../../edge-agent/src/config/index.ts'
 import { decodeTelemetry, type AgentEvent, type EventBatch, type TelemetryBatch } from '../../protocols/mqtt/index.ts'
 import type { FleetWatcher } from './mosquitto.ts'
 import { start, type ManagedProcess, type ProcessGroup } from './processes.ts'
-import { until as sharedUntil } from './until.ts'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..')
 export const CLI = join(ROOT, 'edge-agent/bin/edge-agent.js')
@@ -211,16 +210,6 @@ export const increasing = (seqs: readonly number[]): boolean => seqs.every((s, i
 
 /** Lets real time pass on purpose: a crash at a random moment, an outage of a given length — never to wait for something. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** The shared until() (tests/support/until.ts), saying on a timeout what `describe` tells of the processes' state then. */
-export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number, describe?: () => string): Promise<void> {
-  try {
-    await sharedUntil(what, predicate, { timeoutMs, everyMs: 50 })
-  } catch (error) {
-    if (!describe) throw error
-    throw new Error(`${(error as Error).message}: ${describe()}`)
-  }
-}
 
 /** a small seeded generator (mulberry32), so a failing case can be replayed from its seed */
 export { mulberry32 as seededRandom } from '../../edge-agent/src/simulator/scenarios.ts'

@@ -25,3 +25,15 @@ export async function valueOf<T>(what: string, read: () => T | undefined | Promi
     await new Promise((resolve) => setTimeout(resolve, everyMs))
   }
 }
+
+/**
+ * A wait that, when it times out, also says what the test saw by then: until() names only what it
+ * awaited, and a run with real processes is debugged from what was missing and what they logged.
+ */
+export async function explained<T>(wait: Promise<T>, seen: () => string): Promise<T> {
+  try {
+    return await wait
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${seen()}`, { cause: error })
+  }
+}

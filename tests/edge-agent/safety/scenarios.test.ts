@@ -30,8 +30,7 @@ import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosq
 import { ProcessGroup, run } from '../../support/processes.ts'
 import { startPtyPair, type PtyPair } from '../../support/socat.ts'
 import { CLI, ROOT, covers, missingIn, readOutbox, startAgent } from '../../support/store-forward.ts'
-import { until, valueOf } from '../../support/until.ts'
-import { explained } from '../store-forward/explained.ts'
+import { explained, until, valueOf } from '../../support/until.ts'
 
 const GATEWAY = { id: 'safety-gw', site: 'mine-1' }
 const METHANE = 'ccri-gjc4-catalytic-methane'

@@ -27,8 +27,7 @@ import { ProcessGroup, type ManagedProcess } from '../../support/processes.ts'
 import {
   SeqAudit, covers, logLines, missingIn, readOutbox, startAgent, startTcpSimulators, writeAgentConfig, type Endpoint,
 } from '../../support/store-forward.ts'
-import { until, valueOf } from '../../support/until.ts'
-import { explained } from './explained.ts'
+import { explained, until, valueOf } from '../../support/until.ts'
 
 const group = new ProcessGroup()
 let dir: TempDir

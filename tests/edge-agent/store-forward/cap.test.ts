@@ -30,8 +30,7 @@ import { ProcessGroup } from '../../support/processes.ts'
 import {
   SeqAudit, logLines, missingIn, nominalRate, readOutbox, startAgent, startTcpSimulators, writeAgentConfig,
 } from '../../support/store-forward.ts'
-import { until } from '../../support/until.ts'
-import { explained } from './explained.ts'
+import { explained, until } from '../../support/until.ts'
 
 const GATEWAY = { id: 'sf-cap', site: 'sf-site' }
 const POLL_MS = 50

@@ -28,8 +28,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
 import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { ProcessGroup } from '../../support/processes.ts'
+import { explained, until } from '../../support/until.ts'
 import {
-  SeqAudit, covers, missingIn, readOutbox, seededRandom, sleep, startAgent, startTcpSimulators, until, writeAgentConfig,
+  SeqAudit, covers, missingIn, readOutbox, seededRandom, sleep, startAgent, startTcpSimulators, writeAgentConfig,
 } from '../../support/store-forward.ts'
 
 const GATEWAY = { id: 'sf-crash', site: 'sf-site' }
@@ -65,7 +66,8 @@ it('SIGKILL at 20 random moments during ingest: every committed seq arrives, dup
     const agent = group.add(startAgent(config, `edge-agent #${i + 1}`))
     // ingest under way: this run has committed samples (the agent-started event alone is one seq)
     const atStart = readOutbox(bufferPath).nextSeq
-    await until('this run ingesting', () => readOutbox(bufferPath).nextSeq > atStart + 50 || agent.exit !== undefined, 30_000, () => agent.describe())
+    await explained(until('this run ingesting', () => readOutbox(bufferPath).nextSeq > atStart + 50 || agent.exit !== undefined, { timeoutMs: 30_000, everyMs: 50 }),
+    () => agent.describe())
     const delay = Math.round(500 + random() * 2500)
     await sleep(delay)
     const before = readOutbox(bufferPath)
@@ -82,12 +84,13 @@ it('SIGKILL at 20 random moments during ingest: every committed seq arrives, dup
 
   const final = group.add(startAgent(config, 'edge-agent final'))
   // running, its signal handlers set: its agent-started event (seq L + 1) is in the outbox
-  await until('the final run started', () => readOutbox(bufferPath).nextSeq > last + 1 || final.exit !== undefined, 30_000, () => final.describe())
-  await until('every committed seq 1..L at the watcher', () => covers(watcher!, GATEWAY.id, 1, last), 120_000,
+  await explained(until('the final run started', () => readOutbox(bufferPath).nextSeq > last + 1 || final.exit !== undefined, { timeoutMs: 30_000, everyMs: 50 }),
+    () => final.describe())
+  await explained(until('every committed seq 1..L at the watcher', () => covers(watcher!, GATEWAY.id, 1, last), { timeoutMs: 120_000, everyMs: 50 }),
     () => `L=${last}, missing ${JSON.stringify(missingIn(watcher!, GATEWAY.id, 1, last).slice(0, 10))}; ${final.describe()}`)
   // The watcher may have seen a record from a killed run whose PUBACK never reached that run: the final
   // run re-sends it and deletes it on its own PUBACK, which can come after the watcher's coverage.
-  await until('the outbox drained of every seq ≤ L', () => drainedUpTo(readOutbox(bufferPath), last), 120_000,
+  await explained(until('the outbox drained of every seq ≤ L', () => drainedUpTo(readOutbox(bufferPath), last), { timeoutMs: 120_000, everyMs: 50 }),
     () => `L=${last}, outbox ${JSON.stringify(readOutbox(bufferPath))}; ${final.describe()}`)
   await final.stop('SIGTERM')
   const after = readOutbox(bufferPath)

@@ -33,8 +33,7 @@ import { ProcessGroup, type ManagedProcess } from '../../support/processes.ts'
 import {
   SeqAudit, covers, increasing, logLines, missingIn, nominalRate, readOutbox, startAgent, startTcpSimulators, writeAgentConfig,
 } from '../../support/store-forward.ts'
-import { until } from '../../support/until.ts'
-import { explained } from './explained.ts'
+import { explained, until } from '../../support/until.ts'
 
 const GATEWAY = { id: 'sf-outage', site: 'sf-site' }
 const OUTAGE_MS = 60_000

@@ -16,7 +16,8 @@ import { tempDir, type TempDir } from '../../support/gateway-config.ts'
 import { FleetWatcher, startMosquitto, type Arrival, type Mosquitto } from '../../support/mosquitto.ts'
 import { ProcessGroup } from '../../support/processes.ts'
 import { startPtyPair, type PtyPair } from '../../support/socat.ts'
-import { CLI, ROOT, startAgent, until } from '../../support/store-forward.ts'
+import { CLI, ROOT, startAgent } from '../../support/store-forward.ts'
+import { explained, until } from '../../support/until.ts'
 
 const Ajv = AjvModule.default ?? AjvModule
 const SCHEMAS = join(ROOT, 'protocols/mqtt/schemas')
@@ -101,26 +102,27 @@ it('every message of an alarm and interlock scenario is valid against the publis
   const bodies = (kind: string, from: FleetWatcher = live) => from.of(kind).map((a) => JSON.parse(a.payload) as Record<string, unknown>)
   const events = () => bodies('events').flatMap((b) => b.events as Record<string, unknown>[])
   const hasEvent = (match: Record<string, unknown>) => events().some((e) => Object.entries(match).every(([k, v]) => e[k] === v))
-  await until('an alarm raised and the interlock tripped and actuated', () =>
+  await explained(until('an alarm raised and the interlock tripped and actuated', () =>
     hasEvent({ type: 'alarm', device: 'ch4-leak', kind: 'level', state: 'raised' }) &&
     hasEvent({ type: 'interlock', interlock: 'leak-cut', state: 'tripped' }) &&
-    hasEvent({ type: 'interlock', interlock: 'leak-cut', state: 'actuated' }), 90_000, () => `${agent.describe()}\n${JSON.stringify(events().slice(-5))}`)
+    hasEvent({ type: 'interlock', interlock: 'leak-cut', state: 'actuated' }), { timeoutMs: 90_000, everyMs: 50 }),
+    () => `${agent.describe()}\n${JSON.stringify(events().slice(-5))}`)
 
   // the fleet's side: two commands, each answered on cmd-result
   const send = (name: string, body: object) => live.client.publishAsync(`${ROOT_TOPIC}cmd/${name}`, JSON.stringify(body), { qos: 1 })
   await send('ack-alarm', { v: 1, id: 'ack-1', ts: Date.now(), args: { all: true, by: 'fleet user' } })
   await send('safety-status', { v: 1, id: 'status-1', ts: Date.now() })
-  await until('both cmd-results', () => ['ack-1', 'status-1'].every((id) => bodies('cmd-result').some((r) => r.id === id)), 30_000,
+  await explained(until('both cmd-results', () => ['ack-1', 'status-1'].every((id) => bodies('cmd-result').some((r) => r.id === id)), { timeoutMs: 30_000, everyMs: 50 }),
     () => JSON.stringify(bodies('cmd-result')))
 
   // a subscriber arriving later gets the retained status and inventory
   const late = await FleetWatcher.connect(broker.url)
   watchers.push(late)
-  await until('the retained status and inventory', () => late.of('status').some((a) => a.retain) && late.of('inventory').some((a) => a.retain), 30_000)
-  await until('telemetry', () => live.of('telemetry').length > 0, 30_000)
+  await until('the retained status and inventory', () => late.of('status').some((a) => a.retain) && late.of('inventory').some((a) => a.retain), { timeoutMs: 30_000, everyMs: 50 })
+  await until('telemetry', () => live.of('telemetry').length > 0, { timeoutMs: 30_000, everyMs: 50 })
 
   await agent.stop('SIGTERM')
-  await until('the offline status', () => bodies('status').some((s) => s.state === 'offline'), 30_000)
+  await until('the offline status', () => bodies('status').some((s) => s.state === 'offline'), { timeoutMs: 30_000, everyMs: 50 })
 
   const arrivals: Arrival[] = [...live.arrivals, ...late.arrivals]
   const kinds = new Set(arrivals.map((a) => a.topic.slice(ROOT_TOPIC.length)))
