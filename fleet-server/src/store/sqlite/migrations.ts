@@ -133,6 +133,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE telemetry_raw ADD COLUMN head_id INTEGER;
   DROP INDEX telemetry_raw_gateway_ts;
   `,
+  // 9: the audit log: append-only, each row's hash an HMAC over its content and the previous row's hash
+  // (fleet-server/src/audit). site_id, when the entry concerns one site, scopes what a regulator reads.
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    site_id TEXT, subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_site ON audit_log(site_id, seq);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
