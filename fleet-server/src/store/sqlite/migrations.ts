@@ -142,6 +142,33 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_log_site ON audit_log(site_id, seq);
   `,
+  // 10: when a gateway got its credentials (issue 15, hole 6): its samples and events from before are
+  // refused (it measured nothing the server can vouch for before it had them); NULL for a gateway
+  // enrolled before the server kept the time, or registered without credentials. Commands by gateway
+  // and time, for checking the user a gateway's event names against the commands the server sent it.
+  `
+  ALTER TABLE gateways ADD COLUMN enrolled_at INTEGER;
+  CREATE INDEX commands_gateway_sent ON commands(gateway_id, sent_at);
+  `,
+  // 11: issue 15 (gateway takeover): a token minted with `enroll-token --replace GATEWAY` enrols only
+  // that gateway, whose credentials it replaces; NULL: a token for a gateway id without credentials
+  `ALTER TABLE enroll_tokens ADD COLUMN replaces TEXT;`,
+  // 12: issue 15 (backdated commissioning): commissioning records are append-only (triggers refuse UPDATE
+  // and DELETE); a correction is a new record naming the one it replaces (once), a regulator's rejection
+  // a new row naming the record it cancels (once), with a reason. created_at is when the server recorded
+  // either: a report as of a day reads only what was recorded by then.
+  `
+  ALTER TABLE commissioning ADD COLUMN replaces INTEGER REFERENCES commissioning(id);
+  CREATE UNIQUE INDEX commissioning_replaces ON commissioning(replaces) WHERE replaces IS NOT NULL;
+  CREATE TABLE commissioning_rejections (
+    id INTEGER PRIMARY KEY, record_id INTEGER NOT NULL UNIQUE REFERENCES commissioning(id), by TEXT NOT NULL,
+    reason TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE TRIGGER commissioning_no_update BEFORE UPDATE ON commissioning BEGIN SELECT RAISE(ABORT, 'commissioning records are append-only'); END;
+  CREATE TRIGGER commissioning_no_delete BEFORE DELETE ON commissioning BEGIN SELECT RAISE(ABORT, 'commissioning records are append-only'); END;
+  CREATE TRIGGER commissioning_rejections_no_update BEFORE UPDATE ON commissioning_rejections BEGIN SELECT RAISE(ABORT, 'commissioning rejections are append-only'); END;
+  CREATE TRIGGER commissioning_rejections_no_delete BEFORE DELETE ON commissioning_rejections BEGIN SELECT RAISE(ABORT, 'commissioning rejections are append-only'); END;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
