@@ -75,7 +75,8 @@ export class IngestWriter {
       stat: p('INSERT INTO ingest_stats (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count'),
       status: p(`UPDATE gateways SET state = ?, agent_version = coalesce(?, agent_version), config_hash = coalesce(?, config_hash),
         buffer_depth = coalesce(?, buffer_depth), uptime_s = coalesce(?, uptime_s), last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`),
-      commandResult: p('UPDATE commands SET result_ok = ?, result_message = ?, result_at = ? WHERE id = ? AND gateway_id = ?'),
+      // the first result is kept: a repeat (a redelivery, or a gateway answering twice) never rewrites it
+      commandResult: p('UPDATE commands SET result_ok = ?, result_message = ?, result_at = ? WHERE id = ? AND gateway_id = ? AND result_at IS NULL'),
       silent: p(`UPDATE gateways SET state = 'offline' WHERE state = 'online' AND coalesce(last_seen, 0) < ? RETURNING id`),
       raw: p('INSERT INTO telemetry_raw (gateway_id, first_seq, last_seq, count, min_ts, max_ts, body, head_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       loadStats: p('SELECT key, count FROM ingest_stats'),
