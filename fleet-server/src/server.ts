@@ -8,6 +8,7 @@ import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT, DE
 import { startIngest, type RunningIngest } from './ingest/index.ts'
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker.ts'
 import { CommandSender } from './mqtt/commands.ts'
+import { withoutCredentials } from '../../protocols/mqtt/credentials.ts'
 import { openSqliteStore, type SqliteStore } from './store/sqlite/index.ts'
 
 export interface FleetServerOptions {
@@ -17,6 +18,8 @@ export interface FleetServerOptions {
   dbPath?: string
   /** an external broker; without it an embedded one listens on host:mqttPort */
   mqttUrl?: string
+  /** the server's login to the external broker (never put it in mqttUrl: that URL is shown and handed out) */
+  mqttCredentials?: { username: string; password: string }
   mqttPort?: number
   /** dashboard files; default fleet-server/web when it exists */
   webRoot?: string
@@ -59,8 +62,9 @@ export async function startFleetServer(opts: FleetServerOptions = {}): Promise<F
     const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
     closers.push(() => store.closeAndWait())
 
-    let mqttUrl = opts.mqttUrl
-    let clientOptions = {}
+    // what health, gateways and the log are shown: never a user name or password
+    let mqttUrl = opts.mqttUrl === undefined ? undefined : withoutCredentials(opts.mqttUrl)
+    let clientOptions = opts.mqttCredentials ?? {}
     if (mqttUrl === undefined) {
       // the server's own MQTT identity lives only as long as this process
       const serverCredentials = { username: `fleet-server-${randomBytes(4).toString('hex')}`, password: randomBytes(32).toString('base64url') }
@@ -70,7 +74,7 @@ export async function startFleetServer(opts: FleetServerOptions = {}): Promise<F
       clientOptions = serverCredentials
     }
 
-    const ingest: RunningIngest = await startIngest({ url: mqttUrl, store, clientOptions, ...(logger ? { logger } : {}) })
+    const ingest: RunningIngest = await startIngest({ url: opts.mqttUrl ?? mqttUrl, store, clientOptions, ...(logger ? { logger } : {}) })
     closers.push(() => ingest.close())
     const commands: CommandPort = new CommandSender({ client: ingest.client, store })
     const brokerUrl = mqttUrl

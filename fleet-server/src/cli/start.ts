@@ -4,17 +4,40 @@ import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } f
 import type { FleetServer } from '../server.ts'
 import { nativeModuleFailure, parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 import { ProductError } from '../../../protocols/errors.ts'
+import { CredentialsError, withoutCredentials, type Credentials } from '../../../protocols/mqtt/credentials.ts'
+import { readBrokerCredentials } from '../mqtt/broker-credentials.ts'
 
 interface StartOptions {
   port: string
   host: string
   db: string
   mqtt?: string
+  mqttCredentials?: string
   mqttPort: string
   web?: string
 }
 
 const FREE_PORT = '0 picks a free one (the line printed at start says which)'
+
+/** The --mqtt URL checked, and the login from --mqtt-credentials; a password typed in the URL is refused, never echoed. */
+function externalBrokerLogin(options: StartOptions): Credentials | undefined {
+  if (options.mqtt === undefined) {
+    if (options.mqttCredentials !== undefined) throw new UsageError('--mqtt-credentials needs --mqtt (the embedded broker has its own login)')
+    return undefined
+  }
+  if (!/^mqtts?:\/\/[^/\s]+/u.test(options.mqtt)) throw new UsageError(`--mqtt must be an mqtt:// or mqtts:// URL, got "${withoutCredentials(options.mqtt)}"`)
+  if (withoutCredentials(options.mqtt) !== options.mqtt) {
+    // a password on the command line shows in ps, shell history and every answer that repeats the URL
+    throw new UsageError(`--mqtt must not carry a user name or password; put them in a file given by --mqtt-credentials (JSON {"username", "password"}, mode 0600)`)
+  }
+  if (options.mqttCredentials === undefined) return undefined
+  try {
+    return readBrokerCredentials(options.mqttCredentials)
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new UsageError(`--mqtt-credentials: ${error.message}`)
+    throw error
+  }
+}
 
 export function registerStartCommand(program: Command): void {
   program.command('start')
@@ -22,13 +45,14 @@ export function registerStartCommand(program: Command): void {
     .option('--port <n>', `HTTP port; ${FREE_PORT}`, String(DEFAULT_HTTP_PORT))
     .option('--host <host>', 'HTTP and embedded broker address', DEFAULT_HOST)
     .option('--db <file>', 'SQLite database', DEFAULT_DB_PATH)
-    .option('--mqtt <url>', 'an external broker (mqtt:// or mqtts://); without it an embedded broker runs')
+    .option('--mqtt <url>', 'an external broker (mqtt:// or mqtts://), without user or password; without it an embedded broker runs')
+    .option('--mqtt-credentials <file>', 'the server\'s login to the --mqtt broker: JSON {"username", "password"}, file mode 0600')
     .option('--mqtt-port <n>', `embedded broker port; ${FREE_PORT}`, String(DEFAULT_MQTT_PORT))
     .option('--web <dir>', 'dashboard files served at / (default fleet-server/web)')
     .action(async (options: StartOptions) => {
       const port = parseInteger(options.port, '--port', 0, 65535)
       const mqttPort = parseInteger(options.mqttPort, '--mqtt-port', 0, 65535)
-      if (options.mqtt !== undefined && !/^mqtts?:\/\/[^/\s]+/u.test(options.mqtt)) throw new UsageError(`--mqtt must be an mqtt:// or mqtts:// URL, got "${options.mqtt}"`)
+      const mqttCredentials = externalBrokerLogin(options)
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2))
       // loaded here so `user add` and `enroll-token` do not pay for the broker, MQTT and fastify
       const { startFleetServer } = await import('../server.ts')
@@ -37,6 +61,7 @@ export function registerStartCommand(program: Command): void {
         server = await startFleetServer({
           port, host: options.host, dbPath: options.db, mqttPort, logger,
           ...(options.mqtt !== undefined ? { mqttUrl: options.mqtt } : {}),
+          ...(mqttCredentials !== undefined ? { mqttCredentials } : {}),
           ...(options.web !== undefined ? { webRoot: options.web } : {}),
         })
       } catch (error) {

@@ -1,4 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import { withoutCredentials } from '../../../protocols/mqtt/credentials.ts'
 import { brokerAddress, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import { Ingest, silentLogger, type IngestOptions, type Logger } from './ingest.ts'
 import { takeDeliveries, type Delivery } from './deferred-ack.ts'
@@ -33,6 +34,7 @@ export interface RunningIngest {
  */
 export async function startIngest(options: StartIngestOptions): Promise<RunningIngest> {
   const logger = options.logger ?? silentLogger
+  const shownUrl = withoutCredentials(options.url)
   const ingest = new Ingest({ ...options, logger })
   const client = connect({
     ...brokerAddress(options.url),
@@ -42,7 +44,7 @@ export async function startIngest(options: StartIngestOptions): Promise<RunningI
   client.on('connect', (connack) => {
     // mqtt.js leaves Nagle on: without this a QoS 1 PUBACK can wait 40 ms for a delayed ACK
     ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
-    logger.info({ url: options.url, sessionPresent: connack.sessionPresent }, 'ingest connected')
+    logger.info({ url: shownUrl, sessionPresent: connack.sessionPresent }, 'ingest connected')
   })
   client.on('error', (error) => logger.warn({ err: error }, 'ingest MQTT error'))
   // group commit: the messages that arrive before the event loop turns (what one read from the
@@ -74,7 +76,7 @@ export async function startIngest(options: StartIngestOptions): Promise<RunningI
     else scheduled ??= setImmediate(commit)
   })
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ingest could not connect to ${options.url}`)), options.clientOptions?.connectTimeout ?? 10_000)
+    const timer = setTimeout(() => reject(new Error(`ingest could not connect to ${shownUrl}`)), options.clientOptions?.connectTimeout ?? 10_000)
     client.once('connect', () => {
       clearTimeout(timer)
       resolve()
