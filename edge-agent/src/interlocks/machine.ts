@@ -166,14 +166,34 @@ export class InterlockMachine {
     return { ok: true, message: this.tripped ? `reset accepted; the output is restored once the condition ${onceClear(this.spec.restoreAfterMs)}` : 'reset accepted; output restored', ...decision }
   }
 
+  /**
+   * A bypass of at most maxBypassMinutes. Repeated with the same reason while it lasts, it is extended,
+   * but never past maxBypassMinutes from its start (capped, and the event says so; refused once there is
+   * nothing left to add): a longer bypass needs a new reason, which starts a new bypass with its own event.
+   */
   startBypass(now: number, minutes: number, reason: string, by: string | undefined): CommandOutcome {
     const decision: Decision = { events: [] }
-    const maxMinutes = this.spec.maxBypassMs / 60_000
+    const maxMs = this.spec.maxBypassMs
+    const maxMinutes = maxMs / 60_000
     if (minutes > maxMinutes) return { ok: false, message: `interlock ${this.spec.id} may be bypassed for at most ${maxMinutes} minutes`, ...decision }
-    this.bypass = { until: now + minutes * 60_000, reason, ...(by !== undefined && { by }) }
-    decision.events.push(this.event('bypassed', now, { reason, until: this.bypass.until, ...(by !== undefined && { by }) }))
-    const note = this.tripped ? '; it is tripped now and stays so until its condition clears' : ''
-    return { ok: true, message: `interlock ${this.spec.id} bypassed until ${new Date(this.bypass.until).toISOString()}${note}`, ...decision }
+    const current = this.bypass && now < this.bypass.until ? this.bypass : undefined
+    const extending = current !== undefined && current.reason === reason
+    const since = extending ? current.since ?? current.until - maxMs : now
+    const limit = since + maxMs
+    const until = Math.min(now + minutes * 60_000, limit)
+    if (extending && until <= current.until) {
+      return {
+        ok: false,
+        message: `interlock ${this.spec.id} has been bypassed for "${reason}" since ${new Date(since).toISOString()}, at most ${maxMinutes} minutes in all (until ${new Date(current.until).toISOString()}); a longer bypass needs a new reason`,
+        ...decision,
+      }
+    }
+    const capped = until < now + minutes * 60_000
+    this.bypass = { until, reason, since, ...(by !== undefined && { by }) }
+    const note = capped ? ` (extension capped at ${maxMinutes} min from its start at ${new Date(since).toISOString()}; a longer bypass needs a new reason)` : ''
+    decision.events.push(this.event('bypassed', now, { reason: `${reason.slice(0, 500 - note.length)}${note}`, until, ...(by !== undefined && { by }) }))
+    const tripped = this.tripped ? '; it is tripped now and stays so until its condition clears' : ''
+    return { ok: true, message: `interlock ${this.spec.id} bypassed until ${new Date(until).toISOString()}${capped ? `, capped at ${maxMinutes} min from its start` : ''}${tripped}`, ...decision }
   }
 
   endBypass(now: number, by: string | undefined): CommandOutcome {

@@ -16,7 +16,7 @@ export interface InterlockStatus {
   cause?: string
   /** tripped with manual reset, waiting for one */
   awaitingReset: boolean
-  bypass?: { until: number; reason: string; by?: string }
+  bypass?: Bypass
 }
 
 /** What survives an agent restart. */
@@ -28,5 +28,17 @@ export interface InterlockSnapshot {
   resetAccepted: boolean
   /** the interlock-failed alarm raised, by its level */
   failed: string | undefined
-  bypass: { until: number; reason: string; by?: string } | undefined
+  bypass: Bypass | undefined
+}
+
+/**
+ * A maintenance bypass. `since` is when this reason's bypass began: repeating it with the same reason
+ * never lets it run past since + maxBypassMinutes (absent in state saved before it was kept: the
+ * bypass may then not be extended past its `until` without a new reason).
+ */
+export interface Bypass {
+  until: number
+  reason: string
+  by?: string
+  since?: number
 }
