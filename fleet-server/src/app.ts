@@ -8,6 +8,7 @@ import type { Catalog } from './compliance/catalog-schema.ts'
 import { loadCatalog } from './compliance/catalog.ts'
 import { enforceAccess } from './routes/access.ts'
 import { alarmRoutes } from './routes/alarms.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { closeUndeclaredInput } from './routes/closed-input.ts'
 import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
@@ -82,6 +83,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, complianceRoutes]) await app.register(routes, deps)
   await app.register(reportRoutes, deps)
+  await app.register(auditRoutes, deps)
   if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })
   return app
 }

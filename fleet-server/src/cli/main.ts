@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { EXIT_CODES, failureReport } from '../../../protocols/cli/index.ts'
+import { registerAuditCommands } from './audit.ts'
 import { registerEnrollTokenCommand } from './enroll-token.ts'
 import { registerImportCommand } from './import.ts'
 import { registerStartCommand } from './start.ts'
@@ -14,6 +15,7 @@ registerStartCommand(program)
 registerUserCommands(program)
 registerEnrollTokenCommand(program)
 registerImportCommand(program)
+registerAuditCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -4,6 +4,7 @@
  * these). Every layer may import this folder; it imports only protocols/ and hardware-profiles/.
  */
 export * from './alarm.ts'
+export * from './audit.ts'
 export * from './command-record.ts'
 export * from './compliance.ts'
 export type * from './monthly-facts.ts'

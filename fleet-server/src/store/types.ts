@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../audit/chain.ts'
 import type {
   Alarm, CommandRecord, Commissioning, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
 } from '../model/index.ts'
@@ -97,6 +98,8 @@ export interface SeriesQuery {
  * (fleet-server/src/ingest).
  */
 export interface FleetStore {
+  /** the append-only, hash-chained log of who did what (fleet-server/src/audit) */
+  readonly audit: AuditTrail
   upsertEnterprise(enterprise: Enterprise): void
   upsertSite(site: SiteInput): void
   upsertGateway(gateway: { id: string; siteId: string; name?: string }): void

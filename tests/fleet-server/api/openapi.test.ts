@@ -8,7 +8,7 @@ afterAll(async () => { await f.close() })
 const ROUTES = [
   ['get', '/api/health'], ['post', '/api/login'], ['post', '/api/logout'], ['get', '/api/me'],
   ['get', '/api/sites'], ['get', '/api/sites/{id}'], ['get', '/api/gateways'], ['get', '/api/devices'],
-  ['get', '/api/alarms'], ['post', '/api/alarms/{id}/ack'], ['get', '/api/commands/{id}'], ['get', '/api/interlocks'],
+  ['get', '/api/alarms'], ['get', '/api/audit'], ['post', '/api/alarms/{id}/ack'], ['get', '/api/commands/{id}'], ['get', '/api/interlocks'],
   ['get', '/api/series'], ['post', '/api/enroll'],
   ['get', '/api/compliance'], ['get', '/api/compliance.csv'], ['post', '/api/commissioning'],
   ['get', '/api/compliance/summary'], ['get', '/api/compliance/sites/{siteId}'],

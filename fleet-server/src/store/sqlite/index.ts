@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import type { CommandRecord, Enterprise, User } from '../../model/index.ts'
 import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../types.ts'
 import type { IngestSink } from '../../ingest/types.ts'
+import { AuditLog, auditSecretsFor, type AuditSecrets } from './audit-log.ts'
 import { BackgroundCheckpointer } from './checkpointer.ts'
 import { ComplianceReader } from './compliance.ts'
 import { IngestWriter } from './ingest-writer.ts'
@@ -11,6 +12,7 @@ import { SiteReader } from './reads.ts'
 import type { PruneBatch } from './retention.ts'
 
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts'
+export { auditSecretsFor } from './audit-log.ts'
 export { AGGREGATE_FLUSH_MS } from './aggregate-store.ts'
 
 export interface SqliteStoreOptions {
@@ -23,6 +25,8 @@ export interface SqliteStoreOptions {
   aggregateFlushMs?: number
   /** checkpoint the write-ahead log from a worker thread (the server does; BackgroundCheckpointer) */
   backgroundCheckpoint?: boolean
+  /** the audit log's key and head file; default a key of this process only (a database in memory) */
+  auditSecrets?: AuditSecrets
 }
 
 interface UserRow { name: string; role: User['role']; display_name: string | null; jurisdiction: string | null; enterprise_id: string | null; password_hash: string }
@@ -42,7 +46,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   // the pages the roll-up flush and the API read again and again stay in memory (SQLite's default is 2 MiB)
   db.pragma(`cache_size = -${PAGE_CACHE_KIB}`)
   migrate(db)
-  const store = new SqliteStore(db, options)
+  const store = new SqliteStore(db, { ...options, auditSecrets: options.auditSecrets ?? auditSecretsFor(path) })
   if (options.backgroundCheckpoint && path !== ':memory:') store.checkpointer = new BackgroundCheckpointer(db)
   return store
 }
@@ -52,6 +56,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   readonly clock: () => number
   /** set by openSqliteStore when asked for (backgroundCheckpoint) */
   checkpointer: BackgroundCheckpointer | undefined
+  readonly audit: AuditLog
   private readonly reader: SiteReader
   /** the ingest's writes; the readers ask it to flush what it holds in memory before they read derived tables */
   private readonly writer: IngestWriter
@@ -68,6 +73,7 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.reader = new SiteReader(db, this.clock, flushAggregates)
     this.compliance = new ComplianceReader(db, flushAggregates)
     this.monthly = new MonthlyReader(db, flushAggregates)
+    this.audit = new AuditLog(db, options.auditSecrets ?? auditSecretsFor(':memory:'), this.clock)
   }
 
   upsertEnterprise(e: Enterprise): void {

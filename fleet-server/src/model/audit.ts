@@ -1,0 +1,26 @@
+import Type, { type Static } from 'typebox'
+import { literals } from './primitives.ts'
+
+/** What the audit log records: who signed in or failed to, who enrolled, replaced or revoked a gateway, user changes, acknowledgements, commissioning records and their rejections, commands sent and their results. */
+export const AUDIT_ACTIONS = [
+  'login', 'login-failed', 'user-add',
+  'gateway-enrol', 'gateway-replace', 'gateway-revoke',
+  'alarm-ack', 'commissioning-record', 'commissioning-reject',
+  'command-sent', 'command-result',
+] as const
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
+
+export const AuditEntrySchema = Type.Object({
+  seq: Type.Integer({ minimum: 1, description: 'the entry\'s place in the chain, from 1' }),
+  at: Type.Integer({ description: 'epoch ms, the server\'s clock when it was recorded' }),
+  actor: Type.String({ description: 'a user\'s name, gateway:<id>, or cli:<os user> for the server\'s command line' }),
+  action: literals([...AUDIT_ACTIONS], 'what was done'),
+  siteId: Type.Optional(Type.String({ description: 'the site it concerns, when one' })),
+  subject: Type.String({ description: 'what it was done to: a user, gateway, alarm, record or command id' }),
+  detail: Type.Record(Type.String(), Type.Unknown(), { description: 'what else the action recorded' }),
+  prevHash: Type.String({ description: 'the previous entry\'s hash (64 zeros for the first)' }),
+  hash: Type.String({ description: 'HMAC-SHA256 under the server\'s audit key of this entry and prevHash' }),
+})
+
+export type AuditEntry = Static<typeof AuditEntrySchema>
+export type AuditRecord = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>
