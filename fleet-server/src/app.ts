@@ -17,6 +17,7 @@ import { ApiError, validationMessage } from './routes/errors.ts'
 import type { Health } from './routes/health.schema.ts'
 import { healthRoutes } from './routes/health.ts'
 import { reportRoutes } from './routes/reports.ts'
+import { refuseCrossSiteWrites } from './routes/same-origin.ts'
 import { seriesRoutes } from './routes/series.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { siteRoutes } from './routes/sites.ts'
@@ -62,6 +63,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found` })
   })
+  app.addHook('onRequest', refuseCrossSiteWrites)
   installAuth(app, deps)
   // both before swagger's own onRoute, so /docs shows what each route takes and who may call it
   app.addHook('onRoute', closeUndeclaredInput)
