@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
-import { parseTopic, ReferenceConsumer, SequenceTracker, type ParsedTopic, type SeqRange } from '../../../protocols/mqtt/index.ts'
+import { parseTopic, ReferenceConsumer, SequenceTracker, type AgentEvent, type ParsedTopic, type SeqRange } from '../../../protocols/mqtt/index.ts'
 import { checkTelemetry, type KnownTelemetryMap } from '../telemetry/index.ts'
+import { attributed, COMMAND_EVENT_WINDOW_MS } from './attribution.ts'
+import { MAX_FUTURE_SKEW_MS, timeBounds, timeRejection, type TimeBounds, type TimeRejectReason } from './time-bounds.ts'
 import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
 
 export interface Logger {
@@ -31,7 +33,8 @@ export interface IngestMessage {
 }
 
 export type IngestResult =
-  | { ok: true; kind: string; records: number; duplicates: number }
+  /** refused: records whose time was out of the gateway's bounds (counted by reason), the rest stored */
+  | { ok: true; kind: string; records: number; duplicates: number; refused?: number }
   | { ok: false; reason: IngestRejectReason; detail: string }
 
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3 * 60_000 + 30_000
@@ -49,11 +52,36 @@ function trackerOf(gateway: string, ranges: readonly SeqRange[]): SequenceTracke
   return tracker
 }
 
+/** The records of one message refused for their time, by reason. */
+class Refusals {
+  readonly byReason = new Map<TimeRejectReason, number>()
+  total = 0
+
+  constructor(private readonly bounds: TimeBounds) {}
+
+  /** Whether records at `ts` are taken; if not, `n` of them are counted. */
+  admits(ts: number, n = 1): boolean {
+    const reason = timeRejection(ts, this.bounds)
+    if (reason === undefined) return true
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + n)
+    this.total += n
+    return false
+  }
+
+  none(): boolean {
+    return this.total === 0
+  }
+}
+
 /**
  * The fleet side of protocol v1: each message validated as the protocol's ReferenceConsumer does,
  * checked against the registry (the gateway exists and belongs to the topic's site), and stored in
  * one transaction with the gateway's accepted sequence ranges, so each (gateway, seq) is stored once
- * even across restarts. Rejects are counted by reason and never stored.
+ * even across restarts. Rejects are counted by reason and never stored. What a gateway says is checked,
+ * not believed: a sample or event stamped before the gateway's enrolment or more than
+ * MAX_FUTURE_SKEW_MS ahead of the server's clock is refused (counted by reason, the message's other
+ * records stored), and a user an event names is kept only when a command the server sent names it
+ * (attribution.ts).
  */
 export class Ingest {
   private readonly store: IngestSink
@@ -222,22 +250,26 @@ export class Ingest {
     switch (accepted.kind) {
       case 'telemetry':
       case 'events': {
+        const records = accepted.kind === 'telemetry' ? accepted.samples : accepted.events
+        const refusals = new Refusals(timeBounds(now, this.store.gatewayEnrolledAt(gateway)))
+        const timely = records.filter((r) => refusals.admits(r.ts)) as typeof records
+        if (timely.length === 0) return this.refuseAll(refusals)
         const tracker = this.tracker(gateway)
         const before = tracker.accepted(gateway).map((r) => ({ ...r }))
-        const records = accepted.kind === 'telemetry' ? accepted.samples : accepted.events
-        const fresh = records.filter((r) => tracker.accept(gateway, r.seq)) as typeof records
-        const duplicates = accepted.duplicates + records.length - fresh.length
+        const fresh = timely.filter((r) => tracker.accept(gateway, r.seq)) as typeof records
+        const duplicates = accepted.duplicates + timely.length - fresh.length
         try {
           // no sample dropped: the store may keep the payload as received
           if (accepted.kind === 'telemetry') {
-            this.store.storeTelemetry({ gatewayId: gateway, samples: fresh as typeof accepted.samples, ranges: tracker.accepted(gateway), duplicates, now, ...(duplicates === 0 && { payload }) })
+            this.store.storeTelemetry({ gatewayId: gateway, samples: fresh as typeof accepted.samples, ranges: tracker.accepted(gateway), duplicates, now, ...(duplicates === 0 && refusals.none() && { payload }) })
           }
-          else this.store.storeEvents(gateway, site, fresh as typeof accepted.events, tracker.accepted(gateway), duplicates, now)
+          else this.store.storeEvents(gateway, site, this.attributed(gateway, fresh as typeof accepted.events), tracker.accepted(gateway), duplicates, now)
         } catch (error) {
           this.trackers.set(gateway, trackerOf(gateway, before))
           throw error
         }
-        return { ok: true, kind: accepted.kind, records: fresh.length, duplicates }
+        this.countRefusals(refusals)
+        return { ok: true, kind: accepted.kind, records: fresh.length, duplicates, ...(!refusals.none() && { refused: refusals.total }) }
       }
       case 'status':
         this.store.storeStatus(gateway, accepted.status, retained, now)
@@ -267,11 +299,18 @@ export class Ingest {
     }
     const tracker = this.tracker(gateway)
     const before = tracker.accepted(gateway).map((r) => ({ ...r }))
+    const now = this.clock()
+    const refusals = new Refusals(timeBounds(now, this.store.gatewayEnrolledAt(gateway)))
     const keep = new Uint8Array(checked.samples)
     let count = 0
     let k = 0
     for (const group of checked.batch.g) {
       const n = group.values.length
+      // a refused time: its samples are neither stored nor taken as received (their numbers stay a gap)
+      if (!refusals.admits(group.ts, n)) {
+        k += n
+        continue
+      }
       // the steady stream: a group of numbers none of which was seen before, taken at once
       if (tracker.acceptRun(gateway, group.seq0, n)) {
         keep.fill(1, k, k + n)
@@ -286,16 +325,38 @@ export class Ingest {
         }
       }
     }
-    const duplicates = checked.samples - count
+    if (refusals.total === checked.samples) return this.refuseAll(refusals)
+    const duplicates = checked.samples - refusals.total - count
     try {
       // no sample dropped: the store may keep the payload as received
       const samples = { batch: checked.batch, keep, count, ...(checked.head && { head: checked.head }) }
-      this.store.storeTelemetry({ gatewayId: gateway, samples, ranges: tracker.accepted(gateway), duplicates, now: this.clock(), ...(duplicates === 0 && { payload }) })
+      this.store.storeTelemetry({ gatewayId: gateway, samples, ranges: tracker.accepted(gateway), duplicates, now, ...(duplicates === 0 && refusals.none() && { payload }) })
     } catch (error) {
       this.trackers.set(gateway, trackerOf(gateway, before))
       throw error
     }
-    return { ok: true, kind: 'telemetry', records: count, duplicates }
+    this.countRefusals(refusals)
+    return { ok: true, kind: 'telemetry', records: count, duplicates, ...(!refusals.none() && { refused: refusals.total }) }
+  }
+
+  /** The events with each `by` checked against the commands the server sent the gateway (attribution.ts). */
+  private attributed(gateway: string, events: readonly AgentEvent[]): AgentEvent[] {
+    return events.map((event) => {
+      if (!('by' in event) || event.by === undefined) return event
+      return attributed(gateway, event, this.store.sentCommands(gateway, event.by, event.ts - COMMAND_EVENT_WINDOW_MS, event.ts + MAX_FUTURE_SKEW_MS))
+    })
+  }
+
+  /** A message whose every record's time was refused: counted by reason, nothing stored. */
+  private refuseAll(refusals: Refusals): IngestResult {
+    this.countRefusals(refusals)
+    const [reason, n] = [...refusals.byReason][0]!
+    this.logger.warn({ reason, records: refusals.total }, 'message refused: every record\'s time is out of the gateway\'s bounds')
+    return { ok: false, reason, detail: `${n} record(s) ${reason === 'ts-future' ? `more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead of the server's clock` : 'older than the gateway\'s enrolment'}` }
+  }
+
+  private countRefusals(refusals: Refusals): void {
+    for (const [reason, n] of refusals.byReason) this.store.countReject(reason, n)
   }
 
   private reject(reason: IngestRejectReason, detail: string): IngestResult {

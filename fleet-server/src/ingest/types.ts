@@ -1,12 +1,16 @@
 import type { AgentEvent, Inventory, SeqRange, SequencedSample, Status } from '../../../protocols/mqtt/index.ts'
 import type { RejectReason as ProtocolRejectReason } from '../../../protocols/mqtt/index.ts'
 import type { PackedTelemetry } from '../telemetry/index.ts'
+import type { SentCommand } from './attribution.ts'
+import type { TimeRejectReason } from './time-bounds.ts'
 
 /**
  * Why the fleet ingest refused a message: the protocol's reasons, the registry check, and a message
- * whose write failed MAX_STORE_ATTEMPTS times (kept in the quarantine, not lost).
+ * whose write failed MAX_STORE_ATTEMPTS times (kept in the quarantine, not lost); or a sample or event
+ * whose time is out of the gateway's bounds (TimeRejectReason: counted per record, the message's
+ * other records stored).
  */
-export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway' | 'store-failed'
+export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway' | 'store-failed' | TimeRejectReason
 
 export interface IngestStats {
   /** messages stored (any kind) */
@@ -15,7 +19,7 @@ export interface IngestStats {
   accepted: number
   /** records already stored before: (gateway, seq) seen again */
   duplicates: number
-  /** messages refused, by reason */
+  /** messages refused, by reason; for ts-future and ts-before-enrolment, samples and events refused */
   rejected: Record<string, number>
 }
 
@@ -44,6 +48,12 @@ export interface IngestSink {
   gatewaySite(gatewayId: string): string | undefined
   /** accepted sequence ranges of a gateway, as persisted */
   seqRanges(gatewayId: string): SeqRange[]
+  /** when the gateway got its (current) credentials; undefined when unknown (registered without, or before the time was kept) */
+  gatewayEnrolledAt(gatewayId: string): number | undefined
+  /** the commands sent to the gateway from `from` to `to` (sentAt, both included) naming user `by` (as sender or in their args) */
+  sentCommands(gatewayId: string, by: string, from: number, to: number): SentCommand[]
+  /** a message refused, or (the time checks) `n` of its records */
+  countReject(reason: IngestRejectReason, n?: number): void
   /**
    * The new samples of one message. Latest values and roll-ups may be written later (flushAggregates;
    * reads of them see everything committed).
@@ -53,7 +63,6 @@ export interface IngestSink {
   storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void
   storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void
   storeCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }, now: number): void
-  countReject(reason: IngestRejectReason): void
   ingestStats(): IngestStats
   /** gateways online but silent since `before`, now marked offline */
   markSilentGatewaysOffline(before: number): string[]

@@ -41,10 +41,10 @@ it('an acknowledgement after the clear acknowledges the last row; a clear of no 
   send(alarm(1, 'raised'), alarm(2, 'cleared'))
   send(alarm(3, 'acknowledged', { by: '张工' }))
   send(alarm(4, 'cleared'))
-  expect(oldestFirst()).toMatchObject([{ state: 'cleared', clearedAt: T0 + 2000, acknowledged: true, acknowledgedBy: '张工', acknowledgedAt: T0 + 3000 }])
+  expect(oldestFirst()).toMatchObject([{ state: 'cleared', clearedAt: T0 + 2000, acknowledged: true, acknowledgedBy: 'local operator at gw-0-0-0: 张工', acknowledgedAt: T0 + 3000 }])
 })
 
 it('a raise already acknowledged (acknowledged on the gateway before its report) keeps who and when', () => {
   send(alarm(1, 'raised', { acknowledged: true, by: 'op' }))
-  expect(oldestFirst()).toMatchObject([{ state: 'active', acknowledged: true, acknowledgedBy: 'op', acknowledgedAt: T0 + 1000 }])
+  expect(oldestFirst()).toMatchObject([{ state: 'active', acknowledged: true, acknowledgedBy: 'local operator at gw-0-0-0: op', acknowledgedAt: T0 + 1000 }])
 })

@@ -193,6 +193,8 @@ describe('SQLite store: alarms and interlocks', () => {
     expect(row).toMatchObject({ state: 'active', level: 'alarm', acknowledged: false, raisedAt: T0 + 1000, value: 1.2, threshold: 1 })
     expect(store.getSite(admin, 'site-0-0')!.site).toMatchObject({ activeAlarms: 1, unacknowledgedAlarms: 1 })
     send(alarm(2, 'escalated', { level: 'power-cut', from: 'alarm', value: 1.6, threshold: 1.5 }))
+    // acknowledged from the dashboard: the server sent 张工's ack-alarm (an acknowledgement without one is the local operator's)
+    store.recordCommand({ id: 'c-ack', gatewayId: 'gw-0-0-0', name: 'ack-alarm', sentAt: T0 + 2500, by: '张工', args: { device: 'gas-0', channel: 'ch4', kind: 'level', by: '张工' } })
     send(alarm(3, 'acknowledged', { level: 'power-cut', by: '张工' }))
     ;[row] = store.listAlarms(admin, { active: true })
     expect(row).toMatchObject({ level: 'power-cut', value: 1.6, threshold: 1.5, acknowledged: true, acknowledgedBy: '张工', acknowledgedAt: T0 + 3000 })

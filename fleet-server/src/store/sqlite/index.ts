@@ -175,8 +175,10 @@ export class SqliteStore implements FleetStore, IngestSink {
   setGatewayCredentials(c: GatewayCredentials): void {
     this.db.transaction(() => {
       this.upsertGateway({ id: c.gatewayId, siteId: c.siteId })
-      this.db.prepare('UPDATE gateways SET username = ?, password_hash = ? WHERE id = ?').run(c.username, c.passwordHash, c.gatewayId)
+      // a replacement's too: what the gateway id reports from before its credentials, it cannot vouch for (hole 6)
+      this.db.prepare('UPDATE gateways SET username = ?, password_hash = ?, enrolled_at = ? WHERE id = ?').run(c.username, c.passwordHash, this.clock(), c.gatewayId)
     })()
+    this.writer.forgetGatewaySites()
   }
 
   gatewayCredentials(username: string): GatewayCredentials | undefined {
@@ -205,12 +207,14 @@ export class SqliteStore implements FleetStore, IngestSink {
 
   // the ingest's side (IngestSink)
   seqRanges: IngestSink['seqRanges'] = (gatewayId) => this.writer.seqRanges(gatewayId)
+  gatewayEnrolledAt: IngestSink['gatewayEnrolledAt'] = (gatewayId) => this.writer.gatewayEnrolledAt(gatewayId)
+  sentCommands: IngestSink['sentCommands'] = (...args) => this.writer.sentCommands(...args)
   storeTelemetry: IngestSink['storeTelemetry'] = (write) => this.writer.storeTelemetry(write)
   storeEvents: IngestSink['storeEvents'] = (...args) => this.writer.storeEvents(...args)
   storeStatus: IngestSink['storeStatus'] = (...args) => this.writer.storeStatus(...args)
   storeInventory: IngestSink['storeInventory'] = (...args) => this.writer.storeInventory(...args)
   storeCommandResult: IngestSink['storeCommandResult'] = (...args) => this.writer.storeCommandResult(...args)
-  countReject: IngestSink['countReject'] = (reason) => this.writer.countReject(reason)
+  countReject: IngestSink['countReject'] = (reason, n) => this.writer.countReject(reason, n)
   ingestStats: IngestSink['ingestStats'] = () => this.writer.ingestStats()
   markSilentGatewaysOffline: IngestSink['markSilentGatewaysOffline'] = (before) => this.writer.markSilentGatewaysOffline(before)
   group: IngestSink['group'] = (work) => this.writer.group(work)

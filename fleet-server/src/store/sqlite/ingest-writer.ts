@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { encodeTelemetry, type AgentEvent, type Inventory, type SeqRange, type SequencedSample, type Status } from '../../../../protocols/mqtt/index.ts'
 import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../telemetry/index.ts'
+import type { SentCommand } from '../../ingest/attribution.ts'
 import type { IngestRejectReason, IngestStats, TelemetryWrite } from '../../ingest/types.ts'
 import { AggregateStore } from './aggregate-store.ts'
 import { EventWrites } from './event-writes.ts'
@@ -48,7 +49,7 @@ interface PendingGatewayWrite { ranges: string | undefined; seen: number }
  */
 export class IngestWriter {
   private readonly stats: IngestStats = { messages: 0, accepted: 0, duplicates: 0, rejected: {} }
-  private readonly sql: Record<'gatewaySite' | 'seqRanges' | 'saveRanges' | 'seen' | 'seenOnline' | 'stat' | 'status'
+  private readonly sql: Record<'gatewaySite' | 'sentCommands' | 'seqRanges' | 'saveRanges' | 'seen' | 'seenOnline' | 'stat' | 'status'
     | 'commandResult' | 'silent' | 'raw' | 'loadStats' | 'quarantine', Statement>
   private readonly aggregates: AggregateStore
   private readonly heads: TelemetryHeads
@@ -61,13 +62,15 @@ export class IngestWriter {
   /** inside group(): per gateway, what its messages change of it; and the counters */
   private readonly pendingGateways = new Map<string, PendingGatewayWrite>()
   private readonly pendingCounts = { messages: 0, accepted: 0, duplicates: 0 }
-  /** gateway → site (undefined: not registered), until upsertGateway changes a gateway */
-  private readonly sites = new Map<string, string | undefined>()
+  /** gateway → its site and enrolment time (undefined: not registered), until a gateway is changed (forgetGatewaySites) */
+  private readonly gateways = new Map<string, { site: string; enrolledAt: number | undefined } | undefined>()
 
   constructor(private readonly db: Database, options: IngestWriterOptions = {}) {
     const p = (sql: string) => db.prepare(sql)
     this.sql = {
-      gatewaySite: p('SELECT site_id FROM gateways WHERE id = ?'),
+      gatewaySite: p('SELECT site_id, enrolled_at FROM gateways WHERE id = ?'),
+      sentCommands: p(`SELECT name, by, args FROM commands WHERE gateway_id = ? AND sent_at BETWEEN ? AND ?
+        AND (by = ? OR (json_valid(args) AND json_extract(args, '$.by') = ?)) ORDER BY sent_at`),
       seqRanges: p('SELECT ranges FROM gateway_seq WHERE gateway_id = ?'),
       saveRanges: p('INSERT INTO gateway_seq (gateway_id, ranges) VALUES (?, ?) ON CONFLICT (gateway_id) DO UPDATE SET ranges = excluded.ranges'),
       seen: p('UPDATE gateways SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?'),
@@ -103,17 +106,31 @@ export class IngestWriter {
     this.aggregates.flush()
   }
 
-  gatewaySite(gatewayId: string): string | undefined {
-    if (this.sites.has(gatewayId)) return this.sites.get(gatewayId)
-    const site = (this.sql.gatewaySite.get(gatewayId) as { site_id: string } | undefined)?.site_id
-    if (this.sites.size > 100_000) this.sites.clear()
-    this.sites.set(gatewayId, site)
-    return site
+  private gateway(gatewayId: string): { site: string; enrolledAt: number | undefined } | undefined {
+    if (this.gateways.has(gatewayId)) return this.gateways.get(gatewayId)
+    const row = this.sql.gatewaySite.get(gatewayId) as { site_id: string; enrolled_at: number | null } | undefined
+    const gateway = row && { site: row.site_id, enrolledAt: row.enrolled_at ?? undefined }
+    if (this.gateways.size > 100_000) this.gateways.clear()
+    this.gateways.set(gatewayId, gateway)
+    return gateway
   }
 
-  /** A gateway was added or moved to another site. */
+  gatewaySite(gatewayId: string): string | undefined {
+    return this.gateway(gatewayId)?.site
+  }
+
+  gatewayEnrolledAt(gatewayId: string): number | undefined {
+    return this.gateway(gatewayId)?.enrolledAt
+  }
+
+  /** A gateway was added, moved to another site or enrolled. */
   forgetGatewaySites(): void {
-    this.sites.clear()
+    this.gateways.clear()
+  }
+
+  sentCommands(gatewayId: string, by: string, from: number, to: number): SentCommand[] {
+    return (this.sql.sentCommands.all(gatewayId, from, to, by, by) as { name: string; by: string; args: string }[])
+      .map((r) => ({ name: r.name, by: r.by, args: JSON.parse(r.args) as Record<string, unknown> }))
   }
 
   seqRanges(gatewayId: string): SeqRange[] {
@@ -132,10 +149,10 @@ export class IngestWriter {
     })()
   }
 
-  countReject(reason: IngestRejectReason): void {
-    this.sql.stat.run(`reject:${reason}`, 1)
+  countReject(reason: IngestRejectReason, n = 1): void {
+    this.sql.stat.run(`reject:${reason}`, n)
     this.afterCommit(() => {
-      this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1
+      this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + n
     })
   }
 
