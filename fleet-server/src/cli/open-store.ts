@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import type { FleetStore } from '../store/types.ts'
@@ -21,4 +22,9 @@ export async function withStore<T>(dbPath: string, work: (store: FleetStore) => 
   } finally {
     store.close()
   }
+}
+
+/** Who the audit log names for what the server's command line does: the OS user running it. */
+export function cliActor(): string {
+  return `cli:${userInfo().username}`
 }

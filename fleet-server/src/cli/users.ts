@@ -7,7 +7,7 @@ import { DEFAULT_DB_PATH, MIN_PASSWORD_LENGTH } from '../defaults.ts'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { FleetStore } from '../store/types.ts'
 import { UsageError } from '../../../protocols/cli/index.ts'
-import { withStore } from './open-store.ts'
+import { cliActor, withStore } from './open-store.ts'
 
 interface UserAddOptions {
   name: string
@@ -40,6 +40,7 @@ export function registerUserCommands(program: Command): void {
       await withStore(options.db, async (store) => {
         checkReferences(store, record)
         store.addUser({ ...record, passwordHash: await hashSecret(password) })
+        store.audit.record({ actor: cliActor(), action: 'user-add', subject: record.name, detail: { ...record } })
       })
       console.log(`user ${record.name} (${record.role}) added`)
     })

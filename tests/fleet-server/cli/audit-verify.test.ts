@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -46,6 +48,17 @@ describe('fleet-server audit verify', () => {
     expect(result.stderr).toContain('entry 7 was edited')
     expect(result.stderr).not.toMatch(/\n\s+at /u)
     expect(result.code).toBe(1)
+  })
+
+  it('records a user added from the command line, with the OS user who ran it', async () => {
+    const userDb = join(dir.path, 'users', 'fleet.sqlite')
+    writeFileSync(join(dir.path, 'pw'), 'a long enough password\n', { mode: 0o600 })
+    const added = await run(process.execPath, [BIN, 'user', 'add', '--name', 'root-admin', '--role', 'admin', '--password-file', join(dir.path, 'pw'), '--db', userDb])
+    expect(added.code, added.stderr).toBe(0)
+    const store = openSqliteStore(userDb)
+    const entries = store.audit.list({ role: 'admin' })
+    store.close()
+    expect(entries).toMatchObject([{ action: 'user-add', subject: 'root-admin', actor: `cli:${userInfo().username}`, detail: { role: 'admin' } }])
   })
 
   it('refuses a database that is not there, exit 2', async () => {
