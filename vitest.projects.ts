@@ -36,6 +36,7 @@ export const INTEGRATION_TESTS = [
   'tests/fleet-server/e2e/**/*.test.ts',
   'tests/fleet-server/ingest/ack.test.ts',
   'tests/fleet-server/ingest/fuzz-mosquitto.test.ts',
+  'tests/fleet-server/ingest/gateway-claims-server.test.ts',
   'tests/fleet-server/ingest/mosquitto-ingest.test.ts',
   'tests/fleet-server/mqtt/embedded-broker.test.ts',
   'tests/fleet-server/reports/pdf.test.ts',

@@ -1,6 +1,7 @@
-import type { ComplianceEvidence, Scope } from '../model/index.ts'
-import type { FleetStore } from '../store/types.ts'
+import type { Commissioning, ComplianceEvidence, Scope } from '../model/index.ts'
+import type { CommissioningRecord, FleetStore } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
+import { corroborated, endOfDayMs, recordStandings, type RecordStanding } from './commissioning.ts'
 import { fleetReport, inScope } from './fleet-report.ts'
 import { systemCoverage } from './status.ts'
 import { addDays } from '../../../protocols/calendar/index.ts'
@@ -35,7 +36,27 @@ export function complianceEvidence(
     site: { id: site.id, name: site.name, type: site.type, jurisdiction: site.jurisdiction, enterpriseName: site.enterpriseName },
     asOf,
     rows,
-    commissioning: store.commissioningOf(siteId).filter((r) => r.commissionedOn <= asOf),
+    commissioning: siteCommissioning(store, siteId, asOf),
     coverage,
   }
+}
+
+/** A stored record as the API answers it: its standing on asOf and whether live data corroborates it. */
+export function commissioningAnswer(record: CommissioningRecord, standing: RecordStanding, firstDataDay: string | undefined, asOf: string): Commissioning {
+  const { state, rejection, replacedBy } = standing
+  return {
+    ...record, state, accepted: state === 'effective', ...(rejection !== undefined && { rejection }), ...(replacedBy !== undefined && { replacedBy }),
+    corroborated: corroborated(record.commissionedOn, firstDataDay, asOf),
+  }
+}
+
+/** A site's records recorded by the end of asOf and dated on or before it, as they stood on asOf, oldest date first. */
+export function siteCommissioning(store: FleetStore, siteId: string, asOf: string): Commissioning[] {
+  const standings = recordStandings(store.commissioningOf(siteId), store.commissioningRejections(siteId), endOfDayMs(asOf))
+  const firstDay = new Map(store.firstDataDays(siteId).map((f) => [f.system, f.day]))
+  const answers: Commissioning[] = []
+  for (const { record, ...standing } of standings.values()) {
+    if (record.commissionedOn <= asOf) answers.push(commissioningAnswer(record, standing, firstDay.get(record.system), asOf))
+  }
+  return answers
 }

@@ -1,12 +1,13 @@
 import type { ComplianceRow, ComplianceState, ComplianceSummary, Scope } from '../model/index.ts'
-import type { ComplianceSite, FleetStore } from '../store/types.ts'
+import type { CommissioningRecord, ComplianceSite, FleetStore } from '../store/types.ts'
 import type { Catalog } from './catalog-schema.ts'
+import { endOfDayMs, installationRecords, recordStandings, siteSystemKey, type RecordStanding } from './commissioning.ts'
 import { requiredSystems, type RequiredSystem } from './required.ts'
 import { complianceStatus, verified } from './status.ts'
 
 /**
  * The compliance report of the whole fleet on one day, computed with a few set-based reads (every
- * site, every (site, system)'s first accepted commissioning record, every (site, system)'s worst
+ * site, every commissioning record and rejection, every (site, system)'s worst
  * device coverage) instead of queries per site, and kept per asOf:
  *
  * - sites, enterprises and commissioning records are exact: any change through the store, or any
@@ -48,6 +49,10 @@ export interface FleetReport {
   version: string
   /** performance.now() when its coverage was read (the global one, so tests may fake it) */
   computedAtMs: number
+  /** every commissioning record recorded by the end of asOf, as it stood then (commissioning.ts recordStandings) */
+  standings: Map<number, { record: CommissioningRecord } & RecordStanding>
+  /** per (site, system) (siteSystemKey) the record counted as its installation */
+  installedRecords: Map<string, CommissioningRecord>
   /** the coverage it was computed with: site → system → worst device's share */
   coverage: Map<string, Map<string, number>>
   /** summaries by scope, computed on first use */
@@ -84,12 +89,13 @@ export function computeFleetReport(store: FleetStore, catalog: Catalog, asOf: st
   const version = store.complianceVersion()
   const computedAtMs = reuse?.computedAtMs ?? performance.now()
   const sites = store.complianceSites({ role: 'admin' })
-  const installed = bySiteSystem(store.installations(asOf), (i) => i.installedOn)
+  const standings = recordStandings(store.commissioningOf(), store.commissioningRejections(), endOfDayMs(asOf))
+  const installedRecords = installationRecords(standings, asOf)
   const coverage = reuse?.coverage ?? bySiteSystem(store.systemsCoverage7d(asOf), (c) => c.coverage)
   // many sites share their duties (same type, jurisdiction, facts)
   const duties = new Map<string, RequiredSystem[]>()
   const report: FleetReport = {
-    asOf, sites: [], byId: new Map(), byJurisdiction: new Map(), byEnterprise: new Map(), rowCount: 0, version, computedAtMs, coverage, summaries: new Map(),
+    asOf, sites: [], byId: new Map(), byJurisdiction: new Map(), byEnterprise: new Map(), rowCount: 0, version, computedAtMs, standings, installedRecords, coverage, summaries: new Map(),
     responses: new Map(), responseBytes: 0,
   }
   for (const site of sites) {
@@ -98,10 +104,9 @@ export function computeFleetReport(store: FleetStore, catalog: Catalog, asOf: st
     if (!required) duties.set(dutyKey, (required = requiredSystems(catalog, site, site.jurisdiction)))
     const rows: ComplianceRow[] = []
     let worst: ComplianceState | undefined
-    const siteInstalled = installed.get(site.id)
     const siteCoverage = coverage.get(site.id)
     for (const duty of required) {
-      const installedOn = siteInstalled?.get(duty.system)
+      const installedOn = installedRecords.get(siteSystemKey(site.id, duty.system))?.commissionedOn
       const state = complianceStatus({ appliesFrom: duty.appliesFrom, periodYears: duty.periodYears, installedOn, asOf })
       const share = siteCoverage?.get(duty.system) ?? 0
       rows.push({

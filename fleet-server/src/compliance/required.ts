@@ -58,3 +58,15 @@ export function requiredSystems(catalog: Catalog, site: SiteFacts, jurisdiction:
   }
   return [...bySystem.values()]
 }
+
+/**
+ * When the duty to install `system` starts for `site`: its required system's appliesFrom; for a system
+ * the catalog does not require of the site, the earliest date any rule naming it applies from in the
+ * jurisdiction (undefined when no rule names it).
+ */
+export function dutyStartOf(catalog: Catalog, site: SiteFacts, jurisdiction: string, system: string): string | undefined {
+  const required = requiredSystems(catalog, site, jurisdiction).find((r) => r.system === system)
+  if (required) return required.appliesFrom
+  const starts = catalog.rules.filter((rule) => (rule.systems as readonly string[]).includes(system)).map((rule) => jurisdictionAppliesFrom(catalog, rule, jurisdiction))
+  return starts.length === 0 ? undefined : starts.reduce((a, b) => (a < b ? a : b))
+}

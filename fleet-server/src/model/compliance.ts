@@ -14,22 +14,38 @@ export const DUE_SOON_DAYS = 90
 
 const COMPLIANCE_STATUS = `compliant: installed on or before the deadline (the deadline day itself included); late: installed after it; `
   + `overdue: not installed and asOf is after the deadline; due-soon: not installed, the deadline 0 to ${DUE_SOON_DAYS} days after asOf `
-  + `(the deadline day itself is still due-soon); on-track: not installed, the deadline further away. Installed = the first accepted `
-  + 'commissioning record of the system dated on or before asOf; a record dated later does not count yet. A duty the plan gives no period '
+  + `(the deadline day itself is still due-soon); on-track: not installed, the deadline further away. Installed = the earliest date of the `
+  + 'effective commissioning records of the system (recorded by the end of asOf, neither rejected nor replaced by then) dated on or '
+  + 'before asOf; a record dated or recorded later does not count yet. A duty the plan gives no period '
   + 'is due the day it applies from. verified does not change the status.'
 export const ComplianceStatusSchema = literals([...COMPLIANCE_STATES], COMPLIANCE_STATUS)
+
+export const CommissioningRejectionSchema = Type.Object({
+  id: Type.Integer({ description: 'the rejection\'s own id (a record of its own, append-only)' }),
+  recordId: Type.Integer({ description: 'the commissioning record it cancels' }),
+  by: Type.String({ description: 'the regulator who rejected it' }),
+  reason: Type.String(),
+  createdAt: Ts,
+}, { description: 'a regulator\'s rejection of a commissioning record: the record no longer counts as an installation' })
 
 export const CommissioningSchema = Type.Object({
   id: Type.Integer(),
   siteId: Id,
   system: SystemId,
   commissionedOn: Day,
-  by: Type.String({ description: 'the user who uploaded the record' }),
+  by: Type.String({ description: 'the user who entered the record' }),
   devices: Type.Array(Type.String()),
   note: Type.Optional(Type.String()),
-  accepted: Type.Boolean({ description: 'only accepted records count as an installation' }),
+  replaces: Type.Optional(Type.Integer({ description: 'the record this one corrects (which then no longer counts)' })),
+  state: literals(['effective', 'rejected', 'replaced'], 'as it stood on asOf (on POST: now): effective records count as an installation; '
+    + 'rejected: a regulator rejected it (or it was entered as not accepted); replaced: a later record corrects it'),
+  accepted: Type.Boolean({ description: 'state is effective: only these count as an installation' }),
+  rejection: Type.Optional(CommissioningRejectionSchema),
+  replacedBy: Type.Optional(Type.Integer({ description: 'the record that corrects this one' })),
+  corroborated: Type.Boolean({ description: 'live data corroborates it: a device of the system had good data on a day (Asia/Shanghai) no later than '
+    + 'commissionedOn + 7 days (and asOf)' }),
   createdAt: Ts,
-})
+}, { description: 'a commissioning record: append-only, with who entered it (by) and when the server recorded it (createdAt); a report as of a day counts only records recorded by the end of that day' })
 
 export const ComplianceRowSchema = Type.Object({
   siteId: Id,
@@ -77,7 +93,9 @@ export const ComplianceEvidenceSchema = Type.Object({
   site: Type.Object({ id: Id, name: Type.String(), type: SiteTypeSchema, jurisdiction: Type.String(), enterpriseName: Type.String() }),
   asOf: Day,
   rows: ComplianceSchema,
-  commissioning: Type.Array(CommissioningSchema, { description: 'the site\'s commissioning records dated on or before asOf, accepted or not, oldest first' }),
+  commissioning: Type.Array(CommissioningSchema, {
+    description: 'the site\'s commissioning records dated on or before asOf and recorded by the end of that day, in any state, oldest first',
+  }),
   coverage: Type.Array(Type.Object({
     system: SystemId,
     days: Type.Array(Type.Object({
@@ -88,6 +106,7 @@ export const ComplianceEvidenceSchema = Type.Object({
 })
 
 export type Commissioning = Static<typeof CommissioningSchema>
+export type CommissioningRejectionAnswer = Static<typeof CommissioningRejectionSchema>
 export type ComplianceRow = Static<typeof ComplianceRowSchema>
 export type ComplianceSummary = Static<typeof ComplianceSummarySchema>
 export type ComplianceEvidence = Static<typeof ComplianceEvidenceSchema>

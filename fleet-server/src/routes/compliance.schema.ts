@@ -7,9 +7,18 @@ const AsOf = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description:
 export const CommissioningBodySchema = Type.Object({
   siteId: Id,
   system: SystemId,
-  commissionedOn: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the day the system was commissioned, YYYY-MM-DD (Asia/Shanghai), not in the future' }),
+  commissionedOn: Type.String({
+    pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+    description: 'the day the system was commissioned, YYYY-MM-DD (Asia/Shanghai): not in the future, not more than 10 years before the duty starts',
+  }),
   devices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000, uniqueItems: true, description: 'the devices of the system that were checked' })),
   note: Type.Optional(Type.String({ maxLength: 4000 })),
+  replaces: Type.Optional(Type.Integer({ minimum: 1, description: 'a correction: the id of the record (same site and system) this one replaces' })),
+}, { additionalProperties: false })
+
+export const CommissioningParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, description: 'the commissioning record' }) })
+export const RejectionBodySchema = Type.Object({
+  reason: Type.String({ minLength: 1, maxLength: 4000, description: 'why the record is rejected (shown with it in the evidence and the CSV)' }),
 }, { additionalProperties: false })
 
 export const ComplianceQuerySchema = Type.Object({

@@ -3,23 +3,26 @@ import Type from 'typebox'
 import { localDay } from '../../../protocols/calendar/index.ts'
 import { calendarDayProblem } from '../../../protocols/validation/index.ts'
 import { SYSTEM_IDS } from '../compliance/catalog-schema.ts'
-import { complianceEvidence } from '../compliance/evidence.ts'
+import { commissionedOnProblem, PLAUSIBLE_YEARS_BEFORE_DUTY } from '../compliance/commissioning.ts'
+import { commissioningAnswer, complianceEvidence } from '../compliance/evidence.ts'
+import { dutyStartOf } from '../compliance/required.ts'
 import { fleetReport, selectRows } from '../compliance/fleet-report.ts'
 import { GZIP_MIN_BYTES, gzipped, listResponse } from '../compliance/list-answer.ts'
-import { complianceCsv, page } from '../compliance/report.ts'
+import { commissioningColumns, complianceCsv, page } from '../compliance/report.ts'
 import { complianceSummary } from '../compliance/summary.ts'
-import { CommissioningSchema, ComplianceEvidenceSchema, ComplianceSchema, ComplianceSummarySchema, type ComplianceRow, type Scope } from '../model/index.ts'
+import { CommissioningRejectionSchema, CommissioningSchema, ComplianceEvidenceSchema, ComplianceSchema, ComplianceSummarySchema, type ComplianceRow, type Scope } from '../model/index.ts'
 import { sessionOf, type Access } from './access.ts'
 import {
-  CommissioningBodySchema, ComplianceEvidenceQuerySchema, ComplianceQuerySchema, ComplianceSiteParamsSchema, ComplianceSummaryQuerySchema, type ComplianceQuery,
+  CommissioningBodySchema, CommissioningParamsSchema, ComplianceEvidenceQuerySchema, RejectionBodySchema, ComplianceQuerySchema, ComplianceSiteParamsSchema, ComplianceSummaryQuerySchema, type ComplianceQuery,
 } from './compliance.schema.ts'
 import type { RouteDeps } from './deps.ts'
-import { badRequest, errorResponses, notFound } from './errors.ts'
+import { ApiError, badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
 const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (default today, Asia/Shanghai) computes the report as it stood that day; ' +
   'limit and offset page the rows (default: all), X-Total-Count gives how many rows all pages hold. Sites and commissioning records are ' +
   'always current; live coverage may be up to 60 s old (the report is cached per asOf).'
+const conflict = (message: string) => new ApiError(409, 'CONFLICT', message)
 const READERS: Access = { roles: ['regulator', 'enterprise', 'admin'], doing: 'read the compliance report' }
 
 /** Accept-Encoding names gzip (or *) without q=0 */
@@ -90,7 +93,7 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
       .header('x-total-count', String(total))
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="compliance-${asOf}.csv"`)
-      .send(complianceCsv(rows))
+      .send(complianceCsv(rows, commissioningColumns(store, fleetReport(store, catalog, asOf), rows)))
   })
 
   api.get('/api/compliance/summary', {
@@ -130,25 +133,64 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
     schema: {
       tags: ['compliance'],
       summary: 'record that a regulatory system was commissioned on a site (installer for its assigned sites, admin)',
-      description: 'The first accepted record of a (site, system) is its installation date in GET /api/compliance.',
+      description: 'Append-only: the record keeps who entered it and when the server recorded it. The earliest date of the effective records '
+        + '(neither rejected by a regulator nor replaced by a correction) is the installation date in GET /api/compliance, from the day it was recorded on. '
+        + `commissionedOn may not be after today (Asia/Shanghai) nor more than ${PLAUSIBLE_YEARS_BEFORE_DUTY} years before the duty starts (400). `
+        + 'A correction names the record it replaces (`replaces`, same site and system; a record is replaced once: 409).',
       body: CommissioningBodySchema,
-      response: { 201: CommissioningSchema, ...errorResponses(400, 401, 403, 404) },
+      response: { 201: CommissioningSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
     const { user, scope } = sessionOf(request)
-    const { siteId, system, commissionedOn, devices, note } = request.body
+    const { siteId, system, commissionedOn, devices, note, replaces } = request.body
     if (!(SYSTEM_IDS as readonly string[]).includes(system)) throw badRequest(`body/system: "${system}" is not a regulatory system (one of ${SYSTEM_IDS.join(', ')})`)
-    const problem = calendarDayProblem(commissionedOn)
-    if (problem !== undefined) throw badRequest(`body/commissionedOn: ${problem}`)
-    const today = localDay(clock())
-    if (commissionedOn > today) throw badRequest(`body/commissionedOn: ${commissionedOn} is in the future (today is ${today}, Asia/Shanghai)`)
+    const dayProblem = calendarDayProblem(commissionedOn)
+    if (dayProblem !== undefined) throw badRequest(`body/commissionedOn: ${dayProblem}`)
     // outside the caller's scope answers like an unknown site: its existence is not revealed
-    if (!store.complianceSites(scope).some((site) => site.id === siteId)) throw notFound(`site ${siteId}`)
+    const site = store.complianceSites(scope).find((s) => s.id === siteId)
+    if (!site) throw notFound(`site ${siteId}`)
+    const today = localDay(clock())
+    const dutyStart = dutyStartOf(catalog, site, site.jurisdiction, system) ?? catalog.jurisdictions['*'].appliesFrom
+    const problem = commissionedOnProblem(commissionedOn, { dutyStart, today })
+    if (problem !== undefined) throw badRequest(`body/commissionedOn: ${problem}`)
+    if (replaces !== undefined) {
+      const replaced = store.commissioningRecord(replaces)
+      if (!replaced || !store.complianceSites(scope).some((s) => s.id === replaced.siteId)) throw notFound(`commissioning record ${replaces}`)
+      if (replaced.siteId !== siteId || replaced.system !== system) {
+        throw badRequest(`body/replaces: record ${replaces} is of ${replaced.siteId} / ${replaced.system}; a correction keeps the site and the system`)
+      }
+      const by = store.commissioningOf(siteId).find((r) => r.replaces === replaces)
+      if (by) throw conflict(`record ${replaces} is already replaced by record ${by.id}; correct that one instead (replaces: ${by.id})`)
+    }
     const record = store.addCommissioning({
       siteId, system, commissionedOn, by: user.name, createdAt: clock(),
-      ...(devices !== undefined && { devices }), ...(note !== undefined && { note }),
+      ...(devices !== undefined && { devices }), ...(note !== undefined && { note }), ...(replaces !== undefined && { replaces }),
     })
-    return reply.code(201).send(record)
+    const firstDataDay = store.firstDataDays(siteId).find((f) => f.system === system)?.day
+    return reply.code(201).send(commissioningAnswer(record, { state: 'effective' }, firstDataDay, today))
+  })
+
+  api.post('/api/commissioning/:id/reject', {
+    config: { access: { roles: ['regulator'], doing: 'reject commissioning records' } },
+    schema: {
+      tags: ['compliance'],
+      summary: 'reject a commissioning record, with a reason (a regulator of the site\'s jurisdiction)',
+      description: 'Appends a rejection naming the record: from then on the record no longer counts as an installation; the evidence '
+        + '(GET /api/compliance/sites/{siteId}) and the CSV show it with the reason. Reports as of an earlier day are unchanged. '
+        + 'A record is rejected once (409); a record outside the caller\'s jurisdiction answers 404.',
+      params: CommissioningParamsSchema,
+      body: RejectionBodySchema,
+      response: { 201: CommissioningRejectionSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request, reply) => {
+    const { user, scope } = sessionOf(request)
+    const { id } = request.params
+    const record = store.commissioningRecord(id)
+    if (!record || !store.complianceSites(scope).some((s) => s.id === record.siteId)) throw notFound(`commissioning record ${id}`)
+    const reason = request.body.reason.trim()
+    if (reason === '') throw badRequest('body/reason: say why the record is rejected')
+    const earlier = store.commissioningRejections(record.siteId).find((r) => r.recordId === id)
+    if (earlier) throw conflict(`record ${id} was rejected already by ${earlier.by}`)
+    return reply.code(201).send(store.addCommissioningRejection({ recordId: id, by: user.name, reason, createdAt: clock() }))
   })
 }
-

@@ -1,6 +1,6 @@
 import type { AuditTrail } from '../audit/chain.ts'
 import type {
-  Alarm, CommandRecord, Commissioning, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
+  Alarm, CommandRecord, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
 } from '../model/index.ts'
 
 export interface SiteInput {
@@ -26,6 +26,40 @@ export interface CommissioningInput {
   /** default true */
   accepted?: boolean
   createdAt: number
+  /** the id of the record this one corrects */
+  replaces?: number
+}
+
+/** A stored commissioning record: append-only; who entered it and when the server recorded it. */
+export interface CommissioningRecord {
+  id: number
+  siteId: string
+  system: string
+  commissionedOn: string
+  by: string
+  devices: string[]
+  note?: string
+  accepted: boolean
+  createdAt: number
+  replaces?: number
+}
+
+/** A regulator's rejection of a commissioning record, with a reason (append-only). */
+export interface RejectionInput {
+  recordId: number
+  by: string
+  reason: string
+  createdAt: number
+}
+export interface CommissioningRejection extends RejectionInput {
+  id: number
+}
+
+/** A (site, system)'s earliest day (YYYY-MM-DD, Asia/Shanghai) with good data from any of its devices. */
+export interface FirstDataDay {
+  siteId: string
+  system: string
+  day: string
 }
 
 /** What the compliance report needs of a site. */
@@ -63,13 +97,6 @@ export interface DeviceDayMinutes {
   device: string
   system: string
   days: Record<string, number>
-}
-
-/** A (site, system)'s installation date: its first accepted commissioning record. */
-export interface Installation {
-  siteId: string
-  system: string
-  installedOn: string
 }
 
 export interface UserRecord extends User {
@@ -131,9 +158,15 @@ export interface FleetStore {
   recordCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }): void
   getCommand(id: string): CommandRecord | undefined
 
-  addCommissioning(record: CommissioningInput): Commissioning
-  /** every record of a site, oldest commissioning date first */
-  commissioningOf(siteId: string): Commissioning[]
+  addCommissioning(record: CommissioningInput): CommissioningRecord
+  addCommissioningRejection(rejection: RejectionInput): CommissioningRejection
+  commissioningRecord(id: number): CommissioningRecord | undefined
+  /** every record of a site (of every site without one), oldest commissioning date first */
+  commissioningOf(siteId?: string): CommissioningRecord[]
+  /** the rejections of a site's records (of every site's without one), oldest first */
+  commissioningRejections(siteId?: string): CommissioningRejection[]
+  /** per (site, system) whose devices reported: the earliest day with good data */
+  firstDataDays(siteId?: string): FirstDataDay[]
   /** the sites a scope may see, with their compliance facts, by id */
   complianceSites(scope: Scope): ComplianceSite[]
   /** per device of `system` on the site's gateways: coverage of the 7 days ending with `asOf` (Asia/Shanghai), from device_minutes */
@@ -142,8 +175,6 @@ export interface FleetStore {
   systemsCoverage7d(asOf: string): SystemCoverage[]
   /** per device of a regulatory system on the site's gateways: good minutes per day from `fromDay` to `toDay` */
   deviceMinutesByDay(siteId: string, fromDay: string, toDay: string): DeviceDayMinutes[]
-  /** every (site, system)'s first accepted commissioning record dated on or before `asOf` */
-  installations(asOf: string): Installation[]
   /** changes whenever sites, enterprises or commissioning records may have changed (for caching the report) */
   complianceVersion(): string
 

@@ -37,16 +37,36 @@ function systemRow(/** @type {ComplianceRow} */ row) {
     h('td', { class: 'num' }, daysText(row)))
 }
 
+/** effective, rejected (with the regulator and the reason) or replaced (by which record) */
+function standingCell(/** @type {Commissioning} */ record) {
+  const correcting = record.replaces !== undefined && h('div', { class: 'muted' }, t('compliance.corrects', { id: record.replaces }))
+  if (record.state === 'effective') return h('td', {}, h('span', { class: 'badge verified-yes' }, t('compliance.accepted')), correcting)
+  if (record.state === 'replaced') {
+    return h('td', {}, h('span', { class: 'badge verified-no' }, t('compliance.replaced', { id: record.replacedBy ?? '?' })), correcting)
+  }
+  const { rejection } = record
+  return h('td', {},
+    h('span', { class: 'badge verified-no' }, rejection ? t('compliance.rejected') : t('compliance.notAccepted')),
+    rejection && h('div', { 'data-testid': 'rejection' }, t('compliance.rejectedBy', { by: rejection.by, reason: rejection.reason }), ' · ', formatTime(rejection.createdAt)),
+    correcting)
+}
+
 function commissioningRow(/** @type {Commissioning} */ record) {
-  return h('tr', { 'data-testid': 'commissioning-row', dataset: { system: record.system, accepted: String(record.accepted) }, class: record.accepted ? undefined : 'rejected' },
-    h('td', { class: 'nowrap' }, record.commissionedOn),
-    h('th', { scope: 'row' }, tOr('system', record.system)),
-    h('td', {}, record.by),
-    h('td', {}, record.devices.length ? record.devices.join(', ') : dash()),
-    h('td', {}, h('span', { class: `badge ${record.accepted ? 'verified-yes' : 'verified-no'}` },
-      record.accepted ? t('compliance.accepted') : t('compliance.notAccepted'))),
-    h('td', {}, record.note ?? dash()),
-    h('td', { class: 'nowrap' }, formatTime(record.createdAt)))
+  return h('tr', {
+    'data-testid': 'commissioning-row',
+    dataset: { system: record.system, accepted: String(record.accepted), state: record.state, corroborated: String(record.corroborated) },
+    class: record.accepted ? undefined : 'rejected',
+  },
+  h('td', { class: 'num' }, `#${record.id}`),
+  h('td', { class: 'nowrap' }, record.commissionedOn),
+  h('th', { scope: 'row' }, tOr('system', record.system)),
+  h('td', {}, record.by),
+  h('td', {}, record.devices.length ? record.devices.join(', ') : dash()),
+  standingCell(record),
+  h('td', { 'data-testid': 'corroborated' }, h('span', { class: `badge ${record.corroborated ? 'verified-yes' : 'verified-no'}` },
+    record.corroborated ? t('compliance.corroboratedYes') : t('compliance.corroboratedNo'))),
+  h('td', {}, record.note ?? dash()),
+  h('td', { class: 'nowrap' }, formatTime(record.createdAt)))
 }
 
 function coverageFigure(/** @type {ComplianceEvidence['coverage'][number]} */ entry) {
@@ -90,7 +110,8 @@ export function complianceSiteView(detail, query = {}) {
     section('commissioning-heading', t('compliance.commissioning'), records.length === 0
       ? h('p', { 'data-testid': 'no-commissioning' }, t('compliance.noCommissioning'))
       : h('div', { class: 'table-wrap' }, table(t('compliance.commissioning'),
-        [t('compliance.commissionedOn'), t('compliance.system'), t('col.by'), t('col.device'), t('compliance.acceptance'), t('compliance.note'), t('compliance.uploaded')],
+        [t('compliance.recordId'), t('compliance.commissionedOn'), t('compliance.system'), t('col.by'), t('col.device'), t('compliance.acceptance'),
+          t('compliance.corroborated'), t('compliance.note'), t('compliance.uploaded')],
         records.map(commissioningRow), {}, true))),
     section('coverage-heading', t('compliance.coverage', { days: coverage[0]?.days.length ?? 0 }),
       coverage.length === 0 ? h('p', {}, t('compliance.noCoverage'))

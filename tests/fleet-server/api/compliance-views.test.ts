@@ -273,11 +273,14 @@ describe('the cached report', () => {
       device.good = [[from, to]]
       const stale = (await get<ExpectedRow[]>('admin', '/api/compliance')).find(key)!
       // a commissioning record makes the report anew at once, but keeps coverage younger than the bound
-      const recorded = await app.inject({ method: 'POST', url: '/api/commissioning', headers: await as('admin'), payload: { siteId: device.siteId, system: device.system, commissionedOn: '2011-01-01' } })
-      expect(recorded.statusCode).toBe(201)
-      fleet.records.push({ siteId: device.siteId, system: device.system, commissionedOn: '2011-01-01', accepted: true })
+      // (dated the day the duty starts, or today when that is later: plausible dates only, issue 15)
+      const commissionedOn = stale.appliesFrom < MAIN_AS_OF ? stale.appliesFrom : MAIN_AS_OF
+      const recorded = await app.inject({ method: 'POST', url: '/api/commissioning', headers: await as('admin'), payload: { siteId: device.siteId, system: device.system, commissionedOn } })
+      expect(recorded.statusCode, recorded.body).toBe(201)
+      fleet.records.push({ siteId: device.siteId, system: device.system, commissionedOn, accepted: true })
       const recomputed = (await get<ExpectedRow[]>('admin', '/api/compliance')).find(key)!
-      expect(recomputed).toMatchObject({ installedOn: '2011-01-01', coverage: stale.coverage })
+      expect(stale.installedOn === null || stale.installedOn > commissionedOn).toBe(true)
+      expect(recomputed).toMatchObject({ installedOn: commissionedOn, coverage: stale.coverage })
       vi.advanceTimersByTime(realNow + COVERAGE_MAX_AGE_MS)
       const fresh = (await get<ExpectedRow[]>('admin', '/api/compliance')).find(key)!
       const expected = expectedRows(catalog, fleet, MAIN_AS_OF).find(key)!

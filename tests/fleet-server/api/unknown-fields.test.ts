@@ -31,6 +31,7 @@ const VALID: Record<string, { path?: Record<string, string>; query?: Record<stri
   'get /api/compliance': { query: { status: 'overdue' } },
   'get /api/compliance.csv': { query: { siteType: 'coal-mine' } },
   'post /api/commissioning': { body: { siteId: 'site-a1', system: 'monitoring', commissionedOn: '2026-05-01' } },
+  'post /api/commissioning/{id}/reject': { path: { id: '1' }, body: { reason: 'no devices on site' } },
   'get /api/compliance/summary': { query: { asOf: '2026-05-01' } },
   'get /api/compliance/sites/{siteId}': { path: { siteId: 'site-a1' }, query: { days: '7' } },
   'get /api/reports/monthly': { query: { enterpriseId: 'ent-a', month: '2026-05', format: 'json' } },
@@ -110,7 +111,7 @@ describe('the cases that were accepted silently', () => {
       payload: { siteId: 'site-b1', system: 'monitoring', commissionedOn: '2026-05-01', accepted: false },
     })
     expect(reply.statusCode).toBe(400)
-    expect(reply.json().message).toBe('body/accepted: unknown field; the body takes siteId, system, commissionedOn, devices, note')
+    expect(reply.json().message).toBe('body/accepted: unknown field; the body takes siteId, system, commissionedOn, devices, note, replaces')
     expect(f.store.commissioningOf('site-b1')).toEqual([])
   })
 

@@ -142,18 +142,35 @@ describe('the fleet-wide reads of the compliance report', () => {
     expect(store.deviceMinutesByDay('s2', '2026-05-31', '2026-06-01')).toEqual([{ gatewayId: 'g2', device: 'v1', system: 'vapor-recovery', days: {} }])
   })
 
-  test('installations: the first accepted record on or before asOf of every (site, system)', () => {
-    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'i', createdAt: 1 })
-    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2012-05-02', by: 'i', createdAt: 2 })
-    store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2011-05-02', by: 'i', accepted: false, createdAt: 3 })
-    store.addCommissioning({ siteId: 's2', system: 'vapor-recovery', commissionedOn: '2020-01-01', by: 'i', createdAt: 4 })
-    const sorted = (asOf: string) => store.installations(asOf).sort((a, b) => a.siteId.localeCompare(b.siteId))
-    expect(sorted('2026-06-01')).toEqual([
-      { siteId: 's1', system: 'monitoring', installedOn: '2012-05-02' },
-      { siteId: 's2', system: 'vapor-recovery', installedOn: '2020-01-01' },
-    ])
-    expect(sorted('2012-12-31')).toEqual([{ siteId: 's1', system: 'monitoring', installedOn: '2012-05-02' }])
-    expect(sorted('2012-05-01')).toEqual([])
+  test('append-only: a correction names the record it replaces (once), a rejection the record it cancels (once); UPDATE and DELETE are refused', () => {
+    const first = store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'i', createdAt: 1 })
+    const correction = store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-03', by: 'i', createdAt: 2, replaces: first.id })
+    expect(correction.replaces).toBe(first.id)
+    expect(first).not.toHaveProperty('replaces')
+    expect(() => store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-04', by: 'i', createdAt: 3, replaces: first.id })).toThrow(/UNIQUE/u)
+    const rejection = store.addCommissioningRejection({ recordId: correction.id, by: 'reg', reason: '无记录', createdAt: 4 })
+    expect(rejection).toEqual({ id: rejection.id, recordId: correction.id, by: 'reg', reason: '无记录', createdAt: 4 })
+    expect(() => store.addCommissioningRejection({ recordId: correction.id, by: 'reg', reason: 'again', createdAt: 5 })).toThrow(/UNIQUE/u)
+    expect(() => store.addCommissioningRejection({ recordId: 9999, by: 'reg', reason: 'none', createdAt: 5 })).toThrow(/FOREIGN KEY/u)
+    expect(store.commissioningRejections('s1')).toEqual([rejection])
+    expect(store.commissioningRejections('s2')).toEqual([])
+    expect(store.commissioningRejections()).toEqual([rejection])
+    expect(store.commissioningRecord(correction.id)).toEqual(correction)
+    expect(store.commissioningRecord(9999)).toBeUndefined()
+    expect(store.commissioningOf().map((r) => r.id)).toEqual([first.id, correction.id])
+    for (const sql of ["UPDATE commissioning SET commissioned_on = '1900-01-01'", 'DELETE FROM commissioning', "UPDATE commissioning_rejections SET reason = ''", 'DELETE FROM commissioning_rejections']) {
+      expect(() => store.db.prepare(sql).run(), sql).toThrow(/append-only/u)
+    }
+  })
+
+  test('firstDataDays: per (site, system) the earliest day with good minutes of any of its devices', () => {
+    expect(store.firstDataDays('s1')).toEqual([{ siteId: 's1', system: 'monitoring', day: '2026-05-25' }])
+    day('g1', 'm2', '2026-05-12', 1) // another device of the system, earlier
+    day('g1', 'm1', '2026-05-10', 0) // a row without good minutes does not count
+    day('g1', 'x', '2020-01-01', 5) // no regulatory system
+    const sorted = (rows: ReturnType<SqliteStore['firstDataDays']>) => rows.sort((a, b) => a.siteId.localeCompare(b.siteId))
+    expect(sorted(store.firstDataDays())).toEqual([{ siteId: 's1', system: 'monitoring', day: '2026-05-12' }, { siteId: 's2', system: 'vapor-recovery', day: '2026-05-30' }])
+    expect(store.firstDataDays('s1')).toEqual([{ siteId: 's1', system: 'monitoring', day: '2026-05-12' }])
   })
 
   test('complianceVersion changes with a commissioning record, a site or an enterprise, not with telemetry', () => {

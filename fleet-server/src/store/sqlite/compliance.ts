@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { Commissioning, Scope, SiteType } from '../../model/index.ts'
-import type { CommissioningInput, ComplianceSite, DeviceCoverage, DeviceDayMinutes, Installation, SystemCoverage } from '../types.ts'
+import type { Scope, SiteType } from '../../model/index.ts'
+import type {
+  CommissioningInput, CommissioningRecord, CommissioningRejection, ComplianceSite, DeviceCoverage, DeviceDayMinutes, FirstDataDay, RejectionInput, SystemCoverage,
+} from '../types.ts'
 import { scopeCondition } from './scope.ts'
 import { shanghaiMidnight } from '../../../../protocols/calendar/index.ts'
 
@@ -11,7 +13,9 @@ const WINDOW_MINUTES = COVERAGE_WINDOW_DAYS * 1440
 
 interface CommissioningRow {
   id: number; site_id: string; system: string; commissioned_on: string; by: string; devices: string; note: string | null; accepted: number; created_at: number
+  replaces: number | null
 }
+interface RejectionRow { id: number; record_id: number; by: string; reason: string; created_at: number }
 interface SiteRow {
   id: string; name: string; type: SiteType; jurisdiction: string; enterprise_id: string; enterprise_name: string
   in_town_near_homes: number | null; rules_from: string | null
@@ -24,10 +28,12 @@ export function windowEndingOn(asOf: string, days = COVERAGE_WINDOW_DAYS): { fro
   return { from: to - days * DAY_MS, to }
 }
 
-const commissioningOf = (r: CommissioningRow): Commissioning => ({
+const commissioningOf = (r: CommissioningRow): CommissioningRecord => ({
   id: r.id, siteId: r.site_id, system: r.system, commissionedOn: r.commissioned_on, by: r.by,
   devices: JSON.parse(r.devices) as string[], ...(r.note !== null && { note: r.note }), accepted: r.accepted === 1, createdAt: r.created_at,
+  ...(r.replaces !== null && { replaces: r.replaces }),
 })
+const rejectionOf = (r: RejectionRow): CommissioningRejection => ({ id: r.id, recordId: r.record_id, by: r.by, reason: r.reason, createdAt: r.created_at })
 
 /** Commissioning records, the sites' compliance facts and the live evidence (device_minutes, migration 6) of each system. */
 export class ComplianceReader {
@@ -44,17 +50,56 @@ export class ComplianceReader {
     return statement
   }
 
-  addCommissioning(c: CommissioningInput): Commissioning {
-    const row = this.prepare(`INSERT INTO commissioning (site_id, system, commissioned_on, by, devices, note, accepted, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`)
-      .get(c.siteId, c.system, c.commissionedOn, c.by, JSON.stringify(c.devices ?? []), c.note ?? null, c.accepted === false ? 0 : 1, c.createdAt) as CommissioningRow
+  /** Append a record (a correction names the record it replaces; the database refuses a second correction of one). */
+  addCommissioning(c: CommissioningInput): CommissioningRecord {
+    const row = this.prepare(`INSERT INTO commissioning (site_id, system, commissioned_on, by, devices, note, accepted, created_at, replaces)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`)
+      .get(c.siteId, c.system, c.commissionedOn, c.by, JSON.stringify(c.devices ?? []), c.note ?? null, c.accepted === false ? 0 : 1, c.createdAt,
+        c.replaces ?? null) as CommissioningRow
     this.changed()
     return commissioningOf(row)
   }
 
-  /** a site's records, oldest commissioning date first */
-  commissioningOf(siteId: string): Commissioning[] {
-    return (this.prepare('SELECT * FROM commissioning WHERE site_id = ? ORDER BY commissioned_on, id').all(siteId) as CommissioningRow[]).map(commissioningOf)
+  /** Append a rejection of a record (the database refuses a second rejection of one). */
+  addCommissioningRejection(r: RejectionInput): CommissioningRejection {
+    const row = this.prepare('INSERT INTO commissioning_rejections (record_id, by, reason, created_at) VALUES (?, ?, ?, ?) RETURNING *')
+      .get(r.recordId, r.by, r.reason, r.createdAt) as RejectionRow
+    this.changed()
+    return rejectionOf(row)
+  }
+
+  commissioningRecord(id: number): CommissioningRecord | undefined {
+    const row = this.prepare('SELECT * FROM commissioning WHERE id = ?').get(id) as CommissioningRow | undefined
+    return row && commissioningOf(row)
+  }
+
+  /** a site's records (every site's without one), oldest commissioning date first */
+  commissioningOf(siteId?: string): CommissioningRecord[] {
+    const rows = siteId === undefined
+      ? this.prepare('SELECT * FROM commissioning ORDER BY commissioned_on, id').all()
+      : this.prepare('SELECT * FROM commissioning WHERE site_id = ? ORDER BY commissioned_on, id').all(siteId)
+    return (rows as CommissioningRow[]).map(commissioningOf)
+  }
+
+  /** the rejections of a site's records (every site's without one), oldest first */
+  commissioningRejections(siteId?: string): CommissioningRejection[] {
+    const rows = siteId === undefined
+      ? this.prepare('SELECT * FROM commissioning_rejections ORDER BY id').all()
+      : this.prepare(`SELECT r.* FROM commissioning_rejections r JOIN commissioning c ON c.id = r.record_id WHERE c.site_id = ? ORDER BY r.id`).all(siteId)
+    return (rows as RejectionRow[]).map(rejectionOf)
+  }
+
+  /**
+   * Per (site, system) with devices that reported: the earliest calendar day (Asia/Shanghai) with a
+   * good minute of any of its devices (device_minutes; one index seek per device).
+   */
+  firstDataDays(siteId?: string): FirstDataDay[] {
+    this.flushAggregates()
+    const first = `(SELECT m.day FROM device_minutes m WHERE m.gateway_id = d.gateway_id AND m.device = d.id AND m.minutes > 0 ORDER BY m.day LIMIT 1)`
+    const sql = `SELECT site_id, system, min(day) FROM (SELECT g.site_id, d.system, ${first} AS day FROM devices d JOIN gateways g ON g.id = d.gateway_id
+      WHERE d.system IS NOT NULL${siteId === undefined ? '' : ' AND g.site_id = ?'}) WHERE day IS NOT NULL GROUP BY site_id, system`
+    const rows = this.prepare(sql).raw().all(...(siteId === undefined ? [] : [siteId])) as [string, string, string][]
+    return rows.map(([site, system, day]) => ({ siteId: site, system, day }))
   }
 
   /** The sites a scope may see with what the catalog needs of them, by id. */
@@ -116,13 +161,6 @@ export class ComplianceReader {
       if (r.day !== null) device.days[r.day] = r.minutes!
     }
     return [...devices.values()]
-  }
-
-  /** Per (site, system): the first accepted commissioning record dated on or before `asOf` — the whole fleet in one grouped query. */
-  installations(asOf: string): Installation[] {
-    const rows = this.prepare(`SELECT site_id, system, min(commissioned_on) FROM commissioning WHERE accepted = 1 AND commissioned_on <= ?
-      GROUP BY site_id, system`).raw().all(asOf) as [string, string, string][]
-    return rows.map(([siteId, system, installedOn]) => ({ siteId, system, installedOn }))
   }
 
   /**

@@ -110,12 +110,15 @@ export class SqliteStore implements FleetStore, IngestSink {
 
   addCommissioning: FleetStore['addCommissioning'] = (record) => this.compliance.addCommissioning(record)
   commissioningOf: FleetStore['commissioningOf'] = (siteId) => this.compliance.commissioningOf(siteId)
+  addCommissioningRejection: FleetStore['addCommissioningRejection'] = (rejection) => this.compliance.addCommissioningRejection(rejection)
+  commissioningRecord: FleetStore['commissioningRecord'] = (id) => this.compliance.commissioningRecord(id)
+  commissioningRejections: FleetStore['commissioningRejections'] = (siteId) => this.compliance.commissioningRejections(siteId)
+  firstDataDays: FleetStore['firstDataDays'] = (siteId) => this.compliance.firstDataDays(siteId)
   complianceSites: FleetStore['complianceSites'] = (scope) => this.compliance.complianceSites(scope)
   systemCoverage7d: FleetStore['systemCoverage7d'] = (siteId, system, asOf) => this.compliance.systemCoverage7d(siteId, system, asOf)
   monthlyFacts: FleetStore['monthlyFacts'] = (query) => this.monthly.monthlyFacts(query)
   systemsCoverage7d: FleetStore['systemsCoverage7d'] = (asOf) => this.compliance.systemsCoverage7d(asOf)
   deviceMinutesByDay: FleetStore['deviceMinutesByDay'] = (siteId, fromDay, toDay) => this.compliance.deviceMinutesByDay(siteId, fromDay, toDay)
-  installations: FleetStore['installations'] = (asOf) => this.compliance.installations(asOf)
   complianceVersion: FleetStore['complianceVersion'] = () => this.compliance.complianceVersion()
 
   gatewaySite(gatewayId: string): string | undefined {

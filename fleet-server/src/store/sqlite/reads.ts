@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { QUALITIES } from '../../../../protocols/quality.ts'
 import type { Alarm, Device, Gateway, InterlockAction, Reading, Scope, Series, SiteDetail, SiteSummary } from '../../model/index.ts'
+import { MAX_FUTURE_SKEW_MS } from '../../ingest/time-bounds.ts'
 import type { SeriesQuery } from '../types.ts'
 import { calibrationState, profileFacts } from './profiles.ts'
 import { scopeCondition } from './scope.ts'
@@ -140,8 +141,11 @@ export class SiteReader {
     const rows = this.all<DeviceRow>(`SELECT d.* FROM devices d WHERE ${where} ORDER BY d.gateway_id, d.id`, ...params)
     if (rows.length === 0) return []
     const readings = new Map<string, Reading[]>()
+    const now = this.clock()
+    // the ingest refuses times past it; rows stored before it did never show as the latest
+    const notAfter = now + MAX_FUTURE_SKEW_MS
     const readingRows = this.all<ReadingRow>(`SELECT c.gateway_id, c.device, c.channel, l.ts, l.value, l.quality FROM channels c
-      JOIN latest l ON l.channel_id = c.id WHERE c.gateway_id IN (SELECT DISTINCT d.gateway_id FROM devices d WHERE ${where}) ORDER BY c.id`, ...params)
+      JOIN latest l ON l.channel_id = c.id AND l.ts <= ? WHERE c.gateway_id IN (SELECT DISTINCT d.gateway_id FROM devices d WHERE ${where}) ORDER BY c.id`, notAfter, ...params)
     const facts = new Map(rows.map((r) => [`${r.gateway_id}\u0000${r.id}`, profileFacts(r.profile)]))
     for (const r of readingRows) {
       const key = `${r.gateway_id}\u0000${r.device}`
@@ -155,9 +159,8 @@ export class SiteReader {
       })
       readings.set(key, list)
     }
-    const now = this.clock()
     return rows.map((r) => ({
-      lastGood: r.last_good_ts,
+      lastGood: r.last_good_ts !== null && r.last_good_ts <= notAfter ? r.last_good_ts : null,
       device: {
         gatewayId: r.gateway_id, id: r.id, siteId: r.site_id, profile: r.profile, ...present('profileVersion', r.profile_version),
         ...present('bus', r.bus), ...present('unit', r.unit), ...present('location', r.location), ...present('system', r.system),
@@ -188,8 +191,9 @@ export class SiteReader {
 
   interlockActions(scope: Scope, filter: { siteId?: string; limit?: number } = {}): InterlockAction[] {
     const base = 'SELECT i.* FROM interlock_actions i JOIN sites s ON s.id = i.site_id'
-    const where = filter.siteId === undefined ? '' : 'i.site_id = ?'
-    const params = [...(filter.siteId === undefined ? [] : [filter.siteId]), filter.limit ?? 100]
+    // latest first: an action the ingest would now refuse as in the future (stored before it did) never heads them
+    const where = ['i.ts <= ?', ...(filter.siteId === undefined ? [] : ['i.site_id = ?'])].join(' AND ')
+    const params = [this.clock() + MAX_FUTURE_SKEW_MS, ...(filter.siteId === undefined ? [] : [filter.siteId]), filter.limit ?? 100]
     return this.scoped<InterlockRow>(scope, base, where, params, 'ORDER BY i.ts DESC, i.seq DESC LIMIT ?').map(interlockOf)
   }
 
