@@ -1,0 +1,106 @@
+import type { Access } from '../../../../fleet-server/src/routes/access.ts'
+import { judge, type Case } from './judge.ts'
+import { probe, routesOf, type OpenApiDocument, type Probe } from './requests.ts'
+import { IDENTITIES, NOW, type Identity, type World } from './world.ts'
+
+/**
+ * The role × route × tenant matrix: every route the app's OpenAPI document lists, called by every
+ * identity (anonymous included) with its own tenant's ids and with another tenant's, each answer judged
+ * against the route's declared access and the caller's scope.
+ */
+
+export interface MatrixResult {
+  /** requests sent and judged */
+  combinations: number
+  /** "METHOD /path as WHO (own|foreign tenant, URL): what went wrong" */
+  findings: string[]
+  /** the routes probed, as "METHOD /path" */
+  routes: string[]
+}
+
+export async function runMatrix(build: () => Promise<World>, declared: ReadonlyMap<string, Access | undefined>): Promise<MatrixResult> {
+  // reads share one world; each route that changes state gets its own, so it cannot decide what another sees
+  const reads = await build()
+  const doc = (await reads.app.inject('/docs/json')).json<OpenApiDocument>()
+  const routes = routesOf(doc)
+  const listed = new Set(routes.map((r) => `${r.method} ${r.path}`))
+  const findings = [...declared.keys()].filter((key) => !listed.has(key))
+    .map((key) => `${key}: registered but missing from the OpenAPI document, so no client and no matrix sees it`)
+  let combinations = 0
+
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`
+    const access = declared.get(key)
+    if (access === undefined) {
+      findings.push(`${key}: listed in the OpenAPI document without a declared access`)
+      continue
+    }
+    const stateChanging = route.method !== 'GET'
+    const w = stateChanging ? await build() : reads
+    for (const identity of IDENTITIES) {
+      const done = new Set<string>()
+      for (const [tenant, siteId, optional] of variants(w, identity)) {
+        const p = probe(route, w.tenants.get(siteId)!, NOW, optional)
+        // a route without optional tenant filters asks the same both ways: once is enough
+        if (done.has(p.echoes)) continue
+        done.add(p.echoes)
+        // a request naming no tenant's resource is the caller's own whichever tenant it was built for
+        const asked = p.namesTenant ? tenant : 'own'
+        const problems = await send(w, p, identity, {
+          route: key, access, role: identity.user?.role, tenant: asked, inPath: p.inPath, stateChanging,
+          forbidden: forbiddenFor(w, identity), echoes: p.echoes,
+        })
+        combinations++
+        const who = identity.name ?? 'anonymous'
+        for (const problem of problems) findings.push(`${key} as ${who} (${p.namesTenant ? `${asked} tenant` : 'no tenant ids'}, ${route.method} ${p.request.url}): ${problem}`)
+      }
+    }
+    if (stateChanging) await w.close()
+  }
+  await reads.close()
+  return { combinations, findings, routes: [...listed] }
+}
+
+type Variant = [tenant: 'own' | 'foreign', siteId: string, optional: boolean]
+
+/**
+ * Anonymous: once, with a site's ids. A signed-in identity: its own site with the optional tenant
+ * filters and with only what is required (a list unfiltered), and another tenant's site — one whose
+ * enterprise has no site in its scope when there is one (else an enterprise-wide id is rightly its own).
+ */
+function variants(w: World, identity: Identity): Variant[] {
+  const sites = [...w.tenants.keys()]
+  if (identity.user === undefined) return [['foreign', sites[0]!, true]]
+  const own = identity.sites[0]
+  const outside = sites.filter((s) => !identity.sites.includes(s))
+  const ownEnterprises = new Set(identity.sites.map((s) => w.tenants.get(s)!.enterpriseId))
+  const foreign = outside.find((s) => !ownEnterprises.has(w.tenants.get(s)!.enterpriseId)) ?? outside[0]
+  return [
+    ...(foreign === undefined ? [] : [['foreign', foreign, true]] as Variant[]),
+    ...(own === undefined ? [] : [['own', own, true], ['own', own, false]] as Variant[]),
+  ]
+}
+
+/** the strings of every tenant outside the identity's scope that none inside it shares */
+function forbiddenFor(w: World, identity: Identity): string[] {
+  const allowed = new Set(identity.sites.flatMap((s) => w.strings.get(s) ?? []))
+  return [...new Set([...w.strings].filter(([site]) => !identity.sites.includes(site)).flatMap(([, strings]) => strings))]
+    .filter((s) => !allowed.has(s))
+}
+
+async function send(w: World, p: Probe, identity: Identity, c: Case): Promise<string[]> {
+  const outside = [...w.tenants.keys()].filter((s) => !identity.sites.includes(s))
+  const before = c.stateChanging ? outside.map((s) => w.snapshot(s)) : []
+  const sentBefore = w.sent.length
+  const headers = identity.name === undefined ? {} : w.as(identity.name)
+  const reply = await w.app.inject({ ...p.request, headers: { ...p.request.headers, ...headers } })
+  const problems = judge(c, { statusCode: reply.statusCode, body: reply.body })
+  const outsideGateways = new Set(outside.map((s) => w.tenants.get(s)!.gatewayId))
+  for (const command of w.sent.slice(sentBefore)) {
+    if (outsideGateways.has(command.gatewayId)) problems.push(`sent ${command.name} to another tenant's gateway ${command.gatewayId}`)
+  }
+  if (c.stateChanging) {
+    outside.forEach((s, i) => { if (w.snapshot(s) !== before[i]) problems.push(`changed another tenant's site ${s}`) })
+  }
+  return problems
+}
