@@ -166,6 +166,10 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
       siteId, system, commissionedOn, by: user.name, createdAt: clock(),
       ...(devices !== undefined && { devices }), ...(note !== undefined && { note }), ...(replaces !== undefined && { replaces }),
     })
+    store.audit.record({
+      actor: user.name, action: 'commissioning-record', siteId, subject: `commissioning ${record.id}`,
+      detail: { system, commissionedOn, devices: record.devices, ...(note !== undefined && { note }), ...(replaces !== undefined && { replaces }) },
+    })
     const firstDataDay = store.firstDataDays(siteId).find((f) => f.system === system)?.day
     return reply.code(201).send(commissioningAnswer(record, { state: 'effective' }, firstDataDay, today))
   })
@@ -191,6 +195,11 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
     if (reason === '') throw badRequest('body/reason: say why the record is rejected')
     const earlier = store.commissioningRejections(record.siteId).find((r) => r.recordId === id)
     if (earlier) throw conflict(`record ${id} was rejected already by ${earlier.by}`)
-    return reply.code(201).send(store.addCommissioningRejection({ recordId: id, by: user.name, reason, createdAt: clock() }))
+    const rejection = store.addCommissioningRejection({ recordId: id, by: user.name, reason, createdAt: clock() })
+    store.audit.record({
+      actor: user.name, action: 'commissioning-reject', siteId: record.siteId, subject: `commissioning ${id}`,
+      detail: { rejection: rejection.id, system: record.system, commissionedOn: record.commissionedOn, reason },
+    })
+    return reply.code(201).send(rejection)
   })
 }

@@ -160,6 +160,10 @@ describe('the trust pieces', () => {
     expect(rejected.json()).toMatchObject({ recordId: record.id, by: regulator, reason: '现场无设备 no devices on site', createdAt: FLEET_NOW })
     expect((await post(regulator, `/api/commissioning/${record.id}/reject`, { reason: 'again' })).statusCode).toBe(409)
     expect((await rowOf(row.siteId, row.system)).status).toBe('overdue')
+    // both in the audit log, with who and the site (a regulator of the township reads them)
+    const audit = store.audit.list({ role: 'regulator', jurisdiction: row.jurisdiction }).filter((e) => e.subject === `commissioning ${record.id}`)
+    expect(audit.map((e) => [e.action, e.actor, e.siteId])).toEqual([['commissioning-reject', regulator, row.siteId], ['commissioning-record', installer, row.siteId]])
+    expect(audit[0]!.detail).toMatchObject({ reason: '现场无设备 no devices on site' })
     const evidence = await get<ComplianceEvidence>('reg-city', `/api/compliance/sites/${row.siteId}`)
     expect(evidence.commissioning.find((r) => r.id === record.id)).toMatchObject({
       state: 'rejected', accepted: false, rejection: { id: rejected.json<{ id: number }>().id, by: regulator, reason: '现场无设备 no devices on site', createdAt: FLEET_NOW },
