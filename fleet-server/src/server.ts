@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Health } from './routes/health.schema.ts'
 import { buildApp, type CommandPort } from './app.ts'
@@ -58,7 +57,6 @@ export async function startFleetServer(opts: FleetServerOptions = {}): Promise<F
   }
 
   try {
-    if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true })
     const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
     closers.push(() => store.closeAndWait())
 

@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
-import { dirname } from 'node:path'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import type { FleetStore } from '../store/types.ts'
 import { RuntimeError } from '../../../protocols/cli/index.ts'
 
-/** Opens (creating if needed) the database a command works on; failures are the user's to fix, without a stack. */
+/** Opens (creating if needed, with its folder: openSqliteStore) the database a command works on; failures are the user's to fix, without a stack. */
 export function openStoreFor(dbPath: string): FleetStore {
   try {
-    if (dbPath !== ':memory:' && !existsSync(dirname(dbPath))) mkdirSync(dirname(dbPath), { recursive: true })
     return openSqliteStore(dbPath)
   } catch (error) {
     throw new RuntimeError(`cannot open the database ${dbPath}: ${error instanceof Error ? error.message : String(error)}`)

@@ -8,6 +8,7 @@ import { ComplianceReader } from './compliance.ts'
 import { IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
 import { MonthlyReader } from './monthly.ts'
+import { makeDatabaseFilesPrivate } from './private-files.ts'
 import { SiteReader } from './reads.ts'
 import type { PruneBatch } from './retention.ts'
 
@@ -37,6 +38,7 @@ const PAGE_CACHE_KIB = 64 * 1024
 
 /** Open (creating and migrating as needed) the fleet database: WAL, synchronous NORMAL, incremental auto-vacuum. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  makeDatabaseFilesPrivate(path)
   const db = new Database(path)
   // auto_vacuum only takes effect before the first table is created
   db.pragma('auto_vacuum = INCREMENTAL')
