@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -38,6 +39,18 @@ export interface AppOptions {
   clock?: () => number
   /** the regulation catalog; default seeds/regulations.yaml, loaded (and checked) once here */
   catalog?: Catalog
+  /** serve HTTPS with this certificate and key (PEM); without it plain HTTP */
+  https?: { cert: Buffer; key: Buffer }
+}
+
+/**
+ * The dashboard is ES modules and a stylesheet served from here (no CDN, no inline script or
+ * style), so its pages need nothing but their own origin; nobody may frame them.
+ */
+const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"], 'script-src': ["'self'"], 'script-src-attr': ["'none'"], 'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"], 'font-src': ["'self'"], 'object-src': ["'none'"],
+  'base-uri': ["'self'"], 'form-action': ["'self'"], 'frame-ancestors': ["'none'"],
 }
 
 const API_VERSION = '1.0.0'
@@ -49,7 +62,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // query field the route does not know would be dropped silently. Kept, it fails additionalProperties:
   // false and answers 400 naming it; verbose lets the message say what the route takes instead.
   const ajv = { customOptions: { removeAdditional: false, verbose: true } } as const
-  const app = isLoggerInstance(logger) ? Fastify({ loggerInstance: logger, ajv }) : Fastify({ logger, ajv })
+  const https = opts.https ?? null
+  const app = isLoggerInstance(logger) ? Fastify({ loggerInstance: logger, ajv, https }) : Fastify({ logger, ajv, https })
   const deps: RouteDeps = {
     store: opts.store,
     commands: opts.commands,
@@ -62,6 +76,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found` })
+  })
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    // over plain HTTP (the loopback demo) HSTS means nothing, and a later HTTPS-less start would be locked out
+    strictTransportSecurity: https !== null,
   })
   app.addHook('onRequest', refuseCrossSiteWrites)
   installAuth(app, deps)
@@ -81,7 +102,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Swagger UI sets its own policy on its pages (helmet's would not know its hashes); not upgrading requests to HTTPS, as above
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (policy) => policy.replace(/\s*upgrade-insecure-requests;?/u, '') })
 
   for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, complianceRoutes]) await app.register(routes, deps)
   await app.register(reportRoutes, deps)
