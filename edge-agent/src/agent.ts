@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { findUp } from '../../hardware-profiles/find-up.ts'
 import type { Inventory } from '../../protocols/mqtt/index.ts'
-import type { CommandHandler, StatusFields } from './uplink/index.ts'
+import { issuedArgs, runningOnce, type CommandHandler, type StatusFields } from './uplink/index.ts'
 import { DEFAULTS, safetySpecs, type ResolvedConfig } from './config/index.ts'
 import { ControlServer, controlSocketPath } from './control/index.ts'
 import { SafetyService } from './safety/service.ts'
@@ -108,8 +108,8 @@ export class Agent {
     }, options.masters ?? modbusSerialMasters, this.clock, { holdLine: interlockSourceDevices(specs.interlocks) })
   }
 
-  /** One operator command, from the fleet server or the control socket. */
-  private readonly handleCommand: CommandHandler = async (name, command) => this.safety.handleCommand(name, command.args ?? {})
+  /** One fleet command (cmd/…), run with the issuing user it names, each command id once. */
+  private readonly handleCommand: CommandHandler = async (name, command) => this.safety.handleCommand(name, issuedArgs(command))
 
   async start(): Promise<void> {
     const { logger } = this.options
@@ -122,7 +122,7 @@ export class Agent {
     }
     this.engine.start()
     this.safety.start()
-    this.uplink?.onCommand?.(this.handleCommand)
+    this.uplink?.onCommand?.(runningOnce(this.handleCommand, this.outbox, this.clock))
     if (this.options.control !== false) {
       this.control = new ControlServer({ path: controlSocketPath(this.config), handler: (name, args) => this.safety.handleCommand(name, args), logger })
       await this.control.start()

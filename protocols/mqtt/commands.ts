@@ -9,7 +9,10 @@ import { createValidator } from '../validation/ajv.ts'
  */
 
 const Name = Type.String({ minLength: 1, maxLength: 128 })
-const By = Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'who did it: a user name, "local operator", ...' }))
+const By = Type.Optional(Type.String({
+  minLength: 1, maxLength: 128,
+  description: 'who did it. Over MQTT the command\'s own `by` (the fleet user, required) replaces it; on the control socket the agent adds the OS user of the caller',
+}))
 
 export const ALARM_KINDS = ['level', 'rate-of-rise', 'sensor-fault', 'flatline', 'interlock-failed', 'daily'] as const
 export type AlarmKind = (typeof ALARM_KINDS)[number]
@@ -47,9 +50,9 @@ export const EndBypassArgsSchema = Type.Object({
   by: By,
 }, { additionalProperties: false, description: 'end a bypass before its expiry' })
 
-export const SafetyStatusArgsSchema = Type.Object({}, {
+export const SafetyStatusArgsSchema = Type.Object({ by: By }, {
   additionalProperties: false,
-  description: 'report the active alarms, interlocks and bypasses; takes no arguments (cmd-result says how many alarms are active, the gateway\'s control socket gives the whole list)',
+  description: 'report the active alarms, interlocks and bypasses; takes no arguments but who asks (cmd-result says how many alarms are active, the gateway\'s control socket gives the whole list)',
 })
 
 /** Command name → schema of its `args`. */

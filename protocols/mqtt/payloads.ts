@@ -190,6 +190,7 @@ export const CommandSchema = Type.Object({
   v: Type.Literal(1),
   id: Type.String({ minLength: 1, maxLength: 64, description: 'echoed in the cmd-result' }),
   ts: Ts,
+  by: Type.String({ minLength: 1, maxLength: 128, description: 'the fleet user who issued it (the server sets it from the signed-in user); a gateway refuses a command without it, and records this name, not one in args' }),
   args: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: 'the arguments the command declares' })),
 }, { additionalProperties: false, description: 'A command to one gateway on cmd/{name} (server → gateway, QoS 1, never retained), answered on cmd-result.' })
 

@@ -5,7 +5,8 @@ import { dirname } from 'node:path'
 /**
  * The outbox's SQLite file. `meta` holds next_seq; `telemetry` rows of encoded samples (see
  * telemetry-rows.ts) keyed by their first sequence number; `events` one JSON event each;
- * `safety_records` the safety state, one JSON body per (section, id).
+ * `safety_records` the safety state, one JSON body per (section, id); `command_ids` the ids of the
+ * fleet commands run, with their answers (a command id runs once, also across a restart).
  */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
@@ -13,6 +14,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS telemetry (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, count INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, chans TEXT NOT NULL, body BLOB NOT NULL) STRICT;
   CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL) STRICT;
   CREATE TABLE IF NOT EXISTS safety_records (section TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (section, id)) STRICT;
+  CREATE TABLE IF NOT EXISTS command_ids (id TEXT PRIMARY KEY, command TEXT NOT NULL, received_at INTEGER NOT NULL, ok INTEGER, message TEXT) STRICT;
 `
 
 export function openOutboxFile(path: string): Db {

@@ -5,6 +5,7 @@ import { AcknowledgementQueue } from './acknowledgements.ts'
 import { Batching, type TelemetryBatchText } from './batching.ts'
 import { BufferCaps } from './caps.ts'
 import { ChannelDictionary } from './channel-dictionary.ts'
+import { CommandIds, type EarlierCommand } from './command-ids.ts'
 import { Compaction } from './compaction.ts'
 import { Journal, type NewEvent } from './journal.ts'
 import { migratePerSampleRows, migratePrefixedSafetyState } from './migrations.ts'
@@ -56,6 +57,7 @@ export class Outbox {
   private readonly compaction: Compaction | undefined
   private readonly caps: BufferCaps
   private readonly safetyRecords: SafetyRecords
+  private readonly commandIds: CommandIds
 
   constructor(options: OutboxOptions) {
     const { groupCommitMs, groupCommitRecords, compactAfterMs } = { ...OUTBOX_DEFAULTS, ...options }
@@ -71,6 +73,7 @@ export class Outbox {
     this.compaction = compactAfterMs ? new Compaction(this.db, this.telemetry, compactAfterMs, this.journal.next) : undefined
     this.caps = new BufferCaps(this.db, this.telemetry, this.journal, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs }, this.clock)
     this.safetyRecords = new SafetyRecords(this.db)
+    this.commandIds = new CommandIds(this.db)
   }
 
   /** Queue samples; they are committed within groupCommitMs (at once past groupCommitRecords). */
@@ -96,6 +99,21 @@ export class Outbox {
   loadSafetyState(): SafetyRecord[] {
     this.journal.assertOpen()
     return this.safetyRecords.readAll()
+  }
+
+  /**
+   * Take the id of a fleet command about to run, durably (a power cut after this never runs it again):
+   * undefined, or what the earlier command of that id answered.
+   */
+  claimCommand(id: string, command: string, at: number): EarlierCommand | undefined {
+    this.journal.assertOpen()
+    return this.commandIds.claim(id, command, at)
+  }
+
+  /** What the command of `id` answered (its first answer is kept). */
+  settleCommand(id: string, ok: boolean, message: string | undefined): void {
+    this.journal.assertOpen()
+    this.commandIds.settle(id, ok, message)
   }
 
   /** Commit the queued samples now. */

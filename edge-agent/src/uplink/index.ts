@@ -1,6 +1,6 @@
 export { Uplink } from './uplink.ts'
 export { UPLINK_DEFAULTS, type UplinkLogger, type UplinkOptions } from './options.ts'
 export { readCredentials, readCaFile, CredentialsError, type Credentials } from './credentials.ts'
-export type { CommandHandler } from './commands.ts'
+export { issuedArgs, runningOnce, type CommandHandler } from './commands.ts'
 export { type StatusFields } from './payloads.ts'
 export { backoffDelayMs, describeConnectionFailure } from './failures.ts'

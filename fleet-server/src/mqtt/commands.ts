@@ -16,7 +16,8 @@ import { ProductError } from '../../../protocols/errors.ts'
  * - `end-bypass` `{ interlock, by? }`: end a bypass early
  * - `safety-status` `{}`: report active alarms, interlocks and bypasses
  *
- * The agent answers each on `cmd-result` with the command's id; the ingest records it.
+ * Every command names the signed-in user who issued it (`by`, beside `id` and `ts`); the agent refuses one
+ * without it, runs each id once, and answers on `cmd-result` with the command's id; the ingest keeps the first answer.
  */
 export class CommandError extends ProductError {
   constructor(readonly code: 'COMMAND_UNKNOWN' | 'COMMAND_ARGS_INVALID' | 'GATEWAY_UNKNOWN', message: string) {
@@ -47,7 +48,8 @@ export class CommandSender {
     const command: CommandRecord = { id: randomUUID(), gatewayId, name, sentAt: this.clock(), by }
     // recorded first, so a result that arrives at once finds its command
     this.options.store.recordCommand({ ...command, args })
-    const payload: CommandPayload = { v: 1, id: command.id, ts: command.sentAt, args }
+    // the gateway refuses a command that names no issuer, and records this name rather than one in args
+    const payload: CommandPayload = { v: 1, id: command.id, ts: command.sentAt, by, args }
     await this.options.client.publishAsync(commandTopic(site, gatewayId, name), JSON.stringify(payload), { qos: 1, retain: false })
     return command
   }

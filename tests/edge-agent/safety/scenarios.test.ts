@@ -139,7 +139,7 @@ it('offline: leak levels in order, trip with confirmed feedback, timed restore, 
 
   // an acknowledgement from the fleet server's side: cmd/ack-alarm → cmd-result, and the event
   await watcher.client.publishAsync(`fleet/v1/${GATEWAY.site}/${GATEWAY.id}/cmd/ack-alarm`,
-    JSON.stringify({ v: 1, id: 'ack-1', ts: Date.now(), args: { all: true, by: 'fleet user' } }), { qos: 1 })
+    JSON.stringify({ v: 1, id: 'ack-1', ts: Date.now(), by: 'fleet user', args: { all: true } }), { qos: 1 })
   await until('the cmd-result of ack-1', () => watcher!.of('cmd-result').some((a) => a.payload.includes('"ack-1"')), { timeoutMs: 30_000, everyMs: 50 })
   const result = JSON.parse(watcher.of('cmd-result').find((a) => a.payload.includes('"ack-1"'))!.payload) as { ok: boolean; message: string }
   expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^\d+ alarms? acknowledged$/u) })

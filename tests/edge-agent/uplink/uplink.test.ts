@@ -249,11 +249,11 @@ describe('Uplink → mosquitto', () => {
     // the status is published after the command subscription on the same connection
     await watcher.waitFor('online', () => statusOf(watcher).some((s) => s.state === 'online'))
     const publish = (name: string, payload: string) => watcher.client.publishAsync(commandTopic(SITE, GW, name), payload, { qos: 1 })
-    await publish('ack-alarm', JSON.stringify({ v: 1, id: 'c-1', ts: tsNext, args: { alarm: 'a-1' } }))
+    await publish('ack-alarm', JSON.stringify({ v: 1, id: 'c-1', ts: tsNext, by: 'li.wei', args: { alarm: 'a-1' } }))
     await publish('ack-alarm', '{"v":1,"id":')
     await publish('ack-alarm', JSON.stringify({ v: 1, id: 'c-3', args: {} })) // no ts
-    await publish('ack-alarm', JSON.stringify({ v: 2, id: 'c-4', ts: tsNext }))
-    await publish('ack-alarm', JSON.stringify({ v: 1, id: 'c-5', ts: tsNext, args: { alarm: 'a-9', fail: true } }))
+    await publish('ack-alarm', JSON.stringify({ v: 2, id: 'c-4', ts: tsNext, by: 'li.wei' }))
+    await publish('ack-alarm', JSON.stringify({ v: 1, id: 'c-5', ts: tsNext, by: 'li.wei', args: { alarm: 'a-9', fail: true } }))
     await watcher.waitFor('five results', () => watcher.of('cmd-result').length === 5)
     const results = watcher.of('cmd-result').map((a) => {
       if (!a.result.ok || a.result.accepted.kind !== 'cmd-result') throw new Error(`rejected cmd-result: ${a.payload}`)

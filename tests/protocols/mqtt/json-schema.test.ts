@@ -84,7 +84,7 @@ describe('protocols/mqtt/schemas', () => {
 
   it('each command: the envelope with the args that command declares; args required unless the command takes none', () => {
     const { ajv } = strictAjv()
-    const envelope = { v: 1, id: 'c-1', ts: 1_700_000_000_000 }
+    const envelope = { v: 1, id: 'c-1', ts: 1_700_000_000_000, by: 'li.wei' }
     const ack = ajv.compile(published('cmd/ack-alarm'))
     expect(ack({ ...envelope, args: { device: 'ch4-1', channel: 'ch4', kind: 'level', by: 'ops' } }), JSON.stringify(ack.errors)).toBe(true)
     expect(ack({ ...envelope, args: { all: true } }), JSON.stringify(ack.errors)).toBe(true)
@@ -102,5 +102,9 @@ describe('protocols/mqtt/schemas', () => {
     expect(status(envelope), JSON.stringify(status.errors)).toBe(true)
     expect(status({ ...envelope, args: {} }), JSON.stringify(status.errors)).toBe(true)
     expect(status({ ...envelope, args: { verbose: true } })).toBe(false)
+    // every command names the fleet user who issued it
+    const { by: _by, ...anonymous } = envelope
+    expect(status(anonymous)).toBe(false)
+    expect(bypass({ ...anonymous, args: { interlock: 'cut', reason: 'calibration', minutes: 30 } })).toBe(false)
   })
 })

@@ -110,8 +110,8 @@ it('every message of an alarm and interlock scenario is valid against the publis
 
   // the fleet's side: two commands, each answered on cmd-result
   const send = (name: string, body: object) => live.client.publishAsync(`${ROOT_TOPIC}cmd/${name}`, JSON.stringify(body), { qos: 1 })
-  await send('ack-alarm', { v: 1, id: 'ack-1', ts: Date.now(), args: { all: true, by: 'fleet user' } })
-  await send('safety-status', { v: 1, id: 'status-1', ts: Date.now() })
+  await send('ack-alarm', { v: 1, id: 'ack-1', ts: Date.now(), by: 'fleet user', args: { all: true } })
+  await send('safety-status', { v: 1, id: 'status-1', ts: Date.now(), by: 'fleet user' })
   await explained(until('both cmd-results', () => ['ack-1', 'status-1'].every((id) => bodies('cmd-result').some((r) => r.id === id)), { timeoutMs: 30_000, everyMs: 50 }),
     () => JSON.stringify(bodies('cmd-result')))
 
@@ -158,8 +158,9 @@ it('every message of an alarm and interlock scenario is valid against the publis
     ['status', { ...first('status'), state: 'sleeping' }],
     ['inventory', { ...inventory, devices: [{ ...device, serial: 'X1' }] }],
     ['cmd-result', { ...first('cmd-result'), ok: 'yes' }],
-    ['cmd/ack-alarm', { v: 1, id: 'ack-2', ts: Date.now(), args: { all: true, everything: true } }],
-    ['cmd/safety-status', { v: 1, id: 'status-2', ts: String(Date.now()) }],
+    ['cmd/ack-alarm', { v: 1, id: 'ack-2', ts: Date.now(), by: 'fleet user', args: { all: true, everything: true } }],
+    ['cmd/safety-status', { v: 1, id: 'status-2', ts: String(Date.now()), by: 'fleet user' }],
+    ['cmd/safety-status', { v: 1, id: 'status-3', ts: Date.now() }],
   ]
   for (const [kind, body] of broken) expect(problemOf(`${ROOT_TOPIC}${kind}`, body), `${kind}: ${JSON.stringify(body).slice(0, 300)}`).not.toBe('')
 }, 240_000)
