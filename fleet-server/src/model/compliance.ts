@@ -106,7 +106,6 @@ export const ComplianceEvidenceSchema = Type.Object({
 })
 
 export type Commissioning = Static<typeof CommissioningSchema>
-export type CommissioningRejectionAnswer = Static<typeof CommissioningRejectionSchema>
 export type ComplianceRow = Static<typeof ComplianceRowSchema>
 export type ComplianceSummary = Static<typeof ComplianceSummarySchema>
 export type ComplianceEvidence = Static<typeof ComplianceEvidenceSchema>
