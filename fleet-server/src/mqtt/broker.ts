@@ -4,6 +4,9 @@ import aedes, { type AuthenticateError, type Client } from 'aedes'
 import { parseTopic, topicRoot, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import type { Logger } from '../ingest/ingest.ts'
 import { silentLogger } from '../ingest/ingest.ts'
+import { MQTT_LIMITS, SIGN_IN_THROTTLE } from '../defaults.ts'
+import { connectionGate, throttledAuthenticate, type MqttConnectionLimits } from './connection-limits.ts'
+import { SignInThrottle, type SignInPolicy } from './sign-in-throttle.ts'
 import type { FleetStore } from '../store/types.ts'
 import { verifySecret } from './secrets.ts'
 
@@ -14,6 +17,10 @@ export interface EmbeddedBrokerOptions {
   /** the fleet server's own client (ingest, commands) */
   serverCredentials: { username: string; password: string }
   logger?: Logger
+  /** packet and connection limits; default MQTT_LIMITS */
+  limits?: Partial<MqttConnectionLimits>
+  /** failed sign-ins slow down, then lock; default SIGN_IN_THROTTLE */
+  signInPolicy?: SignInPolicy
 }
 
 export interface EmbeddedBroker {
@@ -64,7 +71,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   // aedes 0.51 is CommonJS: its default export is the module, whose createBroker builds a broker
   const broker = aedes.createBroker({
-    authenticate: (client, username, password, done) => {
+    authenticate: throttledAuthenticate(new SignInThrottle(options.signInPolicy ?? SIGN_IN_THROTTLE), Date.now, logger, (client, username, password, done) => {
       if (username === undefined || password === undefined) {
         done(refused('anonymous clients are refused', 5), null)
         return
@@ -79,7 +86,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       }
       const credentials = options.store.gatewayCredentials(username)
       // an unknown user costs as much as a wrong password, so user names cannot be probed by timing
-      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=').then(
+      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'gateways').then(
         (ok) => {
           if (ok && credentials) {
             identities.set(client, { kind: 'gateway', gatewayId: credentials.gatewayId, siteId: credentials.siteId })
@@ -91,7 +98,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         },
         (error: unknown) => done(refused(`cannot check credentials: ${String(error)}`, 4), null),
       )
-    },
+    }),
     authorizePublish: (client, packet, callback) => {
       if (client === null || mayPublish(identities.get(client), packet.topic, packet.retain)) {
         callback(null)
@@ -111,11 +118,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   })
 
   const sockets = new Set<Socket>()
+  const gate = connectionGate(broker, { ...MQTT_LIMITS, ...options.limits }, logger)
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true)
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    broker.handle(socket)
+    gate.accept(socket)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
