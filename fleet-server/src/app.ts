@@ -15,6 +15,7 @@ import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
 import { ApiError, validationMessage } from './routes/errors.ts'
+import { gatewayRoutes } from './routes/gateways.ts'
 import type { Health } from './routes/health.schema.ts'
 import { healthRoutes } from './routes/health.ts'
 import { reportRoutes } from './routes/reports.ts'
@@ -23,8 +24,6 @@ import { seriesRoutes } from './routes/series.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { siteRoutes } from './routes/sites.ts'
 import type { FleetStore } from './store/types.ts'
-import { SIGN_IN_THROTTLE } from './defaults.ts'
-import type { SignInPolicy } from './mqtt/sign-in-throttle.ts'
 
 export type { CommandPort } from './routes/deps.ts'
 
@@ -41,8 +40,6 @@ export interface AppOptions {
   clock?: () => number
   /** the regulation catalog; default seeds/regulations.yaml, loaded (and checked) once here */
   catalog?: Catalog
-  /** failed logins slow down, then lock; default SIGN_IN_THROTTLE */
-  signInPolicy?: SignInPolicy
   /** serve HTTPS with this certificate and key (PEM); without it plain HTTP */
   https?: { cert: Buffer; key: Buffer }
 }
@@ -75,7 +72,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock: opts.clock ?? Date.now,
     mqttUrl: () => opts.mqttUrl ?? opts.health().mqtt.url,
     catalog: opts.catalog ?? loadCatalog(),
-    signInPolicy: opts.signInPolicy ?? SIGN_IN_THROTTLE,
   }
 
   app.setErrorHandler(errorHandler)
@@ -110,7 +106,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Swagger UI sets its own policy on its pages (helmet's would not know its hashes); not upgrading requests to HTTPS, as above
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (policy) => policy.replace(/\s*upgrade-insecure-requests;?/u, '') })
 
-  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, complianceRoutes]) await app.register(routes, deps)
+  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, gatewayRoutes, complianceRoutes]) await app.register(routes, deps)
   await app.register(reportRoutes, deps)
   await app.register(auditRoutes, deps)
   if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { EXIT_CODES, failureReport } from '../../../protocols/cli/index.ts'
 import { registerAuditCommands } from './audit.ts'
 import { registerEnrollTokenCommand } from './enroll-token.ts'
+import { registerGatewayCommands } from './gateway.ts'
 import { registerImportCommand } from './import.ts'
 import { registerStartCommand } from './start.ts'
 import { registerUserCommands } from './users.ts'
@@ -14,6 +15,7 @@ const program = new Command('fleet-server')
 registerStartCommand(program)
 registerUserCommands(program)
 registerEnrollTokenCommand(program)
+registerGatewayCommands(program)
 registerImportCommand(program)
 registerAuditCommands(program)
 

@@ -4,28 +4,26 @@ import aedes, { type AuthenticateError, type Client } from 'aedes'
 import { parseTopic, topicRoot, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import type { Logger } from '../ingest/ingest.ts'
 import { silentLogger } from '../ingest/ingest.ts'
-import { MQTT_LIMITS, SIGN_IN_THROTTLE } from '../defaults.ts'
-import { connectionGate, throttledAuthenticate, type MqttConnectionLimits } from './connection-limits.ts'
-import { SignInThrottle, type SignInPolicy } from './sign-in-throttle.ts'
 import type { FleetStore } from '../store/types.ts'
+import { gatewayClientId, GatewaySessions } from './gateway-sessions.ts'
 import { verifySecret } from './secrets.ts'
 
 export interface EmbeddedBrokerOptions {
   host?: string
   port?: number
-  store: Pick<FleetStore, 'gatewayCredentials'>
+  store: Pick<FleetStore, 'gatewayCredentials' | 'onCredentialsRevoked'>
   /** the fleet server's own client (ingest, commands) */
   serverCredentials: { username: string; password: string }
   logger?: Logger
-  /** packet and connection limits; default MQTT_LIMITS */
-  limits?: Partial<MqttConnectionLimits>
-  /** failed sign-ins slow down, then lock; default SIGN_IN_THROTTLE */
-  signInPolicy?: SignInPolicy
+  /** how often sessions are checked against the store for credentials revoked by another process (the CLI); default 5 s */
+  credentialCheckMs?: number
 }
 
 export interface EmbeddedBroker {
   url: string
   port: number
+  /** closes the gateway's sessions whose credentials the store no longer holds; how many */
+  disconnectRevoked(gatewayId: string): number
   close(): Promise<void>
 }
 
@@ -33,6 +31,9 @@ type Identity = { kind: 'server' } | { kind: 'gateway'; gatewayId: string; siteI
 
 /** Uplink kinds a gateway may retain: its status (and last will) and its device list. */
 const RETAINED_KINDS = new Set(['status', 'inventory'])
+
+/** how often open sessions are checked against credentials revoked by another process */
+const CREDENTIAL_CHECK_MS = 5_000
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
 
@@ -68,10 +69,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const identities = new WeakMap<Client, Identity>()
   const serverUser = options.serverCredentials.username
   const serverPassword = digest(options.serverCredentials.password)
+  const sessions = new GatewaySessions((username) => options.store.gatewayCredentials(username))
 
   // aedes 0.51 is CommonJS: its default export is the module, whose createBroker builds a broker
   const broker = aedes.createBroker({
-    authenticate: throttledAuthenticate(new SignInThrottle(options.signInPolicy ?? SIGN_IN_THROTTLE), Date.now, logger, (client, username, password, done) => {
+    authenticate: (client, username, password, done) => {
       if (username === undefined || password === undefined) {
         done(refused('anonymous clients are refused', 5), null)
         return
@@ -86,11 +88,22 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       }
       const credentials = options.store.gatewayCredentials(username)
       // an unknown user costs as much as a wrong password, so user names cannot be probed by timing
-      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'gateways').then(
+      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=').then(
         (ok) => {
           if (ok && credentials) {
-            identities.set(client, { kind: 'gateway', gatewayId: credentials.gatewayId, siteId: credentials.siteId })
-            done(null, true)
+            const ownId = gatewayClientId(credentials.siteId, credentials.gatewayId)
+            if (client.id !== ownId) {
+              // aedes would close the session holding the id (the server's ingest, another gateway) for this one
+              logger.warn({ username, clientId: client.id.slice(0, 200) }, 'MQTT client id refused')
+              done(refused(`gateway ${credentials.gatewayId} signs in with client id ${ownId} only`, 5), null)
+            } else if (options.store.gatewayCredentials(username)?.passwordHash !== credentials.passwordHash) {
+              // revoked or replaced while the password was being checked
+              done(refused('bad user name or password', 4), null)
+            } else {
+              identities.set(client, { kind: 'gateway', gatewayId: credentials.gatewayId, siteId: credentials.siteId })
+              sessions.signedIn(client, credentials)
+              done(null, true)
+            }
           } else {
             logger.warn({ username, clientId: client.id }, 'MQTT sign-in refused')
             done(refused('bad user name or password', 4), null)
@@ -98,7 +111,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         },
         (error: unknown) => done(refused(`cannot check credentials: ${String(error)}`, 4), null),
       )
-    }),
+    },
     authorizePublish: (client, packet, callback) => {
       if (client === null || mayPublish(identities.get(client), packet.topic, packet.retain)) {
         callback(null)
@@ -117,13 +130,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   })
 
+  broker.on('clientDisconnect', (client) => sessions.ended(client))
+  const stopListening = options.store.onCredentialsRevoked((gatewayId) => sessions.closeStale(gatewayId))
+  const sweep = setInterval(() => sessions.closeStale(), options.credentialCheckMs ?? CREDENTIAL_CHECK_MS).unref()
+
   const sockets = new Set<Socket>()
-  const gate = connectionGate(broker, { ...MQTT_LIMITS, ...options.limits }, logger)
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true)
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    gate.accept(socket)
+    broker.handle(socket)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -138,7 +154,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   return {
     url: `mqtt://${host}:${port}`,
     port,
+    disconnectRevoked: (gatewayId) => sessions.closeStale(gatewayId),
     close: async () => {
+      stopListening()
+      clearInterval(sweep)
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       for (const socket of sockets) socket.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { hashToken, newToken } from '../auth/index.ts'
+import { enrolmentRefusal, type EnrolmentRefusal } from '../model/enrolment.ts'
 import { hashSecret } from '../mqtt/secrets.ts'
 import type { RouteDeps } from './deps.ts'
 import { EnrollBodySchema, EnrollReplySchema } from './enroll.schema.ts'
@@ -9,6 +10,9 @@ import type { TypeBoxProvider } from './type-provider.ts'
 /**
  * A gateway exchanges a one-time token (from `fleet-server enroll-token`) for its MQTT credentials.
  * No session: the token is the credential. The password is answered once; only its scrypt hash stays.
+ * A token enrols only a gateway id without credentials, unless it was minted to replace that gateway
+ * (`--replace`): then the old credentials stop working and the old session is closed at once (the
+ * broker listens to the store). A refusal leaves the token usable.
  */
 export const enrollRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock, mqttUrl }) => {
   app.withTypeProvider<TypeBoxProvider>().post('/api/enroll', {
@@ -16,20 +20,36 @@ export const enrollRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
     schema: {
       tags: ['gateways'],
       summary: 'exchange a one-time enrolment token for the gateway\'s MQTT credentials',
+      description: 'A token enrols a gateway id that has no credentials, of the token\'s site; a token minted with `fleet-server enroll-token --replace GATEWAY` enrols only that gateway and revokes its old credentials. A refused request (409) leaves the token usable.',
       body: EnrollBodySchema,
       response: { 200: EnrollReplySchema, ...errorResponses(400, 409, 410) },
     },
   }, async (request) => {
     const { token, gatewayId } = request.body
-    const siteId = store.consumeEnrollToken(hashToken(token), gatewayId, clock())
-    if (siteId === undefined) throw gone('the enrolment token is unknown, already used or expired; ask for a new one (fleet-server enroll-token)')
-    const enrolledAt = store.gatewaySite(gatewayId)
-    if (enrolledAt !== undefined && enrolledAt !== siteId) {
-      throw new ApiError(409, 'CONFLICT', `gateway ${gatewayId} belongs to another site; choose another gatewayId`)
-    }
-    store.upsertGateway({ id: gatewayId, siteId })
+    const tokenHash = hashToken(token)
+    const now = clock()
+    // checked before the password is hashed, so a refusal costs no scrypt; enrollGateway checks again in its transaction
+    const valid = store.enrollToken(tokenHash, now)
+    const refusal = enrolmentRefusal(valid, gatewayId, store.gatewayEnrolment(gatewayId))
+    if (refusal || !valid) throw refusedAs(refusal ?? { reason: 'token-invalid' }, valid?.siteId)
     const password = newToken()
-    store.setGatewayCredentials({ gatewayId, siteId, username: gatewayId, passwordHash: await hashSecret(password) })
-    return { username: gatewayId, password, mqttUrl: mqttUrl(), siteId }
+    const credentials = { gatewayId, siteId: valid.siteId, username: gatewayId, passwordHash: await hashSecret(password) }
+    const outcome = store.enrollGateway(tokenHash, credentials, clock())
+    if (!outcome.enrolled) throw refusedAs(outcome.refusal, valid.siteId)
+    request.log.info({ gatewayId, siteId: valid.siteId, replaced: outcome.replaced }, outcome.replaced ? 'gateway credentials replaced' : 'gateway enrolled')
+    return { username: gatewayId, password, mqttUrl: mqttUrl(), siteId: valid.siteId }
   })
+}
+
+function refusedAs(refusal: EnrolmentRefusal, siteId: string | undefined): ApiError {
+  switch (refusal.reason) {
+    case 'token-invalid':
+      return gone('the enrolment token is unknown, already used or expired; ask for a new one (fleet-server enroll-token)')
+    case 'other-site':
+      return new ApiError(409, 'CONFLICT', `gateway ${refusal.gatewayId} belongs to another site; choose another gatewayId (the token is still valid)`)
+    case 'enrolled':
+      return new ApiError(409, 'CONFLICT', `gateway ${refusal.gatewayId} is enrolled already; to replace its credentials, ask for a token minted for it: fleet-server enroll-token --site ${siteId ?? 'SITE'} --replace ${refusal.gatewayId} (this token is still valid for a gateway id without credentials)`)
+    case 'replaces-another':
+      return new ApiError(409, 'CONFLICT', `this token was minted to replace gateway ${refusal.replaces} only; enrol ${refusal.replaces} with it, or ask for another token for ${refusal.gatewayId} (the token is still valid)`)
+  }
 }

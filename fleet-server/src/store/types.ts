@@ -1,4 +1,5 @@
 import type { AuditTrail } from '../audit/chain.ts'
+import type { EnrolmentOutcome, EnrollToken, GatewayEnrolment } from '../model/enrolment.ts'
 import type {
   Alarm, CommandRecord, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
 } from '../model/index.ts'
@@ -148,9 +149,18 @@ export interface FleetStore {
   findSession(tokenHash: string, now: number): User | undefined
   deleteSession(tokenHash: string): void
 
-  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number): void
-  /** the token's site if it is valid and unused; marks it used by `gatewayId` */
-  consumeEnrollToken(tokenHash: string, gatewayId: string, now: number): string | undefined
+  /** `replaces`: the gateway whose credentials the token replaces (`enroll-token --replace`) */
+  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number, replaces?: string): void
+  /** the token if it is unused and unexpired; reading it does not use it up */
+  enrollToken(tokenHash: string, now: number): EnrollToken | undefined
+  /** a gateway's site and whether it has credentials; undefined when the id is unknown */
+  gatewayEnrolment(gatewayId: string): GatewayEnrolment | undefined
+  /** sets the credentials and uses the token up in one transaction if the token may enrol the gateway (model/enrolment.ts); a refusal writes nothing */
+  enrollGateway(tokenHash: string, credentials: GatewayCredentials, now: number): EnrolmentOutcome
+  /** forgets the gateway's credentials (it cannot sign in again until enrolled anew); false when the gateway is unknown */
+  revokeGatewayCredentials(gatewayId: string): boolean
+  /** `listener` learns the id of each gateway whose credentials this process revokes or replaces; returns the unsubscribe */
+  onCredentialsRevoked(listener: (gatewayId: string) => void): () => void
   setGatewayCredentials(credentials: GatewayCredentials): void
   gatewayCredentials(username: string): GatewayCredentials | undefined
 

@@ -7,11 +7,12 @@ let f: Fixture
 beforeEach(async () => { f = await fixture() })
 afterEach(async () => { await f.close() })
 
-function tokenFor(siteId: string, validMs = 3_600_000): string {
+function tokenFor(siteId: string, validMs = 3_600_000, replaces?: string): string {
   const token = newToken()
-  f.store.createEnrollToken(hashToken(token), siteId, f.clock.now + validMs)
+  f.store.createEnrollToken(hashToken(token), siteId, f.clock.now + validMs, replaces)
   return token
 }
+const usedBy = (token: string) => (f.store.db.prepare('SELECT used_by FROM enroll_tokens WHERE token_hash = ?').get(hashToken(token)) as { used_by: string | null }).used_by
 const enroll = (payload: object) => f.app.inject({ method: 'POST', url: '/api/enroll', payload })
 
 describe('POST /api/enroll', () => {
@@ -49,5 +50,50 @@ describe('POST /api/enroll', () => {
     expect(bad.statusCode).toBe(400)
     expect(bad.json().message).toMatch(/gatewayId/u)
     expect((await enroll({ gatewayId: 'gw-1' })).json().message).toMatch(/token/u)
+  })
+})
+
+describe('POST /api/enroll of a gateway that has credentials (issue 15, hole 1)', () => {
+  it('refuses a plain token (409) without touching the credentials or using the token up', async () => {
+    const first = (await enroll({ token: tokenFor('site-a1'), gatewayId: 'gw-x' })).json()
+    const token = tokenFor('site-a1')
+    const again = await enroll({ token, gatewayId: 'gw-x' })
+    expect(again.statusCode).toBe(409)
+    expect(again.json().message).toMatch(/enroll-token --site site-a1 --replace gw-x/u)
+    expect(await verifySecret(first.password, f.store.gatewayCredentials('gw-x')!.passwordHash)).toBe(true)
+    expect(usedBy(token)).toBeNull()
+    expect((await enroll({ token, gatewayId: 'gw-y' })).statusCode).toBe(200)
+    expect(usedBy(token)).toBe('gw-y')
+  })
+
+  it('a token minted to replace the gateway replaces its credentials; for another gateway it is refused and kept', async () => {
+    const first = (await enroll({ token: tokenFor('site-a1'), gatewayId: 'gw-x' })).json()
+    const token = tokenFor('site-a1', 3_600_000, 'gw-x')
+    const elsewhere = await enroll({ token, gatewayId: 'gw-y' })
+    expect(elsewhere.statusCode).toBe(409)
+    expect(elsewhere.json().message).toMatch(/replace gateway gw-x only/u)
+    expect(usedBy(token)).toBeNull()
+    const replaced = await enroll({ token, gatewayId: 'gw-x' })
+    expect(replaced.statusCode).toBe(200)
+    const stored = f.store.gatewayCredentials('gw-x')!.passwordHash
+    expect(await verifySecret(first.password, stored)).toBe(false)
+    expect(await verifySecret(replaced.json().password, stored)).toBe(true)
+    expect(usedBy(token)).toBe('gw-x')
+  })
+})
+
+describe('POST /api/gateways/{id}/revoke', () => {
+  it('lets an admin revoke a gateway\'s credentials; others 403, no session 401, an unknown gateway 404', async () => {
+    await enroll({ token: tokenFor('site-a2'), gatewayId: 'gw-x' })
+    const revoke = async (id: string, as?: string) => f.app.inject({ method: 'POST', url: `/api/gateways/${id}/revoke`, headers: as === undefined ? {} : await f.as(as) })
+    expect((await revoke('gw-x')).statusCode).toBe(401)
+    for (const user of ['reg-ys', 'ent-a', 'inst']) expect((await revoke('gw-x', user)).statusCode, user).toBe(403)
+    expect(f.store.gatewayCredentials('gw-x')).toBeDefined()
+    const reply = await revoke('gw-x', 'admin')
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json()).toEqual({ gatewayId: 'gw-x', revoked: true })
+    expect(f.store.gatewayCredentials('gw-x')).toBeUndefined()
+    expect((await revoke('gw-nobody', 'admin')).statusCode).toBe(404)
+    expect((await revoke('bad%2Fid', 'admin')).statusCode).toBe(400)
   })
 })

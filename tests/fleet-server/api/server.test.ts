@@ -32,7 +32,7 @@ describe('startFleetServer', () => {
       const enrolled = await fetch(`${server.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, gatewayId: 'gw-1' }) })
       expect(enrolled.status).toBe(200)
       const credentials = await enrolled.json() as { username: string; password: string; mqttUrl: string }
-      const gateway = await connectAsync(credentials.mqttUrl, { username: credentials.username, password: credentials.password, reconnectPeriod: 0 })
+      const gateway = await connectAsync(credentials.mqttUrl, { username: credentials.username, password: credentials.password, clientId: 'edge-site-1-gw-1', reconnectPeriod: 0 })
       await gateway.endAsync()
     } finally {
       await server.close()

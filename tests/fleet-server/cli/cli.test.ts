@@ -107,8 +107,8 @@ describe('fleet-server enroll-token', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/u)
     expect(result.stderr).toMatch(/site-1.*not shown again/u)
     withStore((store) => {
-      expect(store.consumeEnrollToken(hashToken(token), 'gw-1', Date.now() + 3_600_000)).toBe('site-1')
-      expect(store.consumeEnrollToken(hashToken(token), 'gw-1', Date.now())).toBeUndefined()
+      expect(store.enrollToken(hashToken(token), Date.now() + 3_600_000)).toEqual({ siteId: 'site-1' })
+      expect(store.enrollToken(hashToken(token), Date.now() + 2 * 3_600_000 + 60_000)).toBeUndefined()
     })
   })
 

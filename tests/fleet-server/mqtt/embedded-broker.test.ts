@@ -30,8 +30,11 @@ function attempt(options: IClientOptions): Promise<{ client?: MqttClient; refuse
   })
 }
 
+/** A seeded gateway's own client id: `gw-E-S-G` is of site `site-E-S`. */
+const ownClientId = (id: string) => `edge-${id.replace(/^gw-(\d+)-(\d+)-\d+$/u, 'site-$1-$2')}-${id}`
+
 async function gateway(id: string, extra: IClientOptions = {}): Promise<MqttClient> {
-  const { client } = await attempt({ username: id, password: `pw-${id}`, clientId: `agent-${id}`, ...extra })
+  const { client } = await attempt({ username: id, password: `pw-${id}`, clientId: ownClientId(id), ...extra })
   if (!client) throw new Error(`gateway ${id} could not sign in`)
   return client
 }
@@ -68,7 +71,7 @@ describe('embedded broker', () => {
     expect((await attempt({ username: 'gw-0-0-0', password: 'wrong' })).refused).toBe(4)
     expect((await attempt({ username: 'nobody', password: 'pw' })).refused).toBe(4)
     expect((await attempt({ username: SERVER.username, password: 'wrong' })).refused).toBe(4)
-    expect((await attempt({ username: 'gw-0-0-0', password: 'pw-gw-0-0-0' })).client).toBeDefined()
+    expect((await attempt({ username: 'gw-0-0-0', password: 'pw-gw-0-0-0', clientId: ownClientId('gw-0-0-0') })).client).toBeDefined()
   })
 
   it('lets a gateway publish only under its own root and subscribe only to its own commands', async () => {
@@ -94,7 +97,7 @@ describe('embedded broker', () => {
     // the broker forwards in the order it takes messages in: once a status published after the refused messages
     // reached the observer, any of them the broker had let through would have reached it before
     const ownStatus = 'fleet/v1/site-0-0/gw-0-0-0/status'
-    const c = await gateway('gw-0-0-0', { clientId: 'agent-after-refusals' })
+    const c = await gateway('gw-0-0-0')
     await c.publishAsync(ownStatus, json(status('gw-0-0-0', now.value)), { qos: 1 })
     await until('the status published after the refused messages', () => seen.filter((t) => t === ownStatus).length === 2)
     expect(seen.filter((t) => !t.endsWith('/status'))).toEqual([])
@@ -104,7 +107,7 @@ describe('embedded broker', () => {
   it('passes the last will to the ingest, which marks the gateway offline', async () => {
     const id = 'gw-0-1-0'
     const will = { topic: topic('site-0-1', id, 'status'), payload: json(status(id, Date.now(), 'offline')), qos: 1 as const, retain: true }
-    const agent = await gateway(id, { clientId: 'agent-will', will })
+    const agent = await gateway(id, { will })
     await agent.publishAsync(topic('site-0-1', id, 'status'), json(status(id, Date.now())), { qos: 1, retain: true })
     const state = () => store.listGateways({ role: 'admin' }).find((g) => g.id === id)?.state
     await until('online', () => state() === 'online')
@@ -114,7 +117,7 @@ describe('embedded broker', () => {
 
   it('sends commands a gateway receives and answers', async () => {
     const id = 'gw-0-0-0'
-    const agent = await gateway(id, { clientId: 'agent-commands' })
+    const agent = await gateway(id)
     const received: { topic: string; body: unknown }[] = []
     agent.on('message', (t, payload) => received.push({ topic: t, body: JSON.parse(payload.toString()) }))
     await agent.subscribeAsync(`fleet/v1/site-0-0/${id}/cmd/#`, { qos: 1 })
@@ -126,7 +129,7 @@ describe('embedded broker', () => {
     await until('the command at the gateway', () => received.length === 1)
     expect(received[0]!.topic).toBe(`fleet/v1/site-0-0/${id}/cmd/ack-alarm`)
     expect(createValidator(CommandSchema)(received[0]!.body)).toBe(true)
-    expect(received[0]!.body).toMatchObject({ v: 1, id: command.id, args: { device: 'gas-0', channel: 'ch4' } })
+    expect(received[0]!.body).toMatchObject({ v: 1, id: command.id, by: 'zhang', args: { device: 'gas-0', channel: 'ch4' } })
     expect(sender.result(command.id)?.result).toBeUndefined()
     await agent.publishAsync(topic('site-0-0', id, 'cmd-result'), json({ v: 1, gw: id, id: command.id, command: 'ack-alarm', ok: true, ts: Date.now() }), { qos: 1 })
     await until('the result', () => sender.result(command.id)?.result !== undefined)

@@ -5,6 +5,7 @@ import type { IngestSink } from '../../ingest/types.ts'
 import { AuditLog, auditSecretsFor, type AuditSecrets } from './audit-log.ts'
 import { BackgroundCheckpointer } from './checkpointer.ts'
 import { ComplianceReader } from './compliance.ts'
+import { GatewayCredentialRecords } from './gateway-credentials.ts'
 import { IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
 import { MonthlyReader } from './monthly.ts'
@@ -64,6 +65,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   private readonly writer: IngestWriter
   private readonly compliance: ComplianceReader
   private readonly monthly: MonthlyReader
+  private readonly credentials: GatewayCredentialRecords
 
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
@@ -75,6 +77,7 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.reader = new SiteReader(db, this.clock, flushAggregates)
     this.compliance = new ComplianceReader(db, flushAggregates)
     this.monthly = new MonthlyReader(db, flushAggregates)
+    this.credentials = new GatewayCredentialRecords(db, (c) => this.setGatewayCredentials(c))
     this.audit = new AuditLog(db, options.auditSecrets ?? auditSecretsFor(':memory:'), this.clock)
   }
 
@@ -167,15 +170,12 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash)
   }
 
-  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number): void {
-    this.db.prepare('INSERT INTO enroll_tokens (token_hash, site_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, siteId, expiresAt)
-  }
-
-  consumeEnrollToken(tokenHash: string, gatewayId: string, now: number): string | undefined {
-    const row = this.db.prepare(`UPDATE enroll_tokens SET used_by = ?, used_at = ? WHERE token_hash = ? AND used_by IS NULL AND expires_at > ? RETURNING site_id`)
-      .get(gatewayId, now, tokenHash, now) as { site_id: string } | undefined
-    return row?.site_id
-  }
+  createEnrollToken: FleetStore['createEnrollToken'] = (...args) => this.credentials.createEnrollToken(...args)
+  enrollToken: FleetStore['enrollToken'] = (tokenHash, now) => this.credentials.enrollToken(tokenHash, now)
+  gatewayEnrolment: FleetStore['gatewayEnrolment'] = (gatewayId) => this.credentials.gatewayEnrolment(gatewayId)
+  enrollGateway: FleetStore['enrollGateway'] = (...args) => this.credentials.enrollGateway(...args)
+  revokeGatewayCredentials: FleetStore['revokeGatewayCredentials'] = (gatewayId) => this.credentials.revokeGatewayCredentials(gatewayId)
+  onCredentialsRevoked: FleetStore['onCredentialsRevoked'] = (listener) => this.credentials.onCredentialsRevoked(listener)
 
   setGatewayCredentials(c: GatewayCredentials): void {
     this.db.transaction(() => {

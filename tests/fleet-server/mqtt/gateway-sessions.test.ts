@@ -1,0 +1,44 @@
+import type { Client } from 'aedes'
+import { describe, expect, it } from 'vitest'
+import { gatewayClientId, GatewaySessions } from '../../../fleet-server/src/mqtt/gateway-sessions.ts'
+import type { GatewayCredentials } from '../../../fleet-server/src/store/types.ts'
+
+function fakeClient(): Client & { closes: number } {
+  const client = { closes: 0, close() { client.closes += 1 } }
+  return client as unknown as Client & { closes: number }
+}
+const credentials = (gatewayId: string, passwordHash: string): GatewayCredentials => ({ gatewayId, siteId: 'site-a', username: gatewayId, passwordHash })
+
+describe('GatewaySessions', () => {
+  it('closes only the sessions whose credentials the store no longer holds, each once', () => {
+    const stored = new Map([['gw1', credentials('gw1', 'h1')], ['gw2', credentials('gw2', 'h2')]])
+    const sessions = new GatewaySessions((username) => stored.get(username))
+    const [one, two] = [fakeClient(), fakeClient()]
+    sessions.signedIn(one, credentials('gw1', 'h1'))
+    sessions.signedIn(two, credentials('gw2', 'h2'))
+    expect(sessions.closeStale()).toBe(0)
+
+    stored.set('gw1', credentials('gw1', 'h1-replaced'))
+    expect(sessions.closeStale('gw2')).toBe(0)
+    expect(sessions.closeStale('gw1')).toBe(1)
+    expect(sessions.closeStale('gw1')).toBe(0)
+    expect([one.closes, two.closes]).toEqual([1, 0])
+
+    stored.delete('gw2')
+    expect(sessions.closeStale()).toBe(1)
+    expect(two.closes).toBe(1)
+  })
+
+  it('forgets a session that ended', () => {
+    const sessions = new GatewaySessions(() => undefined)
+    const client = fakeClient()
+    sessions.signedIn(client, credentials('gw1', 'h1'))
+    sessions.ended(client)
+    expect(sessions.closeStale()).toBe(0)
+    expect(client.closes).toBe(0)
+  })
+
+  it('binds a gateway\'s client id to its site and id, as the edge agent names itself', () => {
+    expect(gatewayClientId('site-a', 'gw1')).toBe('edge-site-a-gw1')
+  })
+})
