@@ -5,6 +5,7 @@ import { declaredAccess } from './access-matrix/declared.ts'
 import { runMatrix } from './access-matrix/matrix.ts'
 import { IDENTITIES, NOW, world } from './access-matrix/world.ts'
 import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
+import type { FleetStore } from '../../../fleet-server/src/store/types.ts'
 
 // the real check, with each route's declared access noted first: the matrix reads who may call what
 // from the declarations themselves, so a route added later is judged by its own
@@ -86,7 +87,7 @@ function leakyRoutes(app: FastifyInstance, store: SqliteStore): void {
 
 describe('the matrix bites', () => {
   it('reports each leaky route on a test-only app, and nothing of the real ones', async () => {
-    const result = await runMatrix(() => world(leakyRoutes), declaredAccess)
+    const result = await runMatrix(() => world({ extend: leakyRoutes }), declaredAccess)
     const about = (prefix: string) => result.findings.filter((f) => f.startsWith(prefix))
 
     const leakySite = about('GET /api/leaky/sites/{siteId} as ent-b (foreign tenant').join('\n')
@@ -100,5 +101,28 @@ describe('the matrix bites', () => {
     expect(about('GET /api/leaky/early as ent-a (no tenant ids').join('\n')).toMatch(/a role the route does not list answered 200, not 403/u)
     expect(about('GET /api/leaky/hidden')).toEqual([expect.stringMatching(/missing from the OpenAPI document/u)])
     expect(result.findings.filter((f) => !f.startsWith('GET /api/leaky/') && !f.startsWith('POST /api/leaky/'))).toEqual([])
+  }, 120_000)
+})
+
+/** The store with the named reads answering as if every caller were an admin: a scope filter forgotten. */
+function ignoringScope(store: SqliteStore, reads: ReadonlyArray<keyof FleetStore>): FleetStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function') return value
+      const broken = (reads as readonly PropertyKey[]).includes(property)
+      return (...args: unknown[]) => value.apply(target, broken ? [{ role: 'admin' }, ...args.slice(1)] : args)
+    },
+  })
+}
+
+describe('the matrix bites on the real routes', () => {
+  it('reports each real route whose store read forgets the caller\'s scope', async () => {
+    const result = await runMatrix(() => world({ storeForApp: (store) => ignoringScope(store, ['listAlarms', 'getSite', 'complianceSites']) }), declaredAccess)
+    const about = (prefix: string) => result.findings.filter((f) => f.startsWith(prefix)).join('\n')
+
+    expect(about('GET /api/alarms as ent-b (no tenant ids')).toMatch(/answered 200 carrying another tenant's .*"site-a1"/u)
+    expect(about('GET /api/sites/{id} as ent-b (foreign tenant')).toMatch(/another tenant's id in the path answered 200, not 403 or 404/u)
+    expect(about('POST /api/commissioning as inst-a2 (foreign tenant')).toMatch(/changed another tenant's site site-b1/u)
   }, 120_000)
 })

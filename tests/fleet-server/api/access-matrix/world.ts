@@ -7,10 +7,11 @@ import { loadCatalog } from '../../../../fleet-server/src/compliance/catalog.ts'
 import type { SiteType } from '../../../../fleet-server/src/model/index.ts'
 import { hashSecret } from '../../../../fleet-server/src/mqtt/secrets.ts'
 import { openSqliteStore, type SqliteStore } from '../../../../fleet-server/src/store/sqlite/index.ts'
+import type { FleetStore } from '../../../../fleet-server/src/store/types.ts'
 
 /**
  * The tenants the access matrix probes: three enterprises over two townships, each site with a gateway,
- * a device, an alarm, an interlock action, a command and a commissioning record whose strings are its own
+ * a device, an alarm, an interlock action, a command, a commissioning record and an audit entry whose strings are its own
  * (so an answer carrying another tenant's row is found by searching it for those strings).
  */
 
@@ -85,8 +86,15 @@ export interface World {
 let passwordHash: Promise<string> | undefined
 let catalog: Catalog | undefined
 
-/** A fresh store and app; `extend` registers more routes on the app before it is used (the bite tests). */
-export async function world(extend?: (app: FastifyInstance, store: SqliteStore) => void): Promise<World> {
+export interface WorldOptions {
+  /** registers more routes on the app before it is used (the bite tests) */
+  extend?: (app: FastifyInstance, store: SqliteStore) => void
+  /** the store the app is given, made from the seeded one (the bite tests: a broken read) */
+  storeForApp?: (store: SqliteStore) => FleetStore
+}
+
+/** A fresh store and app. */
+export async function world({ extend, storeForApp }: WorldOptions = {}): Promise<World> {
   const store = openSqliteStore(':memory:', { clock: () => NOW })
   const tenants = seed(store)
   passwordHash ??= hashSecret(newToken())
@@ -106,7 +114,7 @@ export async function world(extend?: (app: FastifyInstance, store: SqliteStore) 
   }
   const health = (): Health => ({ ok: true, version: 'test', uptimeS: 1, mqtt: { connected: true, url: 'mqtt://127.0.0.1:1883' }, ingest: { accepted: 0, duplicates: 0, rejected: {} } })
   catalog ??= loadCatalog()
-  const app = await buildApp({ store, commands, health, clock: () => NOW, catalog })
+  const app = await buildApp({ store: storeForApp?.(store) ?? store, commands, health, clock: () => NOW, catalog })
   extend?.(app, store)
 
   const strings = new Map(SITES.map((site) => {
@@ -162,6 +170,7 @@ function seed(store: SqliteStore): Map<string, TenantIds> {
     ], [{ first: 3, last: 4 }], 0, NOW)
     store.recordCommand({ id: commandId, gatewayId, name: 'ack-alarm', sentAt: t0, by: 'admin', args: {} })
     const commissioning = store.addCommissioning({ siteId: site.id, system: 'monitoring', commissionedOn: '2026-01-15', by: 'admin', devices: [deviceId], note: noteOf(site.id), createdAt: t0 })
+    store.audit.record({ actor: 'admin', action: 'gateway-revoke', siteId: site.id, subject: gatewayId, detail: { note: noteOf(site.id) }, at: t0 })
     const alarm = store.listAlarms({ role: 'admin' }, { siteId: site.id })[0]
     if (!alarm) throw new Error(`seed: no alarm on ${site.id}`)
     tenants.set(site.id, {
