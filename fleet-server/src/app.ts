@@ -24,6 +24,8 @@ import { seriesRoutes } from './routes/series.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { siteRoutes } from './routes/sites.ts'
 import type { FleetStore } from './store/types.ts'
+import { SIGN_IN_THROTTLE } from './defaults.ts'
+import type { SignInPolicy } from './mqtt/sign-in-throttle.ts'
 
 export type { CommandPort } from './routes/deps.ts'
 
@@ -40,6 +42,8 @@ export interface AppOptions {
   clock?: () => number
   /** the regulation catalog; default seeds/regulations.yaml, loaded (and checked) once here */
   catalog?: Catalog
+  /** failed logins slow down, then lock; default SIGN_IN_THROTTLE */
+  signInPolicy?: SignInPolicy
   /** serve HTTPS with this certificate and key (PEM); without it plain HTTP */
   https?: { cert: Buffer; key: Buffer }
 }
@@ -72,6 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock: opts.clock ?? Date.now,
     mqttUrl: () => opts.mqttUrl ?? opts.health().mqtt.url,
     catalog: opts.catalog ?? loadCatalog(),
+    signInPolicy: opts.signInPolicy ?? SIGN_IN_THROTTLE,
   }
 
   app.setErrorHandler(errorHandler)

@@ -4,6 +4,9 @@ import aedes, { type AuthenticateError, type Client } from 'aedes'
 import { parseTopic, topicRoot, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import type { Logger } from '../ingest/ingest.ts'
 import { silentLogger } from '../ingest/ingest.ts'
+import { MQTT_LIMITS, SIGN_IN_THROTTLE } from '../defaults.ts'
+import { connectionGate, throttledAuthenticate, type MqttConnectionLimits } from './connection-limits.ts'
+import { SignInThrottle, type SignInPolicy } from './sign-in-throttle.ts'
 import type { FleetStore } from '../store/types.ts'
 import { gatewayClientId, GatewaySessions } from './gateway-sessions.ts'
 import { verifySecret } from './secrets.ts'
@@ -17,6 +20,10 @@ export interface EmbeddedBrokerOptions {
   logger?: Logger
   /** how often sessions are checked against the store for credentials revoked by another process (the CLI); default 5 s */
   credentialCheckMs?: number
+  /** packet and connection limits; default MQTT_LIMITS */
+  limits?: Partial<MqttConnectionLimits>
+  /** failed sign-ins slow down, then lock; default SIGN_IN_THROTTLE */
+  signInPolicy?: SignInPolicy
 }
 
 export interface EmbeddedBroker {
@@ -73,7 +80,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   // aedes 0.51 is CommonJS: its default export is the module, whose createBroker builds a broker
   const broker = aedes.createBroker({
-    authenticate: (client, username, password, done) => {
+    authenticate: throttledAuthenticate(new SignInThrottle(options.signInPolicy ?? SIGN_IN_THROTTLE), Date.now, logger, (client, username, password, done) => {
       if (username === undefined || password === undefined) {
         done(refused('anonymous clients are refused', 5), null)
         return
@@ -88,7 +95,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       }
       const credentials = options.store.gatewayCredentials(username)
       // an unknown user costs as much as a wrong password, so user names cannot be probed by timing
-      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=').then(
+      verifySecret(secret, credentials?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'gateways').then(
         (ok) => {
           if (ok && credentials) {
             const ownId = gatewayClientId(credentials.siteId, credentials.gatewayId)
@@ -111,7 +118,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         },
         (error: unknown) => done(refused(`cannot check credentials: ${String(error)}`, 4), null),
       )
-    },
+    }),
     authorizePublish: (client, packet, callback) => {
       if (client === null || mayPublish(identities.get(client), packet.topic, packet.retain)) {
         callback(null)
@@ -135,11 +142,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const sweep = setInterval(() => sessions.closeStale(), options.credentialCheckMs ?? CREDENTIAL_CHECK_MS).unref()
 
   const sockets = new Set<Socket>()
+  const gate = connectionGate(broker, { ...MQTT_LIMITS, ...options.limits }, logger)
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true)
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    broker.handle(socket)
+    gate.accept(socket)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

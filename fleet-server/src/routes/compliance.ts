@@ -20,8 +20,10 @@ import { ApiError, badRequest, errorResponses, notFound } from './errors.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
 const FILTERS = 'Filters: status, siteType, jurisdiction; asOf=YYYY-MM-DD (default today, Asia/Shanghai) computes the report as it stood that day; ' +
-  'limit and offset page the rows (default: all), X-Total-Count gives how many rows all pages hold. Sites and commissioning records are ' +
-  'always current; live coverage may be up to 60 s old (the report is cached per asOf).'
+  'limit and offset page the rows (default: all), X-Total-Count gives how many rows all pages hold. Commissioning records, rejections and ' +
+  'corrections count as recorded by the end of asOf (a later record does not rewrite history); sites are always current; live coverage may be ' +
+  'up to 60 s old (the report is cached per asOf). The CSV adds installedRecordId, installedBy, corroborated and rejectedRecords, and prefixes ' +
+  'a single quote to any cell beginning with = + - @, a tab or a carriage return (so no cell is read as a formula).'
 const conflict = (message: string) => new ApiError(409, 'CONFLICT', message)
 const READERS: Access = { roles: ['regulator', 'enterprise', 'admin'], doing: 'read the compliance report' }
 

@@ -1,5 +1,6 @@
 import type { Catalog } from '../compliance/catalog-schema.ts'
 import type { CommandRecord } from '../model/index.ts'
+import type { SignInPolicy } from '../mqtt/sign-in-throttle.ts'
 import type { FleetStore } from '../store/types.ts'
 import type { Health } from './health.schema.ts'
 
@@ -20,4 +21,6 @@ export interface RouteDeps {
   mqttUrl: () => string
   /** the regulation catalog (seeds/regulations.yaml), loaded once at start */
   catalog: Catalog
+  /** how failed logins slow down, then lock */
+  signInPolicy: SignInPolicy
 }

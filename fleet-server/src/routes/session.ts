@@ -4,12 +4,14 @@ import { clearedSessionCookie, logIn, logOut, sessionCookie } from '../auth/inde
 import { UserSchema } from '../model/index.ts'
 import { sessionOf, SIGNED_IN } from './access.ts'
 import type { RouteDeps } from './deps.ts'
-import { errorResponses, unauthorized } from './errors.ts'
-import { LoginBodySchema, LoginReplySchema } from './session.schema.ts'
+import { SignInThrottle } from '../mqtt/sign-in-throttle.ts'
+import { ApiError, errorResponses, unauthorized } from './errors.ts'
+import { LoginBodySchema, LoginReplySchema, ThrottledReplySchema } from './session.schema.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
 export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   const api = app.withTypeProvider<TypeBoxProvider>()
+  const signIns = new SignInThrottle(deps.signInPolicy)
 
   api.post('/api/login', {
     config: { access: 'public' },
@@ -17,10 +19,21 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
       tags: ['session'],
       summary: 'sign in: answers a bearer token and sets the fleet_session cookie (HttpOnly, SameSite=Strict)',
       body: LoginBodySchema,
-      response: { 200: LoginReplySchema, ...errorResponses(400, 401) },
+      response: { 200: LoginReplySchema, ...errorResponses(400, 401), 429: ThrottledReplySchema },
     },
   }, async (request, reply) => {
-    const session = await logIn(deps, request.body.name, request.body.password)
+    const attempt = signIns.begin(request.body.name, request.ip, deps.clock())
+    if (!attempt.allowed) {
+      const seconds = Math.ceil(attempt.retryAfterMs / 1000)
+      reply.header('retry-after', String(seconds))
+      throw new ApiError(429, 'SIGN_IN_THROTTLED', `too many failed logins for this user or from this address; try again in ${seconds} s`)
+    }
+    let session: Awaited<ReturnType<typeof logIn>>
+    try {
+      session = await logIn(deps, request.body.name, request.body.password)
+    } finally {
+      attempt.end(session !== undefined, deps.clock())
+    }
     if (!session) throw unauthorized('wrong user name or password')
     reply.header('set-cookie', sessionCookie(session.token, session.expiresAt - deps.clock()))
     return session

@@ -137,10 +137,16 @@ describe('compliance views in chromium', () => {
     expect(await page.getByTestId('evidence-sanction').textContent()).toContain('暂扣安全生产许可证')
 
     const records = page.getByTestId('commissioning-row')
-    expect(await records.count()).toBe(5)
-    const refused = page.locator('[data-testid="commissioning-row"][data-accepted="false"]')
+    expect(await records.count()).toBe(6)
+    const refused = page.locator('[data-testid="commissioning-row"][data-accepted="false"][data-system="emergency-refuge"]')
     expect(await refused.textContent()).toContain('未通过验收')
     expect(await refused.textContent()).toContain('验收未通过：避难硐室供氧不足')
+    // a regulator's rejection, with who and why; live-data corroboration per record
+    const rejected = page.locator('[data-testid="commissioning-row"][data-state="rejected"][data-system="compressed-air-rescue"]')
+    expect(await rejected.textContent()).toContain('已被驳回')
+    expect(await rejected.getByTestId('rejection').textContent()).toContain('reg-ys 驳回：现场无压风自救装置')
+    expect(await page.locator('[data-testid="commissioning-row"][data-system="monitoring"]').getByTestId('corroborated').textContent()).toBe('有数据佐证')
+    expect(await page.locator('[data-testid="commissioning-row"][data-system="communication"]').getByTestId('corroborated').textContent()).toBe('无数据佐证')
 
     const charts = page.getByTestId('coverage-chart')
     expect(await charts.count()).toBe(6)
