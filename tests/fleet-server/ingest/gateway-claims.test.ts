@@ -93,6 +93,10 @@ describe('times a gateway reports', () => {
     expect(telemetry([...old, ...good, ...future])).toMatchObject({ ok: true, records: 10 })
     expect(rawSamples(store)).toBe(10)
     expect(store.ingestStats().rejected).toEqual({ 'ts-before-enrolment': 10, 'ts-future': 10 })
+    // nothing of them in what the samples feed: roll-ups and latest values
+    store.flushAggregates()
+    expect(store.db.prepare('SELECT sum(count) AS n FROM rollup_1m').get()).toEqual({ n: 10 })
+    expect(store.db.prepare('SELECT min(ts) AS min, max(ts) AS max FROM latest').get()).toEqual({ min: T0 - MINUTE, max: T0 - MINUTE })
 
     expect(events(
       alarm(30, T0 - 40 * DAY, 'raised'),
@@ -134,6 +138,14 @@ describe('times a gateway reports', () => {
     // today: the 5 minutes from the enrolment on (the last sample is a minute before now), nothing before it
     expect(store.systemCoverage7d(SITE, 'monitoring', today)).toEqual([{ gatewayId: GW, device: 'gas-0', coverage: 5 / 10_080 }])
     expect(store.ingestStats().rejected['ts-before-enrolment']).toBe(week.length - 5)
+  })
+
+  it('a replacement enrolment starts the gateway\'s time anew: what it stamps before the replacement is refused', () => {
+    enrolAt(T0 - 10 * DAY)
+    expect(telemetry(samples(0, 1, T0 - 2 * DAY, 1))).toMatchObject({ ok: true, records: 1 })
+    enrolAt(T0 - MINUTE)
+    expect(telemetry(samples(1, 1, T0 - 2 * DAY, 1))).toMatchObject({ ok: false, reason: 'ts-before-enrolment' })
+    expect(telemetry(samples(2, 1, T0, 1))).toMatchObject({ ok: true, records: 1 })
   })
 
   it('a gateway registered without an enrolment time (before the server kept one) is bounded only by the future', () => {
