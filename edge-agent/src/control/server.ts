@@ -9,6 +9,7 @@ import {
   ControlError, encodeLine, LineSplitter, MAX_REQUEST_BYTES, parseRequest, UNKNOWN_ID,
   type ControlHandler, type ControlReply,
 } from './protocol.ts'
+import { callerName, peerIdentity, type PeerIdentity } from './peer.ts'
 
 /** sun_path holds 108 bytes on Linux (104 on the BSDs and macOS), the terminating NUL included. */
 export const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103
@@ -161,6 +162,8 @@ export class ControlServer {
 
   private accept(socket: Socket): void {
     this.sockets.add(socket)
+    // read at once, while the process that connected is surely there; every request of the connection waits for it
+    const peer = peerIdentity(socket)
     let chain = Promise.resolve()
     let queued = 0
     const enqueue = (work: () => Promise<void>) => {
@@ -173,7 +176,7 @@ export class ControlServer {
     }
     const splitter = new LineSplitter(
       MAX_REQUEST_BYTES,
-      (line) => enqueue(() => this.serve(socket, line)),
+      (line) => enqueue(async () => this.serve(socket, line, await peer)),
       () => enqueue(async () => this.send(socket, {
         v: 1, id: UNKNOWN_ID, ok: false,
         message: `invalid request: line longer than ${MAX_REQUEST_BYTES} bytes; skipped up to its newline`,
@@ -188,16 +191,22 @@ export class ControlServer {
     socket.on('close', () => this.sockets.delete(socket))
   }
 
-  private async serve(socket: Socket, line: string): Promise<void> {
+  /**
+   * One request. `by` as the client gave it is only a claim: the OS account the kernel names for the
+   * peer is recorded beside it (every command's args take a `by`).
+   */
+  private async serve(socket: Socket, line: string, peer: PeerIdentity): Promise<void> {
     const request = parseRequest(line)
     if (!request.ok) {
-      this.options.logger.warn({ id: request.reply.id }, `control: refused request: ${request.reply.message ?? ''}`)
+      this.options.logger.warn({ id: request.reply.id, peer }, `control: refused request: ${request.reply.message ?? ''}`)
       this.send(socket, request.reply)
       return
     }
-    const { id, command, args } = request
-    const by = (args as { by?: unknown }).by
-    this.options.logger.info({ command, id, by }, `control: command ${command} (${id})${typeof by === 'string' ? ` by ${by}` : ''}`)
+    const { id, command } = request
+    const given = (request.args as { by?: unknown }).by
+    const by = callerName(typeof given === 'string' ? given : undefined, peer)
+    const args = { ...(request.args as Record<string, unknown>), by }
+    this.options.logger.info({ command, id, by, peer }, `control: command ${command} (${id}) by ${by}`)
     let reply: ControlReply
     try {
       const outcome = await this.options.handler(command, args)

@@ -71,12 +71,14 @@ describe('operator commands over the control socket', () => {
     expect(await cli('bypass', '--config', file, '--interlock', 'fan', '--reason', 'calibration', '--minutes', '45', '--by', 'bob'))
       .toBe('interlock fan bypassed for 45 min (by bob)')
     expect(await cli('bypass', '--config', file, '--interlock', 'fan', '--end', '--by', 'bob')).toBe('bypass of interlock fan ended (by bob)')
+    // the agent records the caller's OS account (the kernel's word) beside --by
+    const os = `[OS user ${userInfo().username} (uid ${userInfo().uid})]`
     expect(calls).toEqual([
-      { command: 'ack-alarm', args: { device: 'ch4-t1', channel: 'ch4', kind: 'level', by: 'alice' } },
-      { command: 'ack-alarm', args: { all: true, by: 'alice' } },
-      { command: 'reset-interlock', args: { interlock: 'fan', by: userInfo().username } },
-      { command: 'bypass-interlock', args: { interlock: 'fan', reason: 'calibration', minutes: 45, by: 'bob' } },
-      { command: 'end-bypass', args: { interlock: 'fan', by: 'bob' } },
+      { command: 'ack-alarm', args: { device: 'ch4-t1', channel: 'ch4', kind: 'level', by: `alice ${os}` } },
+      { command: 'ack-alarm', args: { all: true, by: `alice ${os}` } },
+      { command: 'reset-interlock', args: { interlock: 'fan', by: `${userInfo().username} ${os}` } },
+      { command: 'bypass-interlock', args: { interlock: 'fan', reason: 'calibration', minutes: 45, by: `bob ${os}` } },
+      { command: 'end-bypass', args: { interlock: 'fan', by: `bob ${os}` } },
     ])
   })
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { createConnection, createServer, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { CommandName } from '../../../protocols/mqtt/index.ts'
@@ -84,9 +84,12 @@ describe('ControlServer and sendControlCommand', () => {
       ['end-bypass', { interlock: 'fan-1' }],
       ['safety-status', {}],
     ] as const
+    // the handler gets the args as sent, `by` with the caller's OS account beside it (this test process)
+    const os = `[OS user ${userInfo().username} (uid ${userInfo().uid})]`
     for (const [command, args] of cases) {
       const reply = await sendControlCommand(path, command, args as never)
-      expect(reply).toMatchObject({ v: 1, ok: true, message: `did ${command}`, data: { command, args } })
+      const by = `${'by' in args ? args.by : 'local operator'} ${os}`
+      expect(reply).toMatchObject({ v: 1, ok: true, message: `did ${command}`, data: { command, args: { ...args, by } } })
       expect(reply.id).toMatch(/^[0-9a-f-]{36}$/u)
     }
     expect(calls.map((c) => c.command)).toEqual(cases.map(([c]) => c))
