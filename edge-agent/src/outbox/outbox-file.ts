@@ -1,5 +1,5 @@
 import Database, { type Database as Db } from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 /**
@@ -17,8 +17,19 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS command_ids (id TEXT PRIMARY KEY, command TEXT NOT NULL, received_at INTEGER NOT NULL, ok INTEGER, message TEXT) STRICT;
 `
 
+/**
+ * The file (and its -wal and -shm, which SQLite creates with the file's mode) is 0600 before SQLite
+ * opens it, in a folder created 0700: the record of a site is the agent account's alone. A folder that
+ * already exists is left as it is (it may be shared, e.g. the working directory).
+ */
+function ownerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+}
+
 export function openOutboxFile(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') ownerOnly(path)
   const db = new Database(path)
   // must precede the first table: lets acknowledged space be given back to the file system
   db.pragma('auto_vacuum = INCREMENTAL')
