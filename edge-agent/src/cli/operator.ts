@@ -178,7 +178,7 @@ export async function send<C extends CommandName>(configFile: string, command: C
 const print = (reply: ControlReply, confirmation: string) => console.log(reply.message ?? confirmation)
 
 export function registerOperatorCommands(program: Command): void {
-  const by = ['--by <name>', 'who does it, for the event log (default: the OS user name)'] as const
+  const by = ['--by <name>', 'who does it, for the event log (default: the OS user name); the agent records beside it the OS account the kernel reports for this connection'] as const
   const config = ['--config <file>', 'gateway config (YAML); finds the agent\'s control socket'] as const
 
   program.command('ack')
