@@ -58,8 +58,8 @@ describe('a gateway\'s claims through the server\'s broker', () => {
   it('an acknowledgement sent from the API as admin comes back as admin\'s', async () => {
     await publishEvents([alarm(Date.now(), 'raised', 'real')])
     const raised = await valueOf('the alarm raised', () => alarmOf('real'))
-    const commands: { topic: string; args: { by?: string } }[] = []
-    gateway.on('message', (topic, payload) => commands.push({ topic, args: (JSON.parse(payload.toString()) as { args: { by?: string } }).args }))
+    const commands: { topic: string; by: string }[] = []
+    gateway.on('message', (topic, payload) => commands.push({ topic, by: (JSON.parse(payload.toString()) as { by: string }).by }))
     await gateway.subscribeAsync(`fleet/v1/${SITE}/${GW}/cmd/#`, { qos: 1 })
     const login = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: 'admin-password' }) })
     const { token } = await login.json() as { token: string }
@@ -68,9 +68,9 @@ describe('a gateway\'s claims through the server\'s broker', () => {
     })
     expect(ack.status).toBe(202)
     const command = await valueOf('the ack-alarm command at the gateway', () => commands.find((c) => c.topic.endsWith('/cmd/ack-alarm')))
-    expect(command.args.by).toBe('admin')
-    // the gateway does what the agent does: acknowledges and reports it by the command's user
-    await publishEvents([alarm(Date.now(), 'acknowledged', 'real', { by: command.args.by! })])
+    expect(command.by).toBe('admin')
+    // the gateway does what the agent does: acknowledges and reports it by the command's issuer
+    await publishEvents([alarm(Date.now(), 'acknowledged', 'real', { by: command.by })])
     await until('the acknowledgement stored', () => alarmOf('real')?.acknowledged === true)
     expect(alarmOf('real')?.acknowledgedBy).toBe('admin')
   })
