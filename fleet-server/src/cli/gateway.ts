@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { DEFAULT_DB_PATH } from '../defaults.ts'
 import { UsageError } from '../../../protocols/cli/index.ts'
-import { withStore } from './open-store.ts'
+import { cliActor, withStore } from './open-store.ts'
 
 export function registerGatewayCommands(program: Command): void {
   const gateway = program.command('gateway').description('manage enrolled gateways')
@@ -13,6 +13,7 @@ export function registerGatewayCommands(program: Command): void {
     .action(async (id: string, options: { db: string }) => {
       await withStore(options.db, (store) => {
         if (!store.revokeGatewayCredentials(id)) throw new UsageError(`gateway ${id}: no such gateway`)
+        store.audit.record({ actor: cliActor(), action: 'gateway-revoke', siteId: store.gatewaySite(id), subject: id, detail: {} })
       })
       console.log(`gateway ${id}: credentials revoked`)
     })

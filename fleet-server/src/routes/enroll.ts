@@ -37,6 +37,7 @@ export const enrollRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
     const outcome = store.enrollGateway(tokenHash, credentials, clock())
     if (!outcome.enrolled) throw refusedAs(outcome.refusal, valid.siteId)
     request.log.info({ gatewayId, siteId: valid.siteId, replaced: outcome.replaced }, outcome.replaced ? 'gateway credentials replaced' : 'gateway enrolled')
+    store.audit.record({ actor: `gateway:${gatewayId}`, action: outcome.replaced ? 'gateway-replace' : 'gateway-enrol', siteId: valid.siteId, subject: gatewayId, detail: {} })
     return { username: gatewayId, password, mqttUrl: mqttUrl(), siteId: valid.siteId }
   })
 }

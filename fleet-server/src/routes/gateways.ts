@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { sessionOf } from './access.ts'
 import type { RouteDeps } from './deps.ts'
 import { errorResponses, notFound } from './errors.ts'
 import { GatewayParamsSchema, RevokeReplySchema } from './gateways.schema.ts'
@@ -20,6 +21,7 @@ export const gatewayRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store 
     const { id } = request.params
     // the broker listens to the store: it closes the gateway's session as the credentials go
     if (!store.revokeGatewayCredentials(id)) throw notFound(`gateway ${id}`)
+    store.audit.record({ actor: sessionOf(request).user.name, action: 'gateway-revoke', siteId: store.gatewaySite(id), subject: id, detail: {} })
     request.log.info({ gatewayId: id }, 'gateway credentials revoked')
     return { gatewayId: id, revoked: true as const }
   })

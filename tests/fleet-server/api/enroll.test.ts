@@ -12,6 +12,7 @@ function tokenFor(siteId: string, validMs = 3_600_000, replaces?: string): strin
   f.store.createEnrollToken(hashToken(token), siteId, f.clock.now + validMs, replaces)
   return token
 }
+const audited = () => f.store.audit.list({ role: 'admin' }).filter((e) => e.action.startsWith('gateway-')).map((e) => [e.actor, e.action, e.subject, e.siteId]).reverse()
 const usedBy = (token: string) => (f.store.db.prepare('SELECT used_by FROM enroll_tokens WHERE token_hash = ?').get(hashToken(token)) as { used_by: string | null }).used_by
 const enroll = (payload: object) => f.app.inject({ method: 'POST', url: '/api/enroll', payload })
 
@@ -79,6 +80,7 @@ describe('POST /api/enroll of a gateway that has credentials (issue 15, hole 1)'
     expect(await verifySecret(first.password, stored)).toBe(false)
     expect(await verifySecret(replaced.json().password, stored)).toBe(true)
     expect(usedBy(token)).toBe('gw-x')
+    expect(audited()).toEqual([['gateway:gw-x', 'gateway-enrol', 'gw-x', 'site-a1'], ['gateway:gw-x', 'gateway-replace', 'gw-x', 'site-a1']])
   })
 })
 
@@ -93,6 +95,7 @@ describe('POST /api/gateways/{id}/revoke', () => {
     expect(reply.statusCode).toBe(200)
     expect(reply.json()).toEqual({ gatewayId: 'gw-x', revoked: true })
     expect(f.store.gatewayCredentials('gw-x')).toBeUndefined()
+    expect(audited().at(-1)).toEqual(['admin', 'gateway-revoke', 'gw-x', 'site-a2'])
     expect((await revoke('gw-nobody', 'admin')).statusCode).toBe(404)
     expect((await revoke('bad%2Fid', 'admin')).statusCode).toBe(400)
   })

@@ -152,6 +152,7 @@ describe('revocation', () => {
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/gateway gw4: credentials revoked/u)
+    expect(server.store.audit.list({ role: 'admin' }).find((e) => e.action === 'gateway-revoke' && e.subject === 'gw4')?.actor).toMatch(/^cli:/u)
     expect(await refusal('gw4', first.body.password!)).toBe(4)
     await until('the revoked gateway\'s session to close', () => live.closes() > 0)
     const unknown = await cli(['gateway', 'revoke', 'gw-nobody'])
