@@ -74,6 +74,17 @@ function leakyRoutes(app: FastifyInstance, store: SqliteStore): void {
     const { siteId, system } = request.body as { siteId: string; system: string }
     return reply.code(201).send(store.addCommissioning({ siteId, system, commissionedOn: '2026-05-01', by: 'leaky', createdAt: NOW }))
   })
+  // checks the site in the path, not that the record in the body is that site's
+  app.post('/api/leaky/sites/:siteId/corrections', {
+    config: { access: 'signed-in' },
+    schema: { params, body: Type.Object({ commissioningId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) },
+  }, async (request, reply) => {
+    if (!request.scope || !store.getSite(request.scope, (request.params as { siteId: string }).siteId)) return reply.code(404).send({ error: 'NOT_FOUND', message: 'site not found' })
+    const id = (request.body as { commissioningId: number }).commissioningId
+    const record = store.listSites(admin).flatMap((site) => store.commissioningOf(site.id)).find((r) => r.id === id)
+    if (!record) return reply.code(404).send({ error: 'NOT_FOUND', message: 'record not found' })
+    return reply.code(201).send(store.addCommissioning({ siteId: record.siteId, system: record.system, commissionedOn: '2026-05-02', by: 'leaky', createdAt: NOW }))
+  })
   // public by mistake
   app.get('/api/leaky/public', { config: { access: 'public' } }, async () => store.listSites(admin).map((s) => s.id))
   // answers from a hook of its own, before the declared access is checked
@@ -96,6 +107,11 @@ describe('the matrix bites', () => {
     expect(about('GET /api/leaky/alarms as reg-yongshan (no tenant ids').join('\n')).toMatch(/carrying another tenant's .*"site-a2"/u)
     expect(about('POST /api/leaky/commissioning as inst-a2 (foreign tenant').join('\n')).toMatch(/changed another tenant's site site-b1/u)
     expect(about('POST /api/leaky/commissioning as inst-a2 (foreign tenant').join('\n')).toMatch(/a change naming another tenant's resource answered 201/u)
+    const correction = about("POST /api/leaky/sites/{siteId}/corrections as inst-a2 (own tenant but another's commissioningId").join('\n')
+    expect(correction).toMatch(/a change naming another tenant's resource answered 201/u)
+    expect(correction).toMatch(/changed another tenant's site site-b1/u)
+    // all of another tenant's ids: the site check answers 404, rightly; only the mixed request finds it
+    expect(about('POST /api/leaky/sites/{siteId}/corrections as inst-a2 (foreign tenant')).toEqual([])
     expect(about('GET /api/leaky/public as anonymous').join('\n')).toMatch(/carrying another tenant's "site-a1"/u)
     expect(about('GET /api/leaky/early as anonymous').join('\n')).toMatch(/anonymous answered 200, not 401 UNAUTHORIZED/u)
     expect(about('GET /api/leaky/early as ent-a (no tenant ids').join('\n')).toMatch(/a role the route does not list answered 200, not 403/u)

@@ -1,6 +1,6 @@
 import type { Access } from '../../../../fleet-server/src/routes/access.ts'
 import { judge, type Case } from './judge.ts'
-import { probe, routesOf, type OpenApiDocument, type Probe } from './requests.ts'
+import { probe, routesOf, type OpenApiDocument, type Probe, type Route } from './requests.ts'
 import { IDENTITIES, NOW, type Identity, type World } from './world.ts'
 
 /**
@@ -39,20 +39,17 @@ export async function runMatrix(build: () => Promise<World>, declared: ReadonlyM
     const w = stateChanging ? await build() : reads
     for (const identity of IDENTITIES) {
       const done = new Set<string>()
-      for (const [tenant, siteId, optional] of variants(w, identity)) {
-        const p = probe(route, w.tenants.get(siteId)!, NOW, optional)
-        // a route without optional tenant filters asks the same both ways: once is enough
+      for (const { label, tenant, p, foreignInPath } of probesOf(w, route, identity)) {
+        // a route without optional tenant filters asks the same more than once: once is enough
         if (done.has(p.echoes)) continue
         done.add(p.echoes)
-        // a request naming no tenant's resource is the caller's own whichever tenant it was built for
-        const asked = p.namesTenant ? tenant : 'own'
         const problems = await send(w, p, identity, {
-          route: key, access, role: identity.user?.role, tenant: asked, inPath: p.inPath, stateChanging,
+          route: key, access, role: identity.user?.role, tenant, inPath: foreignInPath, stateChanging,
           forbidden: forbiddenFor(w, identity), echoes: p.echoes,
         })
         combinations++
         const who = identity.name ?? 'anonymous'
-        for (const problem of problems) findings.push(`${key} as ${who} (${p.namesTenant ? `${asked} tenant` : 'no tenant ids'}, ${route.method} ${p.request.url}): ${problem}`)
+        for (const problem of problems) findings.push(`${key} as ${who} (${label}, ${route.method} ${p.request.url}): ${problem}`)
       }
     }
     if (stateChanging) await w.close()
@@ -61,24 +58,40 @@ export async function runMatrix(build: () => Promise<World>, declared: ReadonlyM
   return { combinations, findings, routes: [...listed] }
 }
 
-type Variant = [tenant: 'own' | 'foreign', siteId: string, optional: boolean]
+interface Asked { label: string; tenant: 'own' | 'foreign'; p: Probe; foreignInPath: boolean }
 
 /**
- * Anonymous: once, with a site's ids. A signed-in identity: its own site with the optional tenant
- * filters and with only what is required (a list unfiltered), and another tenant's site — one whose
- * enterprise has no site in its scope when there is one (else an enterprise-wide id is rightly its own).
+ * Anonymous: once, with a site's ids. A signed-in identity: another tenant's ids everywhere; its own
+ * with the optional tenant filters and with only what is required (a list unfiltered); and, where a
+ * request names several resources, its own with one of them another tenant's (an own site's path with
+ * another's record in the body). The other tenant is one whose enterprise has no site in the
+ * identity's scope when there is one (else an enterprise-wide id is rightly its own).
  */
-function variants(w: World, identity: Identity): Variant[] {
+function probesOf(w: World, route: Route, identity: Identity): Asked[] {
   const sites = [...w.tenants.keys()]
-  if (identity.user === undefined) return [['foreign', sites[0]!, true]]
+  const idsOf = (siteId: string) => () => w.tenants.get(siteId)!
+  if (identity.user === undefined) return [{ label: 'anonymous', tenant: 'foreign', p: probe(route, idsOf(sites[0]!), NOW, true), foreignInPath: false }]
   const own = identity.sites[0]
   const outside = sites.filter((s) => !identity.sites.includes(s))
   const ownEnterprises = new Set(identity.sites.map((s) => w.tenants.get(s)!.enterpriseId))
   const foreign = outside.find((s) => !ownEnterprises.has(w.tenants.get(s)!.enterpriseId)) ?? outside[0]
-  return [
-    ...(foreign === undefined ? [] : [['foreign', foreign, true]] as Variant[]),
-    ...(own === undefined ? [] : [['own', own, true], ['own', own, false]] as Variant[]),
-  ]
+  const asked: Asked[] = []
+  // a request naming no tenant's resource is the caller's own, whichever tenant it was built for
+  const judged = (p: Probe, label: string, tenant: Asked['tenant'], foreignInPath: boolean): Asked =>
+    p.tenantFields.length === 0 ? { label: 'no tenant ids', tenant: 'own', p, foreignInPath: false } : { label, tenant, p, foreignInPath }
+  if (foreign !== undefined) {
+    const p = probe(route, idsOf(foreign), NOW, true)
+    asked.push(judged(p, 'foreign tenant', 'foreign', p.tenantFields.some((f) => f.inPath)))
+  }
+  if (own === undefined) return asked
+  const ownProbe = probe(route, idsOf(own), NOW, true)
+  asked.push(judged(ownProbe, 'own tenant', 'own', false), judged(probe(route, idsOf(own), NOW, false), 'own tenant', 'own', false))
+  if (foreign === undefined || ownProbe.tenantFields.length < 2) return asked
+  for (const field of ownProbe.tenantFields) {
+    const mixed = probe(route, (name) => w.tenants.get(name === field.name ? foreign : own)!, NOW, true)
+    asked.push(judged(mixed, `own tenant but another's ${field.name}`, 'foreign', field.inPath))
+  }
+  return asked
 }
 
 /** the strings of every tenant outside the identity's scope that none inside it shares */

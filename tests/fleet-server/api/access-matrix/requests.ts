@@ -76,30 +76,27 @@ function tenantFieldOf(route: Route, name: string): keyof TenantIds | undefined 
 
 export interface Probe {
   request: InjectOptions & { method: string; url: string }
-  /** the request names the tenant's resource in its path (so it must answer 403 or 404 to another tenant) */
-  inPath: boolean
-  /** the request names a tenant's resource anywhere (path, query or body) */
-  namesTenant: boolean
+  /** the fields and parameters the request filled with a tenant's ids */
+  tenantFields: Array<{ name: string; inPath: boolean }>
   /** every string the request itself carries: an answer echoing one reveals nothing */
   echoes: string
 }
 
 /**
- * The request of `route` for tenant `ids`. `optional`: also the optional fields that name a tenant's
- * resource (a list's siteId filter); without it, only what the schema requires.
+ * The request of `route`, each value that names a tenant's resource taken from `idsFor` the field's
+ * name. `optional`: also the optional fields that name one (a list's siteId filter); without it, only
+ * what the schema requires.
  */
-export function probe(route: Route, ids: TenantIds, now: number, optional: boolean): Probe {
-  const filler = new Filler(route, ids, now)
+export function probe(route: Route, idsFor: (name: string) => TenantIds, now: number, optional: boolean): Probe {
+  const filler = new Filler(route, idsFor, now)
   let path = route.path
-  let inPath = false
   const query = new URLSearchParams()
   for (const parameter of route.operation.parameters ?? []) {
     const field = tenantFieldOf(route, parameter.name)
     if (parameter.in === 'path') {
       if (field === undefined) throw new UnfillableParameterError(route, parameter.name)
-      path = path.replace(`{${parameter.name}}`, encodeURIComponent(String(ids[field])))
-      inPath = true
-      filler.namedTenant = true
+      path = path.replace(`{${parameter.name}}`, encodeURIComponent(String(idsFor(parameter.name)[field])))
+      filler.tenantFields.push({ name: parameter.name, inPath: true })
     } else if (parameter.in === 'query') {
       if (!parameter.required && !(optional && field !== undefined)) continue
       query.set(parameter.name, String(filler.value(parameter.name, parameter.schema ?? {})))
@@ -110,18 +107,21 @@ export function probe(route: Route, ids: TenantIds, now: number, optional: boole
   const body = route.operation.requestBody?.content?.['application/json']?.schema
   if (body !== undefined) request.payload = filler.value('', body, optional) as object
   else if (route.method !== 'GET' && route.method !== 'DELETE') request.payload = {}
-  return { request, inPath, namesTenant: filler.namedTenant, echoes: `${decodeURIComponent(url)} ${JSON.stringify(request.payload ?? null)}` }
+  return { request, tenantFields: filler.tenantFields, echoes: `${decodeURIComponent(url)} ${JSON.stringify(request.payload ?? null)}` }
 }
 
 class Filler {
-  namedTenant = false
+  readonly tenantFields: Probe['tenantFields'] = []
 
-  constructor(private readonly route: Route, private readonly ids: TenantIds, private readonly now: number) {}
+  constructor(private readonly route: Route, private readonly idsFor: (name: string) => TenantIds, private readonly now: number) {}
 
   value(name: string, schema: JsonSchema, optional = false): unknown {
     const field = tenantFieldOf(this.route, name)
-    if (field !== undefined) this.namedTenant = true
-    if (field !== undefined) return typeOf(schema) === 'integer' || typeOf(schema) === 'number' ? Number(this.ids[field]) : this.ids[field]
+    if (field !== undefined) {
+      this.tenantFields.push({ name, inPath: false })
+      const id = this.idsFor(name)[field]
+      return typeOf(schema) === 'integer' || typeOf(schema) === 'number' ? Number(id) : id
+    }
     if (name in VOCABULARY) return VOCABULARY[name]
     if (schema.default !== undefined) return schema.default
     if (schema.examples?.[0] !== undefined) return schema.examples[0]
