@@ -5,13 +5,12 @@ import type { Access } from '../../../../fleet-server/src/routes/access.ts'
 export interface Answer { statusCode: number; body: string }
 
 export interface Case {
-  /** METHOD /path as the OpenAPI document lists it */
-  route: string
   access: Access
   /** the caller's role; undefined: anonymous */
   role: string | undefined
-  /** 'own': the caller's tenant's ids; 'foreign': another tenant's */
+  /** 'own': the caller's tenant's ids only; 'foreign': another tenant's, in some field at least */
   tenant: 'own' | 'foreign'
+  /** another tenant's id is in the path */
   inPath: boolean
   stateChanging: boolean
   /** strings of tenants the caller may not see (its own tenants' strings taken out) */

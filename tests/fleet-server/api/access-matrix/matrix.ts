@@ -5,14 +5,15 @@ import { IDENTITIES, NOW, type Identity, type World } from './world.ts'
 
 /**
  * The role × route × tenant matrix: every route the app's OpenAPI document lists, called by every
- * identity (anonymous included) with its own tenant's ids and with another tenant's, each answer judged
- * against the route's declared access and the caller's scope.
+ * identity (anonymous included) with its own tenant's ids, with another tenant's, and with its own but
+ * one of them another's; each answer judged against the route's declared access and the caller's scope,
+ * and each request checked for commands sent to, or changes made on, a site outside that scope.
  */
 
 export interface MatrixResult {
   /** requests sent and judged */
   combinations: number
-  /** "METHOD /path as WHO (own|foreign tenant, URL): what went wrong" */
+  /** "METHOD /path as WHO (which ids, the request): what went wrong" */
   findings: string[]
   /** the routes probed, as "METHOD /path" */
   routes: string[]
@@ -44,7 +45,7 @@ export async function runMatrix(build: () => Promise<World>, declared: ReadonlyM
         if (done.has(p.echoes)) continue
         done.add(p.echoes)
         const problems = await send(w, p, identity, {
-          route: key, access, role: identity.user?.role, tenant, inPath: foreignInPath, stateChanging,
+          access, role: identity.user?.role, tenant, inPath: foreignInPath, stateChanging,
           forbidden: forbiddenFor(w, identity), echoes: p.echoes,
         })
         combinations++
