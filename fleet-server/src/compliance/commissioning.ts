@@ -89,8 +89,10 @@ export function recordStandings<R extends RecordFacts>(
   for (const record of known) {
     const rejection = rejectionOf.get(record.id)
     const by = replacedBy.get(record.id)
-    const state: RecordState = rejection !== undefined || !record.accepted ? 'rejected' : by !== undefined ? 'replaced' : 'effective'
-    standings.set(record.id, { record, state, ...(rejection !== undefined && { rejection }), ...(by !== undefined && { replacedBy: by }) })
+    const standing: { record: R } & RecordStanding = { record, state: rejection !== undefined || !record.accepted ? 'rejected' : by !== undefined ? 'replaced' : 'effective' }
+    if (rejection !== undefined) standing.rejection = rejection
+    if (by !== undefined) standing.replacedBy = by
+    standings.set(record.id, standing)
   }
   return standings
 }
@@ -106,7 +108,8 @@ export const siteSystemKey = (siteId: string, system: string): string => `${site
 export function installationRecords<R extends RecordFacts>(standings: ReadonlyMap<number, { record: R } & RecordStanding>, asOf: string): Map<string, R> {
   const chosen = new Map<string, R>()
   for (const { record, state } of standings.values()) {
-    if (state !== 'effective' || daysBetween(record.commissionedOn, asOf) < 0) continue
+    // YYYY-MM-DD days (4-digit years, as stored) compare as strings in calendar order: no parsing per record
+    if (state !== 'effective' || record.commissionedOn > asOf) continue
     const key = siteSystemKey(record.siteId, record.system)
     const best = chosen.get(key)
     if (!best || record.commissionedOn < best.commissionedOn || (record.commissionedOn === best.commissionedOn && record.id < best.id)) chosen.set(key, record)
