@@ -2,12 +2,13 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../defaults.ts'
 import type { FleetServer } from '../server.ts'
+import { mqttLimitsOf, withMqttLimitOptions, type MqttLimitFlags } from './mqtt-limit-options.ts'
 import { nativeModuleFailure, parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 import { ProductError } from '../../../protocols/errors.ts'
 import { CredentialsError, withoutCredentials, type Credentials } from '../../../protocols/mqtt/credentials.ts'
 import { readBrokerCredentials } from '../mqtt/broker-credentials.ts'
 
-interface StartOptions {
+interface StartOptions extends MqttLimitFlags {
   port: string
   host: string
   db: string
@@ -40,7 +41,7 @@ function externalBrokerLogin(options: StartOptions): Credentials | undefined {
 }
 
 export function registerStartCommand(program: Command): void {
-  program.command('start')
+  withMqttLimitOptions(program.command('start'))
     .description('run the fleet server: HTTP API and dashboard, MQTT ingest (embedded broker unless --mqtt)')
     .option('--port <n>', `HTTP port; ${FREE_PORT}`, String(DEFAULT_HTTP_PORT))
     .option('--host <host>', 'HTTP and embedded broker address', DEFAULT_HOST)
@@ -63,6 +64,7 @@ export function registerStartCommand(program: Command): void {
           ...(options.mqtt !== undefined ? { mqttUrl: options.mqtt } : {}),
           ...(mqttCredentials !== undefined ? { mqttCredentials } : {}),
           ...(options.web !== undefined ? { webRoot: options.web } : {}),
+          mqttLimits: mqttLimitsOf(options),
         })
       } catch (error) {
         // a refusal of ours (an invalid regulation catalog) says itself: main.ts reports it
