@@ -99,7 +99,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         (ok) => {
           if (ok && credentials) {
             const ownId = gatewayClientId(credentials.siteId, credentials.gatewayId)
-            if (client.id !== ownId) {
+            const holder = sessions.holder(client.id)
+            if (client.id !== ownId || (holder !== undefined && holder !== credentials.gatewayId)) {
               // aedes would close the session holding the id (the server's ingest, another gateway) for this one
               logger.warn({ username, clientId: client.id.slice(0, 200) }, 'MQTT client id refused')
               done(refused(`gateway ${credentials.gatewayId} signs in with client id ${ownId} only`, 5), null)

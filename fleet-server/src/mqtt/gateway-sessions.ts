@@ -1,7 +1,11 @@
 import type { Client } from 'aedes'
 import type { GatewayCredentials } from '../store/types.ts'
 
-/** The one MQTT client id a gateway may sign in with (the edge agent's default): bound to its user name, never another's. */
+/**
+ * The one MQTT client id a gateway may sign in with (the edge agent's default): bound to its user name.
+ * Ids may contain '-', so two gateways can share one (`a-b`/`c` and `a`/`b-c`): whose session holds it
+ * is checked as well (GatewaySessions.holder).
+ */
 export const gatewayClientId = (siteId: string, gatewayId: string): string => `edge-${siteId}-${gatewayId}`
 
 /**
@@ -12,15 +16,26 @@ export const gatewayClientId = (siteId: string, gatewayId: string): string => `e
  */
 export class GatewaySessions {
   private readonly open = new Map<Client, GatewayCredentials>()
+  /** client id → the session holding it */
+  private readonly byClientId = new Map<string, Client>()
 
   constructor(private readonly current: (username: string) => GatewayCredentials | undefined) {}
 
   signedIn(client: Client, credentials: GatewayCredentials): void {
     this.open.set(client, credentials)
+    this.byClientId.set(client.id, client)
   }
 
   ended(client: Client): void {
     this.open.delete(client)
+    // a session taken over by its own gateway ends after the new one signed in with the id
+    if (this.byClientId.get(client.id) === client) this.byClientId.delete(client.id)
+  }
+
+  /** the gateway whose open session holds `clientId`, if any */
+  holder(clientId: string): string | undefined {
+    const client = this.byClientId.get(clientId)
+    return client && this.open.get(client)?.gatewayId
   }
 
   /** Closes the sessions of `gatewayId` (every gateway when undefined) whose credentials are no longer the store's; returns how many. */
@@ -29,7 +44,7 @@ export class GatewaySessions {
     for (const [client, credentials] of this.open) {
       if (gatewayId !== undefined && credentials.gatewayId !== gatewayId) continue
       if (this.current(credentials.username)?.passwordHash === credentials.passwordHash) continue
-      this.open.delete(client)
+      this.ended(client)
       client.close()
       closed += 1
     }

@@ -30,6 +30,10 @@ async function connectAs(g: { site: string; gateway: string }, clientId: string)
 beforeAll(async () => {
   store = memoryStore(now)
   const { gateways } = seedRegistry(store, { enterprises: 2, sitesPerEnterprise: 1, gatewaysPerSite: 2, devicesPerGateway: 0 })
+  // two gateways whose own client ids are the same string: site x-y's gateway z and site x's gateway y-z
+  store.upsertSite({ id: 'x-y', enterpriseId: 'ent-0', name: 'x-y', type: 'coal-mine', jurisdiction: '涌山镇' })
+  store.upsertSite({ id: 'x', enterpriseId: 'ent-0', name: 'x', type: 'coal-mine', jurisdiction: '涌山镇' })
+  gateways.push({ id: 'z', site: 'x-y' }, { id: 'y-z', site: 'x' })
   for (const g of gateways) store.setGatewayCredentials({ gatewayId: g.id, siteId: g.site, username: g.id, passwordHash: await hashSecret(`pw-${g.id}`) })
   broker = await startEmbeddedBroker({ port: 0, store, serverCredentials: SERVER })
   // the server's own client id (fleet-server-ingest), as the server runs it
@@ -69,5 +73,15 @@ describe('client ids (issue 15, hole 5)', () => {
     sessions.push(older, newer)
     await older.closed
     expect(await stillConnected(newer, topic(B2.site, B2.gateway, 'status'))).toBe(true)
+  })
+
+  it('refuses a gateway whose own client id is the same string as a connected gateway\'s (ids may contain -)', async () => {
+    const z = { site: 'x-y', gateway: 'z' }
+    const yz = { site: 'x', gateway: 'y-z' }
+    expect(ownId(z)).toBe(ownId(yz))
+    const holder = await session(broker.url, { username: z.gateway, password: `pw-${z.gateway}`, clientId: ownId(z) })
+    sessions.push(holder)
+    expect((await connectAs(yz, ownId(yz))).refused).toBe(5)
+    expect(await stillConnected(holder, topic(z.site, z.gateway, 'status'))).toBe(true)
   })
 })

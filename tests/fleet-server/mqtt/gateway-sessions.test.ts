@@ -38,6 +38,18 @@ describe('GatewaySessions', () => {
     expect(client.closes).toBe(0)
   })
 
+  it('knows which gateway\'s session holds a client id, also after a session of the same id took over from an older one', () => {
+    const sessions = new GatewaySessions(() => undefined)
+    const [older, newer] = [Object.assign(fakeClient(), { id: 'edge-a-b-c' }), Object.assign(fakeClient(), { id: 'edge-a-b-c' })]
+    expect(sessions.holder('edge-a-b-c')).toBeUndefined()
+    sessions.signedIn(older, credentials('c', 'h'))
+    sessions.signedIn(newer, credentials('c', 'h'))
+    sessions.ended(older)
+    expect(sessions.holder('edge-a-b-c')).toBe('c')
+    sessions.ended(newer)
+    expect(sessions.holder('edge-a-b-c')).toBeUndefined()
+  })
+
   it('binds a gateway\'s client id to its site and id, as the edge agent names itself', () => {
     expect(gatewayClientId('site-a', 'gw1')).toBe('edge-site-a-gw1')
   })
