@@ -42,6 +42,11 @@ export class GatewaySessions {
   closeStale(gatewayId?: string): number {
     let closed = 0
     for (const [client, credentials] of this.open) {
+      if (client.closed) {
+        // closed before aedes registered it, so no clientDisconnect comes
+        this.ended(client)
+        continue
+      }
       if (gatewayId !== undefined && credentials.gatewayId !== gatewayId) continue
       if (this.current(credentials.username)?.passwordHash === credentials.passwordHash) continue
       this.ended(client)

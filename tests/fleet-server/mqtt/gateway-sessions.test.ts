@@ -29,13 +29,16 @@ describe('GatewaySessions', () => {
     expect(two.closes).toBe(1)
   })
 
-  it('forgets a session that ended', () => {
+  it('forgets a session that ended, or whose connection closed without aedes saying so', () => {
     const sessions = new GatewaySessions(() => undefined)
-    const client = fakeClient()
-    sessions.signedIn(client, credentials('gw1', 'h1'))
-    sessions.ended(client)
+    const [ended, closed] = [Object.assign(fakeClient(), { id: 'edge-a-gw1' }), Object.assign(fakeClient(), { id: 'edge-a-gw2', closed: true })]
+    sessions.signedIn(ended, credentials('gw1', 'h1'))
+    sessions.signedIn(closed, credentials('gw2', 'h2'))
+    sessions.ended(ended)
+    expect(sessions.holder('edge-a-gw2')).toBe('gw2')
     expect(sessions.closeStale()).toBe(0)
-    expect(client.closes).toBe(0)
+    expect(sessions.holder('edge-a-gw2')).toBeUndefined()
+    expect([ended.closes, closed.closes]).toEqual([0, 0])
   })
 
   it('knows which gateway\'s session holds a client id, also after a session of the same id took over from an older one', () => {
