@@ -80,7 +80,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   // aedes 0.51 is CommonJS: its default export is the module, whose createBroker builds a broker
   const broker = aedes.createBroker({
-    authenticate: throttledAuthenticate(new SignInThrottle(options.signInPolicy ?? SIGN_IN_THROTTLE), Date.now, logger, (client, username, password, done) => {
+    authenticate: throttledAuthenticate({ throttle: new SignInThrottle(options.signInPolicy ?? SIGN_IN_THROTTLE), clock: Date.now, logger, exempt: (username) => username === serverUser }, (client, username, password, done) => {
       if (username === undefined || password === undefined) {
         done(refused('anonymous clients are refused', 5), null)
         return

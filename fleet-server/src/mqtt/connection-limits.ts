@@ -92,13 +92,21 @@ type Authenticate = NonNullable<AedesOptions['authenticate']>
 
 const addressOf = (client: Client): string => (client.conn instanceof MeteredConnection ? client.conn.remoteAddress : ((client.conn as Partial<Socket>).remoteAddress ?? 'unknown'))
 
+export interface SignInGuard {
+  throttle: SignInThrottle
+  clock: () => number
+  logger: Logger
+  /** users the throttle never holds back: the server's own client, whose random secret is not hashed and cannot be guessed */
+  exempt: (username: string) => boolean
+}
+
 /**
  * Wraps the broker's authenticate: a user or address that failed too often is refused at once, with
  * return code 3 (server unavailable: try later), before any password is hashed.
  */
-export function throttledAuthenticate(throttle: SignInThrottle, clock: () => number, logger: Logger, authenticate: Authenticate): Authenticate {
+export function throttledAuthenticate({ throttle, clock, logger, exempt }: SignInGuard, authenticate: Authenticate): Authenticate {
   return (client, username, password, done) => {
-    if (username === undefined) {
+    if (username === undefined || exempt(username)) {
       authenticate(client, username, password, done)
       return
     }
