@@ -111,7 +111,9 @@ export function throttledAuthenticate({ throttle, clock, logger, exempt }: SignI
       return
     }
     const address = addressOf(client)
-    const attempt = throttle.begin(username, address, clock())
+    // A gateway's password is a random secret nobody guesses; counting its name's failures from everywhere
+    // would let anyone who read it in a topic lock the gateway out. Its failures count per name and address.
+    const attempt = throttle.begin(`${username} from ${address}`, address, clock())
     if (!attempt.allowed) {
       logger.warn({ username, address }, 'MQTT sign-in refused: too many failed sign-ins')
       const error = Object.assign(new Error('too many failed sign-ins; try again later'), { returnCode: 3 }) as AuthenticateError

@@ -32,4 +32,19 @@ describe('throttledAuthenticate (fake clients, fake clock)', () => {
     now.value += 60_000
     expect(await signIn('gw', 'd')).toBe(4)
   })
+
+  it('failures of a gateway name from one address do not lock that name out from another (no lock-out by someone who read it in a topic)', async () => {
+    const perAddress = { ...POLICY, freeFailures: 100, lockAfterFailures: 100 }
+    const inner: Authenticate = (_client, username, password, done) => {
+      if (username === 'gw' && password?.toString() === 'secret') done(null, true)
+      else done(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), null)
+    }
+    const authenticate = throttledAuthenticate({ throttle: new SignInThrottle({ perUser: POLICY, perAddress }), clock: () => 0, logger: silentLogger, exempt: () => false }, inner)
+    const signIn = (from: string, password: string) => new Promise<number>((resolve) => {
+      authenticate({ conn: { remoteAddress: from } } as unknown as Client, 'gw', Buffer.from(password), (error) => resolve(error ? error.returnCode : 0))
+    })
+    for (const guess of ['a', 'b']) expect(await signIn('203.0.113.7', guess)).toBe(4)
+    expect(await signIn('203.0.113.7', 'c')).toBe(3)
+    expect(await signIn('10.0.0.9', 'secret')).toBe(0)
+  })
 })
