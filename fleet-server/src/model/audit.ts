@@ -1,12 +1,12 @@
 import Type, { type Static } from 'typebox'
 import { literals } from './primitives.ts'
 
-/** What the audit log records: who signed in or failed to, who enrolled, replaced or revoked a gateway, user changes, acknowledgements, commissioning records and their rejections, commands sent and their results. */
+/** What the audit log records: who signed in or failed to, who enrolled, replaced or revoked a gateway, user changes, acknowledgements (the command each sends), commissioning records and their rejections, and what gateways answered to commands. */
 export const AUDIT_ACTIONS = [
   'login', 'login-failed', 'user-add',
   'gateway-enrol', 'gateway-replace', 'gateway-revoke',
   'alarm-ack', 'commissioning-record', 'commissioning-reject',
-  'command-sent', 'command-result',
+  'command-result',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

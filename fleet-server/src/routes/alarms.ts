@@ -38,6 +38,7 @@ export const alarmRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, c
     const args: AckAlarmArgs = { device: alarm.device, channel: alarm.channel, kind: alarm.kind, by: user.name }
     try {
       const command = await commands.send(alarm.gatewayId, 'ack-alarm', args, user.name)
+      store.audit.record({ actor: user.name, action: 'alarm-ack', siteId: alarm.siteId, subject: `alarm ${alarm.id}`, detail: { command: command.id, gatewayId: alarm.gatewayId, device: alarm.device, channel: alarm.channel, kind: alarm.kind } })
       return reply.code(202).send(command)
     } catch (error) {
       // a refused command is this server's bug (500, logged); a failed publish is the broker's (503)

@@ -34,7 +34,11 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     } finally {
       attempt.end(session !== undefined, deps.clock())
     }
-    if (!session) throw unauthorized('wrong user name or password')
+    if (!session) {
+      deps.store.audit.record({ actor: 'anonymous', action: 'login-failed', subject: request.body.name, detail: { address: request.ip } })
+      throw unauthorized('wrong user name or password')
+    }
+    deps.store.audit.record({ actor: session.user.name, action: 'login', subject: session.user.name, detail: { address: request.ip } })
     reply.header('set-cookie', sessionCookie(session.token, session.expiresAt - deps.clock()))
     return session
   })

@@ -41,4 +41,30 @@ describe('GET /api/audit', () => {
     expect((await entries('inst')).status).toBe(403)
     expect((await f.app.inject('/api/audit')).statusCode).toBe(401)
   })
+
+describe('what the audit log records', () => {
+  it('a login and a failed login, with the address they came from', async () => {
+    await f.as('ent-a')
+    await f.app.inject({ method: 'POST', url: '/api/login', payload: { name: 'ent-a', password: 'not the password' } })
+    const logins = f.store.audit.list({ role: 'admin' }).filter((e) => e.action === 'login' || e.action === 'login-failed')
+    expect(logins).toMatchObject([
+      { action: 'login-failed', actor: 'anonymous', subject: 'ent-a', detail: { address: '127.0.0.1' } },
+      { action: 'login', actor: 'ent-a', subject: 'ent-a', detail: { address: '127.0.0.1' } },
+    ])
+  })
+
+  it('an acknowledgement with the command it sent, and the gateway\'s first answer to that command only', async () => {
+    const alarmId = f.alarmId('gw-a1')
+    const reply = await f.app.inject({ method: 'POST', url: `/api/alarms/${alarmId}/ack`, headers: await f.as('ent-a') })
+    expect(reply.statusCode).toBe(202)
+    const command = reply.json<{ id: string }>().id
+    f.store.storeCommandResult('gw-a1', command, { ok: true, at: f.clock.now }, f.clock.now)
+    f.store.storeCommandResult('gw-a1', command, { ok: false, message: 'again', at: f.clock.now }, f.clock.now)
+    const entries = f.store.audit.list({ role: 'admin' }).filter((e) => e.action === 'alarm-ack' || e.action === 'command-result')
+    expect(entries).toMatchObject([
+      { action: 'command-result', actor: 'gateway:gw-a1', siteId: 'site-a1', subject: command, detail: { ok: true } },
+      { action: 'alarm-ack', actor: 'ent-a', siteId: 'site-a1', subject: `alarm ${alarmId}`, detail: { command, gatewayId: 'gw-a1' } },
+    ])
+    expect(f.store.audit.list({ role: 'regulator', jurisdiction: '涌山镇' }).some((e) => e.action === 'alarm-ack')).toBe(true)
+  })
 })

@@ -58,7 +58,9 @@ export class AuditLog implements AuditTrail {
       this.insert.run(next.seq, next.at, next.actor, next.action, next.siteId ?? null, next.subject, JSON.stringify(next.detail), next.prevHash, next.hash)
       return next
     }).immediate()
-    this.writeHead({ seq: entry.seq, hash: entry.hash })
+    // inside a transaction of the caller's (the ingest's group), the entry may still roll back with it: the
+    // head moves at the next entry recorded outside one (a head behind the chain's end is no break)
+    if (!this.db.inTransaction) this.writeHead({ seq: entry.seq, hash: entry.hash })
     return entry
   }
 

@@ -69,7 +69,9 @@ export class SqliteStore implements FleetStore, IngestSink {
 
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
+    this.audit = new AuditLog(db, options.auditSecrets ?? auditSecretsFor(':memory:'), this.clock)
     this.writer = new IngestWriter(db, {
+      audit: this.audit,
       aggregateFlushMs: options.aggregateFlushMs,
       retentionDays: { raw: options.retentionDays, minuteRollups: options.minuteRollupRetentionDays },
     })
@@ -78,7 +80,6 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.compliance = new ComplianceReader(db, flushAggregates)
     this.monthly = new MonthlyReader(db, flushAggregates)
     this.credentials = new GatewayCredentialRecords(db, (c) => this.setGatewayCredentials(c))
-    this.audit = new AuditLog(db, options.auditSecrets ?? auditSecretsFor(':memory:'), this.clock)
   }
 
   upsertEnterprise(e: Enterprise): void {

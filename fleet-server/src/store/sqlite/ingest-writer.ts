@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { encodeTelemetry, type AgentEvent, type Inventory, type SeqRange, type SequencedSample, type Status } from '../../../../protocols/mqtt/index.ts'
 import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../telemetry/index.ts'
+import type { AuditTrail } from '../../audit/chain.ts'
 import type { SentCommand } from '../../ingest/attribution.ts'
 import type { IngestRejectReason, IngestStats, TelemetryWrite } from '../../ingest/types.ts'
 import { AggregateStore } from './aggregate-store.ts'
@@ -13,6 +14,8 @@ export interface IngestWriterOptions {
   /** latest values and roll-ups held in memory are written at least this often (default AGGREGATE_FLUSH_MS) */
   aggregateFlushMs?: number | undefined
   retentionDays?: RetentionDays
+  /** where a gateway's first result of a command is recorded (the store's audit log) */
+  audit?: AuditTrail
 }
 
 const isPacked = (samples: readonly SequencedSample[] | PackedTelemetry): samples is PackedTelemetry => !Array.isArray(samples)
@@ -65,7 +68,10 @@ export class IngestWriter {
   /** gateway → its site and enrolment time (undefined: not registered), until a gateway is changed (forgetGatewaySites) */
   private readonly gateways = new Map<string, { site: string; enrolledAt: number | undefined } | undefined>()
 
+  private readonly audit: AuditTrail | undefined
+
   constructor(private readonly db: Database, options: IngestWriterOptions = {}) {
+    this.audit = options.audit
     const p = (sql: string) => db.prepare(sql)
     this.sql = {
       gatewaySite: p('SELECT site_id, enrolled_at FROM gateways WHERE id = ?'),
@@ -299,7 +305,8 @@ export class IngestWriter {
 
   storeCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }, now: number): void {
     this.message({ gatewayId, now, write: () => {
-      this.sql.commandResult.run(result.ok ? 1 : 0, result.message ?? null, result.at, id, gatewayId)
+      const first = this.sql.commandResult.run(result.ok ? 1 : 0, result.message ?? null, result.at, id, gatewayId).changes > 0
+      if (first) this.audit?.record({ at: now, actor: `gateway:${gatewayId}`, action: 'command-result', siteId: this.gatewaySite(gatewayId), subject: id, detail: { ok: result.ok, message: result.message ?? null, at: result.at } })
     } })
   }
 
