@@ -8,7 +8,6 @@ export const AUDIT_ACTIONS = [
   'alarm-ack', 'commissioning-record', 'commissioning-reject',
   'command-result',
 ] as const
-export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
 export const AuditEntrySchema = Type.Object({
   seq: Type.Integer({ minimum: 1, description: 'the entry\'s place in the chain, from 1' }),
