@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../defaults.ts'
 import type { Scope, User } from '../model/index.ts'
 import { hashSecret, verifySecret } from '../mqtt/secrets.ts'
@@ -49,6 +49,18 @@ export function installAuth(app: FastifyInstance, { store, clock }: AuthDeps): v
       request.scope = scopeFor(user)
     }
   })
+  app.addHook('onSend', async (request, reply) => {
+    const cookies = reply.getHeader('set-cookie')
+    if (request.protocol !== 'https' || cookies === undefined) return
+    // reply.header appends to set-cookie rather than replacing it
+    reply.removeHeader('set-cookie').header('set-cookie', secureSessionCookies(cookies))
+  })
+}
+
+/** Over HTTPS the session cookie is `Secure`: a browser never sends it back over plain HTTP. */
+function secureSessionCookies(header: NonNullable<ReturnType<FastifyReply['getHeader']>>): string[] {
+  const cookies = Array.isArray(header) ? header : [String(header)]
+  return cookies.map((cookie) => (cookie.startsWith(`${SESSION_COOKIE}=`) && !/;\s*Secure\b/iu.test(cookie) ? `${cookie}; Secure` : cookie))
 }
 
 let dummyHash: Promise<string> | undefined

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import pino from 'pino'
 import { DEFAULT_DB_PATH, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../defaults.ts'
@@ -15,6 +16,9 @@ interface StartOptions extends MqttLimitFlags {
   mqtt?: string
   mqttCredentials?: string
   mqttPort: string
+  mqttsPort?: string
+  tlsCert?: string
+  tlsKey?: string
   web?: string
 }
 
@@ -40,6 +44,20 @@ function externalBrokerLogin(options: StartOptions): Credentials | undefined {
   }
 }
 
+/** The certificate and key of --tls-cert and --tls-key (both or neither), read once; a file that cannot be read is named. */
+function tlsOf(options: StartOptions): { cert: Buffer; key: Buffer } | undefined {
+  if (options.tlsCert === undefined && options.tlsKey === undefined) return undefined
+  if (options.tlsCert === undefined || options.tlsKey === undefined) throw new UsageError('--tls-cert and --tls-key go together')
+  const read = (option: string, path: string) => {
+    try {
+      return readFileSync(path)
+    } catch (error) {
+      throw new UsageError(`${option} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  return { cert: read('--tls-cert', options.tlsCert), key: read('--tls-key', options.tlsKey) }
+}
+
 export function registerStartCommand(program: Command): void {
   withMqttLimitOptions(program.command('start'))
     .description('run the fleet server: HTTP API and dashboard, MQTT ingest (embedded broker unless --mqtt)')
@@ -49,11 +67,17 @@ export function registerStartCommand(program: Command): void {
     .option('--mqtt <url>', 'an external broker (mqtt:// or mqtts://), without user or password; without it an embedded broker runs')
     .option('--mqtt-credentials <file>', 'the server\'s login to the --mqtt broker: JSON {"username", "password"}, file mode 0600')
     .option('--mqtt-port <n>', `embedded broker port; ${FREE_PORT}`, String(DEFAULT_MQTT_PORT))
+    .option('--tls-cert <file>', 'serve HTTPS (and mqtts with --mqtts-port) with this certificate chain, PEM; needs --tls-key')
+    .option('--tls-key <file>', 'the private key of --tls-cert, PEM')
+    .option('--mqtts-port <n>', `an mqtts listener of the embedded broker (needs --tls-cert): the URL gateways are given; ${FREE_PORT}`)
     .option('--web <dir>', 'dashboard files served at / (default fleet-server/web)')
     .action(async (options: StartOptions) => {
       const port = parseInteger(options.port, '--port', 0, 65535)
       const mqttPort = parseInteger(options.mqttPort, '--mqtt-port', 0, 65535)
       const mqttCredentials = externalBrokerLogin(options)
+      const tls = tlsOf(options)
+      const mqttsPort = options.mqttsPort === undefined ? undefined : parseInteger(options.mqttsPort, '--mqtts-port', 0, 65535)
+      if (mqttsPort !== undefined && (tls === undefined || options.mqtt !== undefined)) throw new UsageError('--mqtts-port needs --tls-cert and --tls-key, and the embedded broker (no --mqtt)')
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2))
       // loaded here so `user add` and `enroll-token` do not pay for the broker, MQTT and fastify
       const { startFleetServer } = await import('../server.ts')
@@ -63,6 +87,8 @@ export function registerStartCommand(program: Command): void {
           port, host: options.host, dbPath: options.db, mqttPort, logger,
           ...(options.mqtt !== undefined ? { mqttUrl: options.mqtt } : {}),
           ...(mqttCredentials !== undefined ? { mqttCredentials } : {}),
+          ...(tls !== undefined ? { tls } : {}),
+          ...(mqttsPort !== undefined ? { mqttsPort } : {}),
           ...(options.web !== undefined ? { webRoot: options.web } : {}),
           mqttLimits: mqttLimitsOf(options),
         })

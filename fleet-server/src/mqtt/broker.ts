@@ -29,6 +29,8 @@ export interface EmbeddedBrokerOptions {
 export interface EmbeddedBroker {
   url: string
   port: number
+  /** serve one more client connection (an mqtts listener's, mqtt/tls-listener.ts) like the broker's own */
+  accept(socket: Socket): void
   /** closes the gateway's sessions whose credentials the store no longer holds; how many */
   disconnectRevoked(gatewayId: string): number
   close(): Promise<void>
@@ -144,12 +146,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   const sockets = new Set<Socket>()
   const gate = connectionGate(broker, { ...MQTT_LIMITS, ...options.limits }, logger)
-  const server: Server = createServer((socket) => {
+  const accept = (socket: Socket) => {
     socket.setNoDelay(true)
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     gate.accept(socket)
-  })
+  }
+  const server: Server = createServer(accept)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 1883, host, () => {
@@ -163,6 +166,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   return {
     url: `mqtt://${host}:${port}`,
     port,
+    accept,
     disconnectRevoked: (gatewayId) => sessions.closeStale(gatewayId),
     close: async () => {
       stopListening()
