@@ -41,6 +41,7 @@ describe('GET /api/audit', () => {
     expect((await entries('inst')).status).toBe(403)
     expect((await f.app.inject('/api/audit')).statusCode).toBe(401)
   })
+})
 
 describe('what the audit log records', () => {
   it('a login and a failed login, with the address they came from', async () => {
