@@ -35,6 +35,8 @@ const VALID: Record<string, { path?: Record<string, string>; query?: Record<stri
   'get /api/compliance/summary': { query: { asOf: '2026-05-01' } },
   'get /api/compliance/sites/{siteId}': { path: { siteId: 'site-a1' }, query: { days: '7' } },
   'get /api/reports/monthly': { query: { enterpriseId: 'ent-a', month: '2026-05', format: 'json' } },
+  'get /api/audit': { query: { limit: '10' } },
+  'post /api/gateways/{id}/revoke': { path: { id: 'gw-a1' } },
 }
 
 let f: Fixture
