@@ -173,7 +173,7 @@ export const InterlockSchema = Type.Object({
   silentAfterMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: `a source without a sample this long is silent; default ${DEFAULTS.silentAfterPolls} × pollMs + (retries + 1) × timeoutMs of the slowest source device` })),
   restoreAfterMs: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULTS.restoreAfterMs, description: 'the restore condition must hold this long' })),
   manualReset: Type.Optional(Type.Boolean({ default: DEFAULTS.manualReset, description: 'restore only after a manual reset' })),
-  maxBypassMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BYPASS_MINUTES, default: DEFAULTS.maxBypassMinutes, description: 'longest maintenance bypass allowed' })),
+  maxBypassMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BYPASS_MINUTES, default: DEFAULTS.maxBypassMinutes, description: 'longest maintenance bypass allowed, counted from its start: repeating a bypass with the same reason does not extend it past this' })),
 }, { additionalProperties: false, description: 'an automatic action at the edge: when the conditions hold, write the output and check its feedback' })
 
 export const GatewayConfigSchema = Type.Object({

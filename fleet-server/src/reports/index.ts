@@ -9,7 +9,7 @@ import { shanghaiDay } from '../../../protocols/calendar/index.ts'
 export { composeMonthlyReport } from './compose.ts'
 export { FIRST_REPORT_MONTH, MonthError, monthWindow } from './month.ts'
 export { gatewayOffline } from './offline.ts'
-export { renderMonthlyHtml } from './render-html.ts'
+export { MONTHLY_REPORT_CSP, renderMonthlyHtml } from './render-html.ts'
 
 /**
  * The monthly risk report of an enterprise as the scope sees it (only its sites inside the scope);

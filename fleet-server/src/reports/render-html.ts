@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { MonthlyReport, ReportSite, RiskCounts } from '../model/index.ts'
 import { text, type Lang } from './texts.ts'
 import { shanghaiTime } from '../../../protocols/calendar/index.ts'
@@ -33,6 +34,15 @@ ol.worst li { margin: 0.5mm 0; }
 footer.notes { margin-top: 6mm; font-size: 8.5pt; color: #333; border-top: 1px solid #999; padding-top: 2mm; }
 @media print { body { max-width: none; } a { color: inherit; text-decoration: none; } * { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 `
+
+/**
+ * The Content-Security-Policy of the page: nothing loads, no script runs; only its own inline stylesheet
+ * applies, named by its SHA-256 (the server's policy for everything else allows no inline style).
+ */
+export const MONTHLY_REPORT_CSP = [
+  "default-src 'none'", `style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'`, "img-src 'self' data:",
+  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ')
 
 function table(headers: readonly string[], rows: readonly string[], empty: string, numeric: ReadonlySet<number> = new Set()): string {
   if (rows.length === 0) return `<p class="muted">${esc(empty)}</p>`

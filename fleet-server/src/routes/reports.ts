@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { MonthlyReportSchema } from '../model/index.ts'
-import { FIRST_REPORT_MONTH, MonthError, monthlyReport, renderMonthlyHtml } from '../reports/index.ts'
+import { FIRST_REPORT_MONTH, MONTHLY_REPORT_CSP, MonthError, monthlyReport, renderMonthlyHtml } from '../reports/index.ts'
 import { sessionOf } from './access.ts'
 import type { RouteDeps } from './deps.ts'
 import { badRequest, errorResponses, notFound } from './errors.ts'
@@ -47,6 +47,7 @@ export const reportRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
     if (format === 'json') return reply.header('content-type', 'application/json; charset=utf-8').send(report)
     return reply
       .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', MONTHLY_REPORT_CSP)
       .header('content-disposition', `inline; filename="risk-report-${encodeURIComponent(enterpriseId)}-${month}.html"`)
       .send(renderMonthlyHtml(report, lang))
   })

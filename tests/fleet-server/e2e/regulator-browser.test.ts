@@ -72,10 +72,13 @@ function parseCsv(text: string): string[][] {
   return records
 }
 
+/** The CSV's columns that come from the JSON row (then come the commissioning record's: what stands behind installedOn). */
+const ROW_COLUMNS = COMPLIANCE_CSV_COLUMNS.slice(0, COMPLIANCE_CSV_COLUMNS.indexOf('sanctionEn') + 1)
+
 /** A report row as the CSV writes it: null as an empty field, the sanction in its two columns. */
 function csvRecord(row: ComplianceRow): string[] {
   const values: Record<string, unknown> = { ...row, sanctionZh: row.sanction?.zh ?? null, sanctionEn: row.sanction?.en ?? null }
-  return COMPLIANCE_CSV_COLUMNS.map((column) => (values[column] === null || values[column] === undefined ? '' : String(values[column])))
+  return ROW_COLUMNS.map((column) => (values[column] === null || values[column] === undefined ? '' : String(values[column])))
 }
 
 it('the regulator sees the counts by status, the sites that missed the deadline with the sanction, and the due-soon sites', async () => {
@@ -178,12 +181,18 @@ it('downloads the CSV export through the page: BOM, header line, and the rows of
     const records = parseCsv(bytes.subarray(3).toString('utf8'))
     expect(records[0]).toEqual([...COMPLIANCE_CSV_COLUMNS])
     if (JSON.stringify(before) !== JSON.stringify(after)) continue
-    expect(records.slice(1)).toEqual(before.map(csvRecord))
+    expect(records.slice(1).map((r) => r.slice(0, ROW_COLUMNS.length))).toEqual(before.map(csvRecord))
     expect(records.length - 1).toBe(before.length)
+    // a row with an installation names the record behind it and who entered it; one without, none
+    const column = (name: (typeof COMPLIANCE_CSV_COLUMNS)[number]) => COMPLIANCE_CSV_COLUMNS.indexOf(name)
+    for (const r of records.slice(1)) {
+      const installed = r[column('installedOn')] !== ''
+      expect([r[column('installedRecordId')] !== '', r[column('installedBy')] !== '', r[column('corroborated')] !== ''], r.join(',')).toEqual([installed, installed, installed])
+    }
     // quoted fields survive: the English sanction of the mine rule holds commas
     const sanctionEn = before.find((r) => r.sanction)!.sanction!.en
     expect(sanctionEn).toContain(',')
-    expect(records.slice(1).some((r) => r.at(-1) === sanctionEn)).toBe(true)
+    expect(records.slice(1).some((r) => r[column('sanctionEn')] === sanctionEn)).toBe(true)
     compared = true
   }
   expect(compared).toBe(true)
