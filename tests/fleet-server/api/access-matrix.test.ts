@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { declaredAccess } from './access-matrix/declared.ts'
-import { runMatrix } from './access-matrix/matrix.ts'
-import { IDENTITIES, NOW, world } from './access-matrix/world.ts'
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import type * as Declared from './access-matrix/declared.ts'
+import type * as Matrix from './access-matrix/matrix.ts'
+import type * as World from './access-matrix/world.ts'
 import type { SqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 import type { FleetStore } from '../../../fleet-server/src/store/types.ts'
 
@@ -25,6 +25,21 @@ const PUBLIC_ROUTES = [
   'POST /api/logout', // ends the session the request carries, if any; without one it ends nothing
   'POST /api/enroll', // a gateway has no user session: its one-time enrolment token is the credential
 ]
+
+// The unit project shares one module cache between the files a worker runs: the server's modules may
+// already be loaded, with the real routes/access.ts. Loaded again here, the app is built with the
+// wrapper above, and the test reads the same declared.ts the wrapper writes to.
+let declaredAccess: typeof Declared.declaredAccess
+let runMatrix: typeof Matrix.runMatrix
+let IDENTITIES: typeof World.IDENTITIES
+let NOW: typeof World.NOW
+let world: typeof World.world
+beforeAll(async () => {
+  vi.resetModules()
+  ;({ declaredAccess } = await import('./access-matrix/declared.ts'))
+  ;({ runMatrix } = await import('./access-matrix/matrix.ts'))
+  ;({ IDENTITIES, NOW, world } = await import('./access-matrix/world.ts'))
+})
 
 beforeEach(() => declaredAccess.clear())
 
