@@ -44,6 +44,22 @@ export function parseCredentials(path: string, text: string): Credentials {
   return { username, password }
 }
 
+/**
+ * The credentials in the file at `path`, read by `read` (the program's file system: protocols/ does no I/O):
+ * unreadable, readable by others, or not the JSON shape — each a CredentialsError naming the file.
+ */
+export function credentialsFromFile(path: string, read: (path: string) => { mode: number; text: string }): Credentials {
+  let file: { mode: number; text: string }
+  try {
+    file = read(path)
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error'
+    throw new CredentialsError('CREDENTIALS_UNREADABLE', `credentials file ${path}: cannot read it (${code})`)
+  }
+  checkCredentialsMode(path, file.mode)
+  return parseCredentials(path, file.text)
+}
+
 /** The broker URL without its user name and password: what may be shown, logged or handed to a gateway. */
 export function withoutCredentials(url: string): string {
   // greedy to the authority's last @, as the URL parser reads it: a password may hold an unescaped @

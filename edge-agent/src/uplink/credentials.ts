@@ -1,21 +1,11 @@
 import { readFileSync, statSync } from 'node:fs'
-import { checkCredentialsMode, CredentialsError, parseCredentials, type Credentials } from '../../../protocols/mqtt/credentials.ts'
+import { credentialsFromFile, CredentialsError, type Credentials } from '../../../protocols/mqtt/credentials.ts'
 
 export { CredentialsError, type Credentials } from '../../../protocols/mqtt/credentials.ts'
 
 /** The broker login of this gateway, as `edge-agent provision` stores it (JSON, file mode 0600; checked in protocols/mqtt/credentials.ts). */
 export function readCredentials(path: string): Credentials {
-  let mode: number
-  let text: string
-  try {
-    mode = statSync(path).mode
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error'
-    throw new CredentialsError('CREDENTIALS_UNREADABLE', `credentials file ${path}: cannot read it (${code})`)
-  }
-  checkCredentialsMode(path, mode)
-  return parseCredentials(path, text)
+  return credentialsFromFile(path, (file) => ({ mode: statSync(file).mode, text: readFileSync(file, 'utf8') }))
 }
 
 /** The CA certificate(s) for mqtts:// (PEM), with an error naming the file when it cannot be read. */
