@@ -168,6 +168,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER commissioning_no_delete BEFORE DELETE ON commissioning BEGIN SELECT RAISE(ABORT, 'commissioning records are append-only'); END;
   CREATE TRIGGER commissioning_rejections_no_update BEFORE UPDATE ON commissioning_rejections BEGIN SELECT RAISE(ABORT, 'commissioning rejections are append-only'); END;
   CREATE TRIGGER commissioning_rejections_no_delete BEFORE DELETE ON commissioning_rejections BEGIN SELECT RAISE(ABORT, 'commissioning rejections are append-only'); END;
+  `,  // 13: issue 16 (installer): an enrolment token also enrols by its short code (a person types it off a
+  // phone); the hash of the code is kept beside the token's, and using either uses the token
+  `
+  ALTER TABLE enroll_tokens ADD COLUMN short_code_hash TEXT;
+  CREATE UNIQUE INDEX enroll_tokens_short_code ON enroll_tokens(short_code_hash) WHERE short_code_hash IS NOT NULL;
   `,
 ]
 
