@@ -4,7 +4,9 @@ import { registerCheckCommand } from './check.ts'
 import { registerOperatorCommands } from './operator.ts'
 import { registerPresetCommands } from './presets.ts'
 import { registerProfileCommands } from './profiles.ts'
+import { registerProvisionCommand } from './provision.ts'
 import { registerRunCommand } from './run.ts'
+import { registerScanCommand } from './scan.ts'
 import { registerSimulateCommand } from './simulate.ts'
 
 const program = new Command('edge-agent')
@@ -18,6 +20,8 @@ registerCheckCommand(program)
 registerSimulateCommand(program)
 registerOperatorCommands(program)
 registerPresetCommands(program)
+registerProvisionCommand(program)
+registerScanCommand(program)
 
 try {
   await program.parseAsync(process.argv)
