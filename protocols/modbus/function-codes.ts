@@ -7,6 +7,7 @@ export const FC = {
   WRITE_SINGLE_REGISTER: 0x06,
   WRITE_MULTIPLE_COILS: 0x0f,
   WRITE_MULTIPLE_REGISTERS: 0x10,
+  REPORT_SERVER_ID: 0x11,
   ENCAPSULATED_INTERFACE: 0x2b,
 } as const
 
@@ -27,6 +28,33 @@ export const DEVICE_ID_OBJECTS = {
 export type DeviceIdentity = Partial<Record<keyof typeof DEVICE_ID_OBJECTS, string>>
 
 /**
+ * The Read Device ID codes of FC 43/14's stream access: `basic` asks for objects 0-2 (vendor, product code,
+ * revision), `regular` adds 3-6 (vendor URL, product name, model name, user application name).
+ */
+export const DEVICE_ID_CATEGORIES = { basic: 1, regular: 2 } as const
+
+export type DeviceIdCategory = keyof typeof DEVICE_ID_CATEGORIES
+
+/**
+ * A device's answer to FC 17 (Report Server ID): byte count, server id, run indicator (0x00 off, 0xFF on),
+ * additional data. The id's length is device specific and not on the wire, so `serverId`, `running` and
+ * `additional` are a reading of the common layouts (a one-byte id; else the id up to the first run indicator
+ * byte) and `data` keeps every byte as it came.
+ */
+export interface ServerIdReport {
+  /** the id bytes as read: one byte when the byte after it is a run indicator, else up to the first 0x00/0xFF */
+  serverId: number[]
+  /** the run indicator was 0xFF (false also when no run indicator byte was found at all) */
+  running: boolean
+  /** the bytes after the run indicator */
+  additional: number[]
+  /** the printable ASCII runs (two characters or more) of the data, space-separated, for display */
+  text: string
+  /** every data byte after the byte count */
+  data: number[]
+}
+
+/**
  * Length of a complete RTU request frame (with CRC) from its first bytes,
  * or undefined when more bytes are needed, or -1 when the function code is unknown.
  */
@@ -40,6 +68,8 @@ export function rtuRequestLength(frame: Uint8Array): number | undefined {
     case FC.WRITE_SINGLE_COIL:
     case FC.WRITE_SINGLE_REGISTER:
       return 8
+    case FC.REPORT_SERVER_ID:
+      return 4
     case FC.WRITE_MULTIPLE_COILS:
     case FC.WRITE_MULTIPLE_REGISTERS:
       return frame.length < 7 ? undefined : 9 + frame[6]!

@@ -3,11 +3,20 @@ import { DEVICE_ID_OBJECTS, FC, MEI_READ_DEVICE_ID, type DeviceIdentity } from '
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from './planner.ts'
 import type { Table } from './types.ts'
 
+/** What a server says to FC 17 (Report Server ID). */
+export interface ServerIdAnswer {
+  serverId: readonly number[]
+  running: boolean
+  additional: Uint8Array
+}
+
 /** What a Modbus server serves. Throw a ModbusExceptionError to answer with an exception. */
 export interface ModbusTarget {
   read(table: Table, address: number, count: number): ArrayLike<number>
   write(table: 'coil' | 'holding', address: number, values: readonly number[]): void
   identity(): DeviceIdentity | undefined
+  /** undefined, or no such method: the server does not implement FC 17 (answers illegal function) */
+  reportServerId?(): ServerIdAnswer | undefined
 }
 
 const MAX_WRITE_BITS = 0x7b0
@@ -91,6 +100,17 @@ function identification(target: ModbusTarget, pdu: Uint8Array): Buffer {
   return Buffer.concat([head, ...parts])
 }
 
+/** A response PDU is at most 253 bytes: function, byte count, then at most 251 data bytes. */
+const MAX_SERVER_ID_DATA = 251
+
+function serverIdReport(target: ModbusTarget): Buffer {
+  const fc = FC.REPORT_SERVER_ID
+  const answer = target.reportServerId?.()
+  if (!answer) return exception(fc, ILLEGAL_FUNCTION)
+  const data = Buffer.concat([Buffer.from(answer.serverId), Buffer.from([answer.running ? 0xff : 0x00]), answer.additional]).subarray(0, MAX_SERVER_ID_DATA)
+  return Buffer.concat([Buffer.from([fc, data.length]), data])
+}
+
 /** Answer one request PDU (function code first) with a response PDU; exceptions become exception responses. */
 export function handleRequest(target: ModbusTarget, pdu: Uint8Array): Buffer {
   const fc = pdu[0] ?? 0
@@ -132,6 +152,8 @@ export function handleRequest(target: ModbusTarget, pdu: Uint8Array): Buffer {
         target.write('holding', view.readUInt16BE(1), words)
         return Buffer.from(pdu.subarray(0, 5))
       }
+      case FC.REPORT_SERVER_ID:
+        return serverIdReport(target)
       case FC.ENCAPSULATED_INTERFACE:
         return identification(target, pdu)
       default:

@@ -1,4 +1,4 @@
-import type { DeviceIdentity, Table } from '../../../protocols/modbus/index.ts'
+import type { DeviceIdCategory, DeviceIdentity, ServerIdReport, Table } from '../../../protocols/modbus/index.ts'
 
 /**
  * A write. Many cheap relay modules only implement FC 05/06: one coil or one register is written with
@@ -10,13 +10,20 @@ export type WriteRequest =
   | { kind: 'write-coils'; unit: number; address: number; values: boolean[] }
   | { kind: 'write-registers'; unit: number; address: number; values: number[] }
 
-/** One Modbus request; the unit id travels with it. */
+/**
+ * One Modbus request; the unit id travels with it.
+ * - `identify`: FC 43/14 Read Device Identification, every page of the `objects` category (default `basic`:
+ *   vendor, product code, revision; `regular` adds vendor URL, product name, model name, user application
+ *   name) → DeviceIdentity
+ * - `report-server-id`: FC 17 → ServerIdReport
+ */
 export type ModbusRequest =
   | { kind: 'read'; unit: number; table: Table; address: number; count: number }
   | WriteRequest
-  | { kind: 'identify'; unit: number }
+  | { kind: 'identify'; unit: number; objects?: DeviceIdCategory }
+  | { kind: 'report-server-id'; unit: number }
 
-export type ModbusReply = number[] | DeviceIdentity | undefined
+export type ModbusReply = number[] | DeviceIdentity | ServerIdReport | undefined
 
 /**
  * A Modbus master on one physical line (a serial port, or one TCP connection).

@@ -1,14 +1,18 @@
 import ModbusSerial from 'modbus-serial'
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js'
-import { ModbusFrameError, ModbusTransportError } from '../../../protocols/modbus/index.ts'
+import {
+  DEVICE_ID_CATEGORIES, ModbusFrameError, ModbusTransportError, decodeDeviceIdPage, decodeServerIdReport, deviceIdRequest,
+  identityOfObjects, serverIdRequest, silenceMs, type DeviceIdentity, type ServerIdReport,
+} from '../../../protocols/modbus/index.ts'
 import type { ModbusMaster, ModbusReply, ModbusRequest } from './master.ts'
-import { identityOf, openFailure, translateError } from './modbus-serial-translation.ts'
+import { openFailure, translateError } from './modbus-serial-translation.ts'
+import { exchangePdu, type ModbusSerialPort } from './pdu-exchange.ts'
 
 const ModbusClient = ModbusSerial as unknown as new () => ModbusRTU
 
 /** modbus-serial's internals we rely on, in this one place. */
 interface ClientInternals {
-  _port?: { _buffer?: Buffer; _transactionIdWrite?: number; _client?: { on(event: string, listener: (...args: unknown[]) => void): void } }
+  _port?: ModbusSerialPort & { _buffer?: Buffer }
   /** modbus-serial keeps every request here and never deletes it: 1 KB a request, forever, unless we do */
   _transactions: Record<number, unknown>
   writeFC1(unit: number, address: number, count: number, next: Callback): void
@@ -19,7 +23,6 @@ interface ClientInternals {
   writeFC6(unit: number, address: number, value: number, next: Callback): void
   writeFC15(unit: number, address: number, values: boolean[], next: Callback): void
   writeFC16(unit: number, address: number, values: number[], next: Callback): void
-  writeFC43(unit: number, code: number, objectId: number, next: Callback): void
 }
 
 type Callback = (error: unknown, result?: { data?: unknown }) => void
@@ -108,8 +111,10 @@ export class ModbusSerialMaster implements ModbusMaster {
   execute(request: ModbusRequest, timeoutMs: number): Promise<ModbusReply> {
     const client = this.client
     if (!client?.isOpen) return Promise.reject(new ModbusTransportError(`${this.name} is not open`))
-    client.setTimeout(timeoutMs)
     const raw = client as unknown as ClientInternals
+    if (request.kind === 'identify') return this.identify(raw, request.unit, request.objects ?? 'basic', timeoutMs)
+    if (request.kind === 'report-server-id') return this.reportServerId(raw, request.unit, timeoutMs)
+    client.setTimeout(timeoutMs)
     const transactionId = raw._port?._transactionIdWrite
     return new Promise<ModbusReply>((resolve, reject) => {
       const done: Callback = (error, result) => {
@@ -143,9 +148,6 @@ export class ModbusSerialMaster implements ModbusMaster {
           case 'write-registers':
             raw.writeFC16(request.unit, request.address, request.values, done)
             break
-          case 'identify':
-            raw.writeFC43(request.unit, 1, 0, done)
-            break
         }
       } catch (error) {
         reject(translateError(error, request, this.name, timeoutMs))
@@ -153,8 +155,40 @@ export class ModbusSerialMaster implements ModbusMaster {
     })
   }
 
+  /** Every page of the category: a page that says more follows without moving on ends the reading with what came. */
+  private async identify(raw: ClientInternals, unit: number, objects: keyof typeof DEVICE_ID_CATEGORIES, timeoutMs: number): Promise<DeviceIdentity> {
+    const code = DEVICE_ID_CATEGORIES[objects]
+    const read: [number, string][] = []
+    for (let objectId = 0; ;) {
+      const page = decodeDeviceIdPage(await this.exchange(raw, { kind: 'identify', unit, objects }, deviceIdRequest(code, objectId), timeoutMs))
+      read.push(...page.objects)
+      if (!page.moreFollows || page.nextObjectId <= objectId || page.objects.length === 0) break
+      objectId = page.nextObjectId
+      // the device keeps its t3.5 before the next request like any other
+      const line = this.line
+      if (line.kind === 'rtu') await new Promise((resolve) => setTimeout(resolve, Math.ceil(silenceMs(line))))
+    }
+    return identityOfObjects(read)
+  }
+
+  private async reportServerId(raw: ClientInternals, unit: number, timeoutMs: number): Promise<ServerIdReport> {
+    return decodeServerIdReport(await this.exchange(raw, { kind: 'report-server-id', unit }, serverIdRequest(), timeoutMs))
+  }
+
+  private async exchange(raw: ClientInternals, request: ModbusRequest, pdu: Buffer, timeoutMs: number): Promise<Buffer> {
+    const where = `(unit ${request.unit} on ${this.name})`
+    if (!raw._port) throw new ModbusTransportError(`${this.name} is not open`)
+    try {
+      return await exchangePdu(raw._port, this.line.kind, request.unit, pdu, timeoutMs, where)
+    } catch (error) {
+      throw translateError(error, request, this.name, timeoutMs)
+    } finally {
+      // the serial port's framing saw the answer as well, and may keep part of it
+      if (this.line.kind === 'rtu') this.discardInput()
+    }
+  }
+
   private replyOf(request: ModbusRequest, data: unknown): ModbusReply {
-    if (request.kind === 'identify') return identityOf(data)
     if (request.kind !== 'read') return undefined
     const values = (data ?? []) as (number | boolean)[]
     if (values.length < request.count) throw new ModbusFrameError(`expected ${request.count} values from unit ${request.unit}, got ${values.length}`)

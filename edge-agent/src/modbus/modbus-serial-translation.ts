@@ -1,11 +1,9 @@
 /**
  * modbus-serial's shapes translated to ours, in this one place: its errors (plain objects, strings, named
- * Errors) to our typed ModbusErrors, its FC 43/14 answer to a DeviceIdentity, serialport's open failures to
- * one line. Pure: no port, no client.
+ * Errors) to our typed ModbusErrors, serialport's open failures to one line. Pure: no port, no client.
  */
 import {
-  DEVICE_ID_OBJECTS, ModbusError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusTransportError,
-  type DeviceIdentity,
+  ModbusError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusTransportError,
 } from '../../../protocols/modbus/index.ts'
 import type { ModbusRequest } from './master.ts'
 
@@ -17,7 +15,7 @@ export function openFailure(error: unknown, name: string): string {
 }
 
 const FUNCTION_CODE: Record<Exclude<ModbusRequest['kind'], 'read'>, number> = {
-  'write-coil': 5, 'write-register': 6, 'write-coils': 15, 'write-registers': 16, identify: 43,
+  'write-coil': 5, 'write-register': 6, 'write-coils': 15, 'write-registers': 16, identify: 43, 'report-server-id': 17,
 }
 const READ_FUNCTION_CODE = { coil: 1, discrete: 2, holding: 3, input: 4 } as const
 
@@ -38,13 +36,4 @@ export function translateError(error: unknown, request: ModbusRequest, line: str
   }
   if (e.name === 'PortNotOpenError') return new ModbusTransportError(`${line} is not open`)
   return new ModbusTransportError(`${line}: ${e.message ?? e.code ?? e.errno ?? String(error)}`)
-}
-
-export function identityOf(data: unknown): DeviceIdentity {
-  const objects = (data ?? {}) as Record<number, string>
-  const identity: DeviceIdentity = {}
-  for (const [name, id] of Object.entries(DEVICE_ID_OBJECTS) as [keyof DeviceIdentity, number][]) {
-    if (typeof objects[id] === 'string') identity[name] = objects[id]
-  }
-  return identity
 }

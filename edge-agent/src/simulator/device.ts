@@ -1,6 +1,6 @@
 import {
   ILLEGAL_DATA_ADDRESS, ModbusExceptionError, RegisterImage, SERVER_DEVICE_FAILURE,
-  type DeviceIdentity, type ModbusTarget, type Table,
+  type DeviceIdentity, type ModbusTarget, type ServerIdAnswer, type Table,
 } from '../../../protocols/modbus/index.ts'
 import {
   compileProfile, decodeImage, encodeChannel, encodeRaw, roleOf,
@@ -86,6 +86,12 @@ export class SimulatedDevice implements ModbusTarget {
 
   identity(): DeviceIdentity | undefined {
     return this.compiled.profile.identification.deviceId
+  }
+
+  /** FC 17: one id byte (the unit id), running, and `vendor model` as the additional data. */
+  reportServerId(): ServerIdAnswer {
+    const { vendor, model } = this.compiled.profile
+    return { serverId: [this.unit], running: true, additional: Buffer.from(`${vendor} ${model}`, 'latin1') }
   }
 
   read(table: Table, address: number, count: number): number[] {

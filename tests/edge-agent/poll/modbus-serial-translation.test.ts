@@ -1,7 +1,7 @@
 /** Unit: modbus-serial's error and answer shapes translated to ours (no port, no client). */
 import { describe, expect, it } from 'vitest'
 import type { ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
-import { identityOf, openFailure, translateError } from '../../../edge-agent/src/modbus/modbus-serial-translation.ts'
+import { openFailure, translateError } from '../../../edge-agent/src/modbus/modbus-serial-translation.ts'
 import { ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusTransportError } from '../../../protocols/modbus/index.ts'
 
 const readHolding: ModbusRequest = { kind: 'read', unit: 7, table: 'holding', address: 0, count: 2 }
@@ -47,12 +47,7 @@ describe('translateError', () => {
   })
 })
 
-describe('identityOf and openFailure', () => {
-  it('the FC 43/14 objects by name; anything not a string left out', () => {
-    expect(identityOf({ 0: 'Test Co', 1: 'R2', 2: '1.4', 5: 'R2-24V', 6: 42 })).toEqual({ vendorName: 'Test Co', productCode: 'R2', revision: '1.4', modelName: 'R2-24V' })
-    expect(identityOf(undefined)).toEqual({})
-  })
-
+describe('openFailure', () => {
   it('serialport\'s open failure said once', () => {
     expect(openFailure(new Error('Error: No such file or directory, cannot open /dev/ttyUSB0'), '/dev/ttyUSB0')).toBe('No such file or directory')
     expect(openFailure({ code: 'ECONNREFUSED' }, '127.0.0.1:502')).toBe('ECONNREFUSED')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { handleRequest, ModbusExceptionError, type ModbusTarget } from '../../../protocols/modbus/index.ts'
+import { handleRequest, ModbusExceptionError, rtuFrame, rtuRequestLength, type ModbusTarget } from '../../../protocols/modbus/index.ts'
 
 function target(): ModbusTarget & { writes: unknown[] } {
   const writes: unknown[] = []
@@ -52,5 +52,25 @@ describe('handleRequest', () => {
     const individual = handleRequest(target(), pdu(0x2b, 0x0e, 4, 5))
     expect(individual.subarray(7).toString('latin1')).toBe('\x05\x06X1-Pro')
     expect(hex(handleRequest(target(), pdu(0x2b, 0x0e, 4, 0x55)))).toBe('ab02')
+  })
+
+  it('reports its server id: byte count, id, run indicator, additional data; a server without one answers illegal function', () => {
+    const reporting = { ...target(), reportServerId: () => ({ serverId: [7], running: true, additional: Buffer.from('ACME X1') }) }
+    expect(hex(handleRequest(reporting, pdu(0x11)))).toBe('1109' + '07' + 'ff' + Buffer.from('ACME X1').toString('hex'))
+    const stopped = { ...target(), reportServerId: () => ({ serverId: [1, 2], running: false, additional: new Uint8Array() }) }
+    expect(hex(handleRequest(stopped, pdu(0x11)))).toBe('1103010200')
+    expect(hex(handleRequest(target(), pdu(0x11)))).toBe('9101')
+    expect(hex(handleRequest({ ...target(), reportServerId: () => undefined }, pdu(0x11)))).toBe('9101')
+  })
+
+  it('keeps a server id answer within one PDU (253 bytes)', () => {
+    const long = { ...target(), reportServerId: () => ({ serverId: [7], running: true, additional: new Uint8Array(300).fill(0x41) }) }
+    const answer = handleRequest(long, pdu(0x11))
+    expect(answer).toHaveLength(253)
+    expect(answer[1]).toBe(251)
+  })
+
+  it('a Report Server ID request frame is four bytes on a serial line', () => {
+    expect(rtuRequestLength(rtuFrame(5, pdu(0x11)))).toBe(4)
   })
 })
