@@ -7,7 +7,7 @@ import { scopeFor } from './scope.ts'
 import { hashToken, newToken } from './tokens.ts'
 
 export { roleWithArticle } from './scope.ts'
-export { hashToken, newToken } from './tokens.ts'
+export { enrollSecretHash, hashToken, newToken } from './tokens.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,10 +1,10 @@
 import Type, { type Static } from 'typebox'
 import { literals } from './primitives.ts'
 
-/** What the audit log records: who signed in or failed to, who enrolled, replaced or revoked a gateway, user changes, acknowledgements (the command each sends), commissioning records and their rejections, and what gateways answered to commands. */
+/** What the audit log records: who signed in or failed to, who minted an enrolment token, who enrolled, replaced or revoked a gateway, user changes, acknowledgements (the command each sends), commissioning records and their rejections, and what gateways answered to commands. */
 export const AUDIT_ACTIONS = [
   'login', 'login-failed', 'user-add',
-  'gateway-enrol', 'gateway-replace', 'gateway-revoke',
+  'enroll-token-mint', 'gateway-enrol', 'gateway-replace', 'gateway-revoke',
   'alarm-ack', 'commissioning-record', 'commissioning-reject',
   'command-result',
 ] as const
@@ -15,7 +15,7 @@ export const AuditEntrySchema = Type.Object({
   actor: Type.String({ description: 'a user\'s name, gateway:<id>, or cli:<os user> for the server\'s command line' }),
   action: literals([...AUDIT_ACTIONS], 'what was done'),
   siteId: Type.Optional(Type.String({ description: 'the site it concerns, when one' })),
-  subject: Type.String({ description: 'what it was done to: a user, gateway, alarm, record or command id' }),
+  subject: Type.String({ description: 'what it was done to: a user, gateway, alarm, record or command id, or an enrolment token\'s id (the first 8 hex digits of its hash)' }),
   detail: Type.Record(Type.String(), Type.Unknown(), { description: 'what else the action recorded' }),
   prevHash: Type.String({ description: 'the previous entry\'s hash (64 zeros for the first)' }),
   hash: Type.String({ description: 'HMAC-SHA256 under the server\'s audit key of this entry and prevHash' }),

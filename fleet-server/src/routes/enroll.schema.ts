@@ -1,9 +1,14 @@
-import Type, { type Static } from 'typebox'
+import Type from 'typebox'
 import { GatewayId, Id } from '../model/primitives.ts'
 
 export const EnrollBodySchema = Type.Object({
-  token: Type.String({ minLength: 16, maxLength: 128, description: 'the one-time token from `fleet-server enroll-token`' }),
+  token: Type.String({
+    minLength: 16, maxLength: 128,
+    description: 'the one-time token (`fleet-server enroll-token`, POST /api/sites/{id}/enroll-tokens), or its short code XXXX-XXXX-XXXX-XXXX '
+      + '(case, dashes and spaces ignored; I and L read as 1, O as 0): using either uses the token',
+  }),
   gatewayId: GatewayId,
+  siteId: Type.Optional(Type.String({ ...Id, description: 'the site the gateway\'s config names: a token of another site is refused (409 WRONG_SITE) and stays usable' })),
 }, { additionalProperties: false })
 export const EnrollReplySchema = Type.Object({
   username: Type.String(),

@@ -149,10 +149,10 @@ export interface FleetStore {
   findSession(tokenHash: string, now: number): User | undefined
   deleteSession(tokenHash: string): void
 
-  /** `replaces`: the gateway whose credentials the token replaces (`enroll-token --replace`) */
-  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number, replaces?: string): void
-  /** the token if it is unused and unexpired; reading it does not use it up */
-  enrollToken(tokenHash: string, now: number): EnrollToken | undefined
+  /** `replaces`: the gateway whose credentials the token replaces (`enroll-token --replace`); `shortCodeHash`: the hash of its short code, which enrols as the token does */
+  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number, replaces?: string, shortCodeHash?: string): void
+  /** the token if it is unused and unexpired, by the hash of the token or of its short code; reading it does not use it up */
+  enrollToken(secretHash: string, now: number): EnrollToken | undefined
   /** a gateway's site and whether it has credentials; undefined when the id is unknown */
   gatewayEnrolment(gatewayId: string): GatewayEnrolment | undefined
   /** sets the credentials and uses the token up in one transaction if the token may enrol the gateway (model/enrolment.ts); a refusal writes nothing */

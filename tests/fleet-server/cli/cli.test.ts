@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hashToken } from '../../../fleet-server/src/auth/tokens.ts'
+import { enrollSecretHash, hashToken } from '../../../fleet-server/src/auth/tokens.ts'
 import { verifySecret } from '../../../fleet-server/src/mqtt/secrets.ts'
 import { openSqliteStore } from '../../../fleet-server/src/store/sqlite/index.ts'
 
@@ -106,9 +106,17 @@ describe('fleet-server enroll-token', () => {
     const token = result.stdout.trim()
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/u)
     expect(result.stderr).toMatch(/site-1.*not shown again/u)
+    const shortCode = /short code ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/u.exec(result.stderr)?.[1]
+    expect(shortCode).toBeDefined()
     withStore((store) => {
-      expect(store.enrollToken(hashToken(token), Date.now() + 3_600_000)).toEqual({ siteId: 'site-1' })
+      const stored = { tokenHash: hashToken(token), siteId: 'site-1' }
+      expect(store.enrollToken(hashToken(token), Date.now() + 3_600_000)).toEqual(stored)
+      expect(store.enrollToken(enrollSecretHash(shortCode!.toLowerCase()), Date.now() + 3_600_000)).toEqual(stored)
       expect(store.enrollToken(hashToken(token), Date.now() + 2 * 3_600_000 + 60_000)).toBeUndefined()
+      const minted = store.audit.list({ role: 'admin' }).find((e) => e.action === 'enroll-token-mint')
+      expect(minted).toMatchObject({ actor: `cli:${userInfo().username}`, siteId: 'site-1', subject: hashToken(token).slice(0, 8), detail: { replaces: null } })
+      expect(Date.parse(String(minted!.detail.expiresAt))).toBeGreaterThan(Date.now() + 3_600_000)
+      expect(JSON.stringify(minted)).not.toContain(token)
     })
   })
 

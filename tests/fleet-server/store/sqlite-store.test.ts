@@ -260,7 +260,7 @@ describe('SQLite store: users, sessions, enrolment, commands', () => {
     expect(store.findSession('tok', T0)).toBeUndefined()
     store.createEnrollToken('et', 'site-0-0', T0 + 1000)
     expect(store.enrollToken('et', T0 + 2000)).toBeUndefined()
-    expect(store.enrollToken('et', T0)).toEqual({ siteId: 'site-0-0' })
+    expect(store.enrollToken('et', T0)).toEqual({ tokenHash: 'et', siteId: 'site-0-0' })
     expect(store.enrollGateway('et', { gatewayId: 'gw-new', siteId: 'site-0-0', username: 'gw-new', passwordHash: 'ph' }, T0)).toEqual({ enrolled: true, replaced: false })
     expect(store.enrollToken('et', T0)).toBeUndefined()
     expect(store.gatewayCredentials('gw-new')).toEqual({ gatewayId: 'gw-new', siteId: 'site-0-0', username: 'gw-new', passwordHash: 'ph' })

@@ -15,15 +15,16 @@ export class GatewayCredentialRecords {
 
   constructor(private readonly db: Database.Database, private readonly setGatewayCredentials: (credentials: GatewayCredentials) => void) {}
 
-  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number, replaces?: string): void {
-    this.db.prepare('INSERT INTO enroll_tokens (token_hash, site_id, expires_at, replaces) VALUES (?, ?, ?, ?)').run(tokenHash, siteId, expiresAt, replaces ?? null)
+  createEnrollToken(tokenHash: string, siteId: string, expiresAt: number, replaces?: string, shortCodeHash?: string): void {
+    this.db.prepare('INSERT INTO enroll_tokens (token_hash, site_id, expires_at, replaces, short_code_hash) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenHash, siteId, expiresAt, replaces ?? null, shortCodeHash ?? null)
   }
 
-  /** the token when it is unused and unexpired; reading it does not use it up */
-  enrollToken(tokenHash: string, now: number): EnrollToken | undefined {
-    const row = this.db.prepare('SELECT site_id, replaces FROM enroll_tokens WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?').get(tokenHash, now) as
-      { site_id: string; replaces: string | null } | undefined
-    return row && { siteId: row.site_id, ...(row.replaces !== null && { replaces: row.replaces }) }
+  /** the token when it is unused and unexpired, by the hash of the token or of its short code; reading it does not use it up */
+  enrollToken(secretHash: string, now: number): EnrollToken | undefined {
+    const row = this.db.prepare('SELECT token_hash, site_id, replaces FROM enroll_tokens WHERE (token_hash = ? OR short_code_hash = ?) AND used_by IS NULL AND expires_at > ?')
+      .get(secretHash, secretHash, now) as { token_hash: string; site_id: string; replaces: string | null } | undefined
+    return row && { tokenHash: row.token_hash, siteId: row.site_id, ...(row.replaces !== null && { replaces: row.replaces }) }
   }
 
   gatewayEnrolment(gatewayId: string): GatewayEnrolment | undefined {
