@@ -25,6 +25,7 @@ export const INTEGRATION_TESTS = [
   'tests/edge-agent/poll/integration.test.ts',
   'tests/edge-agent/poll/modbus-serial-master.test.ts',
   'tests/edge-agent/poll/write-integration.test.ts',
+  'tests/edge-agent/provision/login-after-enrolment.test.ts',
   'tests/edge-agent/provision/provision-cli.test.ts',
   'tests/edge-agent/safety/scenarios.test.ts',
   'tests/edge-agent/simulator/servers.test.ts',

@@ -67,7 +67,7 @@ export async function provision(inputs: ProvisionInputs): Promise<string> {
   const done = `gateway ${gatewayId} enrolled at site ${enrolment.siteId}: credentials written to ${credentials.path} (mode 0600), ${changed.length > 0 ? `${configFile}: ${changed.join(', ')} set` : `${configFile} unchanged`}`
   const failure = await loginWith(enrolment.mqttUrl, clientId, () => enrolment, () => (brokerCa === undefined ? undefined : readCaFile(nearConfig(configFile, brokerCa))))
   if (failure !== undefined) {
-    throw new ProvisionError('LOGIN_FAILED', `${done}; but the MQTT login to ${enrolment.mqttUrl} as ${clientId} failed: ${failure}. The credentials are kept (the token is spent); once the broker is reachable, edge-agent provision again says "already provisioned"`)
+    throw new ProvisionError('LOGIN_FAILED', `${done}; but the MQTT login to ${enrolment.mqttUrl} as ${clientId} failed: ${failure}. The credentials are kept (the token is spent); once the broker accepts it, edge-agent provision run again says "already provisioned"`)
   }
   return `provisioned ${done}; MQTT login to ${enrolment.mqttUrl} as ${clientId} works`
 }
