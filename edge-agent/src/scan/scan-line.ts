@@ -8,6 +8,7 @@ import type { ScanTarget } from './draft.ts'
 import { identifyDevice, type Identification } from './identify.ts'
 import { searchBus, type Find, type ProbeLine, type ProbeOutcome, type SearchObserver } from './search.ts'
 import type { SerialSetting } from './settings.ts'
+import { preferFactoryFraming } from './tie-break.ts'
 import { identifyTimeoutMs, probeTimeoutMs, PROBE } from './timing.ts'
 
 /** A Modbus gateway's own exceptions: no device answered behind it (0x0A path unavailable, 0x0B no response). */
@@ -101,7 +102,7 @@ export async function scanLine(options: ScanOptions): Promise<ScanReport> {
         find.setting ? identifyTimeoutMs(find.setting, options.turnaroundMs) : options.tcpTimeoutMs * 3, async () => {})
       devices.push({ ...find, ...identification })
     }
-    return { devices, garbledAt: search.garbledAt, probes: search.probes, ignoresUnitId }
+    return { devices: preferFactoryFraming(devices, options.profiles), garbledAt: search.garbledAt, probes: search.probes, ignoresUnitId }
   } finally {
     await line.close()
   }

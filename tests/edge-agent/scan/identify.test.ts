@@ -5,6 +5,7 @@ import type { ModbusRequest } from '../../../edge-agent/src/modbus/master.ts'
 import { identifyDevice, type Transact } from '../../../edge-agent/src/scan/identify.ts'
 import { floatsIn } from '../../../edge-agent/src/scan/floats.ts'
 import { matchIdentity, matchSignatures, signatureReads } from '../../../edge-agent/src/scan/profile-match.ts'
+import { preferFactoryFraming } from '../../../edge-agent/src/scan/tie-break.ts'
 
 const library = loadLibrary()
 const noPause = async () => {}
@@ -93,5 +94,25 @@ describe('floats in a block', () => {
 
   it('finds nothing in small integers', () => {
     expect(floatsIn('holding', 0, [[0, 1, 2, 3, 50, 100, 0xffff, 0x8000]])).toEqual([])
+  })
+})
+
+describe('a framing the line cannot tell apart', () => {
+  const at = (parity: 'none' | 'even' | 'odd', stopBits: 1 | 2 = 1) => ({ baud: 19200, parity, stopBits })
+  const tied = (unit: number, profile?: string) => ({
+    unit, setting: at('even'), alsoAt: [at('none'), at('odd'), at('none', 2)],
+    matches: profile ? [{ profile, evidence: '' }] : [], settingNote: 'answers alike',
+  })
+
+  it('is taken from the factory settings of the matched profiles, the same for every tied device', () => {
+    const devices = preferFactoryFraming([tied(1, 'ccri-gjc4-catalytic-methane'), tied(5, 'generic-gq-ec-h2s'), tied(200)], library)
+    expect(devices.map((d) => `${d.unit}:${d.setting.parity}${d.setting.stopBits}`)).toEqual(['1:none1', '5:none1', '200:none1'])
+    expect(devices[0]!.alsoAt).toContainEqual(at('even'))
+    expect(devices[0]!.settingNote).toMatch(/factory/u)
+  })
+
+  it('stays with the scan order when no matched profile says', () => {
+    const devices = preferFactoryFraming([tied(200)], library)
+    expect(devices[0]!.setting).toEqual(at('even'))
   })
 })
