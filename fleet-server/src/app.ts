@@ -14,10 +14,12 @@ import { closeUndeclaredInput } from './routes/closed-input.ts'
 import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
+import { enrollTokenRoutes } from './routes/enroll-tokens.ts'
 import { ApiError, validationMessage } from './routes/errors.ts'
 import { gatewayRoutes } from './routes/gateways.ts'
 import type { Health } from './routes/health.schema.ts'
 import { healthRoutes } from './routes/health.ts'
+import { installerRoutes } from './routes/installer.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { refuseCrossSiteWrites } from './routes/same-origin.ts'
 import { seriesRoutes } from './routes/series.ts'
@@ -111,7 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Swagger UI sets its own policy on its pages (helmet's would not know its hashes); not upgrading requests to HTTPS, as above
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (policy) => policy.replace(/\s*upgrade-insecure-requests;?/u, '') })
 
-  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, gatewayRoutes, complianceRoutes]) await app.register(routes, deps)
+  for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, enrollTokenRoutes, gatewayRoutes, installerRoutes, complianceRoutes]) await app.register(routes, deps)
   await app.register(reportRoutes, deps)
   await app.register(auditRoutes, deps)
   if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })

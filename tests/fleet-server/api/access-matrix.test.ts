@@ -155,5 +155,9 @@ describe('the matrix bites on the real routes', () => {
     expect(about('GET /api/alarms as ent-b (no tenant ids')).toMatch(/answered 200 carrying another tenant's .*"site-a1"/u)
     expect(about('GET /api/sites/{id} as ent-b (foreign tenant')).toMatch(/another tenant's id in the path answered 200, not 403 or 404/u)
     expect(about('POST /api/commissioning as inst-a2 (foreign tenant')).toMatch(/changed another tenant's site site-b1/u)
+    // an installer minting an enrolment token for a site not assigned to it: the audit entry is the change
+    const minted = about('POST /api/sites/{id}/enroll-tokens as inst-a2 (foreign tenant')
+    expect(minted).toMatch(/another tenant's id in the path answered 201, not 403 or 404/u)
+    expect(minted).toMatch(/changed another tenant's site site-b1/u)
   }, 120_000)
 })

@@ -10,6 +10,7 @@ const ROUTES = [
   ['get', '/api/sites'], ['get', '/api/sites/{id}'], ['get', '/api/gateways'], ['get', '/api/devices'],
   ['get', '/api/alarms'], ['get', '/api/audit'], ['post', '/api/alarms/{id}/ack'], ['get', '/api/commands/{id}'], ['get', '/api/interlocks'],
   ['get', '/api/series'], ['post', '/api/enroll'], ['post', '/api/gateways/{id}/revoke'],
+  ['post', '/api/sites/{id}/enroll-tokens'], ['get', '/api/installer/sites'],
   ['get', '/api/compliance'], ['get', '/api/compliance.csv'], ['post', '/api/commissioning'], ['post', '/api/commissioning/{id}/reject'],
   ['get', '/api/compliance/summary'], ['get', '/api/compliance/sites/{siteId}'],
   ['get', '/api/reports/monthly'],

@@ -37,6 +37,8 @@ const VALID: Record<string, { path?: Record<string, string>; query?: Record<stri
   'get /api/reports/monthly': { query: { enterpriseId: 'ent-a', month: '2026-05', format: 'json' } },
   'get /api/audit': { query: { limit: '10' } },
   'post /api/gateways/{id}/revoke': { path: { id: 'gw-a1' } },
+  'post /api/sites/{id}/enroll-tokens': { path: { id: 'site-a2' }, body: { hours: 2, replace: 'gw-a2' } },
+  'get /api/installer/sites': {},
 }
 
 let f: Fixture

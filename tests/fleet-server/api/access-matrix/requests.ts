@@ -59,7 +59,7 @@ const COLLECTIONS: Record<string, keyof TenantIds> = {
 /** A field or parameter that names a tenant's resource by its own name. */
 const TENANT_FIELDS: Record<string, keyof TenantIds> = {
   siteId: 'siteId', site: 'siteId', enterpriseId: 'enterpriseId', enterprise: 'enterpriseId', jurisdiction: 'jurisdiction',
-  gatewayId: 'gatewayId', gateway: 'gatewayId', deviceId: 'deviceId', device: 'deviceId', alarmId: 'alarmId',
+  gatewayId: 'gatewayId', gateway: 'gatewayId', replace: 'gatewayId', deviceId: 'deviceId', device: 'deviceId', alarmId: 'alarmId',
   commandId: 'commandId', commissioningId: 'commissioningId', recordId: 'commissioningId',
 }
 

@@ -134,6 +134,7 @@ export async function world({ extend, storeForApp }: WorldOptions = {}): Promise
       return JSON.stringify([
         store.getSite(admin, siteId), store.commissioningOf(siteId), store.listAlarms(admin, { siteId }),
         store.interlockActions(admin, { siteId }), store.gatewayCredentials(gateway) ?? null,
+        store.audit.list(admin).filter((entry) => entry.siteId === siteId),
       ])
     },
     async close() {
