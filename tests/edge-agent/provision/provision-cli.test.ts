@@ -259,6 +259,15 @@ describe('each bad case: one line, exit 1 or 2, nothing written here or on the s
       { path: config, text: readFileSync(config, 'utf8') }, 'gw-none')
   }, 60_000)
 
+  it('a config with a problem provisioning would not mend (exit 2, the check\'s own line)', async () => {
+    const folder = gatewayFolder()
+    const config = draftConfig(folder, { id: 'gw-typo', site: 'mine-a' })
+    writeFileSync(config, readFileSync(config, 'utf8').replace(METHANE, 'ccri-gjc4-catalytic-methan'))
+    const result = await provision(config, await mintToken('mine-a'), '--ca', at('fleet-ca.pem'))
+    expectNothingWritten(result, 2, new RegExp(`^${config.replace(/[.]/gu, '[.]')}:11:\\d+ devices\\[0\\]\\.profile: no profile "ccri-gjc4-catalytic-methan" in the library; did you mean ${METHANE}`, 'u'), folder,
+      { path: config, text: readFileSync(config, 'utf8') }, 'gw-typo')
+  }, 60_000)
+
   it('a --ca file that is not there (exit 2)', async () => {
     const folder = gatewayFolder()
     const config = draftConfig(folder, { id: 'gw-noca', site: 'mine-a' })
