@@ -21,6 +21,7 @@ export const INTEGRATION_TESTS = [
   'tests/edge-agent/control/server.test.ts',
   'tests/edge-agent/control/peer-user.test.ts',
   'tests/edge-agent/modbus/identification.test.ts',
+  'tests/edge-agent/modbus/serial-line-lock.test.ts',
   'tests/edge-agent/poll/faults.test.ts',
   'tests/edge-agent/poll/integration.test.ts',
   'tests/edge-agent/poll/modbus-serial-master.test.ts',

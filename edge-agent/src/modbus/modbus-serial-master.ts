@@ -7,6 +7,7 @@ import {
 import type { ModbusMaster, ModbusReply, ModbusRequest } from './master.ts'
 import { openFailure, translateError } from './modbus-serial-translation.ts'
 import { exchangePdu, type ModbusSerialPort } from './pdu-exchange.ts'
+import { takePortLock, type PortLock, type PortLockOptions } from './port-lock.ts'
 
 const ModbusClient = ModbusSerial as unknown as new () => ModbusRTU
 
@@ -33,14 +34,23 @@ export type LineSpec =
 
 const describeLine = (line: LineSpec) => (line.kind === 'rtu' ? line.path : `${line.host}:${line.port}`)
 
+export interface ModbusSerialMasterOptions {
+  /** the serial line's lock file (port-lock.ts); default /run/lock */
+  lock?: PortLockOptions
+  /** said once when a serial line is opened without its lock (the lock directory cannot be written); default process.emitWarning */
+  warn?: (message: string) => void
+}
+
 /** The one adapter around modbus-serial: unit id per request, typed errors, no shared mutable unit state. */
 export class ModbusSerialMaster implements ModbusMaster {
   private client: ModbusRTU | undefined
   private readonly closeListeners: (() => void)[] = []
   private lastByte: number | undefined
   private readonly name: string
+  private lock: PortLock | undefined
+  private warnedNoLock = false
 
-  constructor(private readonly line: LineSpec) {
+  constructor(private readonly line: LineSpec, private readonly options: ModbusSerialMasterOptions = {}) {
     this.name = describeLine(line)
   }
 
@@ -48,7 +58,13 @@ export class ModbusSerialMaster implements ModbusMaster {
     return this.client?.isOpen === true
   }
 
+  /**
+   * A serial line is locked first (port-lock.ts): another process holding it is a SerialPortLockedError naming
+   * it. The lock is kept across a line drop and taken again on each reopen; close() gives it back.
+   */
   async open(): Promise<void> {
+    const reopening = this.lock !== undefined
+    if (this.line.kind === 'rtu') this.takeLock(this.line.path)
     const client = new ModbusClient()
     try {
       if (this.line.kind === 'rtu') {
@@ -64,6 +80,7 @@ export class ModbusSerialMaster implements ModbusMaster {
         ;(client as unknown as { _port?: { _client?: { setNoDelay?(v: boolean): void } } })._port?._client?.setNoDelay?.(true)
       }
     } catch (error) {
+      if (!reopening) this.releaseLock()
       throw new ModbusTransportError(`cannot open ${this.name}: ${openFailure(error, this.name)}`)
     }
     client.on('close', () => {
@@ -85,14 +102,37 @@ export class ModbusSerialMaster implements ModbusMaster {
   async close(): Promise<void> {
     const client = this.client
     this.client = undefined
-    if (!client) return
-    await new Promise<void>((resolve) => {
-      try {
-        client.close(() => resolve())
-      } catch {
-        resolve()
-      }
-    })
+    if (client) {
+      await new Promise<void>((resolve) => {
+        try {
+          client.close(() => resolve())
+        } catch {
+          resolve()
+        }
+      })
+    }
+    this.releaseLock()
+  }
+
+  private takeLock(path: string): void {
+    const previous = this.lock
+    this.lock = undefined
+    const taken = takePortLock(path, this.options.lock, previous)
+    if ('file' in taken) {
+      this.lock = taken
+      return
+    }
+    // a lock directory we cannot write must not keep a safety agent from its line
+    if (this.warnedNoLock) return
+    this.warnedNoLock = true
+    const message = `${path} opened without its lock file (other programs are not kept off the line): ${taken.unavailable}`
+    if (this.options.warn) this.options.warn(message)
+    else process.emitWarning(message, { code: 'PORT_LOCK_UNAVAILABLE' })
+  }
+
+  private releaseLock(): void {
+    this.lock?.release()
+    this.lock = undefined
   }
 
   onClose(listener: () => void): void {
