@@ -13,8 +13,12 @@
 /** @typedef {import('../src/api/index.ts').ComplianceState} ComplianceState */
 /** @typedef {import('../src/api/index.ts').ComplianceSummary} ComplianceSummary */
 /** @typedef {import('../src/api/index.ts').Device} Device */
+/** @typedef {import('../src/api/index.ts').EnrollTokenBody} EnrollTokenBody */
+/** @typedef {import('../src/api/index.ts').EnrollTokenReply} EnrollTokenReply */
 /** @typedef {import('../src/api/index.ts').ErrorBody} ErrorBody */
 /** @typedef {import('../src/api/index.ts').Gateway} Gateway */
+/** @typedef {import('../src/api/index.ts').InstallerSite} InstallerSite */
+/** @typedef {import('../src/api/index.ts').InstallerSystem} InstallerSystem */
 /** @typedef {import('../src/api/index.ts').InterlockAction} InterlockAction */
 /** @typedef {import('../src/api/index.ts').LoginBody} LoginBody */
 /** @typedef {import('../src/api/index.ts').LoginReply} LoginReply */
@@ -115,6 +119,10 @@ export const api = {
    */
   series: ({ gatewayId, device, channel, from, to }) =>
     call('GET', `/api/series?${q({ gatewayId, device, channel, from: String(from), to: String(to), step: /** @type {const} */ ('1m') })}`),
+  /** @returns {Promise<InstallerSite[]>} the caller's sites as an installer sees them */
+  installerSites: () => call('GET', '/api/installer/sites'),
+  /** @returns {Promise<EnrollTokenReply>} 201: a one-time token, shown once */
+  mintEnrollToken: (/** @type {string} */ siteId, /** @type {EnrollTokenBody} */ body = {}) => call('POST', `/api/sites/${encodeURIComponent(siteId)}/enroll-tokens`, body),
   /** @returns {Promise<ComplianceRow[]>} */
   compliance: (/** @type {ComplianceFilters} */ filters = {}) => call('GET', withQuery('/api/compliance', filters)),
   /** @returns {Promise<ComplianceSummary>} */

@@ -1,4 +1,4 @@
-// The dashboard: login, fleet overview, site view and the compliance views, refreshed every 2 s while
+// The dashboard: login, fleet overview, site view, the compliance views and the installer's, refreshed every 2 s while
 // signed in (the compliance report every 60 s: it changes by the day, not by the second).
 import { api, ApiError, messageOf, statusOf } from './api.js'
 import { loadLang, setLang, lang, t } from './i18n/index.js'
@@ -10,14 +10,17 @@ import { overviewView } from './views/overview.js'
 import { siteView, fillTrend, ackResult, isNumericChannel } from './views/site.js'
 import { complianceView } from './views/compliance.js'
 import { complianceSiteView } from './views/compliance-site.js'
+import { installerView } from './views/installer.js'
 import { acknowledge, ackText, ackPending } from './ack.js'
 import { loadSeries } from './trends.js'
-import { isComplianceRoute, routeOf } from './routes.js'
+import { isComplianceRoute, routeOf, showsInstaller } from './routes.js'
 /** @typedef {import('./api.js').Alarm} Alarm */
 /** @typedef {import('./api.js').ComplianceEvidence} ComplianceEvidence */
 /** @typedef {import('./api.js').ComplianceFilters} ComplianceFilters */
 /** @typedef {import('./api.js').ComplianceRow} ComplianceRow */
 /** @typedef {import('./api.js').ComplianceSummary} ComplianceSummary */
+/** @typedef {import('./api.js').InstallerSite} InstallerSite */
+/** @typedef {import('./views/installer.js').MintState} MintState */
 /** @typedef {import('./api.js').SiteDetail} SiteDetail */
 /** @typedef {import('./api.js').SiteSummary} SiteSummary */
 /** @typedef {import('./api.js').User} User */
@@ -41,6 +44,8 @@ import { isComplianceRoute, routeOf } from './routes.js'
  * @property {boolean} busy a refresh is under way
  * @property {number} unacked unacknowledged alarms at the last refresh
  * @property {LoadedCompliance | null} compliance
+ * @property {InstallerSite[] | null} installer the installer view's sites; null until loaded
+ * @property {Map<string, MintState>} mints enrolment tokens of the installer view, by site: kept until closed or the page is left
  */
 
 const REFRESH_MS = 2000
@@ -55,7 +60,7 @@ function $(/** @type {string} */ id) {
 /** The HTML elements matching `selector`. */
 const all = (/** @type {string} */ selector) => [...document.querySelectorAll(selector)].filter((el) => el instanceof HTMLElement)
 /** @type {State} */
-const state = { user: null, sites: [], alarms: [], detail: null, notFound: false, offline: false, updatedAt: null, busy: false, unacked: 0, compliance: null }
+const state = { user: null, sites: [], alarms: [], detail: null, notFound: false, offline: false, updatedAt: null, busy: false, unacked: 0, compliance: null, installer: null, mints: new Map() }
 /**
  * what the compliance route last put into <main>: it is re-rendered only when its data or the language changed
  * @type {{ compliance: LoadedCompliance | null, lang: string, key: string } | null}
@@ -95,7 +100,8 @@ function applyLang() {
 }
 
 function renderHeader() {
-  const section = isComplianceRoute(currentRoute()) ? 'compliance' : 'overview'
+  const route = currentRoute()
+  const section = isComplianceRoute(route) ? 'compliance' : state.user && showsInstaller(route, state.user.role) ? 'installer' : 'overview'
   keepPlace(() => $('header').replaceChildren(headerView(state.user, { onToggleLang, onLogout, section })))
 }
 
@@ -131,6 +137,7 @@ function render() {
     let view
     if (route.name === 'site' && state.detail?.site.id === route.id) view = siteView(state.detail, user, { onAck })
     else if (route.name === 'site') view = h('p', {}, state.notFound ? t('site.notFound') : t('status.loading'))
+    else if (showsInstaller(route, user.role)) view = state.installer ? installerView(state.installer, state.mints, { onMint, onDismiss }) : h('p', {}, t('status.loading'))
     else view = overviewView(state.sites, user)
     $('main').replaceChildren(view)
   })
@@ -198,12 +205,13 @@ async function refresh() {
   state.busy = true
   const route = currentRoute()
   try {
-    const [sites, alarms, detail, compliance] = await Promise.all([
+    const [sites, alarms, detail, compliance, installer] = await Promise.all([
       api.sites(), api.activeAlarms(),
       route.name === 'site' ? api.site(route.id).catch((e) => (statusOf(e) === 404 || statusOf(e) === 403 ? null : Promise.reject(e))) : null,
       loadCompliance(route),
+      showsInstaller(route, state.user.role) ? api.installerSites() : null,
     ])
-    Object.assign(state, { sites, alarms, detail, compliance, notFound: route.name === 'site' && detail === null, offline: false, updatedAt: Date.now() })
+    Object.assign(state, { sites, alarms, detail, compliance, installer, notFound: route.name === 'site' && detail === null, offline: false, updatedAt: Date.now() })
     const unacked = alarms.filter((a) => a.state === 'active' && !a.acknowledged).length
     if (unacked > state.unacked) announce(t('banner.alarms', { count: unacked }))
     state.unacked = unacked
@@ -235,8 +243,29 @@ function onAck(/** @type {number} */ alarmId) {
   })
 }
 
+/** Mints a one-time enrolment token for the site (replacing a gateway's credentials with `replace`); shown until closed. */
+async function onMint(/** @type {string} */ siteId, /** @type {string | undefined} */ replace) {
+  state.mints.set(siteId, { status: 'minting' })
+  render()
+  try {
+    const token = await api.mintEnrollToken(siteId, replace === undefined ? {} : { replace })
+    state.mints.set(siteId, { status: 'minted', token })
+    announce(t('installer.tokenHeading'))
+  } catch (error) {
+    if (statusOf(error) === 401) { showLogin(); return }
+    state.mints.set(siteId, { status: 'failed', message: messageOf(error) })
+  }
+  render()
+}
+
+function onDismiss(/** @type {string} */ siteId) {
+  state.mints.delete(siteId)
+  render()
+}
+
 function showLogin(error = '') {
-  Object.assign(state, { user: null, detail: null, sites: [], alarms: [], unacked: 0, compliance: null })
+  state.mints.clear()
+  Object.assign(state, { user: null, detail: null, sites: [], alarms: [], unacked: 0, compliance: null, installer: null })
   shownCompliance = null
   renderHeader()
   $('banner').replaceChildren()
@@ -276,6 +305,8 @@ function onToggleLang() {
 
 function onRoute() {
   if (!state.user) return
+  state.mints.clear()
+  state.installer = null
   state.detail = null
   state.notFound = false
   renderHeader()

@@ -1,10 +1,11 @@
-// The dashboard's hash routes: `#/`, `#/site/{id}`, `#/compliance?filters` and
-// `#/compliance/site/{id}?asOf`. Pure: a hash in, a route out.
+// The dashboard's hash routes: `#/`, `#/site/{id}`, `#/compliance?filters`,
+// `#/compliance/site/{id}?asOf` and `#/installer`. Pure: a hash in, a route out.
 /** @typedef {import('./api.js').ComplianceFilters} ComplianceFilters */
 
 /**
  * Where the user is; `key` tells two pages apart (a compliance route's filters are part of it).
  * @typedef {{ name: 'overview', key: string }
+ *   | { name: 'installer', key: string }
  *   | { name: 'site', id: string, key: string }
  *   | { name: 'compliance', query: ComplianceFilters, key: string }
  *   | { name: 'evidence', id: string, query: ComplianceFilters, key: string }} Route
@@ -39,8 +40,16 @@ export function routeOf(hash) {
   const evidenceId = /^\/compliance\/site\/(.+)$/.exec(path)?.[1]
   if (evidenceId !== undefined) return { name: 'evidence', id: decodeURIComponent(evidenceId), query: complianceQuery(search), key: hash }
   if (path === '/compliance') return { name: 'compliance', query: complianceQuery(search), key: hash }
+  if (path === '/installer') return { name: 'installer', key: path }
   return { name: 'overview', key: '/' }
 }
 
 /** @returns {route is ComplianceRoute} */
 export const isComplianceRoute = (/** @type {Route} */ route) => route.name === 'compliance' || route.name === 'evidence'
+
+/**
+ * Whether the route shows the installer view: `#/installer`, and the start page of an installer.
+ * @param {Route} route
+ * @param {import('./api.js').User['role']} role
+ */
+export const showsInstaller = (route, role) => route.name === 'installer' || (route.name === 'overview' && role === 'installer')

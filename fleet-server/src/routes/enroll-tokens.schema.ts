@@ -1,4 +1,4 @@
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { ENROLL_TOKEN_HOURS, MAX_ENROLL_TOKEN_HOURS } from '../defaults.ts'
 import { GatewayId, Id } from '../model/primitives.ts'
 
@@ -17,3 +17,6 @@ export const EnrollTokenReplySchema = Type.Object({
   provisionCommand: Type.String({ description: 'the command that enrols the gateway with this token: edge-agent provision --server URL --token TOKEN --config FILE' }),
   qrSvg: Type.String({ description: 'an SVG QR code of provisionCommand, for a phone' }),
 })
+
+export type EnrollTokenBody = Static<typeof EnrollTokenBodySchema>
+export type EnrollTokenReply = Static<typeof EnrollTokenReplySchema>

@@ -1,6 +1,7 @@
 // Every UI string, in Chinese (default) and English. Both dictionaries must have the same keys
 // (tests/fleet-server/web/i18n.test.ts checks). Placeholders: {name}.
 import { complianceStrings } from './compliance.js'
+import { installerStrings } from './installer.js'
 
 /** @type {typeof import('./index.d.ts').dictionaries} */
 export const dictionaries = {
@@ -152,6 +153,7 @@ export const dictionaries = {
     'interlockState.bypass-ended': '旁路结束',
     'interlockState.suppressed': '已抑制',
     ...complianceStrings.zh,
+    ...installerStrings.zh,
   },
   en: {
     'app.title': 'Safety Monitoring',
@@ -301,6 +303,7 @@ export const dictionaries = {
     'interlockState.bypass-ended': 'Bypass ended',
     'interlockState.suppressed': 'Suppressed',
     ...complianceStrings.en,
+    ...installerStrings.en,
   },
 }
 

@@ -3,7 +3,7 @@ import { h } from '../dom.js'
 import { lang, t, tOr } from '../i18n/index.js'
 /** @typedef {import('../api.js').Alarm} Alarm */
 /** @typedef {import('../api.js').User} User */
-/** @typedef {'overview' | 'compliance'} Section the part of the dashboard shown */
+/** @typedef {'overview' | 'compliance' | 'installer'} Section the part of the dashboard shown */
 
 /**
  * Who sees the compliance report (GET /api/compliance: regulator, admin; an enterprise its own sites).
@@ -12,13 +12,20 @@ import { lang, t, tOr } from '../i18n/index.js'
 export const COMPLIANCE_ROLES = new Set(['regulator', 'admin', 'enterprise'])
 
 /**
+ * Who sees the installer view (GET /api/installer/sites: installer, admin); an installer starts there.
+ * @type {ReadonlySet<User['role']>}
+ */
+const INSTALLER_ROLES = new Set(['installer', 'admin'])
+
+/**
  * @param {User} user
  * @param {Section} section marked aria-current
  */
 function navView(user, section) {
   const link = (/** @type {string} */ href, /** @type {string} */ key, /** @type {Section} */ name) => h('a', { href, 'data-testid': `nav-${name}`, 'aria-current': section === name ? 'page' : undefined }, t(key))
   return h('nav', { class: 'nav', 'aria-label': t('nav.label') },
-    link('#/', 'nav.overview', 'overview'),
+    user.role !== 'installer' && link('#/', 'nav.overview', 'overview'),
+    INSTALLER_ROLES.has(user.role) && link('#/installer', 'nav.installer', 'installer'),
     COMPLIANCE_ROLES.has(user.role) && link('#/compliance', 'nav.compliance', 'compliance'))
 }
 

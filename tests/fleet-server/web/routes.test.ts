@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 // The dashboard is browser JavaScript checked by its own tsconfig; load it by URL (unit: pure, no DOM).
-const { routeOf, isComplianceRoute } = await import(new URL('../../../fleet-server/web/routes.js', import.meta.url).href)
+const { routeOf, isComplianceRoute, showsInstaller } = await import(new URL('../../../fleet-server/web/routes.js', import.meta.url).href)
 
 describe("the dashboard's hash routes", () => {
   it('opens the overview for no hash, #/ and anything it does not know', () => {
@@ -34,5 +34,14 @@ describe("the dashboard's hash routes", () => {
 
   it('tells the compliance routes apart from the others', () => {
     expect(['#/', '#/site/x', '#/compliance', '#/compliance/site/x'].map((hash) => isComplianceRoute(routeOf(hash)))).toEqual([false, false, true, true])
+  })
+
+  it('opens the installer view at #/installer, and as the start page of an installer', () => {
+    expect(routeOf('#/installer')).toEqual({ name: 'installer', key: '/installer' })
+    expect(showsInstaller(routeOf('#/installer'), 'admin')).toBe(true)
+    expect(showsInstaller(routeOf('#/'), 'installer')).toBe(true)
+    expect(showsInstaller(routeOf('#/'), 'admin')).toBe(false)
+    expect(showsInstaller(routeOf('#/site/s1'), 'installer')).toBe(false)
+    expect(showsInstaller(routeOf('#/compliance'), 'installer')).toBe(false)
   })
 })
