@@ -12,6 +12,9 @@
  * Parity is not visible through a pty (the driver clears PARENB), so nothing here tests it.
  */
 import { randomInt } from 'node:crypto'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { SerialPort } from 'serialport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,8 +22,11 @@ import { ModbusSerialMaster } from '../../edge-agent/src/modbus/modbus-serial-ma
 import { loadLibrary } from '../../hardware-profiles/index.ts'
 import { crc16, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, rtuFrame } from '../../protocols/modbus/index.ts'
 import { tempDir, type TempDir } from '../support/gateway-config.ts'
+import { run, SYSTEM_PYTHON } from '../support/processes.ts'
 import { INSTALLER_BAUDS, startAcceptanceBus, startRs485Relay, tallied, type AcceptanceBus, type BusDevice, type Rs485Relay } from '../support/rs485-bus.ts'
 import { until } from '../support/until.ts'
+
+const RELAY = join(dirname(fileURLToPath(import.meta.url)), '../support/rs485-relay.py')
 
 // ------------------------------------------------------------------ raw bytes through the relay
 
@@ -119,6 +125,25 @@ describe('the RS-485 relay', () => {
   }, 120_000)
 })
 
+describe('the relay\'s own lifecycle', () => {
+  it('refuses a link path that exists in one line with exit 2, and removes its links when stopped', async () => {
+    const dir = tempDir('rs485-relay-links')
+    try {
+      writeFileSync(join(dir.path, 'taken'), '')
+      const refused = await run(SYSTEM_PYTHON, [RELAY, '--master', join(dir.path, 'master'), '--drop', join(dir.path, 'taken')])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toBe(`rs485-relay: ${join(dir.path, 'taken')} exists already\n`)
+      const relay = await startRs485Relay({ dir: dir.path, drops: 1 })
+      expect(existsSync(relay.master) && existsSync(relay.drops[0]!)).toBe(true)
+      await relay.stop()
+      expect(relay.proc.exit).toEqual({ code: 0, signal: null })
+      expect(readdirSync(dir.path)).toEqual(['taken'])
+    } finally {
+      dir.remove()
+    }
+  })
+})
+
 // ------------------------------------------------------------------ the acceptance bus
 
 const BUS_BAUD = Number(process.env.RS485_BAUD ?? INSTALLER_BAUDS[randomInt(INSTALLER_BAUDS.length)])
@@ -147,9 +172,11 @@ async function expectAsDeclared(master: ModbusSerialMaster, device: BusDevice): 
   if (device.floatOrder && device.floatRange) {
     const { table, address, order } = device.floatOrder
     expect(order).toBe('CDAB')
-    const value = floatCdab(await master.execute({ kind: 'read', unit: device.unit, table, address, count: 2 }, 1_000) as number[])
+    const read = async () => floatCdab(await master.execute({ kind: 'read', unit: device.unit, table, address, count: 2 }, 1_000) as number[])
+    const value = await read()
     expect(value, what).toBeGreaterThanOrEqual(device.floatRange.min)
     expect(value, what).toBeLessThanOrEqual(device.floatRange.max)
+    await until(`${what}: its float to drift from ${value}`, async () => (await read()) !== value)
   }
   const identify = master.execute({ kind: 'identify', unit: device.unit }, 1_000)
   if (device.identifiedBy === 'device-id') {
@@ -189,6 +216,9 @@ describe(`the acceptance bus at ${BUS_BAUD} baud (picked at random; RS485_BAUD=N
     await master.open()
     for (const device of bus.devices) await expectAsDeclared(master, device)
     await master.close()
+    // the bus runs without crosstalk: every answer went to the master end only
+    const directions = Object.keys(await bus.relay.tally())
+    expect(directions.filter((d) => d.startsWith('drop')).sort()).toEqual(bus.devices.map((_, i) => `drop${i + 1}>master`).sort())
   })
 
   it(`gets no answer from any device at ${OTHER_BAUD} baud while the relay garbles, and answers again back at the bus's rate`, async () => {
