@@ -5,6 +5,7 @@ import { registerOperatorCommands } from './operator.ts'
 import { registerPresetCommands } from './presets.ts'
 import { registerProfileCommands } from './profiles.ts'
 import { registerProvisionCommand } from './provision.ts'
+import { registerReadCommand } from './read.ts'
 import { registerRunCommand } from './run.ts'
 import { registerScanCommand } from './scan.ts'
 import { registerSimulateCommand } from './simulate.ts'
@@ -22,6 +23,7 @@ registerOperatorCommands(program)
 registerPresetCommands(program)
 registerProvisionCommand(program)
 registerScanCommand(program)
+registerReadCommand(program)
 
 try {
   await program.parseAsync(process.argv)

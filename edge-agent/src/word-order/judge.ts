@@ -134,10 +134,14 @@ interface Context {
 
 const rangeText = ({ range, hint }: Context) => (range ? `${formatNumber(range.min)}–${formatNumber(range.max)} ${hint}` : '')
 
+/** The values of a plausible (so finite) reading: one, or the least and the greatest. */
 function valuesText(reading: FloatOrderReading, reads: number): string {
   const { values } = reading
   if (values.every((v) => Object.is(v, values[0]))) return reads === 1 ? formatNumber(values[0]!) : `${formatNumber(values[0]!)} in every read`
-  return `${formatNumber(values[0]!)} to ${formatNumber(values.at(-1)!)} over ${reads} reads`
+  const [low, high] = [Math.min(...values), Math.max(...values)]
+  // a change in the seventh digit is still a change: show the digits that carry it
+  const digits = formatNumber(low) === formatNumber(high) ? 9 : undefined
+  return `${formatNumber(low, digits)} to ${formatNumber(high, digits)} over ${reads} reads`
 }
 
 const PROBLEM_TEXT: Record<FloatProblem, (context: Context) => string> = {

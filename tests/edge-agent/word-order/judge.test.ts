@@ -71,7 +71,7 @@ describe('judgeFloatOrders: stability and the clearly best order', () => {
     const judgement = judgeFloatOrders(reads([0.7312847, 0.7312947, 0.7313047], 'ABCD'))
     expect(judgement.orders.BADC).toMatchObject({ plausible: true, stable: true })
     expect(judgement).toMatchObject({ believed: 'ABCD', basis: 'steadiest' })
-    expect(judgement.why).toContain('BADC 0.00292165 to 0.00292642 over 3 reads (plausible too, but changes 250× more between reads)')
+    expect(judgement.why).toContain('BADC 0.00291641 to 0.00292642 over 3 reads (plausible too, but changes 250× more between reads)')
   })
 
   it('of plausible orders that never change believes the one alone reading a short decimal', () => {
