@@ -137,27 +137,49 @@ def resample(data, sender, receiver):
     return bytes(out)
 
 
-def without_valid_crc(heard, garbled):
-    """`garbled` changed, where needed, so that no Modbus RTU frame ending in it carries a valid CRC.
+class FrameGuard:
+    """Keeps garbled bytes from completing a Modbus RTU frame with a valid CRC at one receiver.
 
-    `heard` is what the receiver got before (its last MAX_FRAME - 1 bytes): a device resynchronising
-    byte by byte may start a frame anywhere in it.
+    A device resynchronising byte by byte may start a frame anywhere in the last MAX_FRAME bytes it
+    got, so the CRC of every run of them is kept as bytes arrive: `lagged` holds the CRCs of the runs
+    that end just before the latest byte `last` (a frame ending in a new byte x has `last` as its CRC
+    low byte and x as its high byte). Intact bytes are only noted, and taken in when garbled ones come.
     """
-    before = bytes(heard[-(MAX_FRAME - 1):])
-    line = bytearray(before + garbled)
-    first_new = len(before)
-    running = []  # [start, CRC of line[start:end]] for frames that may still end later
-    for end in range(len(line)):
-        # a frame line[start:end + 2]: unit, function, data, then the CRC low byte line[end] and high byte line[end + 1]
-        if end + 1 >= first_new and end + 1 < len(line):
-            low = line[end]
-            forbidden = {crc >> 8 for start, crc in running if end - start >= 2 and crc & 0xFF == low}
-            if line[end + 1] in forbidden:
-                line[end + 1] = next(line[end + 1] ^ d for d in range(1, 256) if line[end + 1] ^ d not in forbidden)
-        byte = line[end]
-        running = [[start, (crc >> 8) ^ CRC_TABLE[(crc ^ byte) & 0xFF]] for start, crc in running if end + 1 - start < MAX_FRAME]
-        running.append([end, (0xFFFF >> 8) ^ CRC_TABLE[(0xFFFF ^ byte) & 0xFF]])
-    return bytes(line[first_new:])
+
+    def __init__(self):
+        self.lagged = []
+        self.last = None
+        self.unseen = bytearray()
+
+    def passed(self, data):
+        self.unseen += data
+        if len(self.unseen) >= MAX_FRAME:
+            # nothing before these can be part of a frame that ends after them
+            del self.unseen[:-MAX_FRAME]
+            self.lagged, self.last = [], None
+
+    def garbled(self, data):
+        """`data` with a byte changed wherever a frame ending there would carry a valid CRC."""
+        for byte in self.unseen:
+            self.take(byte)
+        self.unseen.clear()
+        out = bytearray()
+        for byte in data:
+            if self.last is not None:
+                # runs of at least two bytes (unit and function) before the CRC
+                forbidden = {crc >> 8 for crc in self.lagged[:-1] if crc & 0xFF == self.last}
+                if byte in forbidden:
+                    byte = next(byte ^ d for d in range(1, 256) if byte ^ d not in forbidden)
+            self.take(byte)
+            out.append(byte)
+        return bytes(out)
+
+    def take(self, byte):
+        last = self.last
+        if last is not None:
+            self.lagged = [(crc >> 8) ^ CRC_TABLE[(crc ^ last) & 0xFF] for crc in self.lagged[-(MAX_FRAME - 3):]]
+            self.lagged.append((0xFFFF >> 8) ^ CRC_TABLE[(0xFFFF ^ last) & 0xFF])
+        self.last = byte
 
 
 class End:  # pylint: disable=too-few-public-methods
@@ -169,13 +191,11 @@ class End:  # pylint: disable=too-few-public-methods
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)  # no echo, no line editing until a peer sets its own mode
         os.set_blocking(self.master, False)
-        self.heard = bytearray()  # what this end received lately (for without_valid_crc)
+        self.guard = FrameGuard()
         os.symlink(os.ttyname(self.slave), link)
 
     def receive(self, data):
         """Queue `data` for whoever reads this end; returns the count that did not fit."""
-        self.heard += data
-        del self.heard[:-(MAX_FRAME - 1)]
         try:
             written = os.write(self.master, data) if data else 0
         except BlockingIOError:
@@ -219,9 +239,10 @@ class Bus:
             heard_with = Framing.of(receiver.master, "in")
             if heard_with.understands(sent_with):
                 out = data
+                receiver.guard.passed(out)
                 self.count(sender, receiver, "passed", len(data))
             else:
-                out = without_valid_crc(receiver.heard, resample(data, sent_with, heard_with))
+                out = receiver.guard.garbled(resample(data, sent_with, heard_with))
                 self.count(sender, receiver, "garbled", len(data))
             lost = receiver.receive(out)
             self.count(sender, receiver, "delivered", len(out) - lost)
