@@ -90,7 +90,7 @@ class Framing:  # pylint: disable=too-few-public-methods
     @classmethod
     def of(cls, fd, direction):
         """The framing of the pty behind master `fd`: its output speed for a sender, input speed for a receiver."""
-        iflag, oflag, cflag, lflag, ispeed, ospeed, cc = termios.tcgetattr(fd)  # noqa: F841 pylint: disable=unused-variable
+        _, _, cflag, _, ispeed, ospeed, _ = termios.tcgetattr(fd)
         speed = ospeed if direction == "out" else ispeed
         return cls(SPEEDS.get(speed, 0), DATA_BITS[cflag & termios.CSIZE], 2 if cflag & termios.CSTOPB else 1)
 
