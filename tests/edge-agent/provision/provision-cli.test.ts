@@ -1,7 +1,8 @@
 /**
  * Issue 16, item 3: `edge-agent provision` against the real fleet server over TLS (a CA made here with
  * openssl): the token exchanged, the credentials file (0600) and the config written (comments kept,
- * `check` accepts it), the MQTT login tried; a rerun with the spent token says "already provisioned";
+ * `check` accepts it), the MQTT login tried; a short code works as the token; a rerun with the spent
+ * token says "already provisioned";
  * each bad case — expired, used or wrong-site token, server down, a CA that does not match, no gateway
  * id — is one line, exit 1 or 2, and leaves no file, the config byte for byte, and no gateway row.
  */
@@ -197,6 +198,18 @@ describe('edge-agent provision against the fleet server over TLS', () => {
     }
   }, 60_000)
 })
+
+it('takes the short code a person reads off the installer\'s screen in place of the token', async () => {
+  const minted = await node([FLEET, 'enroll-token', '--site', 'mine-a', '--db', db])
+  expect(minted.code, minted.stderr).toBe(0)
+  const shortCode = / short code (\S+) /u.exec(minted.stderr)?.[1]
+  expect(shortCode, minted.stderr).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/u)
+  const config = draftConfig(gatewayFolder(), { id: 'gw-typed', site: 'mine-a' })
+  const result = await provision(config, shortCode!.toLowerCase(), '--ca', at('fleet-ca.pem'))
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
+  expect(result.stdout).toMatch(/^provisioned gateway gw-typed enrolled at site mine-a: .* works\n$/u)
+  expect(gatewayRow('gw-typed')).toEqual({ site: 'mine-a', enrolled: 1 })
+}, 60_000)
 
 describe('each bad case: one line, exit 1 or 2, nothing written here or on the server', () => {
   it('a used token (exit 2)', async () => {
