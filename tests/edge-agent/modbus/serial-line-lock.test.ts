@@ -117,4 +117,19 @@ describe('the serial line lock between an agent and another master', () => {
     await until('the agent reports its bus open', () => /bus rs485 open/u.test(agent.stdout), { timeoutMs: 30_000 })
     await agent.stop('SIGTERM')
   }, 90_000)
+
+  it('a lock directory that cannot be written does not keep a master off its line: one warning, then it polls', async () => {
+    const warnings: string[] = []
+    const master = new ModbusSerialMaster(line(pair.a), { lock: { dir: join(dir.path, 'no-such-lock-dir') }, warn: (message) => warnings.push(message) })
+    try {
+      await master.open()
+      expect(await master.execute({ kind: 'read', unit: 1, table: 'holding', address: 10, count: 1 }, 1000)).toEqual([expect.any(Number)])
+      await master.close()
+      await master.open()
+      expect(warnings).toEqual([`${pair.a} opened without its lock file (other programs are not kept off the line): cannot create ${join(dir.path, 'no-such-lock-dir', `LCK..${basename(pair.a)}`)}: ENOENT`])
+      expect(existsSync(lockFile)).toBe(false)
+    } finally {
+      await master.close()
+    }
+  })
 })
