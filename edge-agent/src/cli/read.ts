@@ -13,7 +13,8 @@ import { formatCycle, readBlock, reportCycle, type BlockRequest } from '../read/
 import type { UnitHint } from '../word-order/index.ts'
 import { addLineOptions, parseLineOptions, type LineOptions } from './line-options.ts'
 
-interface ReadOptions extends LineOptions {
+/** What commander hands over. */
+export interface ReadOptions extends LineOptions {
   unit?: string
   table?: string
   address?: string
@@ -61,10 +62,33 @@ const lineName = (line: LineSpec) => (line.kind === 'rtu' ? line.path : `${line.
 
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError'
 
-async function readAndPrint(options: ReadOptions, line: LineSpec, request: BlockRequest, hint: UnitHint | undefined): Promise<void> {
-  const reads = parseInteger(options.reads, '--reads', 1, 100)
-  const timeoutMs = parseInteger(options.timeoutMs, '--timeout-ms', 10, 60_000)
-  const intervalMs = parseInteger(options.intervalMs, '--interval-ms', 0, 3_600_000)
+/** What `read` was asked to do, every argument checked before the line is opened. */
+export interface ReadPlan {
+  line: LineSpec
+  request: BlockRequest
+  hint: UnitHint | undefined
+  reads: number
+  timeoutMs: number
+  intervalMs: number
+  watch: boolean
+  json: boolean
+}
+
+export function parseReadArguments(options: ReadOptions): ReadPlan {
+  const line = parseLineOptions(options)
+  return {
+    line,
+    request: blockOf(options, line),
+    hint: hintOf(options.unitHint),
+    reads: parseInteger(options.reads, '--reads', 1, 100),
+    timeoutMs: parseInteger(options.timeoutMs, '--timeout-ms', 10, 60_000),
+    intervalMs: parseInteger(options.intervalMs, '--interval-ms', 0, 3_600_000),
+    watch: options.watch === true,
+    json: options.json === true,
+  }
+}
+
+async function readAndPrint({ line, request, hint, reads, timeoutMs, intervalMs, watch, json }: ReadPlan): Promise<void> {
   const master = new ModbusSerialMaster(line)
   const stop = new AbortController()
   const onSignal = () => stop.abort()
@@ -77,14 +101,14 @@ async function readAndPrint(options: ReadOptions, line: LineSpec, request: Block
       try {
         const values = await readBlock(master, request, { reads, timeoutMs, signal: stop.signal })
         const report = reportCycle(request, lineName(line), values, new Date(), hint)
-        const text = options.json ? JSON.stringify(report) : [...(cycle > 0 ? [''] : []), ...formatCycle(report)].join('\n')
+        const text = json ? JSON.stringify(report) : [...(cycle > 0 ? [''] : []), ...formatCycle(report)].join('\n')
         process.stdout.write(`${text}\n`)
       } catch (error) {
         // while watching, a device that misses an answer or refuses one is shown and read again; a line that is gone is not
-        if (!options.watch || isAbort(error) || !(error instanceof ModbusError) || error instanceof ModbusTransportError) throw error
+        if (!watch || isAbort(error) || !(error instanceof ModbusError) || error instanceof ModbusTransportError) throw error
         console.error(`edge-agent read: ${error.message}`)
       }
-      if (!options.watch) break
+      if (!watch) break
     }
   } catch (error) {
     if (!isAbort(error)) throw error
@@ -109,9 +133,5 @@ export function registerReadCommand(program: Command): void {
     .option('--interval-ms <n>', 'pause between cycles with --watch', '1000')
     .option('--timeout-ms <n>', 'wait this long for each answer', '1000')
     .option('--json', 'one JSON object per cycle')
-    .action(async (options: ReadOptions) => {
-      const line = parseLineOptions(options)
-      const request = blockOf(options, line)
-      await readAndPrint(options, line, request, hintOf(options.unitHint))
-    })
+    .action(async (options: ReadOptions) => readAndPrint(parseReadArguments(options)))
 }
