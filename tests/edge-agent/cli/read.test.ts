@@ -99,6 +99,16 @@ describe('edge-agent read over TCP', () => {
     for (const line of watch.stdout.trim().split('\n')) expect((JSON.parse(line) as RegisterCycle).pairs[0]!.believed).toBe('CDAB')
   })
 
+  it('while watching, shows a unit that does not answer and keeps reading until Ctrl-C', async () => {
+    const args = ['--tcp', tcp, '--unit', '9', '--table', 'holding', '--address', '10', '--count', '2', '--timeout-ms', '200', '--watch', '--interval-ms', '50']
+    const watch = group.add(start(process.execPath, [CLI, 'read', ...args], { cwd: ROOT, name: 'edge-agent read --watch (silent unit)' }))
+    const misses = () => watch.stderr.split('\n').filter((line) => line === `edge-agent read: no answer within 200 ms (unit 9 on ${tcp})`).length
+    await explained(until('two missed reads', () => misses() >= 2 || watch.exit !== undefined), () => watch.describe())
+    expect(watch.exit, watch.describe()).toBeUndefined()
+    expect(await watch.stop('SIGINT')).toEqual({ code: 0, signal: null })
+    expect(watch.stdout).toBe('')
+  })
+
   it('names the Modbus exception of a refused read in one line, exit 1', async () => {
     const result = await edgeAgent(['--tcp', tcp, '--unit', '4', '--table', 'holding', '--address', '900', '--count', '2'])
     expect(result.code).toBe(1)
