@@ -9,7 +9,7 @@ import { parseInteger, UsageError } from '../../../protocols/cli/index.ts'
 import { isBitTable, ModbusError, ModbusTransportError, type Table } from '../../../protocols/modbus/index.ts'
 import { UNITS } from '../../../hardware-profiles/index.ts'
 import { ModbusSerialMaster, type LineSpec } from '../modbus/modbus-serial-master.ts'
-import { formatCycle, readBlock, reportCycle, type BlockRequest } from '../read/index.ts'
+import { formatCycle, READ_SPACING_MS, readBlock, reportCycle, type BlockRequest } from '../read/index.ts'
 import type { UnitHint } from '../word-order/index.ts'
 import { addLineOptions, parseLineOptions, type LineOptions } from './line-options.ts'
 
@@ -127,7 +127,7 @@ export function registerReadCommand(program: Command): void {
     .option('--table <table>', TABLES.join(' | '))
     .option('--address <a>', 'zero-based address of the first register or bit (register 40001 is holding 0)')
     .option('--count <c>', `registers (1-${MAX_COUNT.registers}) or bits (1-${MAX_COUNT.bits}) to read`)
-    .option('--reads <n>', 'reads of a register block per cycle, 250 ms apart, to judge stability', '3')
+    .option('--reads <n>', `reads of a register block per cycle, ${READ_SPACING_MS} ms apart, to judge stability`, '3')
     .option('--unit-hint <unit>', `the unit the floats should be in, to judge plausibility: ${HINTS.join(' ')}`)
     .option('--watch', 'read again every --interval-ms until Ctrl-C; a timeout or an exception is shown and the watch goes on')
     .option('--interval-ms <n>', 'pause between cycles with --watch', '1000')
