@@ -16,6 +16,12 @@ The spec is rtu_server.py's (tcp_server.py build_context), with two more keys pe
                          item again before every read, value + amplitude * sin(2 pi t / periodS),
                          t in seconds since the start (so it reads `value` at first)
 
+Frames are found as a device on a real line finds them, which rtu_server.py's pymodbus framer does not
+quite do without the line's silences (a pty, the RS-485 relay): a complete frame for another unit is
+skipped alone (pymodbus drops its whole buffer, and with it a request of ours that came in the same
+read), and bytes that do not make a frame with a valid CRC are skipped one at a time until one does
+(pymodbus drops them all, again with whatever request follows in the same read).
+
 Only 17 and 43 may be refused. Prints `ready PATH` once the port is open; exits on SIGTERM/SIGINT.
 """
 import math
@@ -30,9 +36,27 @@ import tcp_server  # noqa: E402  pylint: disable=wrong-import-position
 from pymodbus.mei_message import ReadDeviceInformationRequest  # noqa: E402
 from pymodbus.other_message import ReportSlaveIdRequest  # noqa: E402
 from pymodbus.pdu import ModbusExceptions  # noqa: E402
+from pymodbus.transaction import ModbusRtuFramer  # noqa: E402
 
 REFUSABLE = {17: ReportSlaveIdRequest, 43: ReadDeviceInformationRequest}
 STORE = {"coil": "c", "discrete": "d", "holding": "h", "input": "i"}
+
+
+class LineFramer(ModbusRtuFramer):
+    """pymodbus's RTU framer, skipping only what is not for us instead of everything it holds."""
+
+    def processIncomingPacket(self, data, callback, unit, **kwargs):  # pylint: disable=arguments-differ
+        units = unit if isinstance(unit, (list, tuple)) else [unit]
+        self.addToFrame(data)
+        while self.isFrameReady():
+            if not self.checkFrame():
+                # resynchronise on the next byte
+                self._buffer = self._buffer[1:]
+                self._header = {"uid": 0x00, "len": 0, "crc": b"\x00\x00"}
+            elif self._validate_unit_id(units, kwargs.get("single", False)):
+                self._process(callback)
+            else:
+                self.advanceFrame()
 
 
 def refuse(request_class):
@@ -80,8 +104,9 @@ def build_context(spec):
 
 for request in REFUSABLE.values():
     refuse(request)
-# rtu_server.serve builds its data store with this
+# rtu_server.serve builds its data store and frames with these
 rtu_server.build_context = build_context
+rtu_server.ModbusRtuFramer = LineFramer
 
 if __name__ == "__main__":
     sys.exit(rtu_server.main())
