@@ -37,9 +37,11 @@ function header(report: CycleReport, reads: number): string[] {
   return wrap(`${report.table} ${span} of unit ${report.unit} on ${report.line}${times}, ${report.time.slice(11, 19)} UTC`, '')
 }
 
-function verdict(order: PairOrder, believed: boolean): string {
+/** One read shows nothing about stability, so it claims none. */
+function verdict(order: PairOrder, believed: boolean, reads: number): string {
   if (!order.plausible) return order.problems.map((p) => PROBLEM_TEXT[p]).join(', ')
-  return `plausible, ${order.stable ? 'stable' : 'jumps'}${believed ? ' <- believed' : ''}`
+  const stability = reads === 1 ? '' : order.stable ? ', stable' : ', jumps'
+  return `plausible${stability}${believed ? ' <- believed' : ''}`
 }
 
 const right = (text: string | number, width: number) => String(text).padStart(width)
@@ -56,7 +58,7 @@ function registerLines(report: RegisterCycle): string[] {
     lines.push('', `  pair ${pair.address}-${pair.address + 1}${right('uint32', 11)}  ${right('int32', 11)}  ${right('float32', 12)}`)
     for (const order of WORD_ORDERS) {
       const decoded = pair.orders[order]
-      lines.push(`    ${order}  ${right(decoded.uint32, 10)}  ${right(decoded.int32, 11)}  ${right(formatNumber(decoded.float32), 12)}  ${verdict(decoded, pair.believed === order)}`)
+      lines.push(`    ${order}  ${right(decoded.uint32, 10)}  ${right(decoded.int32, 11)}  ${right(formatNumber(decoded.float32), 12)}  ${verdict(decoded, pair.believed === order, report.reads.length)}`)
     }
     lines.push(...wrap(pair.why, '    '))
   }

@@ -35,6 +35,12 @@ describe('formatCycle', () => {
     expect(lines.find((l) => l.startsWith('    DCBA'))).toMatch(/ too large, too small$/u)
   })
 
+  it('claims no stability from a single read', () => {
+    const lines = formatCycle(reportCycle({ unit: 1, table: 'holding', address: 10, count: 2 }, 'gw:502', [CDAB_073], AT))
+    expect(lines).toContain('    CDAB  1060823368   1060823368          0.73  plausible <- believed')
+    expect(lines).toContain('    DCBA   977225953    977225953   0.000729693  plausible')
+  })
+
   it('keeps every line of a wide block within 80 columns', () => {
     const words = Array.from({ length: 12 }, (_, i) => (i * 0x1357 + 0x8001) & 0xffff)
     const reads = [words, words.map((w) => w ^ 1)]
