@@ -20,7 +20,9 @@ Frames are found as a device on a real line finds them, which rtu_server.py's py
 quite do without the line's silences (a pty, the RS-485 relay): a complete frame for another unit is
 skipped alone (pymodbus drops its whole buffer, and with it a request of ours that came in the same
 read), and bytes that do not make a frame with a valid CRC are skipped one at a time until one does
-(pymodbus drops them all, again with whatever request follows in the same read).
+(pymodbus drops them all, again with whatever request follows in the same read). And a frame does
+not span a silence: bytes held when more come after SILENCE_S are dropped (pymodbus keeps them, so
+garbage that looks like the start of a long frame swallows requests until it is long enough).
 
 Only 17 and 43 may be refused. Prints `ready PATH` once the port is open; exits on SIGTERM/SIGINT.
 """
@@ -42,11 +44,21 @@ REFUSABLE = {17: ReportSlaveIdRequest, 43: ReadDeviceInformationRequest}
 STORE = {"coil": "c", "discrete": "d", "holding": "h", "input": "i"}
 
 
+# t3.5 is at most 4 ms at 9600 baud and 32 ms at 1200, but a pty delivers in bursts: like the simulator, allow 20 ms
+SILENCE_S = 0.02
+
+
 class LineFramer(ModbusRtuFramer):
     """pymodbus's RTU framer, skipping only what is not for us instead of everything it holds."""
 
+    last_data = 0.0
+
     def processIncomingPacket(self, data, callback, unit, **kwargs):  # pylint: disable=arguments-differ
         units = unit if isinstance(unit, (list, tuple)) else [unit]
+        now = time.monotonic()
+        if now - self.last_data > SILENCE_S:
+            self.resetFrame()
+        self.last_data = now
         self.addToFrame(data)
         while self.isFrameReady():
             if not self.checkFrame():
