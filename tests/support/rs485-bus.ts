@@ -139,7 +139,7 @@ const UNKNOWN_STATUS: HeldBlock = { table: 'holding', address: 2, values: [0x000
 const DRIFT = { value: 0.73, amplitude: 0.02, periodS: 60 }
 
 interface PymodbusDevice {
-  device: BusDevice
+  device: Omit<BusDevice, 'drop'>
   spec: Record<string, unknown>
 }
 
@@ -148,17 +148,17 @@ function pymodbusDevices(): PymodbusDevice[] {
   const methane = 'ccri-gjc4-catalytic-methane'
   return [
     {
-      device: { unit: 1, kind: 'pymodbus', drop: '', profile: combustible, identifiedBy: 'device-id', holds: vectorBlocks(combustible) },
+      device: { unit: 1, kind: 'pymodbus', profile: combustible, identifiedBy: 'device-id', holds: vectorBlocks(combustible) },
       spec: { ...unitSpec(libraryProfile(combustible), 0), refuse: [17] },
     },
     {
-      device: { unit: 17, kind: 'pymodbus', drop: '', profile: methane, identifiedBy: 'signature', holds: vectorBlocks(methane) },
+      device: { unit: 17, kind: 'pymodbus', profile: methane, identifiedBy: 'signature', holds: vectorBlocks(methane) },
       spec: { ...unitSpec(libraryProfile(methane), 0), refuse: [17, 43] },
     },
     {
       // a transmitter the library has never seen: a float32 in CDAB (%CH4-like) and two status words
       device: {
-        unit: 200, kind: 'pymodbus', drop: '', identifiedBy: 'none', holds: [UNKNOWN_STATUS],
+        unit: 200, kind: 'pymodbus', identifiedBy: 'none', holds: [UNKNOWN_STATUS],
         floatOrder: UNKNOWN_FLOAT, floatRange: { min: DRIFT.value - DRIFT.amplitude, max: DRIFT.value + DRIFT.amplitude },
       },
       spec: {
