@@ -72,7 +72,3 @@ export function existingProvisioning(configFile: string, current: ProvisionField
   if (caFile !== undefined && url.startsWith('mqtts:') && configCa !== caFile) return undefined
   return { site, url, credentialsFile: nearConfig(configFile, credentialsFile), ...(configCa !== undefined && { caFile: configCa }) }
 }
-
-/** The MQTT client id the server binds to a gateway (the agent's uplink uses the same). */
-export const gatewayClientId = (site: string, gatewayId: string): string => `edge-${site}-${gatewayId}`
-

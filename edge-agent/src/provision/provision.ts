@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { gatewayClientId } from '../../../protocols/mqtt/index.ts'
 import { InvalidInputError } from '../../../protocols/validation/index.ts'
 import { parseConfig } from '../config/load.ts'
 import { readCaFile, readCredentials, type Credentials } from '../uplink/index.ts'
@@ -8,7 +9,7 @@ import { ProvisionError } from './errors.ts'
 import { checkWritable, readCaCertificate, readConfigFile, replaceFile } from './files.ts'
 import type { ProvisionInputs } from './inputs.ts'
 import { loginFailure } from './login-check.ts'
-import { credentialsLocation, existingProvisioning, fieldsAfterEnrolment, gatewayClientId, gatewayIdFor, nearConfig } from './plan.ts'
+import { credentialsLocation, existingProvisioning, fieldsAfterEnrolment, gatewayIdFor, nearConfig } from './plan.ts'
 
 const SECRET_MODE = 0o600
 

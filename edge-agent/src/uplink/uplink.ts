@@ -2,7 +2,7 @@ import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket,
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import {
-  brokerAddress, MAX_PAYLOAD_BYTES, TOPIC_KINDS, topicOf, topicRoot,
+  brokerAddress, gatewayClientId, MAX_PAYLOAD_BYTES, TOPIC_KINDS, topicOf, topicRoot,
   type Inventory, type InventoryDevice, type Status, type TopicKind,
 } from '../../../protocols/mqtt/index.ts'
 import { CommandDispatcher, type CommandHandler } from './commands.ts'
@@ -69,7 +69,7 @@ export class Uplink {
     this.window = this.settings.windowMessages
     const { host, port } = brokerAddress(options.url)
     this.target = { host, port }
-    this.clientId = options.clientId ?? `edge-${options.site}-${options.gateway}`
+    this.clientId = options.clientId ?? gatewayClientId(options.site, options.gateway)
     topicRoot(options.site, options.gateway) // validates both ids
     this.topics = Object.fromEntries(TOPIC_KINDS.map((kind) => [kind, topicOf(options.site, options.gateway, kind)])) as Record<TopicKind, string>
     const { logger, clock, outbox, batchSamples, batchEvents, batchMs } = this.settings

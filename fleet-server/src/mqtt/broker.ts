@@ -1,14 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
 import aedes, { type AuthenticateError, type Client } from 'aedes'
-import { parseTopic, topicRoot, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
+import { gatewayClientId, parseTopic, topicRoot, TOPIC_PREFIX } from '../../../protocols/mqtt/index.ts'
 import type { Logger } from '../ingest/ingest.ts'
 import { silentLogger } from '../ingest/ingest.ts'
 import { MQTT_LIMITS, SIGN_IN_THROTTLE } from '../defaults.ts'
 import { connectionGate, throttledAuthenticate, type MqttConnectionLimits } from './connection-limits.ts'
 import { SignInThrottle, type SignInPolicy } from './sign-in-throttle.ts'
 import type { FleetStore } from '../store/types.ts'
-import { gatewayClientId, GatewaySessions } from './gateway-sessions.ts'
+import { GatewaySessions } from './gateway-sessions.ts'
 import { verifySecret } from './secrets.ts'
 
 export interface EmbeddedBrokerOptions {
@@ -101,6 +101,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         (ok) => {
           if (ok && credentials) {
             const ownId = gatewayClientId(credentials.siteId, credentials.gatewayId)
+            // ids may contain '-', so two gateways can share one (`a-b`/`c` and `a`/`b-c`): whose session holds it counts too
             const holder = sessions.holder(client.id)
             if (client.id !== ownId || (holder !== undefined && holder !== credentials.gatewayId)) {
               // aedes would close the session holding the id (the server's ingest, another gateway) for this one

@@ -2,13 +2,6 @@ import type { Client } from 'aedes'
 import type { GatewayCredentials } from '../store/types.ts'
 
 /**
- * The one MQTT client id a gateway may sign in with (the edge agent's default): bound to its user name.
- * Ids may contain '-', so two gateways can share one (`a-b`/`c` and `a`/`b-c`): whose session holds it
- * is checked as well (GatewaySessions.holder).
- */
-export const gatewayClientId = (siteId: string, gatewayId: string): string => `edge-${siteId}-${gatewayId}`
-
-/**
  * The gateways' open sessions, each with the password hash it signed in with. A session whose
  * credentials the store no longer holds (revoked, or replaced by a new enrolment) is closed: at once
  * when this process changed them (`closeStale(gatewayId)`), at the next sweep when another one did

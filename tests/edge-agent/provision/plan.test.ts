@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ProvisionError } from '../../../edge-agent/src/provision/errors.ts'
-import { credentialsLocation, existingProvisioning, fieldsAfterEnrolment, gatewayClientId, gatewayIdFor, pathForConfig } from '../../../edge-agent/src/provision/plan.ts'
+import { credentialsLocation, existingProvisioning, fieldsAfterEnrolment, gatewayIdFor, pathForConfig } from '../../../edge-agent/src/provision/plan.ts'
 
 const CONFIG = '/etc/edge/gateway.yaml'
 const PROVISIONED = { gatewayId: 'gw-1', site: 'mine-7', url: 'mqtts://fleet:8883', credentialsFile: 'gateway.credentials.json', caFile: 'ca.pem' }
@@ -77,9 +77,5 @@ describe('is the gateway provisioned already (the login worth trying before the 
     expect(existingProvisioning(CONFIG, { ...PROVISIONED, caFile: undefined }, 'gw-1', '/etc/edge/ca.pem')).toBeUndefined()
     // over plain mqtt:// the CA was for the server only
     expect(existingProvisioning(CONFIG, { ...PROVISIONED, url: 'mqtt://fleet:1883' }, 'gw-1', '/etc/fleet/new-ca.pem')).toBeDefined()
-  })
-
-  it('signs in with the client id the server binds to the gateway', () => {
-    expect(gatewayClientId('mine-7', 'gw-1')).toBe('edge-mine-7-gw-1')
   })
 })

@@ -1,6 +1,6 @@
 import type { Client } from 'aedes'
 import { describe, expect, it } from 'vitest'
-import { gatewayClientId, GatewaySessions } from '../../../fleet-server/src/mqtt/gateway-sessions.ts'
+import { GatewaySessions } from '../../../fleet-server/src/mqtt/gateway-sessions.ts'
 import type { GatewayCredentials } from '../../../fleet-server/src/store/types.ts'
 
 function fakeClient(): Client & { closes: number } {
@@ -51,9 +51,5 @@ describe('GatewaySessions', () => {
     expect(sessions.holder('edge-a-b-c')).toBe('c')
     sessions.ended(newer)
     expect(sessions.holder('edge-a-b-c')).toBeUndefined()
-  })
-
-  it('binds a gateway\'s client id to its site and id, as the edge agent names itself', () => {
-    expect(gatewayClientId('site-a', 'gw1')).toBe('edge-site-a-gw1')
   })
 })
