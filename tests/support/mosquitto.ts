@@ -6,12 +6,11 @@ import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mq
 import { ReferenceConsumer, type ConsumeResult } from '../../protocols/mqtt/index.ts'
 import { freePort } from './ports.ts'
 import { run, start, type ManagedProcess } from './processes.ts'
+import { makeServerCertificate, makeTestCa, type CertificateFiles } from './test-ca.ts'
 import { until } from './until.ts'
 
 export const MOSQUITTO = '/usr/sbin/mosquitto'
 export const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd'
-/** For `tls: true` only (a test CA and server certificate); Debian package openssl. */
-export const OPENSSL = '/usr/bin/openssl'
 
 export interface MosquittoOptions {
   /** listen on this port (default: a free one) */
@@ -104,13 +103,13 @@ export class Mosquitto {
       writeFileSync(join(dir, 'acl'), `${options.acl.join('\n')}\n`)
       lines.push(`acl_file ${join(dir, 'acl')}`)
     }
-    const tls = options.tls ? await makeTestCertificates(dir) : undefined
-    if (tls) lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`)
+    const tls = options.tls ? await makeTlsFiles(dir) : undefined
+    if (tls) lines.push(`cafile ${tls.ca.cert}`, `certfile ${tls.server.cert}`, `keyfile ${tls.server.key}`)
     const fixedPort = options.port
     for (let attempt = 0; ; attempt++) {
       const port = fixedPort ?? (await freePort())
       const broker = new Mosquitto(port, dir, options.readyTimeoutMs ?? 10_000)
-      if (tls) broker.caPem = readFileSync(tls.caFile)
+      if (tls) broker.caPem = readFileSync(tls.ca.cert)
       writeFileSync(broker.configPath, [`listener ${port} 127.0.0.1`, ...lines, ''].join('\n'))
       try {
         await broker.launch()
@@ -166,22 +165,9 @@ export class Mosquitto {
 
 export const startMosquitto = (options?: MosquittoOptions): Promise<Mosquitto> => Mosquitto.start(options)
 
-/** A throw-away CA (EC P-256, valid 2 days) and a server certificate for IP 127.0.0.1 signed by it. */
-async function makeTestCertificates(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string }> {
-  const at = (name: string) => join(dir, name)
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n')
-  const steps: string[][] = [
-    ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=edge-agent test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
-    ['req', ...ec, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1'],
-    ['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '2', '-extfile', at('server.ext')],
-  ]
-  for (const args of steps) {
-    const result = await run(OPENSSL, args, { timeoutMs: 20_000 })
-    if (result.code !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr || result.stdout}`)
-  }
-  return { caFile: at('ca.pem'), certFile: at('server.pem'), keyFile: at('server.key') }
+async function makeTlsFiles(dir: string): Promise<{ ca: CertificateFiles; server: CertificateFiles }> {
+  const ca = await makeTestCa(dir, 'ca')
+  return { ca, server: await makeServerCertificate(dir, ca) }
 }
 
 function accepts(port: number): Promise<boolean> {

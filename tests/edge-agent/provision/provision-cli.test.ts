@@ -11,10 +11,10 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { connectAsync } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OPENSSL } from '../../support/mosquitto.ts'
 import { freePort } from '../../support/ports.ts'
 import { ProcessGroup, run } from '../../support/processes.ts'
 import { tempDir } from '../../support/gateway-config.ts'
+import { makeServerCertificate, makeTestCa, type CertificateFiles } from '../../support/test-ca.ts'
 import { CLI, ROOT } from '../../support/store-forward.ts'
 
 const FLEET = join(ROOT, 'fleet-server/bin/fleet-server.js')
@@ -36,21 +36,10 @@ afterAll(async () => {
 const node = (args: string[]) => run(process.execPath, args, { cwd: ROOT, timeoutMs: 60_000 })
 const edgeAgent = (...args: string[]) => node([CLI, ...args])
 
-async function openssl(args: string[]): Promise<void> {
-  const result = await run(OPENSSL, args, { timeoutMs: 20_000 })
-  if (result.code !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr || result.stdout}`)
-}
-
 /** A CA and a server certificate for 127.0.0.1 and localhost signed by it; and a second CA that signed nothing here. */
-async function makeCertificates(): Promise<void> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  const ca = (name: string) => ['req', '-x509', ...ec, '-keyout', at(`${name}.key`), '-out', at(`${name}.pem`), '-days', '2', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']
-  writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n')
-  await openssl(ca('fleet-ca'))
-  await openssl(ca('other-ca'))
-  await openssl(['req', ...ec, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1'])
-  await openssl(['x509', '-req', '-in', at('server.csr'), '-CA', at('fleet-ca.pem'), '-CAkey', at('fleet-ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '2', '-extfile', at('server.ext')])
+async function makeCertificates(): Promise<CertificateFiles> {
+  await makeTestCa(dir.path, 'other-ca')
+  return makeServerCertificate(dir.path, await makeTestCa(dir.path, 'fleet-ca'))
 }
 
 async function mintToken(site: string): Promise<string> {
@@ -119,7 +108,7 @@ const provision = (config: string, token: string, ...more: string[]) =>
   edgeAgent('provision', '--server', server, '--token', token, '--config', config, ...more)
 
 beforeAll(async () => {
-  await makeCertificates()
+  const certificate = await makeCertificates()
   writeFileSync(at('sites.csv'), 'enterprise_id,enterprise_name,site_id,site_name,site_type,jurisdiction\n'
     + 'ent-1,乐平煤业,mine-a,一号井,coal-mine,涌山镇\nent-1,乐平煤业,mine-b,二号井,coal-mine,涌山镇\n')
   const imported = await node([FLEET, 'import', '--sites', at('sites.csv'), '--db', db])
@@ -127,7 +116,7 @@ beforeAll(async () => {
   const [httpPort, mqttPort] = [await freePort(), await freePort()]
   mqttsPort = await freePort()
   const { match } = await group.startReady(process.execPath, [FLEET, 'start', '--port', String(httpPort), '--mqtt-port', String(mqttPort),
-    '--mqtts-port', String(mqttsPort), '--tls-cert', at('server.pem'), '--tls-key', at('server.key'), '--db', db],
+    '--mqtts-port', String(mqttsPort), '--tls-cert', certificate.cert, '--tls-key', certificate.key, '--db', db],
   /^fleet server listening on (\S+) \(mqtt (\S+)\)/u, { cwd: ROOT, name: 'fleet-server', timeoutMs: 30_000 })
   server = match[1]!
   expect(server).toBe(`https://127.0.0.1:${httpPort}`)

@@ -10,7 +10,7 @@ import { Outbox, type NewEvent } from '../../../edge-agent/src/outbox/index.ts'
 import { Uplink, type UplinkLogger, type UplinkOptions } from '../../../edge-agent/src/uplink/index.ts'
 import { commandTopic, type Status } from '../../../protocols/mqtt/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
-import { FleetWatcher, OPENSSL, startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
+import { FleetWatcher, startMosquitto, type Mosquitto } from '../../support/mosquitto.ts'
 import { freePort } from '../../support/ports.ts'
 import { until } from '../../support/until.ts'
 

@@ -9,10 +9,10 @@ import { request } from 'node:https'
 import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { afterAll, expect, it } from 'vitest'
-import { OPENSSL } from '../../support/mosquitto.ts'
 import { freePort } from '../../support/ports.ts'
 import { ProcessGroup, run, start } from '../../support/processes.ts'
 import { tempDir } from '../../support/gateway-config.ts'
+import { makeServerCertificate, makeTestCa } from '../../support/test-ca.ts'
 import { CLI, ROOT } from '../../support/store-forward.ts'
 import { explained, valueOf } from '../../support/until.ts'
 
@@ -31,21 +31,6 @@ afterAll(async () => {
 
 const at = (name: string) => join(dir.path, name)
 const node = (args: string[]) => run(process.execPath, args, { cwd: ROOT, timeoutMs: 30_000 })
-
-/** A throw-away CA and a server certificate for IP 127.0.0.1 signed by it. */
-async function makeCertificates(): Promise<void> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n')
-  for (const args of [
-    ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=fleet test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
-    ['req', ...ec, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1'],
-    ['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '2', '-extfile', at('server.ext')],
-  ]) {
-    const result = await run(OPENSSL, args, { timeoutMs: 20_000 })
-    if (result.code !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr || result.stdout}`)
-  }
-}
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -66,7 +51,8 @@ function https(ca: Buffer, url: string, options: { method?: string; body?: unkno
 }
 
 it('HTTPS sign-in with a Secure cookie, enrolment to mqtts://, and an agent\'s telemetry over mqtts with the pinned CA', async () => {
-  await makeCertificates()
+  const testCa = await makeTestCa(dir.path, 'fleet-test-ca')
+  const certificate = await makeServerCertificate(dir.path, testCa)
   const db = at('fleet.sqlite')
   writeFileSync(at('sites.csv'), `enterprise_id,enterprise_name,site_id,site_name,site_type,jurisdiction\nent-1,乐平煤业,${SITE},一号井,coal-mine,涌山镇\n`)
   expect((await node([FLEET, 'import', '--sites', at('sites.csv'), '--db', db])).code).toBe(0)
@@ -78,12 +64,12 @@ it('HTTPS sign-in with a Secure cookie, enrolment to mqtts://, and an agent\'s t
 
   const [httpPort, mqttPort, mqttsPort] = [await freePort(), await freePort(), await freePort()]
   const { proc: server, match } = await group.startReady(process.execPath, [FLEET, 'start', '--port', String(httpPort), '--mqtt-port', String(mqttPort),
-    '--mqtts-port', String(mqttsPort), '--tls-cert', at('server.pem'), '--tls-key', at('server.key'), '--db', db],
+    '--mqtts-port', String(mqttsPort), '--tls-cert', certificate.cert, '--tls-key', certificate.key, '--db', db],
   /^fleet server listening on (\S+) \(mqtt (\S+)\)/u, { cwd: ROOT, name: 'fleet-server', timeoutMs: 30_000 })
   expect(match[1]).toBe(`https://127.0.0.1:${httpPort}`)
   expect(match[2]).toBe(`mqtts://127.0.0.1:${mqttsPort}`)
   const api = match[1]!
-  const ca = readFileSync(at('ca.pem'))
+  const ca = readFileSync(testCa.cert)
 
   // HTTPS sign-in: the cookie is Secure, HSTS is on
   const login = await https(ca, `${api}/api/login`, { method: 'POST', body: { name: 'ent-1-user', password: PASSWORD } })
@@ -110,7 +96,7 @@ it('HTTPS sign-in with a Secure cookie, enrolment to mqtts://, and an agent\'s t
   const config = at('gateway.yaml')
   writeFileSync(config, [
     `gateway: { id: ${GATEWAY}, site: ${SITE} }`,
-    `uplink: { url: "${credentials.mqttUrl}", credentialsFile: ${at('credentials.json')}, caFile: ${at('ca.pem')} }`,
+    `uplink: { url: "${credentials.mqttUrl}", credentialsFile: ${at('credentials.json')}, caFile: ${testCa.cert} }`,
     `buffer: { path: ${at('outbox.sqlite')} }`,
     'buses:',
     `  - { id: tcp-a, type: tcp, host: 127.0.0.1, port: ${simulator[1]}, timeoutMs: 300 }`,
