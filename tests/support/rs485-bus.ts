@@ -136,7 +136,9 @@ function vectorBlocks(profileId: string): HeldBlock[] {
 
 const UNKNOWN_FLOAT = { table: 'holding', address: 0, order: 'CDAB' } as const
 const UNKNOWN_STATUS: HeldBlock = { table: 'holding', address: 2, values: [0x0001, 0x0000] }
-const DRIFT = { value: 0.73, amplitude: 0.02, periodS: 60 }
+// 0.72–0.74 keeps the float's two high bytes apart (0x3F38…0x3F3D): from 0.7471 to 0.7500 they are equal
+// (0x3F3F), and a word-swapped float then reads almost alike in DCBA, which no judgement can tell apart
+const DRIFT = { value: 0.73, amplitude: 0.01, periodS: 60 }
 
 interface PymodbusDevice {
   device: Omit<BusDevice, 'drop'>

@@ -9,7 +9,7 @@ import { configDraft, type ScanTarget } from '../scan/draft.ts'
 import { deviceJson, deviceLines, summaryLine } from '../scan/report-text.ts'
 import { scanLine, type ScanOptions } from '../scan/scan-line.ts'
 import type { SearchObserver } from '../scan/search.ts'
-import { AUTO_BAUDS, LIKELY_UNITS, scanSettings, settingLabel, type Parity, type SerialSetting } from '../scan/settings.ts'
+import { AUTO_BAUDS, LIKELY_UNITS, scanSettings, settingLabel, splitLastResort, type Parity, type SerialSetting } from '../scan/settings.ts'
 import { DEFAULT_TURNAROUND_MS, probeTimeoutMs } from '../scan/timing.ts'
 
 interface ScanCliOptions {
@@ -140,14 +140,17 @@ export function registerScanCommand(program: Command): void {
 }
 
 function estimateLine(target: ScanTarget, settings: readonly SerialSetting[], units: readonly number[], turnaroundMs: number, tcpTimeoutMs: number, exhaustive: boolean): string {
-  const likely = units.filter((u) => LIKELY_UNITS.includes(u)).length
+  const likelyAsked = units.filter((u) => LIKELY_UNITS.includes(u)).length
+  const likely = likelyAsked > 0 ? likelyAsked : units.length
   const rest = units.length - likely
   if (target.kind === 'tcp') return `scan ${target.host}:${target.port}: ${units.length} ids, at most ${((units.length * tcpTimeoutMs) / 1000).toFixed(0)} s`
-  const worst = settings.reduce((sum, s) => sum + probeTimeoutMs(s, turnaroundMs), 0)
-  const sweep = settings.length > 0 ? (rest * Math.max(...settings.map((s) => probeTimeoutMs(s, turnaroundMs)))) / 1000 : 0
-  return exhaustive
-    ? `scan ${target.path}: ${settings.length} settings × ${units.length} ids, at most ${((worst * units.length) / 1000).toFixed(0)} s`
-    : `scan ${target.path}: ${settings.length} settings × ${likely} likely ids, at most ${((worst * likely) / 1000).toFixed(0)} s; then ${rest} more ids at each setting where a device answers, at most ${sweep.toFixed(0)} s each`
+  const worst = (list: readonly SerialSetting[]) => list.reduce((sum, s) => sum + probeTimeoutMs(s, turnaroundMs), 0)
+  if (exhaustive) return `scan ${target.path}: ${settings.length} settings × ${units.length} ids, at most ${((worst(settings) * units.length) / 1000).toFixed(0)} s`
+  const { settings: first, lastResort } = splitLastResort(settings)
+  const sweep = first.length > 0 ? (rest * Math.max(...first.map((s) => probeTimeoutMs(s, turnaroundMs)))) / 1000 : 0
+  const fallback = lastResort.length > 0 ? ` (and ${lastResort.length} with 2 stop bits, ${((worst(lastResort) * likely) / 1000).toFixed(0)} s more, if nothing answers)` : ''
+  const then = rest > 0 ? `; then ${rest} more ids at each setting where a device answers, at most ${sweep.toFixed(0)} s each` : ''
+  return `scan ${target.path}: ${first.length} settings × ${likely} ${likelyAsked > 0 ? 'likely ' : ''}ids, at most ${((worst(first) * likely) / 1000).toFixed(0)} s${fallback}${then}`
 }
 
 function writeDraft(file: string, target: ScanTarget, devices: Parameters<typeof configDraft>[0]['devices'], profiles: Profile[], files: Map<string, string>): void {

@@ -1,5 +1,6 @@
 import { Document } from 'yaml'
 import type { Profile } from '../../../hardware-profiles/index.ts'
+import { DEFAULTS, rtuBusLoads, type GatewayConfig } from '../config/index.ts'
 import type { FloatFinding } from './floats.ts'
 import type { ProfileMatch } from './profile-match.ts'
 import { settingLabel, type SerialSetting } from './settings.ts'
@@ -54,14 +55,14 @@ export function configDraft(input: DraftInput): string | undefined {
       location: 'TODO where it is installed',
     }
   })
-  const doc = new Document({
-    gateway: { id: 'draft-gateway', site: 'draft-site' },
-    buses: [bus],
-    devices,
-  })
+  const config = { gateway: { id: 'draft-gateway', site: 'draft-site' }, buses: [bus], devices } as GatewayConfig
+  const slow = slowLinePollMs(config, placed.map((d) => input.profiles.find((p) => p.id === d.matches[0]!.profile)))
+  if (slow !== undefined) for (const device of devices) Object.assign(device, { pollMs: slow })
+  const doc = new Document(config)
   doc.commentBefore = [
     ` ${input.origin}`,
     ' A draft: check each device\'s location and system, then `edge-agent provision` fills gateway and uplink.',
+    ...(slow === undefined ? [] : [` pollMs ${slow}: at ${keyOf(busSetting)} one poll of every device takes most of a second on the wire.`]),
   ].join('\n')
   const devicesNode = doc.get('devices', true) as { items: { commentBefore?: string }[] }
   placed.forEach((device, i) => {
@@ -70,6 +71,16 @@ export function configDraft(input: DraftInput): string | undefined {
   })
   if (left.length > 0) doc.comment = left.map((device) => leftOut(device, busKey)).join('\n')
   return doc.toString({ lineWidth: 0 })
+}
+
+/** Of the wire budget, what a draft leaves free for retries and the agent's own reads (identification, writes). */
+const DRAFT_WIRE_SHARE = 0.7
+
+/** On a line too slow to poll every device each second: the period that keeps the wire within its budget. */
+function slowLinePollMs(config: GatewayConfig, profiles: readonly (Profile | undefined)[]): number | undefined {
+  const [load] = rtuBusLoads(config, profiles)
+  if (!load || load.cycleMs <= DEFAULTS.pollMs * DRAFT_WIRE_SHARE) return undefined
+  return Math.ceil(load.cycleMs / DRAFT_WIRE_SHARE / 500) * 500
 }
 
 function leftOut(device: DraftDevice, busKey: string): string {

@@ -12,8 +12,8 @@ export interface FloatFinding {
 
 export type ReadBlock = (table: 'holding' | 'input', address: number, count: number) => Promise<number[] | undefined>
 
-/** Where an unknown device's values usually are: the first registers of each table, read a few times. */
-export const FLOAT_SEARCH = { from: 0, counts: [16, 8, 4, 2], reads: 3 } as const
+/** Where an unknown device's values usually are: the first registers of each table, read a few times, apart so that a live value moves. */
+export const FLOAT_SEARCH = { from: 0, counts: [16, 8, 4, 2], reads: 5, apartMs: 200 } as const
 
 /**
  * The pairs of a block, read `samples.length` times, that one word order alone makes plausible and steady.
@@ -33,7 +33,7 @@ export function floatsIn(table: FloatFinding['table'], from: number, samples: re
 }
 
 /** Read the first registers of both tables a few times (as many as the device gives) and find the floats in them. */
-export async function findFloats(read: ReadBlock): Promise<FloatFinding[]> {
+export async function findFloats(read: ReadBlock, betweenReads: () => Promise<void>): Promise<FloatFinding[]> {
   const found: FloatFinding[] = []
   for (const table of ['holding', 'input'] as const) {
     let count: number | undefined
@@ -48,6 +48,7 @@ export async function findFloats(read: ReadBlock): Promise<FloatFinding[]> {
     if (!first || count === undefined) continue
     const samples = [first]
     for (let i = 1; i < FLOAT_SEARCH.reads; i++) {
+      await betweenReads()
       const again = await read(table, FLOAT_SEARCH.from, count)
       if (again) samples.push(again)
     }

@@ -30,7 +30,7 @@ const why = (error: unknown): string => {
  * Ask a found device who it is: FC 43/14 (basic and regular objects), else FC 17 (Report Server ID) and
  * the signature registers of every profile; a device nothing matched has its registers searched for floats.
  */
-export async function identifyDevice(transact: Transact, unit: number, profiles: readonly Profile[], timeoutMs: number, pause: () => Promise<void>): Promise<Identification> {
+export async function identifyDevice(transact: Transact, unit: number, profiles: readonly Profile[], timeoutMs: number, betweenReads: () => Promise<void>): Promise<Identification> {
   const asked: string[] = []
   const ask = async <T>(label: string, request: ModbusRequest, describe: (reply: T) => string): Promise<T | undefined> => {
     try {
@@ -40,8 +40,6 @@ export async function identifyDevice(transact: Transact, unit: number, profiles:
     } catch (error) {
       asked.push(`${label}: ${why(error)}`)
       return undefined
-    } finally {
-      await pause()
     }
   }
   const result: Identification = { asked, matches: [], floats: [] }
@@ -71,10 +69,8 @@ export async function identifyDevice(transact: Transact, unit: number, profiles:
       return (await transact({ kind: 'read', unit, table, address, count }, timeoutMs)) as number[]
     } catch {
       return undefined
-    } finally {
-      await pause()
     }
-  })
+  }, betweenReads)
   return result
 }
 

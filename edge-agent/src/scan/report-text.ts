@@ -38,5 +38,5 @@ export function summaryLine(report: ScanReport, seconds: number): string {
   const known = report.devices.filter((d) => d.matches.length > 0).length
   const garbled = report.garbledAt.length > 0 ? `; bytes that made no frame at ${report.garbledAt.map(settingLabel).join(', ')} (a device at a setting not tried, or a noisy line)` : ''
   const ignores = report.ignoresUnitId ? '; the endpoint answers at every unit id (a TCP device that ignores it): listed once' : ''
-  return `found ${report.devices.length} device(s), ${known} with a profile, in ${seconds.toFixed(1)} s (${report.probes} probes)${garbled}${ignores}`
+  return `found ${report.devices.length} device(s), ${known} with a profile, in ${seconds.toFixed(1)} s (${report.probes} probes in ${(report.searchMs / 1000).toFixed(1)} s, then identification)${garbled}${ignores}`
 }

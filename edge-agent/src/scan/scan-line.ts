@@ -5,9 +5,10 @@ import {
 } from '../../../protocols/modbus/index.ts'
 import { ModbusSerialMaster } from '../modbus/modbus-serial-master.ts'
 import type { ScanTarget } from './draft.ts'
+import { FLOAT_SEARCH } from './floats.ts'
 import { identifyDevice, type Identification } from './identify.ts'
-import { searchBus, type Find, type ProbeLine, type ProbeOutcome, type SearchObserver } from './search.ts'
-import type { SerialSetting } from './settings.ts'
+import { searchBus, type Find, type ProbeLine, type ProbeOutcome, type SearchObserver, type SearchResult } from './search.ts'
+import { splitLastResort, type SerialSetting } from './settings.ts'
 import { preferFactoryFraming } from './tie-break.ts'
 import { identifyTimeoutMs, probeTimeoutMs, PROBE } from './timing.ts'
 
@@ -35,6 +36,8 @@ export interface ScanReport {
   probes: number
   /** a TCP endpoint that answered at every id it was asked: it ignores the unit id */
   ignoresUnitId: boolean
+  /** how long finding the devices took, before identifying them */
+  searchMs: number
 }
 
 /** One physical line the scan drives: reopened at each serial setting, one connection on TCP. */
@@ -85,24 +88,42 @@ class ScanLine implements ProbeLine {
   }
 }
 
+type SearchOptions = Omit<ScanOptions, 'profiles'>
+
+async function search(line: ScanLine, options: SearchOptions): Promise<SearchResult> {
+  const { settings, lastResort } = options.target.kind === 'rtu' ? splitLastResort(options.settings) : { settings: [undefined], lastResort: [] }
+  const timeoutMs = (setting: SerialSetting | undefined) => (setting ? probeTimeoutMs(setting, options.turnaroundMs) : options.tcpTimeoutMs)
+  return searchBus(line, { settings, lastResort, units: options.units, exhaustive: options.exhaustive, timeoutMs }, options.observer)
+}
+
+/** Only find the devices (for the benchmark of the search itself). */
+export async function searchLine(options: SearchOptions): Promise<SearchResult> {
+  const line = new ScanLine(options.target)
+  try {
+    return await search(line, options)
+  } finally {
+    await line.close()
+  }
+}
+
 /** Find the devices on a line and identify each. */
 export async function scanLine(options: ScanOptions): Promise<ScanReport> {
   const line = new ScanLine(options.target)
-  const settings = options.target.kind === 'rtu' ? options.settings : [undefined]
-  const timeoutMs = (setting: SerialSetting | undefined) => (setting ? probeTimeoutMs(setting, options.turnaroundMs) : options.tcpTimeoutMs)
   try {
-    const search = await searchBus(line, { settings, units: options.units, exhaustive: options.exhaustive, timeoutMs }, options.observer)
-    const ignoresUnitId = options.target.kind === 'tcp' && options.units.length > 1 && search.finds.length === options.units.length
-    const finds = ignoresUnitId ? search.finds.slice(0, 1) : search.finds
+    const started = performance.now()
+    const found = await search(line, options)
+    const searchMs = performance.now() - started
+    const ignoresUnitId = options.target.kind === 'tcp' && options.units.length > 1 && found.finds.length === options.units.length
+    const finds = ignoresUnitId ? found.finds.slice(0, 1) : found.finds
     const devices: FoundDevice[] = []
     for (const find of finds) {
       options.observer?.identifying?.(find.unit)
       await line.use(find.setting)
       const identification = await identifyDevice(line.transact, find.unit, options.profiles,
-        find.setting ? identifyTimeoutMs(find.setting, options.turnaroundMs) : options.tcpTimeoutMs * 3, async () => {})
+        find.setting ? identifyTimeoutMs(find.setting, options.turnaroundMs) : options.tcpTimeoutMs * 3, () => sleep(FLOAT_SEARCH.apartMs))
       devices.push({ ...find, ...identification })
     }
-    return { devices: preferFactoryFraming(devices, options.profiles), garbledAt: search.garbledAt, probes: search.probes, ignoresUnitId }
+    return { devices: preferFactoryFraming(devices, options.profiles), garbledAt: found.garbledAt, probes: found.probes, ignoresUnitId, searchMs }
   } finally {
     await line.close()
   }

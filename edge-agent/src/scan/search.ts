@@ -14,6 +14,8 @@ export interface ProbeLine {
 export interface SearchPlan {
   /** in the order to try them; `[undefined]` on TCP */
   settings: readonly (SerialSetting | undefined)[]
+  /** tried only when no likely id answered at any of `settings` (at once when exhaustive) */
+  lastResort?: readonly SerialSetting[]
   units: readonly number[]
   /** sweep every id at every setting, not only where something answered */
   exhaustive: boolean
@@ -50,8 +52,8 @@ const CONFIRM_PROBES = 3
 const keyOf = (setting: SerialSetting | undefined) => (setting ? settingLabel(setting) : 'tcp')
 
 /**
- * Find the devices on a line: the likely ids at every setting first, then every id at the settings where
- * something answered (every setting when exhaustive). A device that answers at several settings of one baud
+ * Find the devices on a line: the likely ids at every setting first (the last-resort ones only when nothing
+ * answered), then every id at the settings where something answered (every setting when exhaustive). A device that answers at several settings of one baud
  * (parity or stop bits it does not check, or a line that carries any framing) is read a few more times at
  * each; the setting with the most clean answers wins, the most common one on a tie.
  */
@@ -79,24 +81,33 @@ export async function searchBus(line: ProbeLine, plan: SearchPlan, observer: Sea
     const known = seen.get(key)!
     if (!present(known.get(unit))) known.set(unit, outcome)
   }
+  const answeredAt = (setting: SerialSetting | undefined) => [...(seen.get(keyOf(setting)) ?? new Map()).entries()].filter(([, o]) => present(o)).map(([u]) => u)
   const worst = (settings: readonly (SerialSetting | undefined)[], units: number) =>
     settings.reduce((sum, s) => sum + units * plan.timeoutMs(s), 0)
 
-  const likely = plan.units.filter((u) => LIKELY_UNITS.includes(u))
-  const rest = plan.units.filter((u) => !LIKELY_UNITS.includes(u))
-  observer.planned?.(plan.settings.length * likely.length, worst(plan.settings, likely.length))
-  for (const setting of plan.settings) for (const unit of likely) record(setting, unit, await probe(setting, unit))
+  // ids asked for that include none of the likely ones are all probed at every setting
+  const likelyAsked = plan.units.filter((u) => LIKELY_UNITS.includes(u))
+  const likely = likelyAsked.length > 0 ? likelyAsked : [...plan.units]
+  const rest = plan.units.filter((u) => !likely.includes(u))
+  const first = plan.exhaustive ? [...plan.settings, ...(plan.lastResort ?? [])] : plan.settings
+  observer.planned?.(first.length * likely.length, worst(first, likely.length))
+  for (const setting of first) for (const unit of likely) record(setting, unit, await probe(setting, unit))
+  const tried = [...first]
+  if (!plan.exhaustive && plan.lastResort && plan.lastResort.length > 0 && !first.some((s) => answeredAt(s).length > 0)) {
+    observer.planned?.(plan.lastResort.length * likely.length, worst(plan.lastResort, likely.length))
+    for (const setting of plan.lastResort) for (const unit of likely) record(setting, unit, await probe(setting, unit))
+    tried.push(...plan.lastResort)
+  }
 
-  const answeredAt = (setting: SerialSetting | undefined) => [...(seen.get(keyOf(setting)) ?? new Map()).entries()].filter(([, o]) => present(o)).map(([u]) => u)
-  const sweepAt = plan.exhaustive ? plan.settings : plan.settings.filter((s) => answeredAt(s).length > 0)
+  const sweepAt = plan.exhaustive ? tried : tried.filter((s) => answeredAt(s).length > 0)
   const bestOf = await settle(sweepAt, likely)
-  const sweepSettings = plan.exhaustive ? plan.settings : unique([...bestOf.values()].map((find) => find.setting), plan.settings)
+  const sweepSettings = plan.exhaustive ? tried : unique([...bestOf.values()].map((find) => find.setting), tried)
   observer.planned?.(sweepSettings.length * rest.length, worst(sweepSettings, rest.length))
   for (const setting of sweepSettings) for (const unit of rest) record(setting, unit, await probe(setting, unit))
   const restBest = await settle(sweepSettings, rest)
 
   const finds = [...bestOf.values(), ...restBest.values()].filter((f): f is Find => f !== undefined).sort((a, b) => a.unit - b.unit)
-  return { finds, garbledAt: plan.settings.filter((s): s is SerialSetting => s !== undefined && garbled.has(keyOf(s))), probes }
+  return { finds, garbledAt: tried.filter((s): s is SerialSetting => s !== undefined && garbled.has(keyOf(s))), probes }
 
   /** For each unit seen at some of `settings`, the setting it belongs to. */
   async function settle(settings: readonly (SerialSetting | undefined)[], units: readonly number[]): Promise<Map<number, Find>> {

@@ -45,5 +45,14 @@ export function scanSettings(bauds: readonly number[] = AUTO_BAUDS, parities: re
   return ordered
 }
 
+/**
+ * The settings split into those a scan tries and those it tries only when nothing answered: 2 stop bits,
+ * since a UART checks only the first stop bit, so a device set to 2 answers at 1 (and its answers read
+ * right at 1) unless it checks both, which few do.
+ */
+export function splitLastResort(settings: readonly SerialSetting[]): { settings: SerialSetting[]; lastResort: SerialSetting[] } {
+  return { settings: settings.filter((s) => s.stopBits === 1), lastResort: settings.filter((s) => s.stopBits === 2) }
+}
+
 /** The ids devices leave the factory with or installers pick first: 1–16 and 247. */
 export const LIKELY_UNITS: readonly number[] = [...Array.from({ length: 16 }, (_, i) => i + 1), 247]

@@ -18,6 +18,12 @@ export function probeTimeoutMs(setting: SerialSetting, turnaroundMs: number): nu
   return Math.ceil(transactionWireMs(framingOf(setting), request, response) + turnaroundMs)
 }
 
+/** The wire time of one answered probe: the least a probe can take (request, answer, two silences). */
+export function probeWireMs(setting: SerialSetting): number {
+  const { request, response } = readFrameBytes(PROBE.count, false)
+  return transactionWireMs(framingOf(setting), request, response)
+}
+
 /** Room for the longest identification answers (FC 43/14 up to 253 bytes of PDU) at a setting. */
 export function identifyTimeoutMs(setting: SerialSetting | undefined, turnaroundMs: number): number {
   if (!setting) return 1000

@@ -31,6 +31,18 @@ export const STEADIER_BY = 16
  */
 export const SHORT_DECIMAL_DIGITS = 4
 
+/**
+ * When the two lowest bytes both change between reads, a byte swap moves only one of them up and can be
+ * steadier than 1/16 of the right order's change. Then the right order still changes smoothly (a drifting
+ * measurement: its steps between reads barely differ, Σ|second differences| ÷ Σ|steps| at most
+ * SMOOTH_AT_MOST) while the swapped one zigzags (its higher byte now carries the fast-changing one: at least
+ * ZIGZAG_AT_LEAST). Believed only from three reads on, and only when the smooth order is also the steadiest
+ * by SMOOTH_STEADIER_BY: a noisy right order never loses to a wrong one that happened to look smooth.
+ */
+export const SMOOTH_AT_MOST = 0.25
+export const ZIGZAG_AT_LEAST = 0.5
+export const SMOOTH_STEADIER_BY = 2
+
 const SMALLEST_NORMAL_FLOAT32 = 2 ** -126
 
 export interface FloatOrderReading {
@@ -47,7 +59,7 @@ export interface FloatOrderReading {
 }
 
 /** How the believed order was told apart from the other plausible and steady ones. */
-export type BeliefBasis = 'only-candidate' | 'steadiest' | 'short-decimal'
+export type BeliefBasis = 'only-candidate' | 'steadiest' | 'smooth' | 'short-decimal'
 
 export interface FloatOrderJudgement {
   orders: Record<WordOrder, FloatOrderReading>
@@ -98,11 +110,25 @@ function checkSamples(samples: readonly (readonly number[])[]): void {
 const mostDigits = (reading: FloatOrderReading) => Math.max(...reading.values.map((v) => (v === 0 ? 1 : float32Digits(v))))
 const hasShortDecimals = (reading: FloatOrderReading) => mostDigits(reading) <= SHORT_DECIMAL_DIGITS
 
+/** How unevenly the reads step: Σ|second differences| ÷ Σ|steps| (0: even steps); undefined below three reads or without change. */
+export function zigzag(reading: FloatOrderReading): number | undefined {
+  const { values } = reading
+  if (values.length < 3) return undefined
+  const steps = values.slice(1).map((v, i) => v - values[i]!)
+  const travel = steps.reduce((sum, d) => sum + Math.abs(d), 0)
+  if (travel === 0 || !Number.isFinite(travel)) return undefined
+  return steps.slice(1).reduce((sum, d, i) => sum + Math.abs(d - steps[i]!), 0) / travel
+}
+
 function choose(candidates: FloatOrderReading[]): { believed: FloatOrderReading; basis: BeliefBasis } | undefined {
   if (candidates.length === 1) return { believed: candidates[0]!, basis: 'only-candidate' }
   if (candidates.length === 0) return undefined
   const [steadiest, next] = [...candidates].sort((a, b) => a.variation - b.variation)
   if (next!.variation > 0 && steadiest!.variation * STEADIER_BY <= next!.variation) return { believed: steadiest!, basis: 'steadiest' }
+  const others = candidates.filter((c) => c !== steadiest)
+  const smooth = zigzag(steadiest!)
+  if (smooth !== undefined && smooth <= SMOOTH_AT_MOST && steadiest!.variation * SMOOTH_STEADIER_BY <= next!.variation
+    && others.every((c) => (zigzag(c) ?? 0) >= ZIGZAG_AT_LEAST)) return { believed: steadiest!, basis: 'smooth' }
   const short = candidates.filter(hasShortDecimals)
   if (short.length === 1) return { believed: short[0]!, basis: 'short-decimal' }
   return undefined
@@ -163,6 +189,9 @@ function rejection(reading: FloatOrderReading, context: Context, choice: ReturnT
   if (choice?.basis === 'steadiest') {
     const times = reading.variation / Math.max(choice.believed.variation, Number.MIN_VALUE)
     return `${valuesText(reading, context.reads)} (plausible too, but changes ${formatNumber(Number(times.toPrecision(2)))}× more between reads)`
+  }
+  if (choice?.basis === 'smooth') {
+    return `${valuesText(reading, context.reads)} (plausible too, but zigzags between reads where ${choice.believed.order} changes smoothly)`
   }
   if (choice?.basis === 'short-decimal') {
     return `${valuesText(reading, context.reads)} (plausible too, but ${mostDigits(reading)} significant digits to ${choice.believed.order}'s ${mostDigits(choice.believed)})`

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { searchBus, type SearchPlan } from '../../../edge-agent/src/scan/search.ts'
-import { LIKELY_UNITS, scanSettings, settingLabel, type SerialSetting } from '../../../edge-agent/src/scan/settings.ts'
+import { LIKELY_UNITS, scanSettings, settingLabel, splitLastResort, type SerialSetting } from '../../../edge-agent/src/scan/settings.ts'
 import { probeTimeoutMs } from '../../../edge-agent/src/scan/timing.ts'
 import { ModelledBus, type ModelledDevice } from './uart-model.ts'
 
 const ALL_UNITS = Array.from({ length: 247 }, (_, i) => i + 1)
 const plan = (overrides: Partial<SearchPlan> = {}): SearchPlan => ({
-  settings: scanSettings(),
+  ...splitLastResort(scanSettings()),
   units: ALL_UNITS,
   exhaustive: false,
   timeoutMs: (s) => probeTimeoutMs(s!, 50),
@@ -38,7 +38,7 @@ describe('the bus search against a modelled RS-485 line', () => {
     const bus = new ModelledBus([{ unit: 5, setting: at(38400) }])
     const observed: string[] = []
     const result = await searchBus(bus, plan(), { probed: (s, unit) => observed.push(`${settingLabel(s!)}#${unit}`) })
-    const settings = scanSettings()
+    const { settings } = splitLastResort(scanSettings())
     const firstPhase = observed.slice(0, settings.length * LIKELY_UNITS.length)
     expect(new Set(firstPhase.map((x) => x.split('#')[0])).size).toBe(settings.length)
     const sweep = observed.slice(settings.length * LIKELY_UNITS.length).filter((x) => !LIKELY_UNITS.includes(Number(x.split('#')[1])))
@@ -47,15 +47,22 @@ describe('the bus search against a modelled RS-485 line', () => {
     expect(result.probes).toBe(observed.length)
   })
 
-  it('a device that checks only one stop bit is found at 1 stop bit, with the reason', async () => {
-    const result = await searchBus(new ModelledBus([{ unit: 2, setting: at(9600, 'none', 2) }]), plan())
+  it('tries 2 stop bits only when nothing answered: a device set to 2 that checks only the first answers at 1', async () => {
+    const lenient = new ModelledBus([{ unit: 2, setting: at(9600, 'none', 2) }])
+    const observed: string[] = []
+    const result = await searchBus(lenient, plan(), { probed: (s) => observed.push(settingLabel(s!)) })
     expect(found(result.finds)).toEqual(['2@9600 8N1'])
-    expect(result.finds[0]!.alsoAt.map(settingLabel)).toEqual(['9600 8N2'])
-    expect(result.finds[0]!.settingNote).toMatch(/does not tell them apart/u)
+    expect(observed.some((s) => s.endsWith('2'))).toBe(false)
+  })
+
+  it('finds a device that checks both stop bits at the last resort', async () => {
+    const strict = new ModelledBus([{ unit: 2, setting: at(19200, 'none', 2), strictStopBits: true }, { unit: 90, setting: at(19200, 'none', 2), strictStopBits: true }])
+    const result = await searchBus(strict, plan())
+    expect(found(result.finds)).toEqual(['2@19200 8N2', '90@19200 8N2'])
   })
 
   it('finds every device of a bus at any of the settings, with the right baud and parity', async () => {
-    const settings = scanSettings().filter((s) => s.stopBits === 1)
+    const { settings } = splitLastResort(scanSettings())
     await fc.assert(fc.asyncProperty(
       fc.constantFrom(...settings),
       fc.uniqueArray(fc.integer({ min: 1, max: 247 }), { minLength: 1, maxLength: 5 }),
@@ -68,9 +75,14 @@ describe('the bus search against a modelled RS-485 line', () => {
     ), { numRuns: 12 })
   })
 
+  it('probes ids asked for at every setting when none of them is a likely one', async () => {
+    const result = await searchBus(new ModelledBus([{ unit: 200, setting: at(4800, 'odd') }]), plan({ units: [199, 200] }))
+    expect(found(result.finds)).toEqual(['200@4800 8O1'])
+  })
+
   it('reads the narrowed list only', async () => {
     const bus = new ModelledBus([{ unit: 9, setting: at(9600, 'even') }])
-    const result = await searchBus(bus, plan({ settings: scanSettings([9600], ['even']), units: [8, 9, 10] }))
+    const result = await searchBus(bus, plan({ ...splitLastResort(scanSettings([9600], ['even'])), units: [8, 9, 10] }))
     expect(found(result.finds)).toEqual(['9@9600 8E1'])
     expect(bus.probes).toBe(3)
   })

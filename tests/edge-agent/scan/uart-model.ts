@@ -35,8 +35,8 @@ export interface Received {
   errors: number
 }
 
-/** What a UART set to `to` makes of bytes sent at `from`. */
-export function carry(bytes: readonly number[], from: SerialSetting, to: SerialSetting): Received {
+/** What a UART set to `to` makes of bytes sent at `from`; most check the first stop bit only, `strict` ones all. */
+export function carry(bytes: readonly number[], from: SerialSetting, to: SerialSetting, strict = false): Received {
   const line = transmit(bytes, from)
   const bitTime = from.baud / to.baud // receiver bit time in transmitter bits
   const level = (t: number) => line[Math.floor(t)] ?? 1
@@ -60,9 +60,10 @@ export function carry(bytes: readonly number[], from: SerialSetting, to: SerialS
     let next = 9
     const expected = parityBit(byte, to.parity)
     if (expected !== undefined && sample(next++) !== expected) errors++
-    if (sample(next) !== 1) errors++
+    const stops = strict ? to.stopBits : 1
+    for (let i = 0; i < stops; i++) if (sample(next + i) !== 1) errors++
     out.push(byte)
-    t = start + (next + 0.5) * bitTime
+    t = start + (next + stops - 1 + 0.5) * bitTime
   }
   return { bytes: out, errors }
 }
@@ -72,6 +73,8 @@ export interface ModelledDevice {
   setting: SerialSetting
   /** answers an exception instead of data */
   exception?: boolean
+  /** checks every stop bit of its setting, not only the first */
+  strictStopBits?: boolean
 }
 
 /** Devices on one modelled RS-485 pair, driven by the scanner as its ProbeLine. */
@@ -94,7 +97,7 @@ export class ModelledBus implements ProbeLine {
     const request = [...rtuFrame(unit, Uint8Array.from([3, address >> 8, address & 0xff, 0, 1]))]
     let outcome: ProbeOutcome = 'silent'
     for (const device of this.devices) {
-      const heard = carry(request, master, device.setting)
+      const heard = carry(request, master, device.setting, device.strictStopBits)
       const intact = heard.errors === 0 && heard.bytes.length === request.length && hasValidCrc(Uint8Array.from(heard.bytes))
       if (!intact || heard.bytes[0] !== device.unit) continue
       const answer = [...rtuFrame(unit, Uint8Array.from(device.exception ? [0x83, 2] : [3, 2, 0x12, address & 0xff]))]

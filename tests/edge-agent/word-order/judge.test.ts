@@ -101,3 +101,24 @@ describe('judgeFloatOrders: stability and the clearly best order', () => {
     expect(judgement.why).toMatch(/^DCBA: 21\.5, within -273\.15–3000 degC; /u)
   })
 })
+
+describe('a drifting float whose two low bytes both change', () => {
+  // pymodbus serving 0.736 in CDAB, read 250 ms apart while it drifts: DCBA reads 0.0117, only 4× less steady
+  const drifting = [[26035, 16188], [30012, 16188], [33955, 16188]]
+
+  it('is believed in the order that changes smoothly while the byte-swapped one zigzags', () => {
+    const judgement = judgeFloatOrders(drifting)
+    expect(judgement.believed).toBe('CDAB')
+    expect(judgement.basis).toBe('smooth')
+    expect(judgement.why).toMatch(/DCBA .*zigzags/u)
+    // five reads 200 ms apart: DCBA only 15× less steady, and moving the same way most of the time
+    const five = [[41732, 16188], [44452, 16188], [47072, 16188], [49636, 16188], [52166, 16188]]
+    expect(judgeFloatOrders(five)).toMatchObject({ believed: 'CDAB', basis: 'smooth' })
+  })
+
+  it('is not believed from two reads, nor when the steadier order is the one going back and forth', () => {
+    expect(judgeFloatOrders(drifting.slice(0, 2)).believed).toBeUndefined()
+    // the same low words in another sequence: CDAB now noisy (up, down), so smoothness decides nothing
+    expect(judgeFloatOrders([[26035, 16188], [33955, 16188], [30012, 16188]]).believed).toBeUndefined()
+  })
+})
