@@ -16,7 +16,9 @@ export interface ProvisionInputs {
 
 export interface ProvisionArguments {
   server: string
-  token: string
+  token?: string
+  /** a file holding the token, `-` for stdin: a token on the command line is visible to every local user in ps */
+  tokenFile?: string
   config: string
   ca?: string
   gateway?: string
@@ -30,7 +32,7 @@ const TOKEN = /^[\x20-\x7e]{1,128}$/u
 const usage = (message: string) => new ProvisionError('PROVISION_USAGE', message)
 
 /** The arguments checked and made absolute against `cwd`; ProvisionError PROVISION_USAGE (exit 2) naming the option otherwise. */
-export function provisionInputs(args: ProvisionArguments, cwd: string): ProvisionInputs {
+export function provisionInputs(args: ProvisionArguments, cwd: string, readText: (file: string | 0) => string = () => ''): ProvisionInputs {
   let server: URL
   try {
     server = new URL(args.server)
@@ -40,7 +42,8 @@ export function provisionInputs(args: ProvisionArguments, cwd: string): Provisio
   if (server.protocol !== 'https:' && server.protocol !== 'http:') throw usage(`--server must be an https:// or http:// URL, got ${server.protocol}//…`)
   if (server.username !== '' || server.password !== '') throw usage('--server must not carry a user name or password; the token is the credential')
   if (server.search !== '' || server.hash !== '') throw usage(`--server must be the server's base URL without ? or #, got "${server.origin}${server.pathname}…"`)
-  const token = args.token.trim()
+  if ((args.token === undefined) === (args.tokenFile === undefined)) throw usage('give the enrolment token with --token TOKEN or --token-file FILE (- for stdin), one of them')
+  const token = (args.token ?? readToken(args.tokenFile!, cwd, readText)).trim()
   // the token is a secret: the message never repeats it
   if (!TOKEN.test(token)) throw usage('--token must be the enrolment token or short code the fleet server gave (printable ASCII characters, at most 128)')
   if (args.gateway !== undefined && !GATEWAY_ID.test(args.gateway)) {
@@ -51,6 +54,14 @@ export function provisionInputs(args: ProvisionArguments, cwd: string): Provisio
     server, token, configFile: absolute(args.config),
     ...(args.ca !== undefined && { caFile: absolute(args.ca) }),
     ...(args.gateway !== undefined && { gatewayId: args.gateway }),
+  }
+}
+
+function readToken(file: string, cwd: string, readText: (file: string | 0) => string): string {
+  try {
+    return readText(file === '-' ? 0 : isAbsolute(file) ? file : resolve(cwd, file))
+  } catch (error) {
+    throw usage(`--token-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`)
   }
 }
 

@@ -57,4 +57,27 @@ describe('the enrolment endpoint', () => {
     expect(enrollUrl(new URL('https://proxy.example/fleet')).href).toBe('https://proxy.example/fleet/api/enroll')
     expect(enrollUrl(new URL('https://proxy.example/fleet/')).href).toBe('https://proxy.example/fleet/api/enroll')
   })
+
+  it('reads the token from --token-file (relative to the working folder, - for stdin), never from both or neither', () => {
+    const files: Record<string, string> = { '/site/token.txt': `${TOKEN}\n` }
+    const read = (file: string | 0) => {
+      if (file === 0) return ` ${TOKEN} `
+      if (!(file in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' })
+      return files[file]!
+    }
+    const { token: _token, ...withoutToken } = base
+    expect(provisionInputs({ ...withoutToken, tokenFile: 'token.txt' }, '/site', read).token).toBe(TOKEN)
+    expect(provisionInputs({ ...withoutToken, tokenFile: '-' }, '/site', read).token).toBe(TOKEN)
+    const message = (args: Parameters<typeof provisionInputs>[0]) => {
+      try {
+        provisionInputs(args, '/site', read)
+      } catch (error) {
+        return (error as Error).message
+      }
+      return 'accepted'
+    }
+    expect(message({ ...withoutToken, tokenFile: 'nope.txt' })).toBe('--token-file nope.txt: no such file')
+    expect(message({ ...base, tokenFile: 'token.txt' })).toMatch(/--token TOKEN or --token-file FILE/u)
+    expect(message(withoutToken)).toMatch(/--token TOKEN or --token-file FILE/u)
+  })
 })
