@@ -39,6 +39,8 @@ export interface AppOptions {
   webRoot?: string
   /** the broker URL handed to enrolling gateways; default the one health() reports */
   mqttUrl?: string
+  /** the URL gateways reach this server at, for the provision command of an enrolment token; default the request's own */
+  publicUrl?: string
   /** fastify's logger options, or a pino logger to use as is */
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   clock?: () => number
@@ -77,6 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     health: opts.health,
     clock: opts.clock ?? Date.now,
     mqttUrl: () => opts.mqttUrl ?? opts.health().mqtt.url,
+    ...(opts.publicUrl !== undefined && { publicUrl: opts.publicUrl }),
     catalog: opts.catalog ?? loadCatalog(),
     signInPolicy: opts.signInPolicy ?? SIGN_IN_THROTTLE,
   }

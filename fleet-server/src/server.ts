@@ -27,6 +27,8 @@ export interface FleetServerOptions {
   tls?: { cert: Buffer; key: Buffer }
   /** an mqtts:// listener of the embedded broker (needs tls): the URL gateways are then given */
   mqttsPort?: number
+  /** the URL gateways reach this server at, when a proxy or tunnel puts the dashboard elsewhere */
+  publicUrl?: string
   /** dashboard files; default fleet-server/web when it exists */
   webRoot?: string
   /** a pino logger; default silent */
@@ -80,7 +82,7 @@ export async function startFleetServer(opts: FleetServerOptions = {}): Promise<F
       // the server's own MQTT identity lives only as long as this process
       const serverCredentials = { username: `fleet-server-${randomBytes(4).toString('hex')}`, password: randomBytes(32).toString('base64url') }
       const broker: EmbeddedBroker = await startEmbeddedBroker({ host, port: opts.mqttPort ?? DEFAULT_MQTT_PORT, store, serverCredentials, ...(logger ? { logger } : {}),
-        ...(opts.mqttLimits ? { limits: opts.mqttLimits } : {}), ...(opts.signInThrottle ? { signInPolicy: opts.signInThrottle } : {}) })
+        ...(opts.mqttLimits ? { limits: opts.mqttLimits } : {}), ...(opts.signInThrottle ? { signInPolicy: opts.signInThrottle } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}) })
       closers.push(() => broker.close())
       mqttUrl = broker.url
       clientOptions = serverCredentials

@@ -20,6 +20,21 @@ interface StartOptions extends MqttLimitFlags {
   tlsCert?: string
   tlsKey?: string
   web?: string
+  publicUrl?: string
+}
+
+/** --public-url: an http(s) URL without user, query or fragment, kept without a trailing slash. */
+function publicUrlOf(text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new UsageError(`--public-url must be a URL such as https://fleet.example.org, got "${text}"`)
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new UsageError(`--public-url must be an http:// or https:// URL without user, query or fragment, got "${text}"`)
+  }
+  return url.href.replace(/\/$/u, '')
 }
 
 const FREE_PORT = '0 picks a free one (the line printed at start says which)'
@@ -70,6 +85,7 @@ export function registerStartCommand(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS (and mqtts with --mqtts-port) with this certificate chain, PEM; needs --tls-key')
     .option('--tls-key <file>', 'the private key of --tls-cert, PEM')
     .option('--mqtts-port <n>', `an mqtts listener of the embedded broker (needs --tls-cert): the URL gateways are given; ${FREE_PORT}`)
+    .option('--public-url <url>', 'the URL gateways reach this server at, put in the provision command of enrolment tokens (default: the address the dashboard was opened at)')
     .option('--web <dir>', 'dashboard files served at / (default fleet-server/web)')
     .action(async (options: StartOptions) => {
       const port = parseInteger(options.port, '--port', 0, 65535)
@@ -90,6 +106,7 @@ export function registerStartCommand(program: Command): void {
           ...(tls !== undefined ? { tls } : {}),
           ...(mqttsPort !== undefined ? { mqttsPort } : {}),
           ...(options.web !== undefined ? { webRoot: options.web } : {}),
+          ...(options.publicUrl !== undefined ? { publicUrl: publicUrlOf(options.publicUrl) } : {}),
           mqttLimits: mqttLimitsOf(options),
         })
       } catch (error) {

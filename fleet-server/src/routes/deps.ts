@@ -19,6 +19,8 @@ export interface RouteDeps {
   clock: () => number
   /** the broker URL an enrolled gateway should connect to */
   mqttUrl: () => string
+  /** the URL gateways reach this server at (`start --public-url`), when it is not the one the dashboard was opened at */
+  publicUrl?: string
   /** the regulation catalog (seeds/regulations.yaml), loaded once at start */
   catalog: Catalog
   /** how failed logins slow down, then lock */

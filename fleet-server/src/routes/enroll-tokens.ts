@@ -16,7 +16,7 @@ const GATEWAY_CONFIG_FILE = '/etc/edge-agent/gateway.yaml'
  * enroll-token` does: answered once with its short code and a QR code of the provision command for a
  * phone; only hashes are kept. Another role answers 403, a site outside the caller's scope 404.
  */
-export const enrollTokenRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock }) => {
+export const enrollTokenRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock, publicUrl }) => {
   app.withTypeProvider<TypeBoxProvider>().post('/api/sites/:id/enroll-tokens', {
     config: { access: { roles: ['installer', 'admin'], doing: 'mint enrolment tokens' } },
     schema: {
@@ -37,7 +37,7 @@ export const enrollTokenRoutes: FastifyPluginAsync<RouteDeps> = async (app, { st
     const outcome = mintEnrollToken(store, { siteId: id, hours, replaces: replace, actor: session.user.name }, clock())
     if ('refusal' in outcome) throw refusedAs(outcome.refusal)
     const { token, shortCode, tokenId, siteId, expiresAt, replaces } = outcome.minted
-    const provisionCommand = `edge-agent provision --server ${serverUrlOf(request)} --token ${token} --config ${GATEWAY_CONFIG_FILE}`
+    const provisionCommand = `edge-agent provision --server ${publicUrl ?? serverUrlOf(request)} --token ${token} --config ${GATEWAY_CONFIG_FILE}`
     request.log.info({ siteId, tokenId, replaces }, 'enrolment token minted')
     return reply.code(201).send({
       token, shortCode, tokenId, expiresAt: new Date(expiresAt).toISOString(), siteId, ...(replaces !== undefined && { replaces }),
@@ -46,7 +46,7 @@ export const enrollTokenRoutes: FastifyPluginAsync<RouteDeps> = async (app, { st
   })
 }
 
-/** The server's URL as the caller reached it: the gateway on the same network reaches it the same way. */
+/** The server's URL as the caller reached it (unless `start --public-url` says otherwise): a gateway on the same network reaches it the same way. */
 const serverUrlOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`
 
 /** Whether the gateway is elsewhere or nowhere is not told apart: an installer learns nothing of other sites. */

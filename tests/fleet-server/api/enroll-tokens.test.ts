@@ -36,6 +36,17 @@ describe('POST /api/sites/{id}/enroll-tokens', () => {
     expect(body.qrSvg).not.toBe(await QRCode.toString('something else', { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }))
   })
 
+  it('names the server by start --public-url, when given, instead of the address the dashboard was opened at', async () => {
+    const behindProxy = await fixture({ publicUrl: 'https://fleet.example.org' })
+    try {
+      const reply = await behindProxy.app.inject({ method: 'POST', url: '/api/sites/site-a2/enroll-tokens', payload: {}, headers: { host: '127.0.0.1:8080', ...(await behindProxy.as('inst')) } })
+      expect(reply.statusCode, reply.body).toBe(201)
+      expect(reply.json<Minted>().provisionCommand).toMatch(/^edge-agent provision --server https:\/\/fleet\.example\.org --token /u)
+    } finally {
+      await behindProxy.app.close()
+    }
+  })
+
   it('keeps only hashes: neither the token nor its short code is in the database or the audit log', async () => {
     const body = (await mint('site-a2', 'inst')).json<Minted>()
     const stored = JSON.stringify(tokenRows()) + JSON.stringify(f.store.audit.list({ role: 'admin' }))

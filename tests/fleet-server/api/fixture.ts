@@ -29,7 +29,7 @@ export interface Fixture {
   close(): Promise<void>
 }
 
-export async function fixture(opts: { webRoot?: string; sendError?: Error } = {}): Promise<Fixture> {
+export async function fixture(opts: { webRoot?: string; sendError?: Error; publicUrl?: string } = {}): Promise<Fixture> {
   const clock = { now: NOW }
   const store = openSqliteStore(':memory:', { clock: () => clock.now })
   seed(store)
@@ -49,7 +49,7 @@ export async function fixture(opts: { webRoot?: string; sendError?: Error } = {}
     result: (id) => store.getCommand(id),
   }
   const health = (): Health => ({ ok: true, version: 'test', uptimeS: 1, mqtt: { connected: true, url: 'mqtt://127.0.0.1:1883' }, ingest: { accepted: 0, duplicates: 0, rejected: {} } })
-  const app = await buildApp({ store, commands, health, clock: () => clock.now, ...(opts.webRoot ? { webRoot: opts.webRoot } : {}) })
+  const app = await buildApp({ store, commands, health, clock: () => clock.now, ...(opts.webRoot ? { webRoot: opts.webRoot } : {}), ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) })
 
   const tokens = new Map<string, string>()
   return {
