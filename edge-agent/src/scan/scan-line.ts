@@ -74,10 +74,15 @@ class ScanLine implements ProbeLine {
   readonly transact = async (request: Parameters<ModbusSerialMaster['execute']>[0], timeoutMs: number) => {
     const master = this.master!
     master.discardInput()
+    let quiet = false
     try {
       return await master.execute(request, timeoutMs)
+    } catch (error) {
+      // a timeout has waited out the line's silence already (the probe timeout counts two t3.5)
+      quiet = error instanceof ModbusTimeoutError
+      throw error
     } finally {
-      if (this.setting) await sleep(silenceMs({ ...this.setting, dataBits: 8 }))
+      if (this.setting && !quiet) await sleep(silenceMs({ ...this.setting, dataBits: 8 }))
     }
   }
 

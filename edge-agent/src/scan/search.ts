@@ -36,6 +36,8 @@ export interface Find {
   alsoAt: SerialSetting[]
   /** what proved it there */
   answer: 'answer' | 'exception'
+  /** found in the sweep, so probed only at the settings swept (its framing is as sure as theirs) */
+  swept?: true
   settingNote?: string
 }
 
@@ -105,6 +107,7 @@ export async function searchBus(line: ProbeLine, plan: SearchPlan, observer: Sea
   observer.planned?.(sweepSettings.length * rest.length, worst(sweepSettings, rest.length))
   for (const setting of sweepSettings) for (const unit of rest) record(setting, unit, await probe(setting, unit))
   const restBest = await settle(sweepSettings, rest)
+  if (!plan.exhaustive) for (const find of restBest.values()) find.swept = true
 
   const finds = [...bestOf.values(), ...restBest.values()].filter((f): f is Find => f !== undefined).sort((a, b) => a.unit - b.unit)
   return { finds, garbledAt: tried.filter((s): s is SerialSetting => s !== undefined && garbled.has(keyOf(s))), probes }

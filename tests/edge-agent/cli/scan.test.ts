@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadLibrary } from '../../../hardware-profiles/index.ts'
 import { tempDir } from '../../support/gateway-config.ts'
-import { run, start } from '../../support/processes.ts'
+import { run, start, startReady } from '../../support/processes.ts'
 import { until } from '../../support/until.ts'
 import { DEFAULT_LOCK_DIR } from '../../../edge-agent/src/modbus/port-lock.ts'
 import { lockFileName } from '../../../edge-agent/src/modbus/port-lock-rules.ts'
@@ -117,6 +117,23 @@ describe(`edge-agent scan on an RS-485 relay at ${BAUD} baud`, () => {
       expect(refused.stderr).not.toMatch(/\n\s+at /u)
     } finally {
       await agent.stop()
+    }
+  })
+})
+
+describe('edge-agent scan on Modbus TCP', () => {
+  it('finds the unit ids behind an endpoint (a gateway\'s "no device" exception is no device) and names their profiles', async () => {
+    const { proc, match } = await startReady(process.execPath, [CLI, 'simulate', '--tcp', '127.0.0.1:0', '--device', '2:generic-gq-ec-h2s', '--device', '20:ccri-gjc4-catalytic-methane', '--scenario', 'static'], /simulator ready tcp (\S+)/u, { cwd: ROOT, name: 'simulator' })
+    try {
+      const scan = await run(process.execPath, [CLI, 'scan', '--tcp', match[1]!, '--units', '1-30', '--json'], { cwd: ROOT, timeoutMs: 120_000, name: 'edge-agent scan --tcp' })
+      expect(scan.code, scan.stderr).toBe(0)
+      const found = scan.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ScanLine)
+      expect(found.map((d) => [d.unit, d.setting, d.profiles.map((p) => p.profile)])).toEqual([
+        [2, null, ['generic-gq-ec-h2s']],
+        [20, null, ['ccri-gjc4-catalytic-methane']],
+      ])
+    } finally {
+      await proc.stop()
     }
   })
 })

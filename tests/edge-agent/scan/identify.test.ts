@@ -111,6 +111,13 @@ describe('a framing the line cannot tell apart', () => {
     expect(devices[0]!.settingNote).toMatch(/factory/u)
   })
 
+  it('moves a device the sweep found at the tied framing with the devices it was found beside', () => {
+    const swept = { unit: 17, setting: at('even'), alsoAt: [], matches: [{ profile: 'ccri-gjc4-catalytic-methane', evidence: '' }], swept: true as const }
+    const confirmed = { ...swept, unit: 3, swept: undefined }
+    const devices = preferFactoryFraming([tied(1, 'generic-gtq-lel100-combustible'), swept, confirmed], library)
+    expect(devices.map((d) => `${d.unit}:${d.setting.parity}`)).toEqual(['1:none', '17:none', '3:even'])
+  })
+
   it('stays with the scan order when no matched profile says', () => {
     const devices = preferFactoryFraming([tied(200)], library)
     expect(devices[0]!.setting).toEqual(at('even'))
