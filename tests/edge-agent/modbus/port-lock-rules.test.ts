@@ -49,9 +49,9 @@ describe('commandLineOf', () => {
 
   it('the agent, however node runs it, is edge-agent with its arguments', () => {
     const run = ['run', '--config', '/etc/edge-agent/gateway.yaml']
-    expect(commandLineOf(cmdline('/usr/bin/node', '/opt/edge-agent/edge-agent/bin/edge-agent.js', ...run))).toBe('edge-agent run --config /etc/edge-agent/gateway.yaml')
+    expect(commandLineOf(cmdline('/opt/node/bin/node', '/opt/edge-agent/edge-agent/bin/edge-agent.js', ...run))).toBe('edge-agent run --config /etc/edge-agent/gateway.yaml')
     expect(commandLineOf(cmdline('node', '--import', 'tsx', '--enable-source-maps', '/work/main/edge-agent/src/cli/main.ts', ...run))).toBe('edge-agent run --config /etc/edge-agent/gateway.yaml')
-    expect(commandLineOf(cmdline('/usr/bin/node', '/usr/bin/edge-agent', 'scan', '--rtu', '/dev/ttyUSB0'))).toBe('edge-agent scan --rtu /dev/ttyUSB0')
+    expect(commandLineOf(cmdline('/opt/node/bin/node', '/usr/local/bin/edge-agent', 'scan', '--rtu', '/dev/ttyUSB0'))).toBe('edge-agent scan --rtu /dev/ttyUSB0')
     expect(commandLineOf(cmdline('node', '/srv/other/app.js', 'serve'))).toBe('node /srv/other/app.js serve')
   })
 

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { enrolmentFromAnswer } from '../../../edge-agent/src/provision/enrol-answer.ts'
 import { ProvisionError } from '../../../edge-agent/src/provision/errors.ts'
+import { thrownBy } from '../../support/thrown.ts'
 
 const ENDPOINT = 'https://fleet:8443/api/enroll'
 const REPLY = { username: 'gw-1', password: 's3cret-password-value', mqttUrl: 'mqtts://fleet:8883', siteId: 'mine-7' }
 
-function refusal(status: number, body: unknown): ProvisionError {
-  try {
-    enrolmentFromAnswer(status, typeof body === 'string' ? body : JSON.stringify(body), ENDPOINT)
-  } catch (error) {
-    if (error instanceof ProvisionError) return error
-    throw error
-  }
-  throw new Error('accepted')
-}
+const refusal = (status: number, body: unknown): ProvisionError =>
+  thrownBy(ProvisionError, () => enrolmentFromAnswer(status, typeof body === 'string' ? body : JSON.stringify(body), ENDPOINT))
 
 describe('what the server\'s answer to POST /api/enroll means', () => {
   it('200 with the credentials: the enrolment', () => {

@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { ProvisionError } from '../../../edge-agent/src/provision/errors.ts'
 import { enrollUrl, provisionInputs } from '../../../edge-agent/src/provision/inputs.ts'
+import { thrownBy } from '../../support/thrown.ts'
 
 const TOKEN = 'k3V9xQ2mR7pL0aZ8bN4cY6dW1eT5fU0g'
 const base = { server: 'https://fleet.example:8443', token: TOKEN, config: 'gateway.yaml' }
 
-function refusal(args: Parameters<typeof provisionInputs>[0]): ProvisionError {
-  try {
-    provisionInputs(args, '/site')
-  } catch (error) {
-    if (error instanceof ProvisionError) return error
-    throw error
-  }
-  throw new Error('accepted')
-}
+const refusal = (args: Parameters<typeof provisionInputs>[0]): ProvisionError => thrownBy(ProvisionError, () => provisionInputs(args, '/site'))
 
 describe('provision arguments', () => {
   it('paths made absolute against the working folder, the token trimmed', () => {
@@ -68,14 +61,7 @@ describe('the enrolment endpoint', () => {
     const { token: _token, ...withoutToken } = base
     expect(provisionInputs({ ...withoutToken, tokenFile: 'token.txt' }, '/site', read).token).toBe(TOKEN)
     expect(provisionInputs({ ...withoutToken, tokenFile: '-' }, '/site', read).token).toBe(TOKEN)
-    const message = (args: Parameters<typeof provisionInputs>[0]) => {
-      try {
-        provisionInputs(args, '/site', read)
-      } catch (error) {
-        return (error as Error).message
-      }
-      return 'accepted'
-    }
+    const message = (args: Parameters<typeof provisionInputs>[0]) => thrownBy(ProvisionError, () => provisionInputs(args, '/site', read)).message
     expect(message({ ...withoutToken, tokenFile: 'nope.txt' })).toBe('--token-file nope.txt: no such file')
     expect(message({ ...base, tokenFile: 'token.txt' })).toMatch(/--token TOKEN or --token-file FILE/u)
     expect(message(withoutToken)).toMatch(/--token TOKEN or --token-file FILE/u)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CredentialsError, readCaFile, readCredentials } from '../../../edge-agent/src/uplink/index.ts'
+import { thrownBy } from '../../support/thrown.ts'
 
 let dir: string
 beforeEach(() => {
@@ -17,15 +18,7 @@ function file(name: string, text: string, mode: number): string {
   return path
 }
 
-const caught = (fn: () => unknown): CredentialsError => {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof CredentialsError) return error
-    throw error
-  }
-  throw new Error('expected a CredentialsError')
-}
+const caught = (fn: () => unknown): CredentialsError => thrownBy(CredentialsError, fn)
 
 describe('readCredentials', () => {
   it('reads {"username", "password"} from a 0600 file', () => {
