@@ -13,9 +13,20 @@ export interface RtuServerOptions extends SerialFraming {
   wireTiming?: boolean
 }
 
+/** Where a complete request with a valid CRC starts after the first byte of `buffer`, if one does. */
+function nextRequestAt(buffer: Buffer): number | undefined {
+  for (let start = 1; start + 4 <= buffer.length; start++) {
+    const rest = buffer.subarray(start)
+    const length = rtuRequestLength(rest)
+    if (length !== undefined && length > 0 && rest.length >= length && hasValidCrc(rest.subarray(0, length))) return start
+  }
+  return undefined
+}
+
 /**
  * Modbus RTU slave(s) on one serial line. Frames are found by their function code's length and CRC;
- * a partial frame is dropped after a silence. Requests to unit ids we do not serve are ignored,
+ * a partial frame is dropped after a silence, and bytes no request can be read from (another slave's answer)
+ * are skipped up to the next complete request. Requests to unit ids we do not serve are ignored,
  * as the other slaves on a real bus would see them.
  */
 export async function startRtuServer(devices: ReadonlyMap<number, SimulatedDevice>, options: RtuServerOptions): Promise<RunningServer> {
@@ -61,7 +72,14 @@ export async function startRtuServer(devices: ReadonlyMap<number, SimulatedDevic
           buffer = buffer.subarray(1) // resynchronise on the next byte
           continue
         }
-        return // unknown function: wait for the silence to close the frame
+        // an unknown function, or another slave's answer read from the middle: a complete request with a
+        // valid CRC further on is the master's next one (a shared line carries the others' answers)
+        const next = nextRequestAt(buffer)
+        if (next !== undefined) {
+          buffer = buffer.subarray(next)
+          continue
+        }
+        return // wait for the silence to close the frame
       }
       buffer = buffer.subarray(frameLength)
       const unit = frame[0]!

@@ -1,9 +1,11 @@
+import { SerialPort } from 'serialport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rtuFrame } from '../../../protocols/modbus/index.ts'
 import { startSimulator, type Simulator } from '../../../edge-agent/src/simulator/index.ts'
 import { ModbusClient } from '../../support/modbus-client.ts'
 import { GAS_PROFILE, RELAY_PROFILE, profileFromYaml } from '../../support/profiles.ts'
 import { startPtyPair, type PtyPair } from '../../support/socat.ts'
-import { until } from '../../support/until.ts'
+import { until, valueOf } from '../../support/until.ts'
 
 const gas = profileFromYaml(GAS_PROFILE)
 const relay = profileFromYaml(RELAY_PROFILE)
@@ -124,5 +126,39 @@ describe('simulator over Modbus RTU on a socat pty pair', () => {
     expect((await client.readHoldingRegisters(10, 1)).data).toEqual([9])
     const identity = await client.readDeviceIdentification(1, 0)
     expect(identity.data).toMatchObject({ 0: 'Test Co', 1: 'R2' })
+  })
+})
+
+describe('simulator on a shared RS-485 line, hearing another slave\'s answer', () => {
+  let pty: PtyPair
+  let simulator: Simulator
+  let line: SerialPort
+
+  beforeAll(async () => {
+    pty = await startPtyPair()
+    simulator = await startSimulator({ units: [{ unit: 4, profile: gas, scenario: 'static' }], rtu: { path: pty.a, baud: 9600, parity: 'none' } })
+    line = new SerialPort({ path: pty.b, baudRate: 9600, autoOpen: false })
+    await new Promise<void>((resolve, reject) => line.open((error) => (error ? reject(error) : resolve())))
+  })
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => line.close(() => resolve()))
+    await simulator.close()
+    await pty.stop()
+  })
+
+  it('answers a request that arrives right after an answer whose bytes read as an unknown function code', async () => {
+    // unit 9 answers FC 3 with one register 0x0700: resynchronising byte by byte, the framer meets 0x02 0x07,
+    // "function 7", which it cannot size; the master's next request follows at once
+    const otherAnswer = rtuFrame(9, Uint8Array.from([3, 2, 0x07, 0x00]))
+    const request = rtuFrame(4, Uint8Array.from([4, 0, 0, 0, 1]))
+    const received: Buffer[] = []
+    line.on('data', (chunk: Buffer) => received.push(chunk))
+    line.write(Buffer.concat([otherAnswer, request]))
+    const answer = await valueOf('the simulator\'s answer to unit 4', () => {
+      const bytes = Buffer.concat(received)
+      return bytes.length >= 7 ? bytes : undefined
+    }, { timeoutMs: 3000 })
+    expect([...answer.subarray(0, 5)]).toEqual([4, 4, 2, 0, 12])
   })
 })
