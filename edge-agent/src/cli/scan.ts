@@ -117,12 +117,12 @@ export function registerScanCommand(program: Command): void {
       const { profiles, files } = profilesOf(options.profiles)
       console.error(estimateLine(target, settings, units, turnaroundMs, tcpTimeoutMs, options.exhaustive === true))
 
-      let found = 0
-      const progress = progressOf(process.stderr.isTTY === true, () => found)
+      const answering = new Set<number>()
+      const progress = progressOf(process.stderr.isTTY === true, () => answering.size)
       const observer: ScanOptions['observer'] = {
         ...progress,
         probed(setting, unit, outcome) {
-          if (outcome === 'answer' || outcome === 'exception') found++
+          if (outcome === 'answer' || outcome === 'exception') answering.add(unit)
           progress.probed?.(setting, unit, outcome)
         },
       }
