@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress'
 import { loadLibrary, loadProfileFile, type Profile } from '../../../hardware-profiles/index.ts'
 import { parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 import { parseUnitList } from './arguments.ts'
+import { parseParity, parseTcpTarget } from './line-options.ts'
 import { configDraft, type ScanTarget } from '../scan/draft.ts'
 import { deviceJson, deviceLines, summaryLine } from '../scan/report-text.ts'
 import { scanLine, type ScanOptions } from '../scan/scan-line.ts'
@@ -28,20 +29,13 @@ interface ScanCliOptions {
 
 function targetOf(options: ScanCliOptions): ScanTarget {
   if ((options.rtu === undefined) === (options.tcp === undefined)) throw new UsageError('name one line: --rtu PATH or --tcp HOST[:PORT]')
-  if (options.rtu !== undefined) return { kind: 'rtu', path: options.rtu }
-  const match = /^(.+?)(?::(\d+))?$/u.exec(options.tcp!)!
-  return { kind: 'tcp', host: match[1]!, port: match[2] === undefined ? 502 : parseInteger(match[2], '--tcp port', 1, 65535) }
+  return options.rtu !== undefined ? { kind: 'rtu', path: options.rtu } : { kind: 'tcp', ...parseTcpTarget(options.tcp!) }
 }
 
 function settingsOf(options: ScanCliOptions): SerialSetting[] {
   const bauds = options.baud === 'auto' ? [...AUTO_BAUDS] : options.baud.split(',').map((b) => parseInteger(b, '--baud', 300, 4_000_000))
-  const parities: Parity[] = options.parity === 'auto' ? ['none', 'even', 'odd'] : [parityOf(options.parity)]
+  const parities: Parity[] = options.parity === 'auto' ? ['none', 'even', 'odd'] : [parseParity(options.parity)]
   return scanSettings(bauds, parities)
-}
-
-function parityOf(text: string): Parity {
-  if (text === 'none' || text === 'even' || text === 'odd') return text
-  throw new UsageError(`--parity must be auto, none, even or odd, got "${text}"`)
 }
 
 /** The library, and the profiles of --profiles DIR with the file each came from (a config names those by path). */

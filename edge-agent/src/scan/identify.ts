@@ -5,7 +5,7 @@ import {
 } from '../../../protocols/modbus/index.ts'
 import type { ModbusReply, ModbusRequest } from '../modbus/master.ts'
 import { findFloats, type FloatFinding } from './floats.ts'
-import { matchIdentity, matchSignatures, signatureReads, type ProfileMatch, type SignatureRead } from './profile-match.ts'
+import { hexWords, matchIdentity, matchSignatures, signatureKey, signatureReads, type ProfileMatch } from './profile-match.ts'
 
 export type Transact = (request: ModbusRequest, timeoutMs: number) => Promise<ModbusReply>
 
@@ -58,10 +58,10 @@ export async function identifyDevice(transact: Transact, unit: number, profiles:
 
   const blocks = new Map<string, readonly number[] | undefined>()
   for (const block of signatureReads(profiles)) {
-    const words = await ask<number[]>(`signature ${block.table} ${block.address}×${block.count}`, { kind: 'read', unit, ...block }, (w) => w.map((x) => `0x${x.toString(16).padStart(4, '0')}`).join(' '))
-    blocks.set(keyOf(block), words)
+    const words = await ask<number[]>(`signature ${block.table} ${block.address}×${block.count}`, { kind: 'read', unit, ...block }, hexWords)
+    blocks.set(signatureKey(block), words)
   }
-  result.matches = matchSignatures(profiles, (block) => blocks.get(keyOf(block)))
+  result.matches = matchSignatures(profiles, (block) => blocks.get(signatureKey(block)))
   if (result.matches.length > 0) return result
 
   result.floats = await findFloats(async (table, address, count) => {
@@ -73,5 +73,3 @@ export async function identifyDevice(transact: Transact, unit: number, profiles:
   }, betweenReads)
   return result
 }
-
-const keyOf = (block: SignatureRead) => `${block.table}:${block.address}:${block.count}`

@@ -14,6 +14,9 @@ export interface SignatureRead {
   count: number
 }
 
+/** One map key per signature block, for the reads made once and the profiles looking them up. */
+export const signatureKey = (block: SignatureRead): string => `${block.table}:${block.address}:${block.count}`
+
 export const hexWords = (words: readonly number[]): string => words.map((w) => `0x${w.toString(16).padStart(4, '0')}`).join(' ')
 const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase()
 
@@ -34,7 +37,7 @@ export function signatureReads(profiles: readonly Profile[]): SignatureRead[] {
     const signature = profile.identification.signature
     if (!signature) continue
     const read = { table: signature.table, address: signature.address, count: signature.values.length }
-    reads.set(`${read.table}:${read.address}:${read.count}`, read)
+    reads.set(signatureKey(read), read)
   }
   return [...reads.values()]
 }

@@ -25,7 +25,6 @@ export function probeWireMs(setting: SerialSetting): number {
 }
 
 /** Room for the longest identification answers (FC 43/14 up to 253 bytes of PDU) at a setting. */
-export function identifyTimeoutMs(setting: SerialSetting | undefined, turnaroundMs: number): number {
-  if (!setting) return 1000
+export function identifyTimeoutMs(setting: SerialSetting, turnaroundMs: number): number {
   return Math.ceil(transactionWireMs(framingOf(setting), 8, 256) + turnaroundMs * 2)
 }
