@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox'
 import { QUALITIES } from '../quality.ts'
 import { TOPIC_ID_PATTERN } from './topics.ts'
 import { AlarmKindSchema } from './commands.ts'
+import { SignedRunSchema } from '../commissioning/run.ts'
 
 /**
  * Every payload of MQTT protocol v1, declared once. Agent and server validate against these;
@@ -78,6 +79,7 @@ export const AlarmEventSchema = Type.Object({
   by: Type.Optional(By),
   reason: Type.Optional(Reason),
   source: Type.Optional(Source),
+  test: Type.Optional(Type.Boolean({ description: 'raised during a declared test of the device: shown as a test, never pages anyone' })),
 }, { additionalProperties: false })
 
 /**
@@ -100,6 +102,7 @@ export const InterlockEventSchema = Type.Object({
   device: Type.Optional(Name),
   channel: Type.Optional(Name),
   value: Type.Optional(Type.Union([Type.Number(), Type.Boolean()])),
+  test: Type.Optional(Type.Boolean({ description: 'during a declared test of its source devices' })),
 }, { additionalProperties: false })
 
 export const CalibrationEventSchema = Type.Object({
@@ -110,6 +113,39 @@ export const CalibrationEventSchema = Type.Object({
   dueOn: Day,
   calibratedOn: Day,
   source: Type.Optional(Source),
+}, { additionalProperties: false })
+
+/** A declared test mode: the alarms and trips of these devices are test events until it ends (by the run, or by itself at `until`). */
+export const TestModeEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('test-mode'),
+  state: Type.Enum(['started', 'ended']),
+  devices: Type.Array(Name, { minItems: 1, maxItems: 64 }),
+  interlocks: Type.Array(Name, { maxItems: 64, description: 'the interlocks those devices feed' }),
+  until: Ts,
+  by: By,
+  reason: Type.Optional(Reason),
+}, { additionalProperties: false })
+
+/** A recurring test of a device (calibration, bump test, interlock function test) falling due; calibration keeps its own `calibration` event. */
+export const TestDueEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('test-due'),
+  device: Name,
+  test: Type.Enum(['bump', 'interlock']),
+  interlock: Type.Optional(Name),
+  state: Type.Enum(['ok', 'due-soon', 'overdue']),
+  dueOn: Day,
+  lastOn: Type.Optional(Day),
+  periodDays: Type.Integer({ minimum: 1 }),
+  source: Source,
+}, { additionalProperties: false })
+
+/** A signed commissioning or periodic test run (protocols/commissioning): verified by the server against the gateway's registered key. */
+export const CommissioningEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('commissioning'),
+  signed: SignedRunSchema,
 }, { additionalProperties: false })
 
 export const EventSchema = Type.Union([
@@ -129,6 +165,9 @@ export const EventSchema = Type.Union([
   AlarmEventSchema,
   InterlockEventSchema,
   CalibrationEventSchema,
+  TestModeEventSchema,
+  TestDueEventSchema,
+  CommissioningEventSchema,
 ])
 
 export const EventBatchSchema = Type.Object({
@@ -138,7 +177,7 @@ export const EventBatchSchema = Type.Object({
 }, {
   additionalProperties: false,
   description: 'Events of one gateway (gateway → server, QoS 1, not retained): alarms, interlock actions, device and line states, ' +
-    'device identities, calibration due dates, buffer overflows, agent starts. Delivery is at least once: keep each (gw, seq) once.',
+    'device identities, calibration and test due dates, test modes, signed commissioning runs, buffer overflows, agent starts. Delivery is at least once: keep each (gw, seq) once.',
 })
 
 export const BusStatusSchema = Type.Object({
@@ -209,6 +248,9 @@ export type TelemetryBatch = Static<typeof TelemetryBatchSchema>
 export type AgentEvent = Static<typeof EventSchema>
 export type AlarmEvent = Static<typeof AlarmEventSchema>
 export type InterlockEvent = Static<typeof InterlockEventSchema>
+export type TestModeEvent = Static<typeof TestModeEventSchema>
+export type TestDueEvent = Static<typeof TestDueEventSchema>
+export type CommissioningEvent = Static<typeof CommissioningEventSchema>
 export type EventBatch = Static<typeof EventBatchSchema>
 export type Status = Static<typeof StatusSchema>
 export type Inventory = Static<typeof InventorySchema>
