@@ -174,6 +174,33 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE enroll_tokens ADD COLUMN short_code_hash TEXT;
   CREATE UNIQUE INDEX enroll_tokens_short_code ON enroll_tokens(short_code_hash) WHERE short_code_hash IS NOT NULL;
   `,
+  // 14: issue 17 (signed commissioning runs): a gateway's Ed25519 public key (base64 SPKI DER), registered
+  // at enrolment; the runs the server verified against it, append-only, one per (gateway, run id), with
+  // the signed run as canonical JSON (RFC 8785: anyone can verify it again) and per device its result;
+  // a commissioning record is 'entered' (POST /api/commissioning) or 'tested' (appended by the server
+  // when accepted runs passed every device of a system; run_ids: JSON array); alarms and interlock
+  // actions raised during a declared test of their devices are marked as tests
+  `
+  ALTER TABLE gateways ADD COLUMN signing_key TEXT;
+  CREATE TABLE commissioning_runs (
+    id INTEGER PRIMARY KEY, site_id TEXT NOT NULL, gateway_id TEXT NOT NULL, run_id TEXT NOT NULL, hash TEXT NOT NULL, key_id TEXT NOT NULL,
+    purpose TEXT NOT NULL, result TEXT NOT NULL, technician TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL, signed TEXT NOT NULL, UNIQUE (gateway_id, run_id)
+  );
+  CREATE INDEX commissioning_runs_site ON commissioning_runs(site_id, started_at);
+  CREATE TABLE commissioning_run_devices (
+    run INTEGER NOT NULL REFERENCES commissioning_runs(id), device TEXT NOT NULL, system TEXT, result TEXT NOT NULL
+  );
+  CREATE INDEX commissioning_run_devices_run ON commissioning_run_devices(run);
+  CREATE TRIGGER commissioning_runs_no_update BEFORE UPDATE ON commissioning_runs BEGIN SELECT RAISE(ABORT, 'commissioning runs are append-only'); END;
+  CREATE TRIGGER commissioning_runs_no_delete BEFORE DELETE ON commissioning_runs BEGIN SELECT RAISE(ABORT, 'commissioning runs are append-only'); END;
+  CREATE TRIGGER commissioning_run_devices_no_update BEFORE UPDATE ON commissioning_run_devices BEGIN SELECT RAISE(ABORT, 'commissioning runs are append-only'); END;
+  CREATE TRIGGER commissioning_run_devices_no_delete BEFORE DELETE ON commissioning_run_devices BEGIN SELECT RAISE(ABORT, 'commissioning runs are append-only'); END;
+  ALTER TABLE commissioning ADD COLUMN evidence TEXT NOT NULL DEFAULT 'entered';
+  ALTER TABLE commissioning ADD COLUMN run_ids TEXT;
+  ALTER TABLE alarms ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE interlock_actions ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
