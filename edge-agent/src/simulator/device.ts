@@ -6,6 +6,7 @@ import {
   compileProfile, decodeImage, encodeChannel, encodeRaw, roleOf,
   type CompiledProfile, type Profile,
 } from '../../../hardware-profiles/index.ts'
+import { GasControlError, GasTestHead, type GasChannelState, type GasTestOptions } from './gas-test.ts'
 import { leakPeak, leakValue, mulberry32, steadyValue, type ScenarioName } from './scenarios.ts'
 
 export interface SimulatedDeviceOptions {
@@ -17,6 +18,8 @@ export interface SimulatedDeviceOptions {
   /** How long a relay's feedback input takes to follow its output. */
   feedbackDelayMs?: number
   warmUpMs?: number
+  /** The gas-test scenario's response time and noise. */
+  gas?: GasTestOptions
   clock?: () => number
 }
 
@@ -51,6 +54,7 @@ export class SimulatedDevice implements ModbusTarget {
   private readonly periodMs: number
   private readonly feedbackDelayMs: number
   private readonly warmUpMs: number
+  private readonly gasHead: GasTestHead | undefined
   private failsEveryRead = false
   private lastRefreshMs = -Infinity
 
@@ -76,6 +80,11 @@ export class SimulatedDevice implements ModbusTarget {
       if (roleOf(channel) !== 'measurement' || typeof base !== 'number') continue
       this.animated.push({ id: channel.id, base, noise: channel.simulate?.noise ?? 0, peak: leakPeak(channel, base), phase: random() * 2 * Math.PI })
     }
+    this.gasHead = this.scenario === 'gas-test'
+      ? new GasTestHead(
+        this.animated.map((a) => ({ channel: this.compiled.channels.get(a.id)!.channel, vectorValue: a.base })),
+        options.gas ?? {}, random, this.startMs)
+      : undefined
     if (this.scenario === 'fault') this.applyFault()
     if (this.scenario === 'flatline') this.animate(this.startMs + 4_321)
   }
@@ -126,6 +135,32 @@ export class SimulatedDevice implements ModbusTarget {
     if (now - this.lastRefreshMs < REFRESH_MS) return
     this.lastRefreshMs = now
     if (this.scenario === 'steady' || this.scenario === 'leak' || this.scenario === 'warm-up') this.animate(now)
+    if (this.gasHead) for (const [id, value] of this.gasHead.readings(now)) this.encodeMeasurement(id, value)
+  }
+
+  /** Test gas of `value` (the channel's unit) at the head of a gas-test device, from now on. */
+  applyGas(channelId: string, value: number): void {
+    this.gasTest().apply(channelId, value, this.clock())
+    this.lastRefreshMs = -Infinity // the next read already follows the new gas
+  }
+
+  /** The test gas taken away: every channel returns to clean air. */
+  removeGas(): void {
+    this.gasTest().remove(this.clock())
+    this.lastRefreshMs = -Infinity
+  }
+
+  /** Per gas channel: clean air, where the reading is heading, and what a master reads now. */
+  gasState(): GasChannelState[] {
+    const head = this.gasTest()
+    this.refresh()
+    const readings = decodeImage(this.compiled, this.image)
+    return head.state((id) => readings[id]?.value as number)
+  }
+
+  private gasTest(): GasTestHead {
+    if (!this.gasHead) throw new GasControlError('SIMULATOR_NOT_GAS_TEST', `unit ${this.unit} runs the ${this.scenario} scenario, not gas-test`)
+    return this.gasHead
   }
 
   private animate(now: number): void {

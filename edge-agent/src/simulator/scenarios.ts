@@ -1,6 +1,6 @@
 import type { AlarmLevel, Channel } from '../../../hardware-profiles/index.ts'
 
-export const SCENARIOS = ['static', 'steady', 'leak', 'fault', 'flatline', 'offline', 'warm-up', 'stuck'] as const
+export const SCENARIOS = ['static', 'steady', 'leak', 'fault', 'flatline', 'offline', 'warm-up', 'stuck', 'gas-test'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 export const SCENARIO_HELP: Record<ScenarioName, string> = {
@@ -12,6 +12,7 @@ export const SCENARIO_HELP: Record<ScenarioName, string> = {
   offline: 'the unit never answers',
   'warm-up': 'reports warming-up for --warmup-s seconds (default the profile\'s warmUpSeconds), then steady',
   stuck: 'acknowledges every write normally, but its outputs and feedback inputs never change (a relay that ignores the write)',
+  'gas-test': 'clean air (0 for a gas alarmed high, the test vector for oxygen) until test gas is applied through --control; the reading follows it with T90 --gas-t90-s and returns when removed',
 }
 
 export const isScenario = (name: string): name is ScenarioName => (SCENARIOS as readonly string[]).includes(name)
