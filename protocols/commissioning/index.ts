@@ -1,2 +1,3 @@
 export * from './run.ts'
 export * from './signing.ts'
+export * from './periodic.ts'
