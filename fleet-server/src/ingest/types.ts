@@ -50,6 +50,8 @@ export interface IngestSink {
   seqRanges(gatewayId: string): SeqRange[]
   /** when the gateway got its (current) credentials; undefined when unknown (registered without, or before the time was kept) */
   gatewayEnrolledAt(gatewayId: string): number | undefined
+  /** the gateway's registered Ed25519 public key (base64 SPKI DER) its commissioning runs are verified with; undefined: none */
+  gatewaySigningKey(gatewayId: string): string | undefined
   /** the commands sent to the gateway from `from` to `to` (sentAt, both included) naming user `by` (as sender or in their args) */
   sentCommands(gatewayId: string, by: string, from: number, to: number): SentCommand[]
   /** a message refused, or (the time checks) `n` of its records */

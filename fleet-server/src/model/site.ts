@@ -42,6 +42,7 @@ export const GatewaySchema = Type.Object({
   uptimeS: Nullable(Type.Number()),
   lastSeen: Nullable(Ts),
   enrolled: Type.Boolean({ description: 'has MQTT credentials' }),
+  signingKeyId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$', description: 'the id of the Ed25519 public key registered at enrolment (first 16 hex digits of its SHA-256), which verifies the gateway\'s commissioning runs; absent: none (its runs are refused)' })),
 })
 
 export const ReadingSchema = Type.Object({

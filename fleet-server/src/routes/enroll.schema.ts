@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { PUBLIC_KEY_PATTERN } from '../../../protocols/commissioning/index.ts'
 import { GatewayId, Id } from '../model/primitives.ts'
 
 export const EnrollBodySchema = Type.Object({
@@ -9,6 +10,11 @@ export const EnrollBodySchema = Type.Object({
   }),
   gatewayId: GatewayId,
   siteId: Type.Optional(Type.String({ ...Id, description: 'the site the gateway\'s config names: a token of another site is refused (409 WRONG_SITE) and stays usable' })),
+  signingKey: Type.Optional(Type.String({
+    pattern: PUBLIC_KEY_PATTERN,
+    description: 'the gateway\'s Ed25519 public key (base64 SPKI DER, `edge-agent provision` generates the pair): the server verifies the gateway\'s signed '
+      + 'commissioning runs with it. Enrolling again replaces it (without one, the gateway has none and its runs are refused).',
+  })),
 }, { additionalProperties: false })
 export const EnrollReplySchema = Type.Object({
   username: Type.String(),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { keyIdOf } from '../../../protocols/commissioning/index.ts'
 import { enrollSecretHash, newToken } from '../auth/index.ts'
 import { enrollTokenId, enrolmentRefusal, type EnrolmentRefusal } from '../model/enrolment.ts'
 import { hashSecret } from '../mqtt/secrets.ts'
@@ -28,19 +29,27 @@ export const enrollRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, 
       response: { 200: EnrollReplySchema, ...errorResponses(400, 409, 410) },
     },
   }, async (request) => {
-    const { token, gatewayId, siteId } = request.body
+    const { token, gatewayId, siteId, signingKey } = request.body
     const now = clock()
     // checked before the password is hashed, so a refusal costs no scrypt; enrollGateway checks the token again in its transaction
     const valid = store.enrollToken(enrollSecretHash(token), now)
     const refusal = enrolmentRefusal(valid, gatewayId, store.gatewayEnrolment(gatewayId), siteId)
     if (refusal || !valid) throw refusedAs(refusal ?? { reason: 'token-invalid' }, valid?.siteId)
     const password = newToken()
-    const credentials = { gatewayId, siteId: valid.siteId, username: gatewayId, passwordHash: await hashSecret(password) }
+    const credentials = { gatewayId, siteId: valid.siteId, username: gatewayId, passwordHash: await hashSecret(password), ...(signingKey !== undefined && { signingKey }) }
+    const previousKey = store.gatewaySigningKey(gatewayId)
     const outcome = store.enrollGateway(valid.tokenHash, credentials, clock())
     if (!outcome.enrolled) throw refusedAs(outcome.refusal, valid.siteId)
     const tokenId = enrollTokenId(valid.tokenHash)
     request.log.info({ gatewayId, siteId: valid.siteId, tokenId, replaced: outcome.replaced }, outcome.replaced ? 'gateway credentials replaced' : 'gateway enrolled')
-    store.audit.record({ actor: `gateway:${gatewayId}`, action: outcome.replaced ? 'gateway-replace' : 'gateway-enrol', siteId: valid.siteId, subject: gatewayId, detail: { tokenId } })
+    // the key's id only: which key verifies the gateway's runs from now on (null: none registered, its runs are refused)
+    store.audit.record({
+      actor: `gateway:${gatewayId}`, action: outcome.replaced ? 'gateway-replace' : 'gateway-enrol', siteId: valid.siteId, subject: gatewayId,
+      detail: {
+        tokenId, signingKeyId: signingKey === undefined ? null : keyIdOf(signingKey),
+        ...(outcome.replaced && { replacedSigningKeyId: previousKey === undefined ? null : keyIdOf(previousKey) }),
+      },
+    })
     return { username: gatewayId, password, mqttUrl: mqttUrl(), siteId: valid.siteId }
   })
 }

@@ -109,6 +109,8 @@ export interface GatewayCredentials {
   siteId: string
   username: string
   passwordHash: string
+  /** the gateway's Ed25519 public key (base64 SPKI DER) its commissioning runs are verified with; none: its runs are refused */
+  signingKey?: string
 }
 
 export interface SeriesQuery {
@@ -163,6 +165,8 @@ export interface FleetStore {
   onCredentialsRevoked(listener: (gatewayId: string) => void): () => void
   setGatewayCredentials(credentials: GatewayCredentials): void
   gatewayCredentials(username: string): GatewayCredentials | undefined
+  /** the gateway's registered Ed25519 public key (base64 SPKI DER); undefined when it has none or is unknown */
+  gatewaySigningKey(gatewayId: string): string | undefined
 
   recordCommand(command: CommandRecord & { args: unknown }): void
   recordCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }): void

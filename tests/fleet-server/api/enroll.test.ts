@@ -91,7 +91,7 @@ describe('POST /api/enroll of a gateway that has credentials (issue 15, hole 1)'
     expect(usedBy(token)).toBe('gw-x')
     expect(audited()).toEqual([['gateway:gw-x', 'gateway-enrol', 'gw-x', 'site-a1'], ['gateway:gw-x', 'gateway-replace', 'gw-x', 'site-a1']])
     const replacing = f.store.audit.list({ role: 'admin' }).find((e) => e.action === 'gateway-replace')
-    expect(replacing?.detail).toEqual({ tokenId: hashToken(token).slice(0, 8) })
+    expect(replacing?.detail).toEqual({ tokenId: hashToken(token).slice(0, 8), signingKeyId: null, replacedSigningKeyId: null })
   })
 })
 

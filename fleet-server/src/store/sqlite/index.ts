@@ -182,7 +182,9 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.db.transaction(() => {
       this.upsertGateway({ id: c.gatewayId, siteId: c.siteId })
       // a replacement's too: what the gateway id reports from before its credentials, it cannot vouch for (hole 6)
-      this.db.prepare('UPDATE gateways SET username = ?, password_hash = ?, enrolled_at = ? WHERE id = ?').run(c.username, c.passwordHash, this.clock(), c.gatewayId)
+      // the key goes with the credentials: a gateway enrolled anew without one has none (the old one was another box's)
+      this.db.prepare('UPDATE gateways SET username = ?, password_hash = ?, enrolled_at = ?, signing_key = ? WHERE id = ?')
+        .run(c.username, c.passwordHash, this.clock(), c.signingKey ?? null, c.gatewayId)
     })()
     this.writer.forgetGatewaySites()
   }
@@ -214,6 +216,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   // the ingest's side (IngestSink)
   seqRanges: IngestSink['seqRanges'] = (gatewayId) => this.writer.seqRanges(gatewayId)
   gatewayEnrolledAt: IngestSink['gatewayEnrolledAt'] = (gatewayId) => this.writer.gatewayEnrolledAt(gatewayId)
+  gatewaySigningKey: IngestSink['gatewaySigningKey'] = (gatewayId) => this.writer.gatewaySigningKey(gatewayId)
   sentCommands: IngestSink['sentCommands'] = (...args) => this.writer.sentCommands(...args)
   storeTelemetry: IngestSink['storeTelemetry'] = (write) => this.writer.storeTelemetry(write)
   storeEvents: IngestSink['storeEvents'] = (...args) => this.writer.storeEvents(...args)

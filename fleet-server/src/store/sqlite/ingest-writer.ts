@@ -20,6 +20,8 @@ export interface IngestWriterOptions {
 
 const isPacked = (samples: readonly SequencedSample[] | PackedTelemetry): samples is PackedTelemetry => !Array.isArray(samples)
 
+interface GatewayFacts { site: string; enrolledAt: number | undefined; signingKey: string | undefined }
+
 /** One message's write (IngestWriter.message). */
 interface MessageWrite {
   gatewayId: string
@@ -65,8 +67,8 @@ export class IngestWriter {
   /** inside group(): per gateway, what its messages change of it; and the counters */
   private readonly pendingGateways = new Map<string, PendingGatewayWrite>()
   private readonly pendingCounts = { messages: 0, accepted: 0, duplicates: 0 }
-  /** gateway → its site and enrolment time (undefined: not registered), until a gateway is changed (forgetGatewaySites) */
-  private readonly gateways = new Map<string, { site: string; enrolledAt: number | undefined } | undefined>()
+  /** gateway → its site, enrolment time and signing key (undefined: not registered), until a gateway is changed (forgetGatewaySites) */
+  private readonly gateways = new Map<string, GatewayFacts | undefined>()
 
   private readonly audit: AuditTrail | undefined
 
@@ -74,7 +76,7 @@ export class IngestWriter {
     this.audit = options.audit
     const p = (sql: string) => db.prepare(sql)
     this.sql = {
-      gatewaySite: p('SELECT site_id, enrolled_at FROM gateways WHERE id = ?'),
+      gatewaySite: p('SELECT site_id, enrolled_at, signing_key FROM gateways WHERE id = ?'),
       sentCommands: p(`SELECT name, by, args FROM commands WHERE gateway_id = ? AND sent_at BETWEEN ? AND ?
         AND (by = ? OR (json_valid(args) AND json_extract(args, '$.by') = ?)) ORDER BY sent_at`),
       seqRanges: p('SELECT ranges FROM gateway_seq WHERE gateway_id = ?'),
@@ -112,10 +114,10 @@ export class IngestWriter {
     this.aggregates.flush()
   }
 
-  private gateway(gatewayId: string): { site: string; enrolledAt: number | undefined } | undefined {
+  private gateway(gatewayId: string): GatewayFacts | undefined {
     if (this.gateways.has(gatewayId)) return this.gateways.get(gatewayId)
-    const row = this.sql.gatewaySite.get(gatewayId) as { site_id: string; enrolled_at: number | null } | undefined
-    const gateway = row && { site: row.site_id, enrolledAt: row.enrolled_at ?? undefined }
+    const row = this.sql.gatewaySite.get(gatewayId) as { site_id: string; enrolled_at: number | null; signing_key: string | null } | undefined
+    const gateway = row && { site: row.site_id, enrolledAt: row.enrolled_at ?? undefined, signingKey: row.signing_key ?? undefined }
     if (this.gateways.size > 100_000) this.gateways.clear()
     this.gateways.set(gatewayId, gateway)
     return gateway
@@ -127,6 +129,10 @@ export class IngestWriter {
 
   gatewayEnrolledAt(gatewayId: string): number | undefined {
     return this.gateway(gatewayId)?.enrolledAt
+  }
+
+  gatewaySigningKey(gatewayId: string): string | undefined {
+    return this.gateway(gatewayId)?.signingKey
   }
 
   /** A gateway was added, moved to another site or enrolled. */

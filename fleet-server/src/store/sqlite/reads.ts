@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
+import { keyIdOf } from '../../../../protocols/commissioning/index.ts'
 import { QUALITIES } from '../../../../protocols/quality.ts'
 import type { Alarm, Device, Gateway, InterlockAction, Reading, Scope, Series, SiteDetail, SiteSummary } from '../../model/index.ts'
 import { MAX_FUTURE_SKEW_MS } from '../../ingest/time-bounds.ts'
@@ -22,6 +23,7 @@ interface SummaryRow {
 interface GatewayRow {
   id: string; site_id: string; name: string | null; state: Gateway['state']; agent_version: string | null; config_hash: string | null
   buffer_depth: number | null; uptime_s: number | null; last_seen: number | null; password_hash: string | null
+  signing_key: string | null
 }
 interface DeviceRow {
   gateway_id: string; id: string; site_id: string; profile: string; profile_version: string | null; bus: string | null; unit: number | null
@@ -60,6 +62,7 @@ function gatewayOf(r: GatewayRow): Gateway {
   return {
     id: r.id, siteId: r.site_id, ...present('name', r.name), state: r.state, agentVersion: r.agent_version, configHash: r.config_hash,
     bufferDepth: r.buffer_depth, uptimeS: r.uptime_s, lastSeen: r.last_seen, enrolled: r.password_hash !== null,
+    ...(r.signing_key !== null && { signingKeyId: keyIdOf(r.signing_key) }),
   }
 }
 
