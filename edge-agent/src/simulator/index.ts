@@ -1,11 +1,18 @@
 import type { Profile } from '../../../hardware-profiles/index.ts'
 import type { SerialFraming } from '../../../protocols/modbus/index.ts'
+import { startControlServer } from './control-server.ts'
 import { SimulatedDevice } from './device.ts'
+import { gasControlOf, type GasControl } from './gas-control.ts'
+import type { GasTestOptions } from './gas-test.ts'
 import { startRtuServer } from './rtu-server.ts'
 import type { ScenarioName } from './scenarios.ts'
 import { startTcpServer, type RunningServer } from './tcp-server.ts'
 
 export { SimulatedDevice } from './device.ts'
+export { DEFAULT_GAS_T90_MS } from './gas-response.ts'
+export { isLoopback } from './control-server.ts'
+export type { GasControl } from './gas-control.ts'
+export { GasControlError, type GasChannelState, type GasTestOptions } from './gas-test.ts'
 export { SCENARIOS, SCENARIO_HELP, isScenario, type ScenarioName } from './scenarios.ts'
 
 export interface SimulatedUnit {
@@ -21,12 +28,19 @@ export interface SimulatorOptions {
   periodMs?: number
   feedbackDelayMs?: number
   warmUpMs?: number
+  /** T90 and noise of the gas-test devices. */
+  gas?: GasTestOptions
+  /** Serve the gas control as newline-delimited JSON on this loopback address (port 0: any free port). */
+  control?: { host: string; port: number }
 }
 
-export interface Simulator {
+/** The running simulator; its GasControl methods drive the gas-test devices in process. */
+export interface Simulator extends GasControl {
   devices: ReadonlyMap<number, SimulatedDevice>
   /** `tcp HOST:PORT` or `rtu PATH` */
   endpoint: string
+  /** `HOST:PORT` the gas control listens on, when asked for. */
+  control: string | undefined
   close(): Promise<void>
 }
 
@@ -38,6 +52,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       ...(options.periodMs !== undefined && { periodMs: options.periodMs }),
       ...(options.feedbackDelayMs !== undefined && { feedbackDelayMs: options.feedbackDelayMs }),
       ...(options.warmUpMs !== undefined && { warmUpMs: options.warmUpMs }),
+      ...(options.gas && { gas: options.gas }),
     }))
   }
   let server: RunningServer
@@ -51,5 +66,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   } else {
     throw new Error('startSimulator needs tcp or rtu')
   }
-  return { devices, endpoint, close: () => server.close() }
+  const gas = gasControlOf(devices)
+  const control = options.control && await startControlServer(gas, options.control.host, options.control.port).catch(async (error: unknown) => {
+    await server.close()
+    throw error
+  })
+  return {
+    devices, endpoint, ...gas,
+    control: control ? control.address : undefined,
+    close: async () => {
+      await control?.close()
+      await server.close()
+    },
+  }
 }
