@@ -1,0 +1,1 @@
+export { testedInstallations, type RunOutcome, type SystemDevice, type TestedInstallation } from './tested-installations.ts'
