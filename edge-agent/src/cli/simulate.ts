@@ -1,5 +1,8 @@
 import type { Command } from 'commander'
-import { startSimulator, SCENARIOS, SCENARIO_HELP, isScenario, type ScenarioName, type SimulatedUnit } from '../simulator/index.ts'
+import {
+  DEFAULT_GAS_T90_MS, isLoopback, isScenario, SCENARIOS, SCENARIO_HELP, startSimulator,
+  type GasTestOptions, type ScenarioName, type SimulatedUnit,
+} from '../simulator/index.ts'
 import { STANDARD_BAUDS } from '../../../hardware-profiles/index.ts'
 import { findProfile } from './profile-lookup.ts'
 import { parseInteger, UsageError } from '../../../protocols/cli/index.ts'
@@ -20,6 +23,9 @@ interface SimulateOptions {
   periodS: string
   feedbackDelayMs: string
   warmupS?: string
+  gasT90S?: string
+  gasNoise?: string
+  control?: string
 }
 
 function scenarioOf(name: string): ScenarioName {
@@ -45,6 +51,33 @@ function unitsOf(options: SimulateOptions): SimulatedUnit[] {
   return units
 }
 
+/** A decimal number of `what` in min..max (inclusive), or a UsageError. */
+function parseDecimal(text: string, what: string, min: number, max: number): number {
+  const value = /^\s*\d+(?:\.\d+)?\s*$/u.test(text) ? Number(text) : Number.NaN
+  if (!(value >= min && value <= max)) throw new UsageError(`${what} must be a number from ${min} to ${max}, got "${text}"`)
+  return value
+}
+
+const GAS_FLAGS = { gasT90S: '--gas-t90-s', gasNoise: '--gas-noise', control: '--control' } as const
+
+/** --gas-t90-s, --gas-noise and --control drive gas-test devices only: refused when none is simulated. */
+function gasOptionsOf(options: SimulateOptions, units: SimulatedUnit[]): { gas?: GasTestOptions; control?: { host: string; port: number } } {
+  const flags = Object.entries(GAS_FLAGS).filter(([key]) => options[key as keyof typeof GAS_FLAGS] !== undefined).map(([, flag]) => flag)
+  if (flags.length === 0) return {}
+  if (!units.some((u) => u.scenario === 'gas-test')) {
+    throw new UsageError(`${flags.join(', ')} drive${flags.length === 1 ? 's' : ''} gas-test devices, and no unit runs the gas-test scenario`)
+  }
+  const gas: GasTestOptions = {
+    ...(options.gasT90S !== undefined && { t90Ms: parseDecimal(options.gasT90S, '--gas-t90-s', 0.1, 3600) * 1000 }),
+    ...(options.gasNoise !== undefined && { noise: parseDecimal(options.gasNoise, '--gas-noise', 0, 1_000_000) }),
+  }
+  if (options.control === undefined) return { gas }
+  const { host: bracketed, port } = parseHostPort(options.control)
+  const host = bracketed.replace(/^\[(.*)\]$/u, '$1')
+  if (!isLoopback(host)) throw new UsageError(`--control listens on loopback only (127.0.0.1, ::1 or localhost): it has no login; got "${options.control}"`)
+  return { gas, control: { host, port } }
+}
+
 export function registerSimulateCommand(program: Command): void {
   program.command('simulate')
     .description('a simulated Modbus device (or several on one bus) serving hardware profiles over TCP or RTU')
@@ -62,10 +95,14 @@ export function registerSimulateCommand(program: Command): void {
     .option('--period-s <n>', 'leak scenario cycle length in seconds', '120')
     .option('--feedback-delay-ms <n>', 'how long a relay feedback input takes to follow its output', '200')
     .option('--warmup-s <n>', 'warm-up scenario length in seconds (default: the profile\'s warmUpSeconds)')
-    .addHelpText('after', `\nScenarios:\n${SCENARIOS.map((s) => `  ${s.padEnd(9)} ${SCENARIO_HELP[s]}`).join('\n')}`)
+    .option('--gas-t90-s <n>', `gas-test: seconds to 90 % of a gas step (default ${DEFAULT_GAS_T90_MS / 1000})`)
+    .option('--gas-noise <x>', 'gas-test: noise amplitude in each channel\'s unit (default: the channel\'s simulate.noise)')
+    .option('--control <host:port>', 'gas-test: serve the gas control (newline-delimited JSON) on this loopback address; port 0: any free port')
+    .addHelpText('after', `\nScenarios:\n${SCENARIOS.map((s) => `  ${s.padEnd(10)} ${SCENARIO_HELP[s]}`).join('\n')}`)
     .action(async (options: SimulateOptions) => {
       if (!options.tcp === !options.rtu) throw new UsageError('give exactly one of --tcp HOST:PORT or --rtu PATH')
       const units = unitsOf(options)
+      const gasOptions = gasOptionsOf(options, units)
       const baud = options.baud ? Number(options.baud) : units[0]!.profile.serial?.baud ?? 9600
       if (!(STANDARD_BAUDS as readonly number[]).includes(baud)) throw new UsageError(`--baud ${options.baud} is not a standard rate (${STANDARD_BAUDS.join(', ')})`)
       if (!['none', 'even', 'odd'].includes(options.parity)) throw new UsageError(`--parity must be none, even or odd, got "${options.parity}"`)
@@ -85,10 +122,12 @@ export function registerSimulateCommand(program: Command): void {
         periodMs: parseInteger(options.periodS, '--period-s', 1, 86_400) * 1000,
         feedbackDelayMs: parseInteger(options.feedbackDelayMs, '--feedback-delay-ms', 0, 600_000),
         ...(options.warmupS !== undefined && { warmUpMs: parseInteger(options.warmupS, '--warmup-s', 0, 86_400) * 1000 }),
+        ...gasOptions,
       }).catch((error: Error) => {
-        throw new UsageError(`cannot serve ${options.tcp ?? options.rtu}: ${error.message}`)
+        throw new UsageError(`cannot serve ${options.tcp ?? options.rtu}${options.control ? ` and the control on ${options.control}` : ''}: ${error.message}`)
       })
-      console.log(`simulator ready ${simulator.endpoint} units ${[...simulator.devices.keys()].join(',')}`)
+      const control = simulator.control ? ` control ${simulator.control}` : ''
+      console.log(`simulator ready ${simulator.endpoint} units ${[...simulator.devices.keys()].join(',')}${control}`)
       for (const device of simulator.devices.values()) {
         console.log(`  unit ${device.unit}: ${device.compiled.profile.id} (${device.scenario})`)
       }
