@@ -11,6 +11,9 @@ import { Outbox, type NewEvent } from './outbox/index.ts'
 import { bufferPathOf } from './outbox/buffer-path.ts'
 import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts'
 import { modbusSerialMasters } from './poll/engine.ts'
+import { CommissioningDesk } from './commission/desk.ts'
+import { readSigningKey, signingKeyPath } from './commission/signing-key.ts'
+import { isLocalCommandName } from './control/local-commands.ts'
 
 export const AGENT_VERSION = (JSON.parse(readFileSync(findUp(import.meta.url, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -70,6 +73,9 @@ export class Agent {
   readonly outbox: Outbox
   readonly engine: PollEngine
   readonly safety: SafetyService
+  /** the gateway's side of a commissioning run */
+  readonly commissioning: CommissioningDesk
+  private readonly deviceStates = new Map<string, string>()
   private uplink: UplinkPort | undefined
   private control: ControlServer | undefined
   private readonly timers: NodeJS.Timeout[] = []
@@ -97,12 +103,28 @@ export class Agent {
       logger: options.logger,
       timeZone: config.gateway.timezone ?? DEFAULTS.timezone,
       clock: this.clock,
+      onRecorded: (transition) => this.commissioning.onTransition(transition),
+    })
+    this.commissioning = new CommissioningDesk({
+      site: config.gateway.site,
+      gateway: config.gateway.id,
+      knownDevices: new Set(config.devices.map((d) => d.id)),
+      startTestMode: (devices, minutes, by) => this.safety.startTestMode(devices, minutes, by),
+      endTestMode: (by, reason) => this.safety.endTestMode(by, reason),
+      testMode: () => this.safety.testMode,
+      deviceInfo: (device) => {
+        const identity = this.engine.inventory().find((d) => d.device === device)?.identity
+        return { state: this.deviceStates.get(device) ?? 'unknown', ...(identity && { identity: definedOnly(identity) }) }
+      },
+      publicKey: () => readSigningKey(signingKeyPath(config)).publicKey,
+      recordRun: (run, signed) => this.outbox.recordRun(run, signed, this.clock()),
     })
     this.engine = new PollEngine(config, {
       samples: (samples) => {
         // queued first, so the events the samples cause are committed after them
         this.outbox.appendSamples(samples)
         this.safety.onSamples(samples)
+        this.commissioning.onSamples(samples)
       },
       event: (event) => this.onPollEvent(event),
     }, options.masters ?? modbusSerialMasters, this.clock, { holdLine: interlockSourceDevices(specs.interlocks) })
@@ -124,7 +146,7 @@ export class Agent {
     this.safety.start()
     this.uplink?.onCommand?.(runningOnce(this.handleCommand, this.outbox, this.clock))
     if (this.options.control !== false) {
-      this.control = new ControlServer({ path: controlSocketPath(this.config), handler: (name, args) => this.safety.handleCommand(name, args), logger })
+      this.control = new ControlServer({ path: controlSocketPath(this.config), handler: async (name, args) => (isLocalCommandName(name) ? this.commissioning.handle(name, args) : this.safety.handleCommand(name, args)), logger })
       await this.control.start()
     }
     this.timers.push(setInterval(() => this.applyCaps(), CAPS_EVERY_MS))
@@ -170,7 +192,10 @@ export class Agent {
 
   private onPollEvent(event: PollEvent): void {
     this.outbox.commitEvent(eventOf(event))
-    if (event.type === 'device-state') this.safety.onDeviceState(event.device, event.to, event.ts)
+    if (event.type === 'device-state') {
+      this.deviceStates.set(event.device, event.to)
+      this.safety.onDeviceState(event.device, event.to, event.ts)
+    }
     const log = this.options.logger
     if (event.type === 'device-identity') this.scheduleInventory()
     if (event.type === 'device-state') log[event.to === 'online' ? 'info' : 'warn']({ device: event.device, from: event.from, reason: event.reason }, `device ${event.device} ${event.to}`)

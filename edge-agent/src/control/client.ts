@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createConnection } from 'node:net'
 import type { CommandName } from '../../../protocols/mqtt/index.ts'
+import type { LocalCommandName } from './local-commands.ts'
 import {
   ControlError, describeErrors, encodeLine, LineSplitter, MAX_REPLY_BYTES, validateReply,
   type CommandArgs, type ControlReply,
@@ -19,7 +20,7 @@ const DEFAULT_TIMEOUT_MS = 5000
  * listens), CONTROL_DENIED (the socket belongs to another account), CONTROL_TIMEOUT, CONTROL_CLOSED,
  * CONTROL_BAD_REPLY.
  */
-export function sendControlCommand<C extends CommandName>(
+export function sendControlCommand<C extends CommandName | LocalCommandName>(
   path: string,
   command: C,
   args: CommandArgs<C>,

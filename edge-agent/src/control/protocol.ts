@@ -3,16 +3,18 @@ import Type, { type Static } from 'typebox'
 import { COMMAND_ARGS_SCHEMAS, COMMAND_NAMES, commandArgsErrors, isCommandName, type CommandName } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 import { ProductError } from '../../../protocols/errors.ts'
+import { isLocalCommandName, LOCAL_COMMAND_ARGS_SCHEMAS, LOCAL_COMMAND_NAMES, localCommandArgsErrors, type LocalCommandName } from './local-commands.ts'
 
 /**
  * The gateway's local control socket: newline-delimited JSON over a unix domain socket. Each request
  * line gets exactly one reply line, carrying the request's id. The commands and their `args` are the
- * ones `cmd/{name}` carries over MQTT (protocols/mqtt/commands.ts), so both transports accept the same.
+ * ones `cmd/{name}` carries over MQTT (protocols/mqtt/commands.ts), so both transports accept the same,
+ * plus the commissioning commands only the gateway itself accepts (local-commands.ts).
  */
 
 export const CONTROL_PROTOCOL_VERSION = 1
-/** A request line longer than this is refused (and skipped up to its newline); the connection stays usable. */
-export const MAX_REQUEST_BYTES = 64 * 1024
+/** A request line longer than this is refused (and skipped up to its newline); the connection stays usable. A signed run must fit one MQTT event batch. */
+export const MAX_REQUEST_BYTES = 1024 * 1024
 /** Replies may be longer (safety-status of a large site); the client refuses more than this. */
 export const MAX_REPLY_BYTES = 16 * 1024 * 1024
 /** The id of a reply to a line whose id could not be read. */
@@ -23,7 +25,7 @@ const Id = Type.String({ minLength: 1, maxLength: 64, description: 'chosen by th
 export const ControlRequestSchema = Type.Object({
   v: Type.Literal(CONTROL_PROTOCOL_VERSION),
   id: Id,
-  command: Type.String({ minLength: 1, maxLength: 64, description: 'a command name of protocols/mqtt/commands.ts' }),
+  command: Type.String({ minLength: 1, maxLength: 64, description: 'a command name of protocols/mqtt/commands.ts or local-commands.ts' }),
   args: Type.Unknown({ description: 'checked against the command\'s schema in COMMAND_ARGS_SCHEMAS' }),
 }, { additionalProperties: false, description: 'one line from the operator CLI to the agent' })
 
@@ -37,7 +39,9 @@ export const ControlReplySchema = Type.Object({
 
 export type ControlRequest = Static<typeof ControlRequestSchema>
 export type ControlReply = Static<typeof ControlReplySchema>
-export type CommandArgs<C extends CommandName> = Static<(typeof COMMAND_ARGS_SCHEMAS)[C]>
+export type CommandArgs<C extends CommandName | LocalCommandName> = C extends CommandName
+  ? Static<(typeof COMMAND_ARGS_SCHEMAS)[C]>
+  : C extends LocalCommandName ? Static<(typeof LOCAL_COMMAND_ARGS_SCHEMAS)[C]> : never
 
 /** What a handler returns; the server adds v and id. */
 export interface ControlOutcome {
@@ -47,7 +51,7 @@ export interface ControlOutcome {
 }
 
 /** Carries out one checked command (args already valid for it). */
-export type ControlHandler = (command: CommandName, args: unknown) => Promise<ControlOutcome>
+export type ControlHandler = (command: CommandName | LocalCommandName, args: unknown) => Promise<ControlOutcome>
 
 export type ControlErrorCode =
   | 'CONTROL_NO_AGENT' // nothing listens on the socket
@@ -67,7 +71,7 @@ export class ControlError extends ProductError {
 
 const validateRequest = createValidator<ControlRequest>(ControlRequestSchema)
 export const validateReply = createValidator<ControlReply>(ControlReplySchema)
-const COMMAND_LIST = COMMAND_NAMES.join(', ')
+const COMMAND_LIST = [...COMMAND_NAMES, ...LOCAL_COMMAND_NAMES].join(', ')
 
 /**
  * A value that matches no branch of a top-level union (ack-alarm: one channel, or all) draws errors
@@ -107,7 +111,7 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
 
 /** A request line read and checked: the command to run, or the reply that refuses it. */
 export type ParsedRequest =
-  | { ok: true; id: string; command: CommandName; args: unknown }
+  | { ok: true; id: string; command: CommandName | LocalCommandName; args: unknown }
   | { ok: false; reply: ControlReply }
 
 const refuse = (id: string, message: string): ParsedRequest => ({ ok: false, reply: { v: 1, id, ok: false, message } })
@@ -126,6 +130,10 @@ export function parseRequest(line: string): ParsedRequest {
     return refuse(id, `invalid request: ${describeErrors(validateRequest.errors, 'request')} (expected {"v":1,"id","command","args"})`)
   }
   const { command, args } = body
+  if (isLocalCommandName(command)) {
+    const errors = localCommandArgsErrors(command, args)
+    return errors ? refuse(id, `invalid arguments for ${command}: ${describeErrors(errors, 'args')}`) : { ok: true, id, command, args }
+  }
   if (!isCommandName(command)) return refuse(id, `unknown command ${command}; one of ${COMMAND_LIST}`)
   const errors = commandArgsErrors(command, args)
   if (errors) return refuse(id, `invalid arguments for ${command}: ${describeErrors(errors, 'args')}`)

@@ -6,7 +6,8 @@ import { dirname } from 'node:path'
  * The outbox's SQLite file. `meta` holds next_seq; `telemetry` rows of encoded samples (see
  * telemetry-rows.ts) keyed by their first sequence number; `events` one JSON event each;
  * `safety_records` the safety state, one JSON body per (section, id); `command_ids` the ids of the
- * fleet commands run, with their answers (a command id runs once, also across a restart).
+ * fleet commands run, with their answers (a command id runs once, also across a restart);
+ * `test_runs` the signed commissioning and periodic test runs done at this gateway (kept for good).
  */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
@@ -15,6 +16,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL) STRICT;
   CREATE TABLE IF NOT EXISTS safety_records (section TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (section, id)) STRICT;
   CREATE TABLE IF NOT EXISTS command_ids (id TEXT PRIMARY KEY, command TEXT NOT NULL, received_at INTEGER NOT NULL, ok INTEGER, message TEXT) STRICT;
+  CREATE TABLE IF NOT EXISTS test_runs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL, purpose TEXT NOT NULL, result TEXT NOT NULL, signed TEXT NOT NULL) STRICT;
 `
 
 /**

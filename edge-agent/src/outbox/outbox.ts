@@ -12,6 +12,8 @@ import { migratePerSampleRows, migratePrefixedSafetyState } from './migrations.t
 import { openOutboxFile, reclaimFreePages, transactionWithoutSync, usedBytes } from './outbox-file.ts'
 import { SafetyRecords, type SafetyRecord } from './safety-records.ts'
 import { TelemetryTable } from './telemetry-table.ts'
+import { TestRuns } from './test-runs.ts'
+import type { Run, SignedRun } from '../../../protocols/commissioning/index.ts'
 
 export interface OutboxOptions {
   path: string
@@ -58,6 +60,7 @@ export class Outbox {
   private readonly caps: BufferCaps
   private readonly safetyRecords: SafetyRecords
   private readonly commandIds: CommandIds
+  private readonly testRuns: TestRuns
 
   constructor(options: OutboxOptions) {
     const { groupCommitMs, groupCommitRecords, compactAfterMs } = { ...OUTBOX_DEFAULTS, ...options }
@@ -74,6 +77,7 @@ export class Outbox {
     this.caps = new BufferCaps(this.db, this.telemetry, this.journal, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs }, this.clock)
     this.safetyRecords = new SafetyRecords(this.db)
     this.commandIds = new CommandIds(this.db)
+    this.testRuns = new TestRuns(this.db)
   }
 
   /** Queue samples; they are committed within groupCommitMs (at once past groupCommitRecords). */
@@ -93,6 +97,17 @@ export class Outbox {
    */
   commitEvents(events: readonly NewEvent[], safetyState: Iterable<SafetyRecord> = []): number[] {
     return this.journal.commitEvents(events, () => this.safetyRecords.write(safetyState))
+  }
+
+  /** Keep a signed run and commit the event that sends it, in one transaction. Returns the event's sequence number. */
+  recordRun(run: Run, signed: SignedRun, ts: number): number {
+    return this.journal.commitEvents([{ type: 'commissioning', ts, signed }], () => this.testRuns.insert(run, signed))[0]!
+  }
+
+  /** Every signed run kept, oldest first. */
+  runs(): SignedRun[] {
+    this.journal.assertOpen()
+    return this.testRuns.all()
   }
 
   /** The safety state saved by commitEvents. */

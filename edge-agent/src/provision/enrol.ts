@@ -14,6 +14,8 @@ export interface EnrolRequest {
   gatewayId: string
   /** the site the config names: the server refuses (409 WRONG_SITE) a token of another site and leaves it usable */
   siteId?: string
+  /** the gateway's Ed25519 public key (base64 SPKI DER): the server verifies its commissioning runs with it */
+  signingKey: string
 }
 
 /**

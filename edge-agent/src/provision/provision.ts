@@ -10,6 +10,8 @@ import { checkWritable, readCaCertificate, readConfigFile, replaceFile } from '.
 import type { ProvisionInputs } from './inputs.ts'
 import { loginFailure } from './login-check.ts'
 import { credentialsLocation, existingProvisioning, fieldsAfterEnrolment, gatewayIdFor, nearConfig } from './plan.ts'
+import { generateSigningKey } from '../../../protocols/commissioning/index.ts'
+import { readSigningKey, signingKeyNear } from '../commission/signing-key.ts'
 
 const SECRET_MODE = 0o600
 
@@ -43,9 +45,12 @@ export async function provision(inputs: ProvisionInputs): Promise<string> {
     }
   }
 
+  // the key that signs commissioning runs: kept when there is one, else new; written only once enrolled
+  const keyPath = signingKeyNear(credentials.path)
+  const signingKey = existsSync(keyPath) ? { ...readSigningKey(keyPath), created: false } : { ...generateSigningKey(), created: true }
   let enrolment
   try {
-    enrolment = await enrol(inputs.server, { token: inputs.token, gatewayId, ...(current.site !== undefined && { siteId: current.site }) }, ca)
+    enrolment = await enrol(inputs.server, { token: inputs.token, gatewayId, signingKey: signingKey.publicKey, ...(current.site !== undefined && { siteId: current.site }) }, ca)
   } catch (error) {
     if (error instanceof ProvisionError && notSignedIn !== undefined) {
       throw new ProvisionError(error.code, `${error.message} (the credentials the config names did not sign in: ${notSignedIn})`)
@@ -60,12 +65,13 @@ export async function provision(inputs: ProvisionInputs): Promise<string> {
   const wanted = fieldsAfterEnrolment({ configFile, current, gatewayId, enrolment, ...(inputs.caFile !== undefined && { caFile: inputs.caFile }) })
   // the credentials first: the config never names a file that is not there
   replaceFile(credentials.path, `${JSON.stringify({ username: enrolment.username, password: enrolment.password })}\n`, SECRET_MODE)
+  if (signingKey.created) replaceFile(keyPath, signingKey.privateKeyPem, SECRET_MODE)
   const changed = changedKeys(current, wanted)
   if (changed.length > 0) replaceFile(configFile, withProvisionFields(config.text, wanted), config.mode, config.owner)
 
   const clientId = gatewayClientId(enrolment.siteId, gatewayId)
   const brokerCa = wanted.caFile ?? current.caFile
-  const done = `gateway ${gatewayId} enrolled at site ${enrolment.siteId}: credentials written to ${credentials.path} (mode 0600), ${changed.length > 0 ? `${configFile}: ${changed.join(', ')} set` : `${configFile} unchanged`}`
+  const done = `gateway ${gatewayId} enrolled at site ${enrolment.siteId}: credentials written to ${credentials.path} (mode 0600), signing key ${signingKey.created ? 'written to' : 'kept in'} ${keyPath} and registered, ${changed.length > 0 ? `${configFile}: ${changed.join(', ')} set` : `${configFile} unchanged`}`
   const failure = await loginWith(enrolment.mqttUrl, clientId, () => enrolment, () => (brokerCa === undefined ? undefined : readCaFile(nearConfig(configFile, brokerCa))))
   if (failure !== undefined) {
     throw new ProvisionError('LOGIN_FAILED', `${done}; but the MQTT login to ${enrolment.mqttUrl} as ${clientId} failed: ${failure}. The credentials are kept (the token is spent); once the broker accepts it, edge-agent provision run again says "already provisioned"`)

@@ -18,6 +18,7 @@ import { alarmText, calibrationText, interlockText } from './log-text.ts'
 import { ChangedEntries, emptySafetyState, loadSafetyState, type CalibrationNotice, type SafetyStore, type SectionValue } from './persisted-state.ts'
 import type { SafetyStatus } from './status.ts'
 import { safetyStatus } from './status-report.ts'
+import { isTestTransition, testMode, testModeEvent, type TestMode } from '../commission/test-mode.ts'
 
 export type { SafetySpecs }
 
@@ -37,6 +38,8 @@ export interface SafetyOptions {
   clock?: () => number
   tickMs?: number
   calibrationCheckMs?: number
+  /** every alarm and interlock transition as recorded (a commissioning run watches them) */
+  onRecorded?: (transition: AlarmTransition | InterlockTransition) => void
 }
 
 const TICK_MS = 100
@@ -63,6 +66,7 @@ export class SafetyService {
   /** interlocks found tripped at start, waiting for their output device to answer before writing it again */
   private readonly awaitingResume = new Map<InterlockMachine, number>()
   private started = false
+  private mode: TestMode | undefined
 
   constructor(readonly specs: SafetySpecs, private readonly options: SafetyOptions) {
     this.clock = options.clock ?? Date.now
@@ -143,6 +147,32 @@ export class SafetyService {
     return safetyStatus(this.evaluators, this.failed)
   }
 
+  get testMode(): TestMode | undefined {
+    return this.mode
+  }
+
+  /** Declare a test of `devices` for `minutes`; a test mode already running ends first. */
+  startTestMode(devices: readonly string[], minutes: number, by: string): TestMode {
+    const now = this.clock()
+    if (this.mode) this.endTestMode(by, 'replaced by a new test mode')
+    this.mode = testMode(devices, this.specs.interlocks, { now, minutes, by })
+    this.pending.push(testModeEvent(this.mode, 'started', now, by))
+    this.options.logger.warn({ devices, interlocks: [...this.mode.interlocks], until: this.mode.until, by }, `test mode: ${devices.join(', ')} under test for ${minutes} min by ${by}: their alarms and trips are test events`)
+    this.commit()
+    return this.mode
+  }
+
+  /** End the test mode; false when none was running. */
+  endTestMode(by: string, reason: string): boolean {
+    const mode = this.mode
+    if (!mode) return false
+    this.mode = undefined
+    this.pending.push(testModeEvent(mode, 'ended', this.clock(), by, reason))
+    this.options.logger.warn({ devices: [...mode.devices], by, reason }, `test mode ended: ${reason}`)
+    this.commit()
+    return true
+  }
+
   /** An output device answers: the line is open, the tripped outputs on it can be written again. */
   private resumeAnswering(samples: readonly Sample[]): void {
     for (const [machine] of this.awaitingResume) {
@@ -154,6 +184,7 @@ export class SafetyService {
 
   private tick(): void {
     const now = this.clock()
+    if (this.mode && now >= this.mode.until) this.endTestMode('agent', 'the test mode reached its time limit')
     for (const [machine, deadline] of this.awaitingResume) {
       // the output device is still not answering: write anyway, so the failure is raised
       if (now < deadline) continue
@@ -196,8 +227,10 @@ export class SafetyService {
   /** Log and queue transitions for the next commit, with the state entry they changed. */
   private record(transitions: readonly (AlarmTransition | InterlockTransition)[], changed?: { section: SafetySection; id: string }): void {
     if (transitions.length === 0) return
-    for (const t of transitions) {
+    for (const recorded of transitions) {
+      const t = isTestTransition(this.mode, recorded) ? { ...recorded, test: true } : recorded
       this.log(t)
+      this.options.onRecorded?.(t)
       if (t.type === 'alarm' && t.kind === 'interlock-failed') this.changed.add('failedInterlockAlarms', this.failed.follow(t))
       this.pending.push(t)
     }

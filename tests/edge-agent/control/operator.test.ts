@@ -16,8 +16,8 @@ describe('operator commands over the control socket', () => {
   let file: string
   let path: string
   let server: ControlServer | undefined
-  const calls: { command: CommandName; args: unknown }[] = []
-  let answer: (command: CommandName) => ControlOutcome = () => ({ ok: true })
+  const calls: { command: string; args: unknown }[] = []
+  let answer: (command: string) => ControlOutcome = () => ({ ok: true })
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ctl-cli-'))

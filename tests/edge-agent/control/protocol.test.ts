@@ -42,7 +42,7 @@ describe('control protocol: parseRequest', () => {
     const parsed = parseRequest(line({ v: 1, id: 'a', command: 'self-destruct', args: {} }))
     expect(parsed.ok).toBe(false)
     if (!parsed.ok) {
-      expect(parsed.reply.message).toBe('unknown command self-destruct; one of ack-alarm, reset-interlock, bypass-interlock, end-bypass, safety-status')
+      expect(parsed.reply.message).toBe('unknown command self-destruct; one of ack-alarm, reset-interlock, bypass-interlock, end-bypass, safety-status, test-mode, end-test-mode, test-feed, record-run')
     }
   })
 

@@ -96,7 +96,7 @@ describe('a buffer file written before the outbox was split', () => {
     const db = new Database(path, { readonly: true })
     try {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
-      expect(tables).toEqual(['channels', 'command_ids', 'events', 'meta', 'safety_records', 'telemetry'])
+      expect(tables).toEqual(['channels', 'command_ids', 'events', 'meta', 'safety_records', 'telemetry', 'test_runs'])
     } finally {
       db.close()
     }
