@@ -31,6 +31,7 @@ export const INTEGRATION_TESTS = [
   'tests/edge-agent/provision/login-after-enrolment.test.ts',
   'tests/edge-agent/provision/provision-cli.test.ts',
   'tests/edge-agent/safety/scenarios.test.ts',
+  'tests/edge-agent/simulator/gas-test-cli.test.ts',
   'tests/edge-agent/simulator/servers.test.ts',
   'tests/edge-agent/simulator/stuck.test.ts',
   'tests/edge-agent/store-forward/**/*.test.ts',

@@ -11,7 +11,7 @@ import { startTcpServer, type RunningServer } from './tcp-server.ts'
 export { SimulatedDevice } from './device.ts'
 export { DEFAULT_GAS_T90_MS } from './gas-response.ts'
 export { isLoopback } from './control-server.ts'
-export type { GasControl } from './gas-control.ts'
+export type { GasControl, GasControlReply } from './gas-control.ts'
 export { GasControlError, type GasChannelState, type GasTestOptions } from './gas-test.ts'
 export { SCENARIOS, SCENARIO_HELP, isScenario, type ScenarioName } from './scenarios.ts'
 
