@@ -22,19 +22,21 @@ export function startControlServer(control: GasControl, host: string, port: numb
     let pending = ''
     let skipping = false
     const reply = (answer: GasControlReply) => socket.write(`${JSON.stringify(answer)}\n`)
+    const tooLong = () => reply({ ok: false, code: 'SIMULATOR_BAD_REQUEST', message: `request line longer than ${MAX_LINE_BYTES} bytes` })
     socket.on('data', (chunk: string) => {
       pending += chunk
       for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
         const line = pending.slice(0, newline).trim()
         pending = pending.slice(newline + 1)
-        if (skipping) skipping = false
+        if (skipping) skipping = false // the end of a line already refused
+        else if (Buffer.byteLength(line) > MAX_LINE_BYTES) tooLong()
         else if (line !== '') reply(answerControlLine(line, control))
       }
-      if (!skipping && Buffer.byteLength(pending) > MAX_LINE_BYTES) {
-        reply({ ok: false, code: 'SIMULATOR_BAD_REQUEST', message: `request line longer than ${MAX_LINE_BYTES} bytes` })
+      if (Buffer.byteLength(pending) > MAX_LINE_BYTES) {
+        if (!skipping) tooLong()
         skipping = true
+        pending = ''
       }
-      if (skipping) pending = ''
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => sockets.delete(socket))

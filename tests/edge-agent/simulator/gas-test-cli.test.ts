@@ -8,6 +8,8 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadLibrary } from '../../../hardware-profiles/index.ts'
+import { startSimulator } from '../../../edge-agent/src/simulator/index.ts'
 import { ModbusClient } from '../../support/modbus-client.ts'
 import { ProcessGroup } from '../../support/processes.ts'
 import { simulatorControl, type SimulatorControl } from '../../support/simulator-control.ts'
@@ -92,6 +94,7 @@ describe('edge-agent simulate --device UNIT:PROFILE:gas-test with --control, ove
     expect(await control.send('{"unit":1,"apply":{"channel":"co","value":50}}')).toMatchObject({ ok: false, code: 'SIMULATOR_UNKNOWN_CHANNEL', message: expect.stringContaining('measures ch4') })
     expect(await control.send('{"unit":5,"remove":true}')).toEqual({ ok: false, code: 'SIMULATOR_NOT_GAS_TEST', message: 'unit 5 runs the static scenario, not gas-test' })
     expect(await control.send('{"unit":1,"apply":{"channel":"ch4","value":"lots"}}')).toMatchObject({ ok: false, message: 'request.apply.value: must be number' })
+    expect(await control.send(`{"unit":1,"pad":"${'x'.repeat(70_000)}"}`)).toMatchObject({ ok: false, message: 'request line longer than 65536 bytes' })
     expect(await control.send('{"unit":1,"state":true}')).toMatchObject({ ok: true, unit: 1, channels: [{ channel: 'ch4' }] })
     // a second client is served alongside the first
     const second = await simulatorControl(controlAddress)
@@ -130,5 +133,25 @@ describe('KDG-4 power-cut controllers on the same line: feedback after --feedbac
     await master.writeCoil(0, false)
     await until('feed_1 of the working controller to read power again', async () => (await feed1(5)) === true, { timeoutMs: 10_000 })
     expect(await feed1(6)).toBe(true)
+  })
+})
+
+describe('startSimulator with a control, in process (as the fleet demo runs it)', () => {
+  it('reports the bound control address, shares the devices between its methods and the socket, and closes both', async () => {
+    const profile = loadLibrary().find((p) => p.id === METHANE)!
+    const simulator = await startSimulator({
+      units: [{ unit: 3, profile, scenario: 'gas-test' }], tcp: { host: '127.0.0.1', port: 0 }, control: { host: '127.0.0.1', port: 0 }, gas: { t90Ms: 1_000, noise: 0 },
+    })
+    const client = await simulatorControl(simulator.control!)
+    try {
+      expect(simulator.control).toMatch(/^127\.0\.0\.1:\d+$/u)
+      expect(simulator.applyGas(3, 'ch4', 1.2)[0]).toMatchObject({ target: 1.2 })
+      expect((await client.state(3))[0]).toMatchObject({ target: 1.2 })
+      await client.remove(3)
+      expect(simulator.gasState(3)[0]).toMatchObject({ target: 0 })
+    } finally {
+      await simulator.close()
+    }
+    await expect(client.state(3)).rejects.toThrow(/closed the connection/u)
   })
 })
