@@ -26,7 +26,8 @@ export interface GasTestOptions {
 /** One channel of a gas-test device as the control reports it. */
 export interface GasChannelState {
   channel: string
-  unit: string | undefined
+  /** The channel's unit of measure (%CH4, %VOL), as its profile declares it. */
+  engineeringUnit: string | undefined
   cleanAir: number
   /** Where the reading is heading: the applied gas, or clean air. */
   target: number
@@ -83,7 +84,7 @@ export class GasTestHead {
   /** Each channel's clean air and target; `valueOf` says what a master reads for it. */
   state(valueOf: (channelId: string) => number): GasChannelState[] {
     return [...this.channels.values()].map(({ channel, cleanAir, response }) => ({
-      channel: channel.id, unit: channel.unit, cleanAir, target: response.target, value: valueOf(channel.id),
+      channel: channel.id, engineeringUnit: channel.unit, cleanAir, target: response.target, value: valueOf(channel.id),
     }))
   }
 }

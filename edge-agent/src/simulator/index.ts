@@ -12,7 +12,7 @@ export { SimulatedDevice } from './device.ts'
 export { DEFAULT_GAS_T90_MS } from './gas-response.ts'
 export { isLoopback } from './control-server.ts'
 export type { GasControl, GasControlReply } from './gas-control.ts'
-export { GasControlError, type GasChannelState, type GasTestOptions } from './gas-test.ts'
+export type { GasChannelState, GasTestOptions } from './gas-test.ts'
 export { SCENARIOS, SCENARIO_HELP, isScenario, type ScenarioName } from './scenarios.ts'
 
 export interface SimulatedUnit {

@@ -20,8 +20,8 @@ function setup() {
 describe('the gas control\'s line protocol', () => {
   it('applies gas, reports state, and removes it, each answered with every channel\'s target and reading', () => {
     const { ask, advance } = setup()
-    expect(ask('{"unit":1,"state":true}')).toEqual({ ok: true, unit: 1, channels: [{ channel: 'ch4', unit: '%CH4', cleanAir: 0, target: 0, value: 0 }] })
-    expect(ask('{"unit":1,"apply":{"channel":"ch4","value":2.0}}')).toEqual({ ok: true, unit: 1, channels: [{ channel: 'ch4', unit: '%CH4', cleanAir: 0, target: 2, value: 0 }] })
+    expect(ask('{"unit":1,"state":true}')).toEqual({ ok: true, unit: 1, channels: [{ channel: 'ch4', engineeringUnit: '%CH4', cleanAir: 0, target: 0, value: 0 }] })
+    expect(ask('{"unit":1,"apply":{"channel":"ch4","value":2.0}}')).toEqual({ ok: true, unit: 1, channels: [{ channel: 'ch4', engineeringUnit: '%CH4', cleanAir: 0, target: 2, value: 0 }] })
     advance(5_000)
     expect(ask('{"unit":1,"state":true}')).toMatchObject({ ok: true, channels: [{ target: 2, value: 1.8 }] })
     expect(ask(' {"unit":1,"remove":true} ')).toMatchObject({ ok: true, channels: [{ target: 0, value: 1.8 }] })

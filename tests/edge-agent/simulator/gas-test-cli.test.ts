@@ -72,7 +72,7 @@ function expectMonotoneWithinNoise(series: number[], sign: 1 | -1): void {
 describe('edge-agent simulate --device UNIT:PROFILE:gas-test with --control, over RTU', () => {
   it('reads clean air, follows 2.0 %CH4 of test gas up gradually, and returns to clean air after removal', async () => {
     for (let i = 0; i < 5; i++) expect(await methane()).toBeLessThanOrEqual(NOISE)
-    expect(await control.state(1)).toEqual([{ channel: 'ch4', unit: '%CH4', cleanAir: 0, target: 0, value: expect.any(Number) }])
+    expect(await control.state(1)).toEqual([{ channel: 'ch4', engineeringUnit: '%CH4', cleanAir: 0, target: 0, value: expect.any(Number) }])
 
     expect((await control.apply(1, 'ch4', 2.0))[0]).toMatchObject({ channel: 'ch4', target: 2 })
     const rise = await readUntil('methane above 1.8 %CH4', (value) => value > 1.8)

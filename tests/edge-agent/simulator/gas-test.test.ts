@@ -34,8 +34,8 @@ describe('the gas-test scenario', () => {
     expect(seen.size).toBeGreaterThan(1)
     const detector = new SimulatedDevice({ profile: gas, unit: 2, scenario: 'gas-test', gas: { noise: 0 }, clock: clock.now })
     expect(detector.gasState()).toEqual([
-      { channel: 'lel', unit: '%LEL', cleanAir: 0, target: 0, value: 0 },
-      { channel: 'o2', unit: '%VOL', cleanAir: 20.9, target: 20.9, value: 20.9 },
+      { channel: 'lel', engineeringUnit: '%LEL', cleanAir: 0, target: 0, value: 0 },
+      { channel: 'o2', engineeringUnit: '%VOL', cleanAir: 20.9, target: 20.9, value: 20.9 },
     ])
   })
 
