@@ -27,7 +27,7 @@ export interface GasInput {
   removedAt?: number
   /** every reading of the step, in time order, from before appliedAt to the end */
   readings: readonly Reading[]
-  /** the baseline's readings when they were taken apart (the zero step's); default: those before appliedAt */
+  /** the baseline's readings when they were taken apart (the zero step's); without a good one: those before appliedAt */
   baselineReadings?: readonly Reading[]
   levels: readonly LevelSpec[]
   /** the agent's level alarm events of this device and channel during the step, in order */
@@ -43,7 +43,7 @@ export interface GasInput {
 export function gasStep(input: GasInput): GasStep {
   const { test, channel, unit, gas, appliedAt, removedAt, readings, levels, alarms, limits } = input
   const concentration = gas.concentration
-  const baseline = input.baselineReadings ? meanOf(goodReadings(input.baselineReadings)) : baselineBefore(readings, appliedAt)
+  const baseline = meanOf(goodReadings(input.baselineReadings ?? [])) ?? baselineBefore(readings, appliedAt)
   const from = baseline ?? 0
   const direction = directionOf(from, concentration)
   const underGas = removedAt === undefined ? readings : readings.filter((r) => r.ts < removedAt)

@@ -119,6 +119,7 @@ describe('gas step', () => {
     const result = step(readings, { baselineReadings: [{ ts: APPLIED - 5000, value: 0 }] })
     expect(result.levels.map((l) => [l.result, l.raisedAt])).toEqual([['passed', APPLIED + 41_000], ['passed', APPLIED + 41_000]])
     expect(result.baseline).toBe(0)
+    expect(step(readings, { baselineReadings: [{ ts: APPLIED - 5000, value: null }] }).baseline).toBeCloseTo(0.02, 10)
     expect(result.t90S).toBe(41.2)
     expect(result.reasons).toEqual(['T90 41.2 s exceeds 30 s'])
   })
