@@ -76,6 +76,7 @@ export class Agent {
   /** the gateway's side of a commissioning run */
   readonly commissioning: CommissioningDesk
   private readonly deviceStates = new Map<string, string>()
+  private readonly identityMismatches = new Map<string, string>()
   private uplink: UplinkPort | undefined
   private control: ControlServer | undefined
   private readonly timers: NodeJS.Timeout[] = []
@@ -114,7 +115,8 @@ export class Agent {
       testMode: () => this.safety.testMode,
       deviceInfo: (device) => {
         const identity = this.engine.inventory().find((d) => d.device === device)?.identity
-        return { state: this.deviceStates.get(device) ?? 'unknown', ...(identity && { identity: definedOnly(identity) }) }
+        const mismatch = this.identityMismatches.get(device)
+        return { state: this.deviceStates.get(device) ?? 'unknown', ...(identity && { identity: definedOnly(identity) }), ...(mismatch !== undefined && { mismatch }) }
       },
       publicKey: () => readSigningKey(signingKeyPath(config)).publicKey,
       recordRun: (run, signed) => this.outbox.recordRun(run, signed, this.clock()),
@@ -197,7 +199,11 @@ export class Agent {
       this.safety.onDeviceState(event.device, event.to, event.ts)
     }
     const log = this.options.logger
-    if (event.type === 'device-identity') this.scheduleInventory()
+    if (event.type === 'device-identity') {
+      if (event.mismatch !== undefined) this.identityMismatches.set(event.device, event.mismatch)
+      else this.identityMismatches.delete(event.device)
+      this.scheduleInventory()
+    }
     if (event.type === 'device-state') log[event.to === 'online' ? 'info' : 'warn']({ device: event.device, from: event.from, reason: event.reason }, `device ${event.device} ${event.to}`)
     if (event.type === 'line-state') log[event.state === 'open' ? 'info' : 'warn']({ bus: event.bus, reason: event.reason }, `bus ${event.bus} ${event.state}`)
     if (event.type === 'device-identity' && event.mismatch) log.error({ device: event.device }, `device ${event.device} is not the configured model: ${event.mismatch}`)

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { TOPIC_ID_PATTERN } from '../mqtt/topics.ts'
+import { ID_PATTERN } from '../ids.ts'
 
 /**
  * A commissioning run (or a periodic test run) as the gateway measured it: per device the steps its
@@ -14,7 +14,7 @@ const Ts = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000, description: '
 const Name = Type.String({ minLength: 1, maxLength: 128 })
 const Text = Type.String({ maxLength: 500 })
 const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' })
-const Id = Type.String({ pattern: TOPIC_ID_PATTERN })
+const Id = Type.String({ pattern: ID_PATTERN })
 const Seconds = Type.Number({ minimum: 0, description: 'seconds' })
 
 export const STEP_RESULTS = ['passed', 'failed', 'bypassed'] as const
@@ -105,7 +105,7 @@ export const InterlockStepSchema = Type.Object({
 export const CalibrationStepSchema = Type.Object({
   kind: Type.Literal('calibration'),
   result: Result,
-  calibratedOn: Day,
+  calibratedOn: Type.Optional(Day),
   entered: Type.Boolean({ description: 'true: entered during the run; false: the configured date confirmed' }),
   reason: Type.Optional(Text),
 }, { additionalProperties: false })

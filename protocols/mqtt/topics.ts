@@ -4,8 +4,10 @@ export const TOPIC_PREFIX = 'fleet/v1'
 export const TOPIC_KINDS = ['telemetry', 'events', 'status', 'inventory', 'cmd-result'] as const
 export type TopicKind = (typeof TOPIC_KINDS)[number]
 
+import { ID_PATTERN } from '../ids.ts'
+
 /** Ids that are safe as one MQTT topic level: no wildcards, no separators. */
-export const TOPIC_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'
+export const TOPIC_ID_PATTERN = ID_PATTERN
 const ID = new RegExp(TOPIC_ID_PATTERN, 'u')
 
 export function topicRoot(site: string, gateway: string): string {

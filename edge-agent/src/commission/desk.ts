@@ -5,7 +5,7 @@ import type { AlarmTransition } from '../alarms/evaluator.ts'
 import type { ControlOutcome } from '../control/index.ts'
 import type { EndTestModeArgs, LocalCommandName, RecordRunArgs, TestFeedArgs, TestModeArgs } from '../control/local-commands.ts'
 import type { InterlockTransition } from '../interlocks/decision.ts'
-import type { TestMode } from './test-mode.ts'
+import type { TestMode } from '../safety/test-mode.ts'
 
 /** What the desk needs of the running agent. */
 export interface DeskAgent {
@@ -16,10 +16,17 @@ export interface DeskAgent {
   endTestMode(by: string, reason: string): boolean
   testMode(): TestMode | undefined
   /** the devices' poll state and identity as read (FC 43/14 or signature) */
-  deviceInfo(device: string): { state: string; identity?: Record<string, string> }
+  deviceInfo(device: string): DeviceInfo
   /** the gateway's registered public key, read when a run is recorded */
   publicKey(): string
   recordRun(run: Run, signed: SignedRun): number
+}
+
+export interface DeviceInfo {
+  state: string
+  identity?: Record<string, string>
+  /** how the identity read differs from the profile */
+  mismatch?: string
 }
 
 /** [device, channel, ts, value (null when not good), quality] */
@@ -30,7 +37,7 @@ export interface TestFeed {
   testMode: { devices: string[]; interlocks: string[]; until: number } | null
   samples: FeedSample[]
   events: (AlarmTransition | InterlockTransition)[]
-  devices: { device: string; state: string; identity?: Record<string, string> }[]
+  devices: ({ device: string } & DeviceInfo)[]
 }
 
 /** Entries kept for a commissioning run that polls every ~250 ms: minutes of a busy test. */

@@ -18,7 +18,7 @@ import { alarmText, calibrationText, interlockText } from './log-text.ts'
 import { ChangedEntries, emptySafetyState, loadSafetyState, type CalibrationNotice, type SafetyStore, type SectionValue } from './persisted-state.ts'
 import type { SafetyStatus } from './status.ts'
 import { safetyStatus } from './status-report.ts'
-import { isTestTransition, testMode, testModeEvent, type TestMode } from '../commission/test-mode.ts'
+import { isTestTransition, testMode, testModeEvent, type TestMode } from './test-mode.ts'
 
 export type { SafetySpecs }
 
