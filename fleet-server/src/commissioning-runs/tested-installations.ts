@@ -31,6 +31,8 @@ export interface TestedInstallation {
   runIds: string[]
   /** the system's devices */
   devices: string[]
+  /** the run that completed the set */
+  completedBy: { gatewayId: string; runId: string }
 }
 
 const deviceKey = (gatewayId: string, device: string) => `${gatewayId}\u0000${device}`
@@ -66,6 +68,7 @@ export function testedInstallations(devices: readonly SystemDevice[], runs: read
       commissionedOn: shanghaiDay(completing.endedAt),
       runIds: used.map((run) => run.runId),
       devices: own.map((d) => d.device).sort(),
+      completedBy: { gatewayId: completing.gatewayId, runId: completing.runId },
     })
   }
   return installations

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
+import { verifySignedRun, type Verdict } from '../../../protocols/commissioning/index.ts'
 import { parseTopic, ReferenceConsumer, SequenceTracker, type AgentEvent, type ParsedTopic, type SeqRange } from '../../../protocols/mqtt/index.ts'
 import { checkTelemetry, type KnownTelemetryMap } from '../telemetry/index.ts'
 import { attributed, COMMAND_EVENT_WINDOW_MS } from './attribution.ts'
 import { MAX_FUTURE_SKEW_MS, timeBounds, timeRejection, type TimeBounds, type TimeRejectReason } from './time-bounds.ts'
-import type { IngestRejectReason, IngestSink, IngestStats } from './types.ts'
+import type { IngestRejectReason, IngestSink, IngestStats, RunVerdicts } from './types.ts'
 
 export interface Logger {
   info(object: object, message?: string): void
@@ -80,8 +81,9 @@ class Refusals {
  * even across restarts. Rejects are counted by reason and never stored. What a gateway says is checked,
  * not believed: a sample or event stamped before the gateway's enrolment or more than
  * MAX_FUTURE_SKEW_MS ahead of the server's clock is refused (counted by reason, the message's other
- * records stored), and a user an event names is kept only when a command the server sent names it
- * (attribution.ts).
+ * records stored), a user an event names is kept only when a command the server sent names it
+ * (attribution.ts), and a signed commissioning run only when it verifies with the gateway's registered
+ * key, gateway and site (refused ones are counted as `commissioning:<code>` and audited).
  */
 export class Ingest {
   private readonly store: IngestSink
@@ -263,7 +265,10 @@ export class Ingest {
           if (accepted.kind === 'telemetry') {
             this.store.storeTelemetry({ gatewayId: gateway, samples: fresh as typeof accepted.samples, ranges: tracker.accepted(gateway), duplicates, now, ...(duplicates === 0 && refusals.none() && { payload }) })
           }
-          else this.store.storeEvents(gateway, site, this.attributed(gateway, fresh as typeof accepted.events), tracker.accepted(gateway), duplicates, now)
+          else {
+            const events = this.attributed(gateway, fresh as typeof accepted.events)
+            this.store.storeEvents(gateway, site, events, tracker.accepted(gateway), duplicates, now, this.verifiedRuns(gateway, site, events))
+          }
         } catch (error) {
           this.trackers.set(gateway, trackerOf(gateway, before))
           throw error
@@ -345,6 +350,21 @@ export class Ingest {
       if (!('by' in event) || event.by === undefined) return event
       return attributed(gateway, event, this.store.sentCommands(gateway, event.by, event.ts - COMMAND_EVENT_WINDOW_MS, event.ts + MAX_FUTURE_SKEW_MS))
     })
+  }
+
+  /**
+   * Each signed commissioning run of `events` verified against the key registered for the gateway, the
+   * gateway and its registered site (never what the run claims); the store keeps or refuses it by this.
+   */
+  private verifiedRuns(gateway: string, site: string, events: readonly AgentEvent[]): RunVerdicts | undefined {
+    let verdicts: Map<number, Verdict> | undefined
+    for (const event of events) {
+      if (event.type !== 'commissioning') continue
+      const verdict = verifySignedRun(event.signed, { publicKey: this.store.gatewaySigningKey(gateway), site, gateway })
+      if (!verdict.ok) this.logger.warn({ gateway, site, seq: event.seq, code: verdict.code, reason: verdict.reason }, 'commissioning run refused')
+      ;(verdicts ??= new Map()).set(event.seq, verdict)
+    }
+    return verdicts
   }
 
   /** A message whose every record's time was refused: counted by reason, nothing stored. */

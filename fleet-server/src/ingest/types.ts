@@ -1,3 +1,4 @@
+import type { RefusalCode, Verdict } from '../../../protocols/commissioning/index.ts'
 import type { AgentEvent, Inventory, SeqRange, SequencedSample, Status } from '../../../protocols/mqtt/index.ts'
 import type { RejectReason as ProtocolRejectReason } from '../../../protocols/mqtt/index.ts'
 import type { PackedTelemetry } from '../telemetry/index.ts'
@@ -10,7 +11,17 @@ import type { TimeRejectReason } from './time-bounds.ts'
  * whose time is out of the gateway's bounds (TimeRejectReason: counted per record, the message's
  * other records stored).
  */
-export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway' | 'store-failed' | TimeRejectReason
+export type IngestRejectReason = ProtocolRejectReason | 'unknown-gateway' | 'store-failed' | TimeRejectReason | `commissioning:${RunRefusalCode}`
+
+/**
+ * Why a signed commissioning run was refused (counted as `commissioning:<code>`, audited as
+ * commissioning-refused): the contract's codes (verifySignedRun), and a run id the gateway already
+ * used for a different run (RUN_ID_REUSED; the same run again is a duplicate).
+ */
+export type RunRefusalCode = RefusalCode | 'RUN_ID_REUSED'
+
+/** The verdict on each commissioning event of a batch, by its seq (Ingest verifies; the store keeps or refuses). */
+export type RunVerdicts = ReadonlyMap<number, Verdict>
 
 export interface IngestStats {
   /** messages stored (any kind) */
@@ -61,7 +72,11 @@ export interface IngestSink {
    * reads of them see everything committed).
    */
   storeTelemetry(write: TelemetryWrite): void
-  storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void
+  /**
+   * `verdicts`: per commissioning event (by seq) whether its signed run verified; a verified run is kept once per (gateway, run id) — the
+   * same run again is a duplicate —, a refused one (or one without a verdict) is counted and audited and nothing of it stored
+   */
+  storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number, verdicts?: RunVerdicts): void
   storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void
   storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void
   storeCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }, now: number): void

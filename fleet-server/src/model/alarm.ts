@@ -23,6 +23,7 @@ export const AlarmSchema = Type.Object({
   unit: Type.Optional(Type.String()),
   interlock: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
+  test: Type.Optional(Type.Literal(true, { description: 'raised during a declared test of its device (commissioning, periodic test): shown as a test, not counted as unacknowledged' })),
 })
 
 export const InterlockActionSchema = Type.Object({
@@ -37,6 +38,7 @@ export const InterlockActionSchema = Type.Object({
   reason: Type.Optional(Type.String()),
   by: Type.Optional(Type.String()),
   until: Type.Optional(Ts),
+  test: Type.Optional(Type.Literal(true, { description: 'during a declared test of its source devices' })),
 })
 
 export type Alarm = Static<typeof AlarmSchema>

@@ -1,12 +1,14 @@
 import Type, { type Static } from 'typebox'
 import { literals } from './primitives.ts'
 
-/** What the audit log records: who signed in or failed to, who minted an enrolment token, who enrolled, replaced or revoked a gateway, user changes, acknowledgements (the command each sends), commissioning records and their rejections, and what gateways answered to commands. */
+/** What the audit log records: who signed in or failed to, who minted an enrolment token, who enrolled, replaced or revoked a gateway, user changes, acknowledgements (the command each sends), commissioning records and their rejections, and what gateways answered to commands; signed commissioning runs refused, and records appended because runs passed. */
 export const AUDIT_ACTIONS = [
   'login', 'login-failed', 'user-add',
   'enroll-token-mint', 'gateway-enrol', 'gateway-replace', 'gateway-revoke',
   'alarm-ack', 'commissioning-record', 'commissioning-reject',
   'command-result',
+  // issue 17: a signed run refused by the ingest (code and reason), and a record the server appended from accepted runs
+  'commissioning-refused', 'commissioning-tested',
 ] as const
 
 export const AuditEntrySchema = Type.Object({

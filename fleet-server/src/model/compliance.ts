@@ -45,6 +45,9 @@ export const CommissioningSchema = Type.Object({
   corroborated: Type.Boolean({ description: 'live data corroborates it: a device of the system had good data on a day (Asia/Shanghai) no later than '
     + 'commissionedOn + 7 days (and asOf)' }),
   createdAt: Ts,
+  evidence: literals(['entered', 'tested'], 'entered: posted by a user (POST /api/commissioning); tested: appended by the server when signed test runs it '
+    + 'verified passed every device the site has for the system (dated the day of the run that completed the set)'),
+  runIds: Type.Optional(Type.Array(Type.String(), { description: 'tested: the runs behind it (GET /api/sites/{siteId}/commissioning-runs)' })),
 }, { description: 'a commissioning record: append-only, with who entered it (by) and when the server recorded it (createdAt); a report as of a day counts only records recorded by the end of that day' })
 
 export const ComplianceRowSchema = Type.Object({

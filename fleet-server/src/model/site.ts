@@ -26,8 +26,8 @@ export const SiteSummarySchema = Type.Object({
   gateways: Type.Object({ total: Type.Integer(), online: Type.Integer() }),
   devices: Type.Object({ total: Type.Integer(), online: Type.Integer(), fault: Type.Integer(), offline: Type.Integer() }),
   activeAlarms: Type.Integer(),
-  /** at least one unacknowledged alarm */
-  unacknowledgedAlarms: Type.Integer(),
+  /** active alarms not acknowledged, test alarms (raised during a declared test) left out */
+  unacknowledgedAlarms: Type.Integer({ description: 'active alarms not acknowledged; alarms raised during a declared test are not counted' }),
   lastSeen: Nullable(Ts),
 })
 

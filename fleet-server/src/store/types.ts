@@ -29,7 +29,13 @@ export interface CommissioningInput {
   createdAt: number
   /** the id of the record this one corrects */
   replaces?: number
+  /** default 'entered' (by a user); 'tested': appended by the server when accepted test runs passed every device of the system */
+  evidence?: CommissioningEvidence
+  /** tested: the runs behind it */
+  runIds?: readonly string[]
 }
+
+export type CommissioningEvidence = 'entered' | 'tested'
 
 /** A stored commissioning record: append-only; who entered it and when the server recorded it. */
 export interface CommissioningRecord {
@@ -43,6 +49,8 @@ export interface CommissioningRecord {
   accepted: boolean
   createdAt: number
   replaces?: number
+  evidence: CommissioningEvidence
+  runIds?: string[]
 }
 
 /** A regulator's rejection of a commissioning record, with a reason (append-only). */

@@ -23,7 +23,7 @@ describe('testedInstallations', () => {
     expect(testedInstallations(DEVICES, [first])).toEqual([])
     const second = run('r2', T0 + 2 * DAY, { 'ch4-2': 'passed' })
     expect(testedInstallations(DEVICES, [first, second])).toEqual([
-      { system: 'monitoring', commissionedOn: '2026-12-03', runIds: ['r1', 'r2'], devices: ['ch4-1', 'ch4-2'] },
+      { system: 'monitoring', commissionedOn: '2026-12-03', runIds: ['r1', 'r2'], devices: ['ch4-1', 'ch4-2'], completedBy: { gatewayId: 'gw-1', runId: 'r2' } },
     ])
   })
 
@@ -40,7 +40,7 @@ describe('testedInstallations', () => {
     expect(testedInstallations(DEVICES, [run('r1', T0, { 'ch4-1': 'passed', 'ch4-2': 'failed' }), failedRun])).toEqual([])
     const retest = run('r3', T0 + 3 * DAY, { 'ch4-1': 'passed' })
     expect(testedInstallations(DEVICES, [run('r1', T0, { 'ch4-1': 'passed', 'ch4-2': 'failed' }), failedRun, retest])).toEqual([
-      { system: 'monitoring', commissionedOn: '2026-12-04', runIds: ['r1', 'r2', 'r3'], devices: ['ch4-1', 'ch4-2'] },
+      { system: 'monitoring', commissionedOn: '2026-12-04', runIds: ['r1', 'r2', 'r3'], devices: ['ch4-1', 'ch4-2'], completedBy: { gatewayId: 'gw-1', runId: 'r3' } },
     ])
   })
 
@@ -48,7 +48,7 @@ describe('testedInstallations', () => {
     const later = run('r-late', T0 + 5 * DAY, { 'ch4-1': 'passed', 'ch4-2': 'passed' })
     const early = run('r-early', T0, { 'ch4-1': 'passed', 'ch4-2': 'passed' })
     expect(testedInstallations(DEVICES, [later, early])).toEqual([
-      { system: 'monitoring', commissionedOn: '2026-12-01', runIds: ['r-early'], devices: ['ch4-1', 'ch4-2'] },
+      { system: 'monitoring', commissionedOn: '2026-12-01', runIds: ['r-early'], devices: ['ch4-1', 'ch4-2'], completedBy: { gatewayId: 'gw-1', runId: 'r-early' } },
     ])
   })
 

@@ -31,7 +31,7 @@ describe('commissioning records', () => {
     const later = store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'inst', devices: ['a', 'b'], note: '复验', createdAt: 5 })
     const earlier = store.addCommissioning({ siteId: 's1', system: 'communication', commissionedOn: '2012-01-01', by: 'admin', createdAt: 6 })
     const rejected = store.addCommissioning({ siteId: 's1', system: 'monitoring', commissionedOn: '2011-01-01', by: 'inst', accepted: false, createdAt: 7 })
-    expect(later).toEqual({ id: later.id, siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'inst', devices: ['a', 'b'], note: '复验', accepted: true, createdAt: 5 })
+    expect(later).toEqual({ id: later.id, siteId: 's1', system: 'monitoring', commissionedOn: '2013-05-02', by: 'inst', devices: ['a', 'b'], note: '复验', accepted: true, createdAt: 5, evidence: 'entered' })
     expect(earlier).not.toHaveProperty('note')
     expect(earlier.devices).toEqual([])
     expect(rejected.accepted).toBe(false)

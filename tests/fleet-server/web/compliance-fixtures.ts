@@ -74,13 +74,13 @@ const days = (asOf: string, n: number, share: (i: number) => number) => Array.fr
 
 const effective = { state: 'effective', accepted: true } as const
 const COAL_RECORDS: Commissioning[] = [
-  { id: 1, siteId: coal.siteId, system: 'monitoring', commissionedOn: '2012-05-01', by: 'installer', devices: ['ch4-t1', 'ch4-t2', 'relay-1'], ...effective, corroborated: true, createdAt: Date.UTC(2012, 4, 1, 4) },
-  { id: 2, siteId: coal.siteId, system: 'personnel-positioning', commissionedOn: '2013-01-10', by: 'installer', devices: ['pp-base-1'], ...effective, corroborated: false, createdAt: Date.UTC(2013, 0, 10, 4) },
-  { id: 3, siteId: coal.siteId, system: 'communication', commissionedOn: '2013-06-01', by: 'installer', devices: [], ...effective, corroborated: false, createdAt: Date.UTC(2013, 5, 1, 4) },
-  { id: 4, siteId: coal.siteId, system: 'emergency-refuge', commissionedOn: '2014-03-02', by: 'installer', devices: [], note: '验收未通过：避难硐室供氧不足', state: 'rejected', accepted: false, corroborated: false, createdAt: Date.UTC(2014, 2, 2, 4) },
-  { id: 5, siteId: coal.siteId, system: 'water-supply-rescue', commissionedOn: '2014-05-01', by: 'installer', devices: [], ...effective, corroborated: false, createdAt: Date.UTC(2014, 4, 1, 4) },
+  { id: 1, siteId: coal.siteId, system: 'monitoring', commissionedOn: '2012-05-01', by: 'installer', evidence: 'entered', devices: ['ch4-t1', 'ch4-t2', 'relay-1'], ...effective, corroborated: true, createdAt: Date.UTC(2012, 4, 1, 4) },
+  { id: 2, siteId: coal.siteId, system: 'personnel-positioning', commissionedOn: '2013-01-10', by: 'installer', evidence: 'entered', devices: ['pp-base-1'], ...effective, corroborated: false, createdAt: Date.UTC(2013, 0, 10, 4) },
+  { id: 3, siteId: coal.siteId, system: 'communication', commissionedOn: '2013-06-01', by: 'installer', evidence: 'entered', devices: [], ...effective, corroborated: false, createdAt: Date.UTC(2013, 5, 1, 4) },
+  { id: 4, siteId: coal.siteId, system: 'emergency-refuge', commissionedOn: '2014-03-02', by: 'installer', evidence: 'entered', devices: [], note: '验收未通过：避难硐室供氧不足', state: 'rejected', accepted: false, corroborated: false, createdAt: Date.UTC(2014, 2, 2, 4) },
+  { id: 5, siteId: coal.siteId, system: 'water-supply-rescue', commissionedOn: '2014-05-01', by: 'installer', evidence: 'entered', devices: [], ...effective, corroborated: false, createdAt: Date.UTC(2014, 4, 1, 4) },
   {
-    id: 6, siteId: coal.siteId, system: 'compressed-air-rescue', commissionedOn: '2013-02-01', by: 'installer', devices: [], state: 'rejected', accepted: false, corroborated: false,
+    id: 6, siteId: coal.siteId, system: 'compressed-air-rescue', commissionedOn: '2013-02-01', by: 'installer', evidence: 'entered', devices: [], state: 'rejected', accepted: false, corroborated: false,
     rejection: { id: 1, recordId: 6, by: 'reg-ys', reason: '现场无压风自救装置', createdAt: Date.UTC(2026, 4, 20, 2) }, createdAt: Date.UTC(2026, 4, 19, 4),
   },
 ]

@@ -13,7 +13,7 @@ const WINDOW_MINUTES = COVERAGE_WINDOW_DAYS * 1440
 
 interface CommissioningRow {
   id: number; site_id: string; system: string; commissioned_on: string; by: string; devices: string; note: string | null; accepted: number; created_at: number
-  replaces: number | null
+  replaces: number | null; evidence: CommissioningRecord['evidence']; run_ids: string | null
 }
 interface RejectionRow { id: number; record_id: number; by: string; reason: string; created_at: number }
 interface SiteRow {
@@ -31,7 +31,7 @@ export function windowEndingOn(asOf: string, days = COVERAGE_WINDOW_DAYS): { fro
 const commissioningOf = (r: CommissioningRow): CommissioningRecord => ({
   id: r.id, siteId: r.site_id, system: r.system, commissionedOn: r.commissioned_on, by: r.by,
   devices: JSON.parse(r.devices) as string[], ...(r.note !== null && { note: r.note }), accepted: r.accepted === 1, createdAt: r.created_at,
-  ...(r.replaces !== null && { replaces: r.replaces }),
+  ...(r.replaces !== null && { replaces: r.replaces }), evidence: r.evidence, ...(r.run_ids !== null && { runIds: JSON.parse(r.run_ids) as string[] }),
 })
 const rejectionOf = (r: RejectionRow): CommissioningRejection => ({ id: r.id, recordId: r.record_id, by: r.by, reason: r.reason, createdAt: r.created_at })
 
@@ -52,10 +52,10 @@ export class ComplianceReader {
 
   /** Append a record (a correction names the record it replaces; the database refuses a second correction of one). */
   addCommissioning(c: CommissioningInput): CommissioningRecord {
-    const row = this.prepare(`INSERT INTO commissioning (site_id, system, commissioned_on, by, devices, note, accepted, created_at, replaces)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`)
+    const row = this.prepare(`INSERT INTO commissioning (site_id, system, commissioned_on, by, devices, note, accepted, created_at, replaces, evidence, run_ids)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`)
       .get(c.siteId, c.system, c.commissionedOn, c.by, JSON.stringify(c.devices ?? []), c.note ?? null, c.accepted === false ? 0 : 1, c.createdAt,
-        c.replaces ?? null) as CommissioningRow
+        c.replaces ?? null, c.evidence ?? 'entered', c.runIds === undefined ? null : JSON.stringify(c.runIds)) as CommissioningRow
     this.changed()
     return commissioningOf(row)
   }

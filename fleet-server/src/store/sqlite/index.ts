@@ -72,6 +72,8 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.audit = new AuditLog(db, options.auditSecrets ?? auditSecretsFor(':memory:'), this.clock)
     this.writer = new IngestWriter(db, {
       audit: this.audit,
+      // the compliance reader exists by the time the ingest writes
+      addCommissioning: (record) => this.compliance.addCommissioning(record),
       aggregateFlushMs: options.aggregateFlushMs,
       retentionDays: { raw: options.retentionDays, minuteRollups: options.minuteRollupRetentionDays },
     })

@@ -3,8 +3,9 @@ import { encodeTelemetry, type AgentEvent, type Inventory, type SeqRange, type S
 import { keptSamples, packSamples, scanKept, type PackedTelemetry } from '../../telemetry/index.ts'
 import type { AuditTrail } from '../../audit/chain.ts'
 import type { SentCommand } from '../../ingest/attribution.ts'
-import type { IngestRejectReason, IngestStats, TelemetryWrite } from '../../ingest/types.ts'
+import type { IngestRejectReason, IngestStats, RunVerdicts, TelemetryWrite } from '../../ingest/types.ts'
 import { AggregateStore } from './aggregate-store.ts'
+import { CommissioningRunWrites, type CommissioningRunDeps } from './commissioning-run-writes.ts'
 import { EventWrites } from './event-writes.ts'
 import { InventoryWrites } from './inventory-writes.ts'
 import { Retention, type RetentionDays } from './retention.ts'
@@ -14,8 +15,10 @@ export interface IngestWriterOptions {
   /** latest values and roll-ups held in memory are written at least this often (default AGGREGATE_FLUSH_MS) */
   aggregateFlushMs?: number | undefined
   retentionDays?: RetentionDays
-  /** where a gateway's first result of a command is recorded (the store's audit log) */
+  /** where a gateway's first result of a command, and refused commissioning runs, are recorded (the store's audit log) */
   audit?: AuditTrail
+  /** appends a commissioning record: the 'tested' ones accepted runs call for (CommissioningRunWrites) */
+  addCommissioning?: CommissioningRunDeps['addCommissioning']
 }
 
 const isPacked = (samples: readonly SequencedSample[] | PackedTelemetry): samples is PackedTelemetry => !Array.isArray(samples)
@@ -59,6 +62,7 @@ export class IngestWriter {
   private readonly aggregates: AggregateStore
   private readonly heads: TelemetryHeads
   private readonly events: EventWrites
+  private readonly runs: CommissioningRunWrites
   private readonly inventories: InventoryWrites
   /** what is past its retention: pruned in batches (the ingest's timer) */
   readonly retention: Retention
@@ -99,7 +103,12 @@ export class IngestWriter {
     }
     this.aggregates = new AggregateStore(db, () => this.grouped !== undefined, options.aggregateFlushMs)
     this.heads = new TelemetryHeads(db)
-    this.events = new EventWrites(db)
+    this.runs = new CommissioningRunWrites(db, {
+      audit: this.audit,
+      countReject: (reason) => this.countReject(reason),
+      addCommissioning: options.addCommissioning ?? (() => { throw new Error('this store keeps no commissioning records') }),
+    })
+    this.events = new EventWrites(db, this.runs)
     this.inventories = new InventoryWrites(db)
     this.retention = new Retention(db, this.aggregates, this.heads, options.retentionDays)
   }
@@ -292,8 +301,16 @@ export class IngestWriter {
     this.aggregates.addPacked(gatewayId, packed, channelIds, devices, rawId)
   }
 
-  storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number): void {
-    this.message({ gatewayId, records: events.length, duplicates, ranges: events.length > 0 ? ranges : undefined, now, write: () => this.events.write(gatewayId, siteId, events) })
+  storeEvents(gatewayId: string, siteId: string, events: readonly AgentEvent[], ranges: readonly SeqRange[], duplicates: number, now: number, verdicts?: RunVerdicts): void {
+    const runs = this.runs.classify(gatewayId, events, verdicts)
+    let kept = events.length
+    let again = duplicates
+    for (const run of runs.values()) {
+      if (run.kind === 'store') continue
+      kept--
+      if (run.kind === 'duplicate') again++
+    }
+    this.message({ gatewayId, records: kept, duplicates: again, ranges: events.length > 0 ? ranges : undefined, now, write: () => this.events.write(gatewayId, siteId, events, runs, now) })
   }
 
   storeStatus(gatewayId: string, status: Status, retained: boolean, now: number): void {

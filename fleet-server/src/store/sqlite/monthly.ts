@@ -34,10 +34,11 @@ export class MonthlyReader {
     if (sites.length === 0 && !ownsAll) return undefined
     const siteIds = JSON.stringify(sites.map((s) => s.id))
 
-    const alarms = (this.prepare(`SELECT * FROM alarms WHERE site_id IN (SELECT value FROM json_each(?)) AND raised_at >= ? AND raised_at < ?
+    // alarms and trips of a declared test (commissioning, periodic tests) are no risk of the month
+    const alarms = (this.prepare(`SELECT * FROM alarms WHERE site_id IN (SELECT value FROM json_each(?)) AND raised_at >= ? AND raised_at < ? AND test = 0
       ORDER BY raised_at, id`).all(siteIds, q.from, q.to) as AlarmRow[]).map(alarmOf)
     const interlockActions = (this.prepare(`SELECT * FROM interlock_actions WHERE site_id IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ?
-      AND state IN ('tripped', 'failed') ORDER BY ts, gateway_id, seq`).all(siteIds, q.from, q.to) as InterlockRow[]).map(interlockOf)
+      AND state IN ('tripped', 'failed') AND test = 0 ORDER BY ts, gateway_id, seq`).all(siteIds, q.from, q.to) as InterlockRow[]).map(interlockOf)
 
     // the hourly roll-ups are written from memory about once a second: before reading them, now
     this.flushAggregates()

@@ -13,7 +13,7 @@ const REPORTING_WINDOW_MS = 5 * 60_000
 const SUMMARY = `SELECT s.id, s.name, s.type, s.enterprise_id, e.name AS enterprise_name, s.jurisdiction, s.address, s.licence_no,
   (SELECT json_array(count(*), total(g.state = 'online'), max(g.last_seen)) FROM gateways g WHERE g.site_id = s.id) AS gw,
   (SELECT json_array(count(*), total(d.state = 'online'), total(d.state = 'fault'), total(d.state = 'offline')) FROM devices d WHERE d.site_id = s.id) AS dev,
-  (SELECT json_array(count(*), total(a.acknowledged = 0)) FROM alarms a WHERE a.site_id = s.id AND a.state = 'active') AS al
+  (SELECT json_array(count(*), total(a.acknowledged = 0 AND a.test = 0)) FROM alarms a WHERE a.site_id = s.id AND a.state = 'active') AS al
   FROM sites s JOIN enterprises e ON e.id = s.enterprise_id`
 
 interface SummaryRow {
@@ -34,11 +34,11 @@ interface ReadingRow { gateway_id: string; device: string; channel: string; ts: 
 export interface AlarmRow {
   id: number; site_id: string; gateway_id: string; device: string; channel: string; kind: Alarm['kind']; level: string; state: Alarm['state']
   acknowledged: number; acknowledged_by: string | null; acknowledged_at: number | null; raised_at: number; cleared_at: number | null
-  value: string | null; threshold: number | null; unit: string | null; interlock: string | null; reason: string | null
+  value: string | null; threshold: number | null; unit: string | null; interlock: string | null; reason: string | null; test: number
 }
 export interface InterlockRow {
   gateway_id: string; site_id: string; seq: number; ts: number; interlock: string; state: string; phase: string | null
-  cause: string | null; reason: string | null; by: string | null; until: number | null
+  cause: string | null; reason: string | null; by: string | null; until: number | null; test: number
 }
 
 /** Optional columns: absent from the body when NULL. */
@@ -72,6 +72,7 @@ export function alarmOf(r: AlarmRow): Alarm {
     acknowledged: r.acknowledged === 1, ...present('acknowledgedBy', r.acknowledged_by), ...present('acknowledgedAt', r.acknowledged_at),
     raisedAt: r.raised_at, ...present('clearedAt', r.cleared_at), ...(r.value !== null && { value: JSON.parse(r.value) as Alarm['value'] }),
     ...present('threshold', r.threshold), ...present('unit', r.unit), ...present('interlock', r.interlock), ...present('reason', r.reason),
+    ...(r.test === 1 && { test: true }),
   }
 }
 
@@ -79,6 +80,7 @@ export function interlockOf(r: InterlockRow): InterlockAction {
   return {
     gatewayId: r.gateway_id, siteId: r.site_id, seq: r.seq, ts: r.ts, interlock: r.interlock, state: r.state, ...present('phase', r.phase),
     ...present('cause', r.cause), ...present('reason', r.reason), ...present('by', r.by), ...present('until', r.until),
+    ...(r.test === 1 && { test: true }),
   }
 }
 
