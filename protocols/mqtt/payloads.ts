@@ -135,7 +135,8 @@ export const TestDueEventSchema = Type.Object({
   test: Type.Enum(['bump', 'interlock']),
   interlock: Type.Optional(Name),
   state: Type.Enum(['ok', 'due-soon', 'overdue']),
-  dueOn: Day,
+  // absent when the test was never done and no commissioning date is known: overdue from the start
+  dueOn: Type.Optional(Day),
   lastOn: Type.Optional(Day),
   periodDays: Type.Integer({ minimum: 1 }),
   source: Source,

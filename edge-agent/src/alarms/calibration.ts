@@ -1,15 +1,14 @@
 import type { CalibrationSpec } from './spec.ts'
-import { addDays, daysBetween } from '../../../protocols/calendar/index.ts'
+import { testStatus, type TestState } from '../../../protocols/commissioning/index.ts'
 
-export type CalibrationState = 'ok' | 'due-soon' | 'overdue'
+export type CalibrationState = TestState
 
 /**
- * Where a device stands on `today`: due on calibratedOn + intervalDays (still fine on that day),
- * due-soon from dueSoonDays before it, overdue from the day after.
+ * Where a device stands on `today`, calibrated last on `calibratedOn` (the spec's, unless a later one
+ * is given): due on calibratedOn + intervalDays (still fine on that day), due-soon from dueSoonDays
+ * before it, overdue from the day after; never calibrated, overdue without a due date.
  */
-export function calibrationStatus(spec: CalibrationSpec, today: string): { state: CalibrationState; dueOn: string; daysLeft: number } {
-  const dueOn = addDays(spec.calibratedOn, spec.intervalDays)
-  const daysLeft = daysBetween(today, dueOn)
-  const state = daysLeft < 0 ? 'overdue' : daysLeft <= spec.dueSoonDays ? 'due-soon' : 'ok'
-  return { state, dueOn, daysLeft }
+export function calibrationStatus(spec: CalibrationSpec, today: string, calibratedOn = spec.calibratedOn): { state: CalibrationState; dueOn?: string; daysLeft?: number } {
+  const { state, dueOn, daysLeft } = testStatus({ test: 'calibration', periodDays: spec.intervalDays, dueSoonDays: spec.dueSoonDays, source: spec.source }, calibratedOn, today)
+  return { state, ...(dueOn !== undefined && { dueOn, daysLeft: daysLeft! }) }
 }

@@ -64,8 +64,8 @@ export interface ChannelAlarmSpec {
 /** One calibration duty: the device's last calibration and its interval. */
 export interface CalibrationSpec {
   device: string
-  /** YYYY-MM-DD */
-  calibratedOn: string
+  /** YYYY-MM-DD, as configured; absent when the config gives none (the test history may know one) */
+  calibratedOn?: string
   intervalDays: number
   /** a due-soon event this many days before the due date */
   dueSoonDays: number

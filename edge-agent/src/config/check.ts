@@ -1,6 +1,7 @@
 import { compileProfile, framingMismatch, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
 import { framingLabel, isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
 import { calendarDayProblem, type PathSegment } from '../../../protocols/validation/index.ts'
+import { checkTestPeriods } from '../periodic/check-periods.ts'
 import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
 import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
 
@@ -125,6 +126,7 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
   })
 
   checkWireBudget(config, profiles, issue)
+  checkTestPeriods(config, profiles, warn)
   ;(config.interlocks ?? []).forEach((interlock, i) => {
     const at = (...rest: PathSegment[]): PathSegment[] => ['interlocks', i, ...rest]
     const channelOf = (path: PathSegment[], ref: { device: string; channel: string }): Channel | undefined => {

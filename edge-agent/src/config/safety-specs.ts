@@ -3,6 +3,7 @@ import { presetById } from '../alarms/presets.ts'
 import type { CalibrationSpec, ChannelAlarmSpec, LevelSpec, SensorFaultSpec } from '../alarms/spec.ts'
 import type { DailyRatioSpec } from '../alarms/daily-ratio.ts'
 import type { ConditionSpec, FeedbackSpec, InterlockSpec, OutputValue } from '../interlocks/spec.ts'
+import { periodicTestSpecs, type PeriodicTestSpec } from '../periodic/specs.ts'
 import type { ResolvedConfig, ResolvedDevice, ResolvedInterlock } from './resolve.ts'
 import { DEFAULTS, type ChannelAlarmsConfig, type ConditionConfig } from './schema.ts'
 
@@ -15,16 +16,17 @@ export interface SafetySpecs {
   interlocks: InterlockSpec[]
   calibrations: CalibrationSpec[]
   daily: DailyRatioSpec[]
+  /** the recurring bump and interlock function tests (calibration has its own list); none when absent */
+  tests?: PeriodicTestSpec[]
 }
 
 export function safetySpecs(config: ResolvedConfig): SafetySpecs {
+  const periodic = periodicTestSpecs(config, config.devices.map((device) => ({ device, profile: device.loadedProfile })))
   return {
     alarms: config.devices.flatMap(alarmSpecsOf),
     interlocks: config.interlocks.map((interlock) => interlockSpec(interlock, config.devices)),
-    calibrations: config.devices.flatMap((device) => {
-      const spec = calibrationSpec(device)
-      return spec ? [spec] : []
-    }),
+    calibrations: periodic.filter((spec) => spec.test === 'calibration').map(calibrationSpec),
+    tests: periodic.filter((spec) => spec.test !== 'calibration'),
     daily: config.devices.flatMap((device): DailyRatioSpec[] => device.dailyRatio ? [{
       device: device.id,
       inBand: device.dailyRatio.inBand,
@@ -176,15 +178,12 @@ function interlockSpec(interlock: ResolvedInterlock, devices: readonly ResolvedD
   }
 }
 
-function calibrationSpec(device: ResolvedDevice): CalibrationSpec | undefined {
-  const profile = device.loadedProfile.calibration
-  const intervalDays = device.calibrationDays ?? profile?.intervalDays
-  if (device.calibratedOn === undefined || intervalDays === undefined) return undefined
+function calibrationSpec(spec: PeriodicTestSpec): CalibrationSpec {
   return {
-    device: device.id,
-    calibratedOn: device.calibratedOn,
-    intervalDays,
-    dueSoonDays: device.calibrationDueSoonDays ?? DEFAULTS.calibrationDueSoonDays,
-    source: device.calibrationDays !== undefined ? 'gateway config' : profile!.source,
+    device: spec.device,
+    ...(spec.lastOn !== undefined && { calibratedOn: spec.lastOn }),
+    intervalDays: spec.periodDays,
+    dueSoonDays: spec.dueSoonDays,
+    source: spec.source,
   }
 }

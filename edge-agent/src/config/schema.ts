@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { AlarmLevelSchema, SystemSchema } from '../../../hardware-profiles/schema.ts'
 import { MAX_BYPASS_MINUTES } from '../../../protocols/mqtt/commands.ts'
+import { SITE_TYPES } from '../../../protocols/site-types.ts'
 
 /**
  * The gateway config, declared once: types, runtime validation, the JSON Schema for editors
@@ -115,6 +116,16 @@ export const ChannelAlarmsSchema = Type.Object({
   sensorFault: Type.Optional(SensorFaultSchema),
 }, { additionalProperties: false, description: 'alarms of one channel: a preset or levels (else the profile defaults), delays, latching, rate of rise, flatline, sensor fault' })
 
+const TestPeriodSchema = (test: string, what: string) => Type.Object({
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: `days between two passed ${test}s, replacing the rule's period (a longer one is a check warning naming the rule)` })),
+  dueSoonDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365, description: 'a due-soon event this many days before the due date; default 3 for periods up to 15 days, 14 for longer ones' })),
+}, { additionalProperties: false, description: `the ${test} (${what})` })
+
+const TestPeriodsSchema = Type.Object({
+  bump: Type.Optional(TestPeriodSchema('bump test', 'test gas, every alarm level seen to trigger')),
+  interlock: Type.Optional(TestPeriodSchema('interlock function test', 'trip, feedback confirmed, restore')),
+}, { additionalProperties: false, description: 'recurring tests: bump and interlock function tests; calibration keeps calibrationDays' })
+
 export const DeviceSchema = Type.Object({
   id: Id,
   bus: Type.String({ minLength: 1, description: 'id of the bus the device is on' }),
@@ -135,6 +146,7 @@ export const DeviceSchema = Type.Object({
   calibrationDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: 'calibration interval in days, overriding the profile\'s calibration.intervalDays' })),
   calibrationDueSoonDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365, default: DEFAULTS.calibrationDueSoonDays, description: 'a calibration-due-soon event this many days before the due date' })),
   alarms: Type.Optional(Type.Record(Type.String(), ChannelAlarmsSchema, { description: 'channel id → its alarms (preset, levels, delays, rate of rise, flatline, sensor fault)' })),
+  tests: Type.Optional(Type.Object(TestPeriodsSchema.properties, { additionalProperties: false, description: 'this device\'s recurring test periods (interlock: of every interlock it is a source of), replacing the rules\' and the gateway-wide tests; a test no rule asks for is added' })),
 }, { additionalProperties: false, description: 'one Modbus device' })
 
 export const ChannelRefSchema = Type.Object({
@@ -174,6 +186,7 @@ export const InterlockSchema = Type.Object({
   restoreAfterMs: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULTS.restoreAfterMs, description: 'the restore condition must hold this long' })),
   manualReset: Type.Optional(Type.Boolean({ default: DEFAULTS.manualReset, description: 'restore only after a manual reset' })),
   maxBypassMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BYPASS_MINUTES, default: DEFAULTS.maxBypassMinutes, description: 'longest maintenance bypass allowed, counted from its start: repeating a bypass with the same reason does not extend it past this' })),
+  stopsLocalFan: Type.Optional(Type.Boolean({ default: false, description: 'its function test would stop the local (auxiliary) fan: in a coal mine tested every 6 months instead of 15 days' })),
 }, { additionalProperties: false, description: 'an automatic action at the edge: when the conditions hold, write the output and check its feedback' })
 
 export const GatewayConfigSchema = Type.Object({
@@ -183,6 +196,7 @@ export const GatewayConfigSchema = Type.Object({
     site: idString('site id as registered on the fleet server'),
     name: Type.Optional(Type.String({ description: 'a human name, e.g. 涌山镇 coal mine, main shaft gateway' })),
     timezone: Type.Optional(Type.String({ minLength: 1, default: DEFAULTS.timezone, description: 'IANA time zone of the site, for calibration due dates and per-day rules' })),
+    siteType: Type.Optional(literals([...SITE_TYPES], 'kind of site, as registered on the fleet server: picks the rules of periodic tests; when not given, every rule applies (the strictest)')),
   }, { additionalProperties: false, description: 'this gateway and the site it belongs to' }),
   uplink: Type.Optional(Type.Object({
     url: Type.String({ pattern: '^mqtts?://', description: 'mqtt://host:port or mqtts://host:port' }),
@@ -197,6 +211,7 @@ export const GatewayConfigSchema = Type.Object({
   buses: Type.Array(BusSchema, { minItems: 1, description: 'serial lines (type rtu) and Modbus TCP endpoints (type tcp)' }),
   devices: Type.Array(DeviceSchema, { minItems: 1, description: 'the devices the gateway polls' }),
   interlocks: Type.Optional(Type.Array(InterlockSchema, { description: 'automatic actions enforced at the edge' })),
+  tests: Type.Optional(Type.Object(TestPeriodsSchema.properties, { additionalProperties: false, description: 'gateway-wide recurring test periods, replacing the rules\' for every device a rule binds (a device\'s own tests replace these)' })),
 }, { additionalProperties: false })
 
 export type GatewayConfig = Static<typeof GatewayConfigSchema>
@@ -207,3 +222,4 @@ export type DeviceConfig = Static<typeof DeviceSchema>
 export type InterlockConfig = Static<typeof InterlockSchema>
 export type ConditionConfig = Static<typeof ConditionSchema>
 export type ChannelAlarmsConfig = Static<typeof ChannelAlarmsSchema>
+export type TestPeriodsConfig = Static<typeof TestPeriodsSchema>

@@ -5,7 +5,7 @@ import type { Database as Db, Statement } from 'better-sqlite3'
  * service gives each section its type (safety/persisted-state.ts). An entry is a JSON value under
  * (section, id).
  */
-const SAFETY_SECTIONS = ['alarms', 'dailyRatios', 'interlocks', 'failedInterlockAlarms', 'calibrationNotices'] as const
+const SAFETY_SECTIONS = ['alarms', 'dailyRatios', 'interlocks', 'failedInterlockAlarms', 'calibrationNotices', 'testNotices'] as const
 export type SafetySection = (typeof SAFETY_SECTIONS)[number]
 
 /** One entry of the safety state; a value of null deletes the entry. */

@@ -1,4 +1,5 @@
 import type { CalibrationState } from '../alarms/calibration.ts'
+import type { TestNotice } from '../periodic/notices.ts'
 import type { DailyRatioSnapshot } from '../alarms/daily-ratio.ts'
 import type { ChannelAlarmSnapshot } from '../alarms/evaluator.ts'
 import type { InterlockSnapshot } from '../interlocks/state.ts'
@@ -35,6 +36,8 @@ export interface PersistedSafetyState {
   failedInterlockAlarms: Map<string, FailedInterlockAlarm>
   /** by device */
   calibrationNotices: Map<string, CalibrationNotice>
+  /** by "device/bump" or "device/interlock/ID" (periodic/notices.ts testNoticeId) */
+  testNotices: Map<string, TestNotice>
 }
 
 /** The value of an entry of a section. */
@@ -55,7 +58,7 @@ export interface SafetyStore {
 }
 
 export function emptySafetyState(): PersistedSafetyState {
-  return { alarms: new Map(), dailyRatios: new Map(), interlocks: new Map(), failedInterlockAlarms: new Map(), calibrationNotices: new Map() }
+  return { alarms: new Map(), dailyRatios: new Map(), interlocks: new Map(), failedInterlockAlarms: new Map(), calibrationNotices: new Map(), testNotices: new Map() }
 }
 
 /** The saved state, read from the store: each record into its section (the outbox wrote what commitEvents was given). */

@@ -3,7 +3,6 @@ import { COMMAND_NAMES, commandArgsErrors, isCommandName } from '../../../protoc
 import { localDay } from '../../../protocols/calendar/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import { firstErrorText } from '../../../protocols/validation/ajv.ts'
-import { calibrationStatus } from '../alarms/calibration.ts'
 import type { AlarmTransition } from '../alarms/evaluator.ts'
 import type { SafetySpecs } from '../config/index.ts'
 import type { Decision, InterlockTransition, OutputWrite } from '../interlocks/decision.ts'
@@ -14,7 +13,8 @@ import type { NewEvent, SafetySection } from '../outbox/index.ts'
 import { runCommand, type CommandAnswer } from './commands.ts'
 import { SafetyEvaluators } from './evaluators.ts'
 import { FailedInterlockAlarms } from './failed-interlock-alarms.ts'
-import { alarmText, calibrationText, interlockText } from './log-text.ts'
+import { noticeChanges, periodicStatus, type TestHistory, type TestNotice } from '../periodic/notices.ts'
+import { alarmText, interlockText } from './log-text.ts'
 import { ChangedEntries, emptySafetyState, loadSafetyState, type CalibrationNotice, type SafetyStore, type SectionValue } from './persisted-state.ts'
 import type { SafetyStatus } from './status.ts'
 import { safetyStatus } from './status-report.ts'
@@ -37,7 +37,10 @@ export interface SafetyOptions {
   timeZone: string
   clock?: () => number
   tickMs?: number
+  /** how often calibration and the other recurring tests are checked for falling due */
   calibrationCheckMs?: number
+  /** the test runs passed at the gateway: a later one than the config's date counts; none: the config's dates only */
+  history?: TestHistory
   /** every alarm and interlock transition as recorded (a commissioning run watches them) */
   onRecorded?: (transition: AlarmTransition | InterlockTransition) => void
 }
@@ -59,6 +62,8 @@ export class SafetyService {
   private failed = new FailedInterlockAlarms(new Map())
   /** the last calibration notice given, by device */
   private calibrationNotices = new Map<string, CalibrationNotice>()
+  /** the last bump or interlock test notice given, by periodic/notices.ts testNoticeId */
+  private testNotices = new Map<string, TestNotice>()
   private timers: NodeJS.Timeout[] = []
   /** recorded, not yet committed */
   private pending: NewEvent[] = []
@@ -81,6 +86,7 @@ export class SafetyService {
     this.evaluators = new SafetyEvaluators(this.specs, saved, now)
     this.failed = new FailedInterlockAlarms(saved.failedInterlockAlarms)
     this.calibrationNotices = new Map(saved.calibrationNotices)
+    this.testNotices = new Map(saved.testNotices)
     for (const machine of this.evaluators.machines.values()) {
       if (machine.needsResume) this.awaitingResume.set(machine, now + machine.spec.silentAfterMs)
     }
@@ -144,7 +150,7 @@ export class SafetyService {
   }
 
   status(): SafetyStatus {
-    return safetyStatus(this.evaluators, this.failed)
+    return { ...safetyStatus(this.evaluators, this.failed), tests: periodicStatus(this.specs, this.options.history, localDay(this.clock(), this.options.timeZone)) }
   }
 
   get testMode(): TestMode | undefined {
@@ -237,17 +243,14 @@ export class SafetyService {
     if (changed) this.changed.add(changed.section, changed.id)
   }
 
+  /** Calibrations, bump and interlock tests: an event when one falls due soon, overdue, or is ok again. */
   private checkCalibrations(): void {
     const today = localDay(this.clock(), this.options.timeZone)
-    for (const spec of this.specs.calibrations) {
-      const { state, dueOn, daysLeft } = calibrationStatus(spec, today)
-      const previous = this.calibrationNotices.get(spec.device)
-      if ((previous?.state === state && previous.dueOn === dueOn) || (previous === undefined && state === 'ok')) continue
-      this.calibrationNotices.set(spec.device, { state, dueOn })
-      this.changed.add('calibrationNotices', spec.device)
-      this.pending.push({ type: 'calibration', ts: this.clock(), device: spec.device, state, dueOn, calibratedOn: spec.calibratedOn, source: spec.source.slice(0, 500) })
-      if (state !== 'ok') this.options.logger.warn({ device: spec.device, dueOn }, calibrationText(spec.device, { state, dueOn, daysLeft }))
-    }
+    const notices = { calibration: this.calibrationNotices, tests: this.testNotices }
+    const { events, changed, warnings } = noticeChanges(this.specs, this.options.history, today, this.clock(), notices)
+    for (const { section, id } of changed) this.changed.add(section, id)
+    this.pending.push(...events)
+    for (const { status, text } of warnings) this.options.logger.warn({ device: status.device, test: status.test, dueOn: status.dueOn }, text)
   }
 
   /** Everything recorded since the last commit, with the state it changed: one transaction, one sync. */
@@ -283,6 +286,8 @@ export class SafetyService {
         return this.failed.get(id) ?? null
       case 'calibrationNotices':
         return this.calibrationNotices.get(id) ?? null
+      case 'testNotices':
+        return this.testNotices.get(id) ?? null
     }
   }
 

@@ -1,5 +1,6 @@
 import type { AlarmKind } from '../../../protocols/mqtt/index.ts'
 import type { InterlockStatus } from '../interlocks/state.ts'
+import type { PeriodicTestStatus } from '../periodic/notices.ts'
 
 export type { InterlockStatus }
 
@@ -24,4 +25,6 @@ export interface ActiveAlarmStatus {
 export interface SafetyStatus {
   alarms: ActiveAlarmStatus[]
   interlocks: InterlockStatus[]
+  /** calibrations, bump and interlock tests, where each stands today (absent from an older agent) */
+  tests?: PeriodicTestStatus[]
 }
