@@ -11,6 +11,7 @@ import { enforceAccess } from './routes/access.ts'
 import { alarmRoutes } from './routes/alarms.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { closeUndeclaredInput } from './routes/closed-input.ts'
+import { commissioningRunRoutes } from './routes/commissioning-runs.ts'
 import { complianceRoutes } from './routes/compliance.ts'
 import type { CommandPort, RouteDeps } from './routes/deps.ts'
 import { enrollRoutes } from './routes/enroll.ts'
@@ -119,6 +120,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   for (const routes of [healthRoutes, sessionRoutes, siteRoutes, alarmRoutes, seriesRoutes, enrollRoutes, enrollTokenRoutes, gatewayRoutes, installerRoutes, complianceRoutes]) await app.register(routes, deps)
   await app.register(reportRoutes, deps)
   await app.register(auditRoutes, deps)
+  await app.register(commissioningRunRoutes, deps)
   if (opts.webRoot !== undefined) await app.register(fastifyStatic, { root: resolve(opts.webRoot), index: 'index.html' })
   return app
 }

@@ -7,6 +7,7 @@
  */
 export * from '../model/index.ts'
 export * from '../routes/alarms.schema.ts'
+export * from '../routes/commissioning-runs.schema.ts'
 export * from '../routes/compliance.schema.ts'
 export * from '../routes/enroll.schema.ts'
 export * from '../routes/enroll-tokens.schema.ts'

@@ -6,6 +6,7 @@
 export * from './alarm.ts'
 export * from './audit.ts'
 export * from './command-record.ts'
+export * from './commissioning-run.ts'
 export * from './compliance.ts'
 export type * from './monthly-facts.ts'
 export * from './monthly-report.ts'

@@ -1,7 +1,7 @@
 import type { AuditTrail } from '../audit/chain.ts'
 import type { EnrolmentOutcome, EnrollToken, GatewayEnrolment } from '../model/enrolment.ts'
 import type {
-  Alarm, CommandRecord, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
+  Alarm, CommandRecord, CommissioningRun, CommissioningRunSummary, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
 } from '../model/index.ts'
 
 export interface SiteInput {
@@ -197,6 +197,10 @@ export interface FleetStore {
   systemsCoverage7d(asOf: string): SystemCoverage[]
   /** per device of a regulatory system on the site's gateways: good minutes per day from `fromDay` to `toDay` */
   deviceMinutesByDay(siteId: string, fromDay: string, toDay: string): DeviceDayMinutes[]
+  /** issue 17: a site's verified test runs, newest first (default the newest 100); undefined when the site is unknown or outside the scope */
+  commissioningRuns(scope: Scope, siteId: string, filter?: { limit?: number }): CommissioningRunSummary[] | undefined
+  /** one verified run whole; undefined when unknown or of a site outside the scope */
+  commissioningRun(scope: Scope, gatewayId: string, runId: string): CommissioningRun | undefined
   /** changes whenever sites, enterprises or commissioning records may have changed (for caching the report) */
   complianceVersion(): string
 

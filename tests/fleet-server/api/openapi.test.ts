@@ -14,6 +14,7 @@ const ROUTES = [
   ['get', '/api/compliance'], ['get', '/api/compliance.csv'], ['post', '/api/commissioning'], ['post', '/api/commissioning/{id}/reject'],
   ['get', '/api/compliance/summary'], ['get', '/api/compliance/sites/{siteId}'],
   ['get', '/api/reports/monthly'],
+  ['get', '/api/sites/{id}/commissioning-runs'], ['get', '/api/gateways/{id}/commissioning-runs/{runId}'],
 ] as const
 
 interface Operation { responses: Record<string, { content?: unknown }>; security?: unknown[]; parameters?: Array<{ name: string; in: string }>; requestBody?: unknown }

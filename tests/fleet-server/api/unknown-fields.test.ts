@@ -39,6 +39,8 @@ const VALID: Record<string, { path?: Record<string, string>; query?: Record<stri
   'post /api/gateways/{id}/revoke': { path: { id: 'gw-a1' } },
   'post /api/sites/{id}/enroll-tokens': { path: { id: 'site-a2' }, body: { hours: 2, replace: 'gw-a2' } },
   'get /api/installer/sites': {},
+  'get /api/sites/{id}/commissioning-runs': { path: { id: 'site-a1' }, query: { limit: '10' } },
+  'get /api/gateways/{id}/commissioning-runs/{runId}': { path: { id: 'gw-a1', runId: 'gw-a1:1780000000000' } },
 }
 
 let f: Fixture

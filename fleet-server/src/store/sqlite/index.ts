@@ -4,6 +4,7 @@ import type { FleetStore, GatewayCredentials, SiteInput, UserRecord } from '../t
 import type { IngestSink } from '../../ingest/types.ts'
 import { AuditLog, auditSecretsFor, type AuditSecrets } from './audit-log.ts'
 import { BackgroundCheckpointer } from './checkpointer.ts'
+import { CommissioningRunReader } from './commissioning-run-reads.ts'
 import { ComplianceReader } from './compliance.ts'
 import { GatewayCredentialRecords } from './gateway-credentials.ts'
 import { IngestWriter } from './ingest-writer.ts'
@@ -66,6 +67,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   private readonly compliance: ComplianceReader
   private readonly monthly: MonthlyReader
   private readonly credentials: GatewayCredentialRecords
+  private readonly runs: CommissioningRunReader
 
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
@@ -82,6 +84,7 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.compliance = new ComplianceReader(db, flushAggregates)
     this.monthly = new MonthlyReader(db, flushAggregates)
     this.credentials = new GatewayCredentialRecords(db, (c) => this.setGatewayCredentials(c))
+    this.runs = new CommissioningRunReader(db)
   }
 
   upsertEnterprise(e: Enterprise): void {
@@ -128,6 +131,8 @@ export class SqliteStore implements FleetStore, IngestSink {
   systemsCoverage7d: FleetStore['systemsCoverage7d'] = (asOf) => this.compliance.systemsCoverage7d(asOf)
   deviceMinutesByDay: FleetStore['deviceMinutesByDay'] = (siteId, fromDay, toDay) => this.compliance.deviceMinutesByDay(siteId, fromDay, toDay)
   complianceVersion: FleetStore['complianceVersion'] = () => this.compliance.complianceVersion()
+  commissioningRuns: FleetStore['commissioningRuns'] = (scope, siteId, filter) => this.runs.siteRuns(scope, siteId, filter?.limit)
+  commissioningRun: FleetStore['commissioningRun'] = (scope, gatewayId, runId) => this.runs.run(scope, gatewayId, runId)
 
   gatewaySite(gatewayId: string): string | undefined {
     return this.writer.gatewaySite(gatewayId)

@@ -45,7 +45,7 @@ export function routesOf(doc: OpenApiDocument): Route[] {
 export class UnfillableParameterError extends Error {
   constructor(route: Route, name: string) {
     super(`${route.method} ${route.path}: cannot fill the path parameter {${name}} — name it after its resource (siteId, gatewayId, enterpriseId, alarmId, commandId, ` +
-      'commissioningId, deviceId), or use {id} after the collection (/sites/{id}, /gateways/{id}, …); the access matrix then probes it')
+      'commissioningId, deviceId, runId), or use {id} after the collection (/sites/{id}, /gateways/{id}, …); the access matrix then probes it')
     this.name = 'UnfillableParameterError'
   }
 }
@@ -60,7 +60,7 @@ const COLLECTIONS: Record<string, keyof TenantIds> = {
 const TENANT_FIELDS: Record<string, keyof TenantIds> = {
   siteId: 'siteId', site: 'siteId', enterpriseId: 'enterpriseId', enterprise: 'enterpriseId', jurisdiction: 'jurisdiction',
   gatewayId: 'gatewayId', gateway: 'gatewayId', replace: 'gatewayId', deviceId: 'deviceId', device: 'deviceId', alarmId: 'alarmId',
-  commandId: 'commandId', commissioningId: 'commissioningId', recordId: 'commissioningId',
+  commandId: 'commandId', commissioningId: 'commissioningId', recordId: 'commissioningId', runId: 'runId',
 }
 
 /** Values of the fleet's vocabulary a field needs to be valid, that a schema states only in words. */

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { generateSigningKey, signRun, verifySignedRun } from '../../../../protocols/commissioning/index.ts'
+import { sampleRun } from '../../../support/commissioning-run.ts'
 import type { CommandRecord, Health, User } from '../../../../fleet-server/src/api/index.ts'
 import { buildApp, type CommandPort } from '../../../../fleet-server/src/app.ts'
 import { hashToken, newToken } from '../../../../fleet-server/src/auth/tokens.ts'
@@ -11,7 +13,7 @@ import type { FleetStore } from '../../../../fleet-server/src/store/types.ts'
 
 /**
  * The tenants the access matrix probes: three enterprises over two townships, each site with a gateway,
- * a device, an alarm, an interlock action, a command, a commissioning record and an audit entry whose strings are its own
+ * a device, an alarm, an interlock action, a command, a commissioning record, a signed test run and an audit entry whose strings are its own
  * (so an answer carrying another tenant's row is found by searching it for those strings).
  */
 
@@ -38,6 +40,8 @@ export interface TenantIds {
   alarmId: number
   commandId: string
   commissioningId: number
+  /** a signed commissioning run of the site's gateway, verified and kept */
+  runId: string
 }
 
 export interface Identity {
@@ -119,7 +123,7 @@ export async function world({ extend, storeForApp }: WorldOptions = {}): Promise
 
   const strings = new Map(SITES.map((site) => {
     const ids = tenants.get(site.id)!
-    return [site.id, [site.id, site.name, site.enterpriseId, site.enterpriseName, site.jurisdiction, ids.gatewayId, ids.deviceId, ids.commandId, noteOf(site.id)]] as const
+    return [site.id, [site.id, site.name, site.enterpriseId, site.enterpriseName, site.jurisdiction, ids.gatewayId, ids.deviceId, ids.commandId, noteOf(site.id), ids.runId, technicianOf(site.id)]] as const
   }))
   const admin = { role: 'admin' } as const
   return {
@@ -145,6 +149,18 @@ export async function world({ extend, storeForApp }: WorldOptions = {}): Promise
 }
 
 const noteOf = (siteId: string) => `commissioning note of ${siteId}`
+const technicianOf = (siteId: string) => `technician of ${siteId}`
+
+/** A run of the gateway signed with a key registered for it, kept through the store's verified path; its id. */
+function seedRun(store: SqliteStore, gatewayId: string, siteId: string, at: number): string {
+  const { privateKeyPem, publicKey } = generateSigningKey()
+  store.setGatewayCredentials({ gatewayId, siteId, username: gatewayId, passwordHash: 'scrypt$irrelevant', signingKey: publicKey })
+  const run = sampleRun({ id: `${gatewayId}:${at}`, site: siteId, gateway: gatewayId, startedAt: at, endedAt: at + 60_000, technician: { name: technicianOf(siteId) } })
+  const signed = signRun(run, privateKeyPem)
+  store.storeEvents(gatewayId, siteId, [{ seq: 5, ts: NOW, type: 'commissioning', signed }], [{ first: 3, last: 5 }], 0, NOW,
+    new Map([[5, verifySignedRun(signed, { publicKey, site: siteId, gateway: gatewayId })]]))
+  return run.id
+}
 
 function seed(store: SqliteStore): Map<string, TenantIds> {
   const tenants = new Map<string, TenantIds>()
@@ -172,11 +188,12 @@ function seed(store: SqliteStore): Map<string, TenantIds> {
     store.recordCommand({ id: commandId, gatewayId, name: 'ack-alarm', sentAt: t0, by: 'admin', args: {} })
     const commissioning = store.addCommissioning({ siteId: site.id, system: 'monitoring', commissionedOn: '2026-01-15', by: 'admin', devices: [deviceId], note: noteOf(site.id), createdAt: t0 })
     store.audit.record({ actor: 'admin', action: 'gateway-revoke', siteId: site.id, subject: gatewayId, detail: { note: noteOf(site.id) }, at: t0 })
+    const runId = seedRun(store, gatewayId, site.id, t0 - 3_600_000)
     const alarm = store.listAlarms({ role: 'admin' }, { siteId: site.id })[0]
     if (!alarm) throw new Error(`seed: no alarm on ${site.id}`)
     tenants.set(site.id, {
       siteId: site.id, enterpriseId: site.enterpriseId, jurisdiction: site.jurisdiction,
-      gatewayId, deviceId, alarmId: alarm.id, commandId, commissioningId: commissioning.id,
+      gatewayId, deviceId, alarmId: alarm.id, commandId, commissioningId: commissioning.id, runId,
     })
   }
   return tenants
