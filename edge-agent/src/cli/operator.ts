@@ -6,6 +6,7 @@ import {
 } from '../../../protocols/mqtt/index.ts'
 import { loadConfigFile } from '../config/index.ts'
 import { ControlError, controlSocketPath, sendControlCommand, type CommandArgs, type ControlReply } from '../control/index.ts'
+import type { PeriodicTestStatus } from '../periodic/notices.ts'
 import type { ActiveAlarmStatus, InterlockStatus, SafetyStatus } from '../safety/status.ts'
 import { parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 
@@ -119,7 +120,25 @@ function bypassText(bypass: InterlockStatus['bypass'], time: (ms: number) => str
   return `until ${time(bypass.until)}${bypass.by ? ` by ${bypass.by}` : ''}: ${bypass.reason}`
 }
 
-/** The `edge-agent alarms` screen: active alarms, then interlocks, as aligned tables. */
+const testName = (t: PeriodicTestStatus) => (t.test === 'interlock' ? `interlock ${t.interlock ?? ''}`.trimEnd() : t.test)
+const daysText = (n: number) => `${n} ${n === 1 ? 'day' : 'days'}`
+const dueText = (t: PeriodicTestStatus) => t.daysLeft === undefined ? 'overdue, never done'
+  : t.state === 'overdue' ? `overdue by ${daysText(-t.daysLeft)}` : t.daysLeft === 0 ? 'due today' : `due in ${daysText(t.daysLeft)}`
+
+/** Calibrations and recurring tests due soon or overdue, most overdue first (never done first of all). */
+function testsDueLines(tests: readonly PeriodicTestStatus[]): string[] {
+  const due = tests.filter((t) => t.state !== 'ok').sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity))
+  if (due.length === 0) return [`tests due: none (${tests.length} ok)`]
+  const overdue = due.filter((t) => t.state === 'overdue').length
+  return [
+    `tests due: ${due.length} of ${tests.length} (${overdue} overdue)`,
+    ...table(['DEVICE', 'TEST', 'DUE ON', 'LAST PASSED', 'STATE', 'EVERY'], due.map((t) => [
+      t.device, testName(t), t.dueOn ?? '-', t.lastOn ?? '-', dueText(t), daysText(t.periodDays),
+    ])),
+  ]
+}
+
+/** The `edge-agent alarms` screen: active alarms, then interlocks, then tests due, as aligned tables. */
 export function formatSafetyStatus(status: SafetyStatus, time: (ms: number) => string = localTime): string {
   const lines: string[] = []
   const unacked = status.alarms.filter((a) => !a.acknowledged).length
@@ -150,6 +169,8 @@ export function formatSafetyStatus(status: SafetyStatus, time: (ms: number) => s
       ]),
     ))
   }
+  // an agent older than the periodic tests says nothing of them
+  if (status.tests) lines.push('', ...testsDueLines(status.tests))
   return lines.join('\n')
 }
 
@@ -224,7 +245,7 @@ export function registerOperatorCommands(program: Command): void {
     })
 
   program.command('alarms')
-    .description('active alarms and interlocks of the running agent')
+    .description('active alarms, interlocks and the tests due (calibration, bump, interlock function) of the running agent')
     .requiredOption(...config)
     .option('--json', 'the agent\'s answer as JSON')
     .action(async (options: { config: string; json?: boolean }) => {
