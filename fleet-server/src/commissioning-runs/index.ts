@@ -1,2 +1,2 @@
 export { deviceSummaries } from './summary.ts'
-export { testedInstallations, type RunOutcome, type SystemDevice, type TestedInstallation } from './tested-installations.ts'
+export { testedInstallations, type RunOutcome, type SystemDevice } from './tested-installations.ts'

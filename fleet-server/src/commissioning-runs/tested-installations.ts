@@ -23,7 +23,7 @@ export interface RunOutcome {
   devices: readonly { device: string; result: 'passed' | 'failed' }[]
 }
 
-export interface TestedInstallation {
+interface TestedInstallation {
   system: string
   /** YYYY-MM-DD, Asia/Shanghai: the day the completing run ended */
   commissionedOn: string

@@ -55,7 +55,6 @@ export const CommissioningRunSchema = Type.Object({
   run: RunSchema,
 }, { description: 'a verified test run whole: every step with its readings' })
 
-export type RunGasSummary = Static<typeof RunGasSummarySchema>
 export type RunDeviceSummary = Static<typeof RunDeviceSummarySchema>
 export type CommissioningRunSummary = Static<typeof CommissioningRunSummarySchema>
 export type CommissioningRun = Static<typeof CommissioningRunSchema>

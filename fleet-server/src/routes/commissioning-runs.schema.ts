@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import Type from 'typebox'
 import { GatewayId, Id } from '../model/primitives.ts'
 
 export const SiteRunsParamsSchema = Type.Object({ id: Id })
@@ -9,5 +9,3 @@ export const RunParamsSchema = Type.Object({
   id: GatewayId,
   runId: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'the run\'s id, unique per gateway ({gateway}:{startedAt})' }),
 })
-
-export type SiteRunsQuery = Static<typeof SiteRunsQuerySchema>
