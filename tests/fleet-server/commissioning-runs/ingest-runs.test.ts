@@ -92,3 +92,22 @@ describe('signed commissioning runs through the ingest', () => {
     expect(f.store.getSite({ role: 'admin' }, 'site-a1')!.site).toMatchObject({ unacknowledgedAlarms: before, activeAlarms: 2 })
   })
 })
+
+describe('a run that arrives before the inventory naming its devices\' system', () => {
+  it('installs the system once the inventory arrives', () => {
+    const key = registerKey(f.store, 'gw-a1', 'site-a1')
+    const ingest = ingestFor(f.store, f.clock)
+    const tested = () => f.store.commissioningOf('site-a1').filter((r) => r.evidence === 'tested').map((r) => [r.system, r.commissionedOn, r.devices])
+    feed(ingest, 'site-a1', 'gw-a1', [commissioningEvent(10, TS, sign(runOf('gw-a1', 'site-a1', NOW - 86_400_000, { 'ch4-1': 'passed', 'pp-7': 'passed' }), key))])
+    // ch4-1 is monitoring (the fixture's inventory); pp-7 is in no inventory yet
+    expect(tested()).toEqual([['monitoring', '2026-05-31', ['ch4-1']]])
+    expect(ingest.handle('fleet/v1/site-a1/gw-a1/inventory', Buffer.from(JSON.stringify({
+      v: 1, gw: 'gw-a1', ts: TS,
+      devices: [
+        { device: 'ch4-1', profile: 'gas-ch4', profileVersion: '1', bus: 'rs485-1', unit: 1, vendor: 'ACME', model: 'GJC4', system: 'monitoring' },
+        { device: 'pp-7', profile: 'pp-base', profileVersion: '1', bus: 'rs485-1', unit: 7, vendor: 'ACME', model: 'KJ-1', system: 'personnel-positioning' },
+      ],
+    })))).toMatchObject({ ok: true })
+    expect(tested()).toEqual([['monitoring', '2026-05-31', ['ch4-1']], ['personnel-positioning', '2026-05-31', ['pp-7']]])
+  })
+})

@@ -323,7 +323,11 @@ export class IngestWriter {
   }
 
   storeInventory(gatewayId: string, siteId: string, inventory: Inventory, now: number): void {
-    this.message({ gatewayId, now, write: () => this.inventories.write(gatewayId, siteId, inventory) })
+    this.message({ gatewayId, now, write: () => {
+      this.inventories.write(gatewayId, siteId, inventory)
+      // a run may have arrived before the inventory that tells which system its devices belong to
+      this.runs.installByTests(siteId, now)
+    } })
   }
 
   storeCommandResult(gatewayId: string, id: string, result: { ok: boolean; message?: string; at: number }, now: number): void {
