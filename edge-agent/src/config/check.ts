@@ -1,8 +1,8 @@
 import { compileProfile, framingMismatch, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
 import { framingLabel, isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
 import { calendarDayProblem, type PathSegment } from '../../../protocols/validation/index.ts'
-import { checkTestPeriods } from '../periodic/check-periods.ts'
 import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
+import { checkTestPeriods } from './check-periods.ts'
 import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
 
 /** "an int16", "a uint16", "a float32": of the channel types, only int16 and int32 begin with a vowel sound. */

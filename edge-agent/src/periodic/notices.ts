@@ -1,9 +1,13 @@
-import { laterDay, testStatus, type PeriodicTest, type TestDue, type TestState } from '../../../protocols/commissioning/index.ts'
+import { laterDay, testStatus, type PeriodicTest, type TestDue, type TestDuty, type TestState } from '../../../protocols/commissioning/index.ts'
+import type { AgentEvent, TestDueEvent } from '../../../protocols/mqtt/index.ts'
 import { calibrationStatus } from '../alarms/calibration.ts'
 import type { CalibrationSpec } from '../alarms/spec.ts'
-import type { NewEvent } from '../outbox/index.ts'
-import { calibrationText } from '../safety/log-text.ts'
-import type { PeriodicTestSpec } from './specs.ts'
+
+/** One recurring test a device owes, with the date of its last pass the config gives (calibratedOn, for calibration). */
+export interface PeriodicTestSpec extends TestDuty {
+  device: string
+  lastOn?: string
+}
 
 /** The gateway's record of passed test runs (the local store of runs): the day of the last one passed. */
 export interface TestHistory {
@@ -59,7 +63,7 @@ export function periodicStatus(specs: Specs, history: TestHistory | undefined, t
 }
 
 export interface NoticeChanges {
-  events: NewEvent[]
+  events: (Omit<Extract<AgentEvent, { type: 'calibration' }>, 'seq'> | Omit<TestDueEvent, 'seq'>)[]
   changed: { section: 'calibrationNotices' | 'testNotices'; id: string }[]
   /** the operator's lines for the tests not ok */
   warnings: { status: PeriodicTestStatus; text: string }[]
@@ -106,8 +110,7 @@ export function noticeChanges(specs: Specs, history: TestHistory | undefined, to
       })
     }
     if (status.state === 'ok') continue
-    const text = calibration ? calibrationText(status.device, { state: status.state, dueOn: status.dueOn!, daysLeft: status.daysLeft! }) : testDueText(status)
-    result.warnings.push({ status, text })
+    result.warnings.push({ status, text: testDueText(status) })
   }
   return result
 }

@@ -1,8 +1,8 @@
 import type { Profile } from '../../../hardware-profiles/schema.ts'
 import { longerThanRule, testDuties } from '../../../protocols/commissioning/index.ts'
 import type { PathSegment } from '../../../protocols/validation/index.ts'
-import type { GatewayConfig } from '../config/schema.ts'
-import { deviceTestFacts } from './specs.ts'
+import { deviceTestFacts } from './periodic-specs.ts'
+import type { GatewayConfig } from './schema.ts'
 
 /**
  * A configured test period longer than the rule binding it: allowed (every period is configurable),

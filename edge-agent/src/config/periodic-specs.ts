@@ -1,12 +1,7 @@
 import type { Profile } from '../../../hardware-profiles/schema.ts'
-import { testDuties, type DeviceTestFacts, type TestDuty, type TestSettings } from '../../../protocols/commissioning/index.ts'
-import type { DeviceConfig, GatewayConfig, TestPeriodsConfig } from '../config/schema.ts'
-
-/** One recurring test a device owes, with the date of its last pass the config gives (calibratedOn, for calibration). */
-export interface PeriodicTestSpec extends TestDuty {
-  device: string
-  lastOn?: string
-}
+import { testDuties, type DeviceTestFacts, type TestSettings } from '../../../protocols/commissioning/index.ts'
+import type { PeriodicTestSpec } from '../periodic/notices.ts'
+import type { DeviceConfig, GatewayConfig, TestPeriodsConfig } from './schema.ts'
 
 type TestConfig = Pick<GatewayConfig, 'gateway' | 'tests' | 'interlocks'>
 
