@@ -6,6 +6,11 @@
 /** @typedef {import('../src/api/index.ts').Alarm} Alarm */
 /** @typedef {import('../src/api/index.ts').CommandRecord} CommandRecord */
 /** @typedef {import('../src/api/index.ts').Commissioning} Commissioning */
+/** @typedef {import('../src/api/index.ts').CommissioningRun} CommissioningRun a verified test run whole (issue 17) */
+/** @typedef {import('../src/api/index.ts').CommissioningRunSummary} CommissioningRunSummary a verified test run in short */
+/** @typedef {CommissioningRun['run']['devices'][number]} DeviceRun one device's steps in a run */
+/** @typedef {DeviceRun['steps'][number]} RunStep */
+/** @typedef {Extract<RunStep, { kind: 'gas' }>} GasStep the test-gas step, with its readings */
 /** @typedef {import('../src/api/index.ts').ComplianceCounts} ComplianceCounts */
 /** @typedef {import('../src/api/index.ts').ComplianceEvidence} ComplianceEvidence */
 /** @typedef {import('../src/api/index.ts').ComplianceEvidenceQuery} ComplianceEvidenceQuery */
@@ -130,6 +135,11 @@ export const api = {
   /** @returns {Promise<ComplianceEvidence>} */
   complianceSite: (/** @type {string} */ id, /** @type {ComplianceEvidenceQuery} */ { asOf, days = 30 } = {}) =>
     call('GET', withQuery(`/api/compliance/sites/${encodeURIComponent(id)}`, { asOf, days })),
+  /** @returns {Promise<CommissioningRunSummary[]>} the site's verified test runs, newest first */
+  siteRuns: (/** @type {string} */ siteId) => call('GET', `/api/sites/${encodeURIComponent(siteId)}/commissioning-runs`),
+  /** @returns {Promise<CommissioningRun>} */
+  run: (/** @type {string} */ gatewayId, /** @type {string} */ runId) =>
+    call('GET', `/api/gateways/${encodeURIComponent(gatewayId)}/commissioning-runs/${encodeURIComponent(runId)}`),
 }
 
 /** The CSV export of the compliance report with these filters: a same-origin URL for `<a download>`. */

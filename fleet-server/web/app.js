@@ -4,18 +4,21 @@ import { api, ApiError, messageOf, statusOf } from './api.js'
 import { loadLang, setLang, lang, t } from './i18n/index.js'
 import { h } from './dom.js'
 import { formatClock } from './format.js'
-import { headerView, bannerView } from './views/header.js'
+import { headerView, bannerView, isUnacknowledged } from './views/header.js'
 import { loginView } from './views/login.js'
 import { overviewView } from './views/overview.js'
 import { siteView, fillTrend, ackResult, isNumericChannel } from './views/site.js'
 import { complianceView } from './views/compliance.js'
 import { complianceSiteView } from './views/compliance-site.js'
+import { runView } from './views/run.js'
 import { installerView } from './views/installer.js'
 import { acknowledge, ackText, ackPending } from './ack.js'
 import { loadSeries } from './trends.js'
 import { isComplianceRoute, routeOf, showsInstaller } from './routes.js'
 /** @typedef {import('./api.js').Alarm} Alarm */
 /** @typedef {import('./api.js').ComplianceEvidence} ComplianceEvidence */
+/** @typedef {import('./api.js').CommissioningRun} CommissioningRun */
+/** @typedef {import('./api.js').CommissioningRunSummary} CommissioningRunSummary */
 /** @typedef {import('./api.js').ComplianceFilters} ComplianceFilters */
 /** @typedef {import('./api.js').ComplianceRow} ComplianceRow */
 /** @typedef {import('./api.js').ComplianceSummary} ComplianceSummary */
@@ -27,9 +30,10 @@ import { isComplianceRoute, routeOf, showsInstaller } from './routes.js'
 /** @typedef {import('./routes.js').ComplianceRoute} ComplianceRoute */
 /**
  * A compliance route's answer, fetched at `at` for the route `key`: the report (its summary null
- * when the server has no summary route) or a site's evidence; or the server's refusal.
+ * when the server has no summary route), a site's evidence with its test runs, or one test run; or the server's refusal.
  * @typedef {{ key: string, at: number } & (
- *   { data: { rows: ComplianceRow[], summary: ComplianceSummary | null } | { evidence: ComplianceEvidence }, error: null }
+ *   { data: { rows: ComplianceRow[], summary: ComplianceSummary | null } | { evidence: ComplianceEvidence, runs: CommissioningRunSummary[] }
+ *     | { run: CommissioningRun }, error: null }
  *   | { data: null, error: ApiError })} LoadedCompliance
  */
 /**
@@ -154,9 +158,10 @@ function complianceRouteView(/** @type {ComplianceRoute} */ route) {
   }
   // the data is the route's: its key tells the report and the evidence apart
   const { data } = loaded
+  if ('run' in data) return runView(data.run)
   return 'evidence' in data
-    ? complianceSiteView(data.evidence, route.query)
-    : complianceView({ query: route.query, ...data }, { onFilter })
+    ? complianceSiteView(data.evidence, route.name === 'evidence' ? route.query : {}, data.runs)
+    : complianceView({ query: route.name === 'compliance' ? route.query : {}, ...data }, { onFilter })
 }
 
 /**
@@ -175,7 +180,11 @@ async function loadCompliance(route) {
     if (error instanceof ApiError && (error.status === 400 || error.status === 403 || error.status === 404)) return { key: route.key, at: Date.now(), data: null, error }
     throw error
   }
-  if (route.name === 'evidence') return api.complianceSite(route.id, { asOf: route.query.asOf }).then((evidence) => answer({ evidence }), refused)
+  if (route.name === 'run') return api.run(route.gatewayId, route.runId).then((run) => answer({ run }), refused)
+  if (route.name === 'evidence') {
+    return Promise.all([api.complianceSite(route.id, { asOf: route.query.asOf }), api.siteRuns(route.id)])
+      .then(([evidence, runs]) => answer({ evidence, runs }), refused)
+  }
   return Promise.all([
     api.compliance(route.query),
     // the summary endpoint may be missing on an older server: the view then counts the rows itself
@@ -212,7 +221,7 @@ async function refresh() {
       showsInstaller(route, state.user.role) ? api.installerSites() : null,
     ])
     Object.assign(state, { sites, alarms, detail, compliance, installer, notFound: route.name === 'site' && detail === null, offline: false, updatedAt: Date.now() })
-    const unacked = alarms.filter((a) => a.state === 'active' && !a.acknowledged).length
+    const unacked = alarms.filter(isUnacknowledged).length
     if (unacked > state.unacked) announce(t('banner.alarms', { count: unacked }))
     state.unacked = unacked
   } catch (error) {

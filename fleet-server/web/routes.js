@@ -1,5 +1,6 @@
 // The dashboard's hash routes: `#/`, `#/site/{id}`, `#/compliance?filters`,
-// `#/compliance/site/{id}?asOf` and `#/installer`. Pure: a hash in, a route out.
+// `#/compliance/site/{id}?asOf`, `#/compliance/site/{id}/runs/{gatewayId}/{runId}` and `#/installer`.
+// Pure: a hash in, a route out.
 /** @typedef {import('./api.js').ComplianceFilters} ComplianceFilters */
 
 /**
@@ -8,9 +9,10 @@
  *   | { name: 'installer', key: string }
  *   | { name: 'site', id: string, key: string }
  *   | { name: 'compliance', query: ComplianceFilters, key: string }
- *   | { name: 'evidence', id: string, query: ComplianceFilters, key: string }} Route
+ *   | { name: 'evidence', id: string, query: ComplianceFilters, key: string }
+ *   | { name: 'run', siteId: string, gatewayId: string, runId: string, key: string }} Route
  */
-/** @typedef {Extract<Route, { name: 'compliance' | 'evidence' }>} ComplianceRoute */
+/** @typedef {Extract<Route, { name: 'compliance' | 'evidence' | 'run' }>} ComplianceRoute */
 
 /**
  * The filters a compliance route carries in its hash (`#/compliance?asOf=2026-11-29&siteType=coal-mine`).
@@ -37,6 +39,11 @@ export function routeOf(hash) {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?')
   const siteId = /^\/site\/(.+)$/.exec(path)?.[1]
   if (siteId !== undefined) return { name: 'site', id: decodeURIComponent(siteId), key: path }
+  const run = /^\/compliance\/site\/([^/]+)\/runs\/([^/]+)\/([^/]+)$/.exec(path)
+  if (run) {
+    const [, site = '', gateway = '', id = ''] = run
+    return { name: 'run', siteId: decodeURIComponent(site), gatewayId: decodeURIComponent(gateway), runId: decodeURIComponent(id), key: path }
+  }
   const evidenceId = /^\/compliance\/site\/(.+)$/.exec(path)?.[1]
   if (evidenceId !== undefined) return { name: 'evidence', id: decodeURIComponent(evidenceId), query: complianceQuery(search), key: hash }
   if (path === '/compliance') return { name: 'compliance', query: complianceQuery(search), key: hash }
@@ -45,7 +52,11 @@ export function routeOf(hash) {
 }
 
 /** @returns {route is ComplianceRoute} */
-export const isComplianceRoute = (/** @type {Route} */ route) => route.name === 'compliance' || route.name === 'evidence'
+export const isComplianceRoute = (/** @type {Route} */ route) => route.name === 'compliance' || route.name === 'evidence' || route.name === 'run'
+
+/** The hash of a test run's evidence, reached from its site's compliance evidence. */
+export const runHash = (/** @type {string} */ siteId, /** @type {string} */ gatewayId, /** @type {string} */ runId) =>
+  `#/compliance/site/${encodeURIComponent(siteId)}/runs/${encodeURIComponent(gatewayId)}/${encodeURIComponent(runId)}`
 
 /**
  * Whether the route shows the installer view: `#/installer`, and the start page of an installer.

@@ -2,6 +2,7 @@
 // (tests/fleet-server/web/i18n.test.ts checks). Placeholders: {name}.
 import { complianceStrings } from './compliance.js'
 import { installerStrings } from './installer.js'
+import { commissioningStrings } from './commissioning.js'
 
 /** @type {typeof import('./index.d.ts').dictionaries} */
 export const dictionaries = {
@@ -154,6 +155,7 @@ export const dictionaries = {
     'interlockState.suppressed': '已抑制',
     ...complianceStrings.zh,
     ...installerStrings.zh,
+    ...commissioningStrings.zh,
   },
   en: {
     'app.title': 'Safety Monitoring',
@@ -304,6 +306,7 @@ export const dictionaries = {
     'interlockState.suppressed': 'Suppressed',
     ...complianceStrings.en,
     ...installerStrings.en,
+    ...commissioningStrings.en,
   },
 }
 

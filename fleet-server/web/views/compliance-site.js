@@ -1,12 +1,17 @@
 // One site's compliance evidence (#/compliance/site/{id}): each required system's deadline,
 // installation, live verification and status; the commissioning records; the daily data coverage
-// of each system with the 95 % line.
+// of each system with the 95 % line; the test runs the site's gateways signed, each opening its
+// evidence; records proven by runs ("tested at the gateway") told apart from those entered by hand.
 import { h, section, table } from '../dom.js'
 import { t, tOr } from '../i18n/index.js'
 import { formatTime } from '../format.js'
 import { sanctionText, statusBadge, worstOf } from './compliance.js'
 import { coverageChart } from './coverage-chart.js'
+import { resultBadge } from './run.js'
+import { formatSeconds } from './run-steps.js'
+import { runHash } from '../routes.js'
 /** @typedef {import('../api.js').Commissioning} Commissioning */
+/** @typedef {import('../api.js').CommissioningRunSummary} CommissioningRunSummary */
 /** @typedef {import('../api.js').ComplianceEvidence} ComplianceEvidence */
 /** @typedef {import('../api.js').ComplianceFilters} ComplianceFilters */
 /** @typedef {import('../api.js').ComplianceRow} ComplianceRow */
@@ -51,10 +56,57 @@ function standingCell(/** @type {Commissioning} */ record) {
     correcting)
 }
 
-function commissioningRow(/** @type {Commissioning} */ record) {
+/**
+ * The gateway of a run the record names: from the site's runs; a run id is `{gateway}:{startedAt}`
+ * (protocols/commissioning/run.ts), which names it when the run is not among them.
+ * @param {string} runId
+ * @param {CommissioningRunSummary[]} runs
+ */
+function runOf(runId, runs) {
+  const known = runs.find((r) => r.runId === runId)
+  return { gatewayId: known?.gatewayId ?? runId.split(':')[0] ?? runId, startedAt: known?.startedAt }
+}
+
+/** tested at the gateway (with links to its runs) or entered by hand */
+function evidenceCell(/** @type {Commissioning} */ record, /** @type {string} */ siteId, /** @type {CommissioningRunSummary[]} */ runs) {
+  const tested = record.evidence === 'tested'
+  return h('td', { 'data-testid': 'evidence-kind', 'data-evidence': record.evidence },
+    h('span', { class: `badge evidence-${record.evidence}`, title: t(tested ? 'evidence.testedHint' : 'evidence.enteredHint') },
+      h('span', { 'aria-hidden': 'true' }, tested ? '⚗ ' : '✎ '), t(tested ? 'evidence.tested' : 'evidence.entered')),
+    tested && (record.runIds ?? []).map((runId) => {
+      const { gatewayId, startedAt } = runOf(runId, runs)
+      return h('div', {}, h('a', { href: runHash(siteId, gatewayId, runId), 'data-testid': 'run-link', 'data-run-id': runId },
+        t('evidence.runLink', { when: startedAt === undefined ? runId : formatTime(startedAt) })))
+    }))
+}
+
+/** one device of a run in short: result, and each gas step's T90 and recovery against their limits */
+function runDeviceLine(/** @type {CommissioningRunSummary['devices'][number]} */ device) {
+  return h('li', { 'data-testid': 'run-device-summary', dataset: { device: device.device, result: device.result } },
+    t('runs.deviceLine', { device: device.device, result: tOr('result', device.result) }),
+    device.gas.map((g) => h('div', { class: 'muted' }, t('runs.gasLine', {
+      channel: g.channel, t90: formatSeconds(g.t90S), t90Limit: formatSeconds(g.t90LimitS), recovery: formatSeconds(g.recoveryS), recoveryLimit: formatSeconds(g.recoveryLimitS),
+    }))),
+    device.failures.map((failure) => h('div', { class: 'run-failure' }, failure)))
+}
+
+function runRow(/** @type {CommissioningRunSummary} */ run) {
+  const when = formatTime(run.startedAt)
+  return h('tr', { 'data-testid': 'run-row', dataset: { runId: run.runId, result: run.result } },
+    h('th', { scope: 'row', class: 'nowrap' }, h('a', {
+      href: runHash(run.siteId, run.gatewayId, run.runId), 'data-testid': 'run-open', 'aria-label': t('runs.openLabel', { when }),
+    }, when)),
+    h('td', {}, run.gatewayId),
+    h('td', {}, tOr('purpose', run.purpose)),
+    h('td', {}, resultBadge(run.result)),
+    h('td', {}, run.technician.name, run.technician.company && h('div', { class: 'muted' }, run.technician.company)),
+    h('td', {}, h('ul', { class: 'plain' }, run.devices.map(runDeviceLine))))
+}
+
+function commissioningRow(/** @type {Commissioning} */ record, /** @type {string} */ siteId, /** @type {CommissioningRunSummary[]} */ runs) {
   return h('tr', {
     'data-testid': 'commissioning-row',
-    dataset: { system: record.system, accepted: String(record.accepted), state: record.state, corroborated: String(record.corroborated) },
+    dataset: { system: record.system, accepted: String(record.accepted), state: record.state, corroborated: String(record.corroborated), evidence: record.evidence },
     class: record.accepted ? undefined : 'rejected',
   },
   h('td', { class: 'num' }, `#${record.id}`),
@@ -62,6 +114,7 @@ function commissioningRow(/** @type {Commissioning} */ record) {
   h('th', { scope: 'row' }, tOr('system', record.system)),
   h('td', {}, record.by),
   h('td', {}, record.devices.length ? record.devices.join(', ') : dash()),
+  evidenceCell(record, siteId, runs),
   standingCell(record),
   h('td', { 'data-testid': 'corroborated' }, h('span', { class: `badge ${record.corroborated ? 'verified-yes' : 'verified-no'}` },
     record.corroborated ? t('compliance.corroboratedYes') : t('compliance.corroboratedNo'))),
@@ -82,11 +135,13 @@ function coverageFigure(/** @type {ComplianceEvidence['coverage'][number]} */ en
 }
 
 /**
- * `detail`: the body of GET /api/compliance/sites/{id}; `query.asOf` as asked (links keep it).
+ * `detail`: the body of GET /api/compliance/sites/{id}; `query.asOf` as asked (links keep it);
+ * `runs`: GET /api/sites/{id}/commissioning-runs, newest first.
  * @param {ComplianceEvidence} detail
  * @param {ComplianceFilters} [query]
+ * @param {CommissioningRunSummary[]} [runs]
  */
-export function complianceSiteView(detail, query = {}) {
+export function complianceSiteView(detail, query = {}, runs = []) {
   const { site, rows, commissioning, coverage } = detail
   const worst = worstOf(rows.map((r) => r.status))
   const back = `#/compliance${query.asOf ? `?${new URLSearchParams({ asOf: query.asOf })}` : ''}`
@@ -110,9 +165,14 @@ export function complianceSiteView(detail, query = {}) {
     section('commissioning-heading', t('compliance.commissioning'), records.length === 0
       ? h('p', { 'data-testid': 'no-commissioning' }, t('compliance.noCommissioning'))
       : h('div', { class: 'table-wrap' }, table(t('compliance.commissioning'),
-        [t('compliance.recordId'), t('compliance.commissionedOn'), t('compliance.system'), t('col.by'), t('col.device'), t('compliance.acceptance'),
-          t('compliance.corroborated'), t('compliance.note'), t('compliance.uploaded')],
-        records.map(commissioningRow), {}, true))),
+        [t('compliance.recordId'), t('compliance.commissionedOn'), t('compliance.system'), t('col.by'), t('col.device'), t('evidence.col'),
+          t('compliance.acceptance'), t('compliance.corroborated'), t('compliance.note'), t('compliance.uploaded')],
+        records.map((record) => commissioningRow(record, site.id, runs)), {}, true))),
+    section('runs-heading', t('runs.heading'), runs.length === 0
+      ? h('p', { 'data-testid': 'no-runs' }, t('runs.none'))
+      : h('div', { class: 'table-wrap' }, table(t('runs.heading'),
+        [t('runs.started'), t('run.gateway'), t('run.purpose'), t('run.result'), t('run.technician'), t('runs.devices')],
+        runs.map(runRow), { 'data-testid': 'runs' }, true))),
     section('coverage-heading', t('compliance.coverage', { days: coverage[0]?.days.length ?? 0 }),
       coverage.length === 0 ? h('p', {}, t('compliance.noCoverage'))
         : h('div', { class: 'coverage-grid' }, coverage.map(coverageFigure))))

@@ -45,13 +45,16 @@ export function headerView(user, { onToggleLang, onLogout, section }) {
       user && h('button', { type: 'button', 'data-testid': 'logout', onclick: onLogout }, t('header.logout'))))
 }
 
+/** An active alarm no one acknowledged; an alarm raised during a declared test (commissioning, periodic test) never is one. */
+export const isUnacknowledged = (/** @type {Alarm} */ alarm) => alarm.state === 'active' && !alarm.acknowledged && alarm.test !== true
+
 /**
- * The banner, or null when no active alarm in scope is unacknowledged.
+ * The banner, or null when no active alarm in scope is unacknowledged (test alarms never raise it).
  * @param {Alarm[]} alarms
  * @param {Map<string, string>} siteNames by site id
  */
 export function bannerView(alarms, siteNames) {
-  const open = alarms.filter((a) => a.state === 'active' && !a.acknowledged)
+  const open = alarms.filter(isUnacknowledged)
   if (open.length === 0) return null
   const sites = [...new Set(open.map((a) => a.siteId))]
   return h('div', { class: 'banner', 'data-testid': 'alarm-banner' },

@@ -33,6 +33,9 @@ export function ackResult(/** @type {number} */ alarmId) {
   return h('span', { 'data-testid': 'ack-result', 'data-alarm-id': alarmId, 'data-state': state?.status ?? 'none', class: `ack-${state?.status ?? 'none'}` }, ackText(state))
 }
 
+/** marks an alarm or a trip of a declared test (commissioning, periodic test) */
+const testBadge = () => h('span', { class: 'badge test', 'data-testid': 'test-badge', title: t('alarm.testHint') }, t('alarm.test'))
+
 /**
  * @param {Alarm} alarm
  * @param {User} user
@@ -47,9 +50,12 @@ function alarmRow(alarm, user, onAck) {
       disabled: ackPending(alarm.id), onclick: () => onAck(alarm.id),
     }, t('ack.button'))
     : alarm.acknowledged ? t('ack.done') : dash()
-  return h('tr', { 'data-testid': 'alarm-row', dataset: { alarmId: String(alarm.id) }, class: alarm.acknowledged ? 'acked' : 'unacked' },
+  return h('tr', {
+    'data-testid': 'alarm-row', dataset: { alarmId: String(alarm.id), test: String(alarm.test === true) },
+    class: alarm.test ? 'test' : alarm.acknowledged ? 'acked' : 'unacked',
+  },
     h('th', { scope: 'row' }, `${alarm.device} / ${alarm.channel}`, alarm.interlock && h('div', { class: 'muted' }, alarm.interlock)),
-    h('td', {}, h('span', { class: `badge level level-${alarm.level}` }, tOr('level', alarm.level))),
+    h('td', {}, h('span', { class: `badge level level-${alarm.level}` }, tOr('level', alarm.level)), alarm.test && [' ', testBadge()]),
     h('td', { class: 'num' }, formatValue(alarm.value, alarm.unit)),
     h('td', { class: 'num' }, alarm.threshold === undefined ? dash() : formatValue(alarm.threshold, alarm.unit)),
     h('td', {}, formatTime(alarm.raisedAt)),
@@ -156,9 +162,9 @@ function devicesBySystem(/** @type {SiteDetail} */ detail) {
 }
 
 function interlockRow(/** @type {InterlockAction} */ action) {
-  return h('tr', { 'data-testid': 'interlock-row' },
+  return h('tr', { 'data-testid': 'interlock-row', dataset: { test: String(action.test === true) }, class: action.test ? 'test' : undefined },
     h('td', {}, formatTime(action.ts)),
-    h('th', { scope: 'row' }, action.interlock),
+    h('th', { scope: 'row' }, action.interlock, action.test && [' ', testBadge()]),
     h('td', { 'data-state': action.state }, tOr('interlockState', action.state), action.phase && ` (${action.phase})`),
     h('td', {}, [action.cause, action.reason].filter(Boolean).join(' · ') || dash()),
     h('td', {}, action.by ?? dash()))

@@ -7,7 +7,7 @@ import { createValidator } from '../../../protocols/validation/index.ts'
 import Type from 'typebox'
 import {
   AlarmSchema, CommandRecordSchema, ErrorSchema, LoginReplySchema, SeriesSchema, SiteDetailSchema, SiteSummarySchema, UserSchema, InterlockActionSchema,
-  ComplianceSchema, ComplianceSummarySchema, ComplianceEvidenceSchema,
+  ComplianceSchema, ComplianceSummarySchema, ComplianceEvidenceSchema, CommissioningRunSummarySchema,
 } from '../../../fleet-server/src/api/index.ts'
 import { complianceCsv } from '../../../fleet-server/src/compliance/report.ts'
 import { createFleet, PASSWORD, USER, type Fleet } from './fixtures.ts'
@@ -40,6 +40,7 @@ const validators = {
   compliance: createValidator(ComplianceSchema),
   complianceSummary: createValidator(ComplianceSummarySchema),
   evidence: createValidator(ComplianceEvidenceSchema),
+  runs: createValidator(Type.Array(CommissioningRunSummarySchema)),
 }
 
 export interface TestServer {
@@ -132,6 +133,12 @@ export async function startTestServer(port: number): Promise<TestServer> {
     if (req.method === 'GET' && m) {
       const evidence = complianceEvidence(decodeURIComponent(m[1]!), url.searchParams.get('asOf') ?? DEFAULT_AS_OF, Number(url.searchParams.get('days') ?? 30))
       return evidence ? send(res, 200, 'evidence', evidence) : fail(res, 404, 'not-found', 'no such site')
+    }
+    // the fixture sites have no signed test runs (the browser test of runs is against the real app: commissioning-browser.test.ts)
+    m = path.match(/^\/api\/sites\/([^/]+)\/commissioning-runs$/)
+    if (req.method === 'GET' && m) {
+      return fleet.detail(decodeURIComponent(m[1]!)) || complianceEvidence(decodeURIComponent(m[1]!), DEFAULT_AS_OF, 1)
+        ? send(res, 200, 'runs', []) : fail(res, 404, 'not-found', 'no such site')
     }
     return fail(res, 404, 'not-found', `${req.method} ${path}`)
   }
