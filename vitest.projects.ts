@@ -52,6 +52,7 @@ export const INTEGRATION_TESTS = [
   'tests/fleet-server/mqtt/client-id-takeover.test.ts',
   'tests/fleet-server/mqtt/gateway-takeover.test.ts',
   'tests/fleet-server/reports/pdf.test.ts',
+  'tests/fleet-server/web/commissioning-browser.test.ts',
   'tests/fleet-server/web/compliance.test.ts',
   'tests/fleet-server/web/dashboard.test.ts',
   'tests/fleet-server/web/installer-browser.test.ts',
