@@ -86,7 +86,7 @@ describe('test runs and test alarms in chromium', () => {
     }
     expect(feed(ingest, 'site-a1', 'gw-a1', [{
       seq: 51, ts: NOW + 2100, type: 'alarm', state: 'raised', device: 'ch4-1', channel: 'ch4', kind: 'level', level: 'alarm', value: 1.04, threshold: 1, unit: '%', test: true,
-    }])).toMatchObject({ ok: true })
+    }, { seq: 52, ts: NOW + 2200, type: 'interlock', interlock: 'ch4-1-power-cut', state: 'tripped', cause: 'ch4 >= 1', test: true }])).toMatchObject({ ok: true })
 
     await page.goto(`${url}/#/site/site-a1`)
     const row = page.getByTestId('alarm-row')
@@ -95,6 +95,10 @@ describe('test runs and test alarms in chromium', () => {
     expect(await row.getAttribute('data-test')).toBe('true')
     expect(await row.getByTestId('test-badge').textContent()).toBe('试验')
     expect(await page.getByTestId('alarm-banner').count()).toBe(0)
+    // the test trip is marked too, the fixture's ordinary one is not
+    const trips = page.getByTestId('interlock-row')
+    expect(await trips.evaluateAll((rows) => rows.map((r) => [r.querySelector('th')?.textContent, (r as HTMLElement).dataset.test])))
+      .toEqual([['ch4-1-power-cut 试验', 'true'], ['power-cut', 'false']])
   })
 
   it('the site\'s compliance evidence tells the tested record (linked to its run) from the one entered by hand, and lists the runs', async () => {
