@@ -181,34 +181,42 @@ async function gasAndInterlocks(ctx: RunContext, planned: PlanDevice, gas: PlanG
   const zero = zeroStep({ channel: channelId, unit, tolerance, readings: readings().filter((r) => r.ts >= zeroFrom) })
   installer.say(`  zero: ${describe(zero)}`)
 
-  // declared bypasses instead of trips
   const bypassed = new Map<string, string>()
-  for (const [id, { bypass }] of Object.entries(planned.interlocks ?? {})) {
-    await call(agent, 'bypass-interlock', { interlock: id, reason: `commissioning of ${device.id}: ${bypass}`.slice(0, 500), minutes: ctx.plan.testModeMinutes ?? DEFAULT_TEST_MODE_MINUTES, by: ctx.plan.technician.name })
-    bypassed.set(id, bypass)
-    installer.say(`  ${id}: bypassed for the test (${bypass})`)
-  }
-
-  // gas on until the reading settles
   const t90LimitS = gas.t90LimitS ?? DEFAULT_T90_LIMIT_S
   const recoveryLimitS = gas.recoveryLimitS ?? DEFAULT_RECOVERY_LIMIT_S
-  await ports.installer.act(`APPLY the test gas now: ${gas.concentration} ${gas.unit} ${gas.name} (lot ${gas.lot}, expires ${gas.expiresOn}) to ${device.id}`)
-  const appliedAt = clock()
-  const baseline = zero.mean ?? 0
-  await watch.until(
-    () => plateauReached(readings(), { appliedAt, gas: gas.concentration, baseline }) !== undefined,
-    (gas.maxExposureS ?? DEFAULT_MAX_EXPOSURE_S) * 1000,
-    () => `${device.id} under gas: ${shown()} after ${((clock() - appliedAt) / 1000).toFixed(0)} s`,
-  )
-  // gas off until the reading is back on the safe side of every level
-  await ports.installer.act(`REMOVE the test gas from ${device.id} now`)
-  const removedAt = clock()
-  await watch.until(
-    () => recovered(readings(), { removedAt, levels, gas: gas.concentration, baseline }) !== undefined,
-    recoveryLimitS * 2000,
-    () => `${device.id} recovering: ${shown()} after ${((clock() - removedAt) / 1000).toFixed(0)} s`,
-  )
-  await clearAfterTest(ctx, device.id, channelId, fed, bypassed, watch, ports)
+  let appliedAt: number
+  let removedAt: number
+  try {
+    // declared bypasses instead of trips
+    for (const [id, { bypass }] of Object.entries(planned.interlocks ?? {})) {
+      await call(agent, 'bypass-interlock', { interlock: id, reason: `commissioning of ${device.id}: ${bypass}`.slice(0, 500), minutes: ctx.plan.testModeMinutes ?? DEFAULT_TEST_MODE_MINUTES, by: ctx.plan.technician.name })
+      bypassed.set(id, bypass)
+      installer.say(`  ${id}: bypassed for the test (${bypass})`)
+    }
+
+    // gas on until the reading settles
+    await ports.installer.act(`APPLY the test gas now: ${gas.concentration} ${gas.unit} ${gas.name} (lot ${gas.lot}, expires ${gas.expiresOn}) to ${device.id}`)
+    appliedAt = clock()
+    const baseline = zero.mean ?? 0
+    await watch.until(
+      () => plateauReached(readings(), { appliedAt, gas: gas.concentration, baseline }) !== undefined,
+      (gas.maxExposureS ?? DEFAULT_MAX_EXPOSURE_S) * 1000,
+      () => `${device.id} under gas: ${shown()} after ${((clock() - appliedAt) / 1000).toFixed(0)} s`,
+    )
+    // gas off until the reading is back on the safe side of every level
+    await ports.installer.act(`REMOVE the test gas from ${device.id} now`)
+    removedAt = clock()
+    await watch.until(
+      () => recovered(readings(), { removedAt, levels, gas: gas.concentration, baseline }) !== undefined,
+      recoveryLimitS * 2000,
+      () => `${device.id} recovering: ${shown()} after ${((clock() - removedAt) / 1000).toFixed(0)} s`,
+    )
+    await clearAfterTest(ctx, device.id, channelId, fed, bypassed, watch, ports)
+  } catch (error) {
+    // a run stopped half-way must not leave the interlocks it bypassed without their protection
+    for (const id of bypassed.keys()) await agent.call('end-bypass', { interlock: id, by: ctx.plan.technician.name }).catch(() => undefined)
+    throw error
+  }
 
   const gasResult: GasStep = gasStep({
     test: gas.test ?? 'span', channel: channelId, unit,
