@@ -72,7 +72,12 @@ export function parsePlan(file: string, text: string, config: ResolvedConfig): P
       problems.push(source.problemAt(['devices', i, 'gas', 'channel'], `${device.loadedProfile.id} has no channel "${channel}"`))
     }
     for (const interlock of Object.keys(entry.interlocks ?? {})) {
-      if (!config.interlocks?.some((spec) => spec.id === interlock)) problems.push(source.problemAt(['devices', i, 'interlocks', interlock], `interlock "${interlock}" is not in the config`, true))
+      const spec = config.interlocks?.find((s) => s.id === interlock)
+      if (!spec) problems.push(source.problemAt(['devices', i, 'interlocks', interlock], `interlock "${interlock}" is not in the config`, true))
+      // the run records a step (and so the bypass) only for the interlocks the device feeds
+      else if (!spec.when.some((c) => c.device === entry.device)) {
+        problems.push(source.problemAt(['devices', i, 'interlocks', interlock], `${entry.device} does not feed interlock "${interlock}": only an interlock the device trips can be bypassed for its test`, true))
+      }
     }
     if (entry.calibratedOn !== undefined && !isCalendarDay(entry.calibratedOn)) problems.push(source.problemAt(['devices', i, 'calibratedOn'], `${entry.calibratedOn} is not a calendar day`))
     if (entry.gas && !isCalendarDay(entry.gas.expiresOn)) problems.push(source.problemAt(['devices', i, 'gas', 'expiresOn'], `${entry.gas.expiresOn} is not a calendar day`))
