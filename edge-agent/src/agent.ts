@@ -13,6 +13,7 @@ import { PollEngine, type MasterFactory, type PollEvent } from './poll/engine.ts
 import { modbusSerialMasters } from './poll/engine.ts'
 import { CommissioningDesk } from './commission/desk.ts'
 import { readSigningKey, signingKeyPath } from './commission/signing-key.ts'
+import { RunHistory } from './commission/history.ts'
 import { isLocalCommandName } from './control/local-commands.ts'
 
 export const AGENT_VERSION = (JSON.parse(readFileSync(findUp(import.meta.url, 'package.json'), 'utf8')) as { version: string }).version
@@ -76,7 +77,8 @@ export class Agent {
   /** the gateway's side of a commissioning run */
   readonly commissioning: CommissioningDesk
   private readonly deviceStates = new Map<string, string>()
-  private readonly identityMismatches = new Map<string, string>()
+  /** the devices whose model was checked (FC 43/14 or signature), with the mismatch when it is not the profile's */
+  private readonly identified = new Map<string, string | undefined>()
   private uplink: UplinkPort | undefined
   private control: ControlServer | undefined
   private readonly timers: NodeJS.Timeout[] = []
@@ -95,6 +97,8 @@ export class Agent {
       onCommit: () => this.uplink?.notify(),
     })
     const specs = safetySpecs(config)
+    const timeZone = config.gateway.timezone ?? DEFAULTS.timezone
+    const history = new RunHistory(this.outbox.runs(), timeZone)
     this.safety = new SafetyService(specs, {
       store: this.outbox,
       outputs: {
@@ -102,8 +106,9 @@ export class Agent {
         pollSoon: (device, afterMs) => this.engine.pollSoon(device, afterMs),
       },
       logger: options.logger,
-      timeZone: config.gateway.timezone ?? DEFAULTS.timezone,
+      timeZone,
       clock: this.clock,
+      history,
       onRecorded: (transition) => this.commissioning.onTransition(transition),
     })
     this.commissioning = new CommissioningDesk({
@@ -115,11 +120,19 @@ export class Agent {
       testMode: () => this.safety.testMode,
       deviceInfo: (device) => {
         const identity = this.engine.inventory().find((d) => d.device === device)?.identity
-        const mismatch = this.identityMismatches.get(device)
-        return { state: this.deviceStates.get(device) ?? 'unknown', ...(identity && { identity: definedOnly(identity) }), ...(mismatch !== undefined && { mismatch }) }
+        const mismatch = this.identified.get(device)
+        return {
+          state: this.deviceStates.get(device) ?? 'unknown', identified: this.identified.has(device),
+          ...(identity && { identity: definedOnly(identity) }), ...(mismatch !== undefined && { mismatch }),
+        }
       },
       publicKey: () => readSigningKey(signingKeyPath(config)).publicKey,
-      recordRun: (run, signed) => this.outbox.recordRun(run, signed, this.clock()),
+      recordRun: (run, signed) => {
+        const seq = this.outbox.recordRun(run, signed, this.clock())
+        history.add(run)
+        this.safety.recheckTests()
+        return seq
+      },
     })
     this.engine = new PollEngine(config, {
       samples: (samples) => {
@@ -200,8 +213,7 @@ export class Agent {
     }
     const log = this.options.logger
     if (event.type === 'device-identity') {
-      if (event.mismatch !== undefined) this.identityMismatches.set(event.device, event.mismatch)
-      else this.identityMismatches.delete(event.device)
+      this.identified.set(event.device, event.mismatch)
       this.scheduleInventory()
     }
     if (event.type === 'device-state') log[event.to === 'online' ? 'info' : 'warn']({ device: event.device, from: event.from, reason: event.reason }, `device ${event.device} ${event.to}`)

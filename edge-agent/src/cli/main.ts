@@ -8,6 +8,7 @@ import { registerProvisionCommand } from './provision.ts'
 import { registerReadCommand } from './read.ts'
 import { registerRunCommand } from './run.ts'
 import { registerScanCommand } from './scan.ts'
+import { registerCommissionCommand } from './commission.ts'
 import { registerSimulateCommand } from './simulate.ts'
 
 const program = new Command('edge-agent')
@@ -24,6 +25,7 @@ registerPresetCommands(program)
 registerProvisionCommand(program)
 registerScanCommand(program)
 registerReadCommand(program)
+registerCommissionCommand(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -24,6 +24,8 @@ export interface DeskAgent {
 
 export interface DeviceInfo {
   state: string
+  /** its model was checked against the profile (FC 43/14 or the signature registers) */
+  identified: boolean
   identity?: Record<string, string>
   /** how the identity read differs from the profile */
   mismatch?: string

@@ -9,14 +9,19 @@ import type { DeviceInfo } from './desk.ts'
  */
 export function identityStep(profile: Profile, info: DeviceInfo | undefined): IdentityStep {
   const expected = { vendor: profile.vendor, model: profile.model }
-  const read = info?.identity ?? {}
+  const signature = profile.identification.signature
+  // a device's FC 43/14 strings may be longer than the record allows (the run would then be refused whole)
+  const answered = info?.identity && Object.fromEntries(Object.entries(info.identity).map(([key, value]) => [key.slice(0, 32), value.slice(0, 250)]))
+  const read = answered ?? (info?.identified === true && signature
+    ? { signature: `${signature.table} ${signature.address} = ${signature.values.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(' ')}` }
+    : {})
   const base = { kind: 'identity' as const, expected, read }
   if (info?.state !== 'online') return { ...base, result: 'failed', reason: `the device does not answer (${info?.state ?? 'no poll result yet'})` }
   if (info.mismatch !== undefined) return { ...base, result: 'failed', reason: `not the configured model: ${info.mismatch}`.slice(0, 500) }
   if (profile.identification.none === true) {
     return { ...base, result: 'passed', reason: `communication only: the profile declares no identification (${profile.identification.reason ?? 'no reason given'})`.slice(0, 500) }
   }
-  if (Object.keys(read).length === 0) return { ...base, result: 'failed', reason: 'the device answers, but its identity was not read yet' }
+  if (!info.identified) return { ...base, result: 'failed', reason: 'the device answers, but its model was not checked yet' }
   return { ...base, result: 'passed' }
 }
 

@@ -131,7 +131,11 @@ async function runDevice(ctx: RunContext, planned: PlanDevice, watch: Watch, por
   const profile = device.loadedProfile
   const { installer } = ports
   installer.say(`— ${device.id} (${profile.vendor} ${profile.model}, ${device.bus} unit ${device.unit}${device.location ? `, ${device.location}` : ''})`)
-  await watch.until(() => watch.log.device(device.id)?.state === 'online', ONLINE_WITHIN_MS, () => `waiting for ${device.id} to answer (${watch.log.device(device.id)?.state ?? 'unknown'})`)
+  const ready = () => {
+    const info = watch.log.device(device.id)
+    return info?.state === 'online' && (info.identified || profile.identification.none === true)
+  }
+  await watch.until(ready, ONLINE_WITHIN_MS, () => `waiting for ${device.id} to answer and be identified (${watch.log.device(device.id)?.state ?? 'unknown'})`)
   const steps: Step[] = [identityStep(profile, watch.log.device(device.id))]
   installer.say(`  identity: ${describe(steps[0]!)}`)
   if (planned.gas) {

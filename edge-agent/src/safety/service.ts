@@ -243,6 +243,13 @@ export class SafetyService {
     if (changed) this.changed.add(changed.section, changed.id)
   }
 
+  /** A test run was recorded: where the recurring tests stand now, without waiting for the next check. */
+  recheckTests(): void {
+    if (!this.started) return
+    this.checkCalibrations()
+    this.commit()
+  }
+
   /** Calibrations, bump and interlock tests: an event when one falls due soon, overdue, or is ok again. */
   private checkCalibrations(): void {
     const today = localDay(this.clock(), this.options.timeZone)
