@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Profile } from '../../../hardware-profiles/index.ts'
 import { InvalidInputError } from '../../../protocols/validation/index.ts'
-import { Agent, parseConfig, startSimulator, Uplink, type Credentials, type Simulator, type UplinkFactory } from '../../../edge-agent/src/index.ts'
+import { Agent, parseConfig, signingKeyPath, startSimulator, Uplink, type Credentials, type Simulator, type UplinkFactory } from '../../../edge-agent/src/index.ts'
 import type { DemoSite } from './fleet-schema.ts'
 import { gatewayConfigText, unitsOf } from './gateway-config.ts'
 
@@ -15,6 +15,10 @@ export interface DemoSiteOptions {
   mqtt?: { url: string; credentials: Credentials }
   /** one leak cycle of the `leak` scenario */
   leakPeriodMs: number
+  /** T90 of the `gas-test` devices (default the simulator's) */
+  gasT90Ms?: number
+  /** the gateway's Ed25519 private key (PEM) its commissioning runs are signed with, written 0600 where the agent reads it */
+  signingKeyPem?: string
   logger: Logger
 }
 
@@ -46,6 +50,7 @@ export async function startDemoSite(site: DemoSite, options: DemoSiteOptions): P
     }),
     periodMs: options.leakPeriodMs,
     warmUpMs: 0,
+    ...(options.gasT90Ms !== undefined && { gas: { t90Ms: options.gasT90Ms } }),
   })
   try {
     const port = Number(simulator.endpoint.split(':').at(-1))
@@ -55,6 +60,7 @@ export async function startDemoSite(site: DemoSite, options: DemoSiteOptions): P
     const { config, problems } = parseConfig(configFile, text, { library: [...options.profiles.values()] })
     if (!config) throw new InvalidInputError('CONFIG_INVALID', problems)
     writeFileSync(configFile, text)
+    if (options.signingKeyPem !== undefined) writeFileSync(signingKeyPath(config), options.signingKeyPem, { mode: 0o600 })
     const agent = new Agent(config, {
       logger: options.logger.child({ gateway: site.gateway.id }),
       control: false,

@@ -41,7 +41,9 @@ try {
 const logger = createLogger(options.logLevel)
 
 let stopping = false
-const starting: Promise<RunningDemo> = runDemo(options, logger)
+const starting: Promise<RunningDemo> = runDemo(options, logger, (line) => {
+  if (!stopping) process.stdout.write(`${line}\n`)
+})
 
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping) {

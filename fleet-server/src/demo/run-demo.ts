@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { loadLibrary } from '../../../hardware-profiles/index.ts'
 import { startFleetServer } from '../server.ts'
+import { localDay } from '../../../protocols/calendar/index.ts'
+import { commissionInBackground, type BackgroundCommissioning } from './commission-at-start.ts'
+import { demoCommissioningPlan } from './commissioning-plan.ts'
 import { startDemoSite, type RunningDemoSite } from './edge-site.ts'
 import type { DemoFleet } from './fleet-schema.ts'
 import type { DemoOptions } from './options.ts'
@@ -15,7 +18,9 @@ export interface RunningDemo {
   mqttUrl: string
   dataDir: string
   sites: RunningDemoSite[]
-  /** agents first (they flush and disconnect), then simulators, then the server */
+  /** the commissioning runs started in the background (one per site with a gas-test device) */
+  commissioning: BackgroundCommissioning[]
+  /** the runs first, then agents (they flush and disconnect), then simulators, then the server */
   stop(): Promise<void>
 }
 
@@ -25,8 +30,15 @@ function clearEarlierRun(dataDir: string, fleet: DemoFleet): void {
   for (const { gateway } of fleet.sites) rmSync(join(dataDir, gateway.id), { recursive: true, force: true })
 }
 
-/** The whole system in this process: the fleet server with its broker, and one simulated site per seed site. */
-export async function runDemo(options: DemoOptions, logger: Logger): Promise<RunningDemo> {
+/** T90 of the simulated gas-test sensors: short, so the run at start is over in about a minute */
+const DEMO_GAS_T90_MS = 10_000
+
+/**
+ * The whole system in this process: the fleet server with its broker, and one simulated site per seed
+ * site; a site with a gas-test device is commissioned in the background once its gateway is online,
+ * `say` telling when the run starts and how it ended.
+ */
+export async function runDemo(options: DemoOptions, logger: Logger, say: (line: string) => void = (line) => logger.info(line)): Promise<RunningDemo> {
   const fleet = loadDemoFleet(options.seed ?? defaultSeedFile())
   const profiles = new Map(loadLibrary().map((profile) => [profile.id, profile]))
   const dataDir = resolve(options.dataDir)
@@ -36,23 +48,35 @@ export async function runDemo(options: DemoOptions, logger: Logger): Promise<Run
     dbPath: join(dataDir, 'fleet.sqlite'), logger: logger.child({ component: 'fleet-server' }),
   })
   const sites: RunningDemoSite[] = []
+  const commissioning: BackgroundCommissioning[] = []
   const stop = async () => {
+    await Promise.allSettled(commissioning.map((run) => run.stop()))
     await Promise.allSettled(sites.map((site) => site.stop()))
     await server.close()
   }
   try {
     await seedStore(server.store, fleet)
-    const credentials = await enrolGateways(server.store, fleet)
+    const enrolments = await enrolGateways(server.store, fleet)
     const started = await Promise.allSettled(fleet.sites.map((site) => startDemoSite(site, {
-      profiles, dir: join(dataDir, site.gateway.id), leakPeriodMs: options.leakPeriodS * 1000, logger,
-      mqtt: { url: server.mqttUrl, credentials: credentials.get(site.gateway.id)! },
+      profiles, dir: join(dataDir, site.gateway.id), leakPeriodMs: options.leakPeriodS * 1000, logger, gasT90Ms: DEMO_GAS_T90_MS,
+      mqtt: { url: server.mqttUrl, credentials: enrolments.get(site.gateway.id)!.credentials },
+      signingKeyPem: enrolments.get(site.gateway.id)!.signingKeyPem,
     })))
     for (const outcome of started) if (outcome.status === 'fulfilled') sites.push(outcome.value)
     const failed = started.find((outcome) => outcome.status === 'rejected')
     if (failed) throw failed.reason
+    const today = localDay(Date.now())
+    for (const site of sites) {
+      const plan = demoCommissioningPlan(site.site, today)
+      if (!plan) continue
+      const online = () => server.store.listGateways({ role: 'admin' }, { siteId: site.site.id }).some((g) => g.id === site.site.gateway.id && g.state === 'online')
+      commissioning.push(commissionInBackground(site, {
+        plan, signingKeyPem: enrolments.get(site.site.gateway.id)!.signingKeyPem, online, say, logger: logger.child({ gateway: site.site.gateway.id, component: 'commissioning' }),
+      }))
+    }
   } catch (error) {
     await stop()
     throw error
   }
-  return { fleet, url: server.url, mqttUrl: server.mqttUrl, dataDir, sites, stop }
+  return { fleet, url: server.url, mqttUrl: server.mqttUrl, dataDir, sites, commissioning, stop }
 }

@@ -3,6 +3,7 @@ import { hashSecret } from '../mqtt/secrets.ts'
 import type { FleetStore, SiteInput } from '../store/types.ts'
 import type { Credentials } from '../../../edge-agent/src/index.ts'
 import type { DemoFleet } from './fleet-schema.ts'
+import { generateSigningKey } from '../../../protocols/commissioning/index.ts'
 import { addDays, localDay } from '../../../protocols/calendar/index.ts'
 
 export interface SeedOptions {
@@ -44,16 +45,25 @@ export async function seedStore(store: FleetStore, fleet: DemoFleet, options: Se
   }
 }
 
+/** What a demo gateway gets at enrolment: its broker login and the private half of its signing key. */
+export interface DemoEnrolment {
+  credentials: Credentials
+  /** Ed25519, PEM: signs its commissioning runs; the server keeps the public key */
+  signingKeyPem: string
+}
+
 /**
- * What `POST /api/enroll` does for an installer's gateway, done directly: a fresh broker login per
- * gateway, only its hash stored. The password goes to the in-process agent and nowhere else.
+ * What `edge-agent provision` and `POST /api/enroll` do for an installer's gateway, done directly: a
+ * fresh broker login per gateway (only its hash stored) and a fresh signing key (its public key
+ * registered). The password and the private key go to the in-process agent and nowhere else.
  */
-export async function enrolGateways(store: FleetStore, fleet: DemoFleet): Promise<Map<string, Credentials>> {
-  const credentials = new Map<string, Credentials>()
+export async function enrolGateways(store: FleetStore, fleet: DemoFleet): Promise<Map<string, DemoEnrolment>> {
+  const enrolments = new Map<string, DemoEnrolment>()
   for (const { id: siteId, gateway } of fleet.sites) {
     const password = randomBytes(24).toString('base64url')
-    store.setGatewayCredentials({ gatewayId: gateway.id, siteId, username: gateway.id, passwordHash: await hashSecret(password) })
-    credentials.set(gateway.id, { username: gateway.id, password })
+    const { privateKeyPem, publicKey } = generateSigningKey()
+    store.setGatewayCredentials({ gatewayId: gateway.id, siteId, username: gateway.id, passwordHash: await hashSecret(password), signingKey: publicKey })
+    enrolments.set(gateway.id, { credentials: { username: gateway.id, password }, signingKeyPem: privateKeyPem })
   }
-  return credentials
+  return enrolments
 }

@@ -71,7 +71,7 @@ function referenceProblems(source: YamlSource, fleet: DemoFleet): Problem[] {
   const known = (set: Set<string>) => [...set].join(', ')
   fleet.sites.forEach((site, i) => {
     if (!enterprises.has(site.enterprise)) problems.push(source.problemAt(['sites', i, 'enterprise'], `no enterprise "${site.enterprise}" (known: ${known(enterprises)})`))
-    problems.push(...complianceProblems(source, site, i))
+    problems.push(...complianceProblems(source, site, i), ...gasTestProblems(source, site, i))
   })
   fleet.users.forEach((user, i) => {
     const at = (key: string, message: string) => problems.push(source.problemAt(['users', i, key], message))
@@ -97,6 +97,20 @@ function complianceProblems(source: YamlSource, site: DemoFleet['sites'][number]
     if ((record.commissionedOn === undefined) === (record.daysAgo === undefined)) at(['commissioning', j], 'give commissionedOn or daysAgo (exactly one)')
     const commissionedOn = record.commissionedOn === undefined ? undefined : calendarDayProblem(record.commissionedOn)
     if (commissionedOn !== undefined) at(['commissioning', j, 'commissionedOn'], commissionedOn)
+  })
+  return problems
+}
+
+/** The demo commissions a site's gas-test device at start (commissioning-plan.ts): one per site, with an alarmed channel. */
+function gasTestProblems(source: YamlSource, site: DemoFleet['sites'][number], i: number): Problem[] {
+  const problems: Problem[] = []
+  let seen = false
+  site.gateway.devices.forEach((device, j) => {
+    if (device.scenario !== 'gas-test') return
+    const at = ['sites', i, 'gateway', 'devices', j, 'scenario']
+    if (seen) problems.push(source.problemAt(at, 'one gas-test device per site: the demo commissions it at start'))
+    else if (Object.keys(device.alarms ?? {}).length === 0) problems.push(source.problemAt(at, 'a gas-test device needs alarms on the channel the demo tests with methane'))
+    seen = true
   })
   return problems
 }

@@ -3,13 +3,14 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Alarm, InterlockAction, SiteSummary } from '../../../fleet-server/src/api/index.ts'
+import type { Alarm, CommissioningRunSummary, ComplianceEvidence, InterlockAction, SiteSummary } from '../../../fleet-server/src/api/index.ts'
 import { defaultSeedFile, loadDemoFleet } from '../../../fleet-server/src/demo/seed.ts'
 import { start, type ManagedProcess } from '../../support/processes.ts'
 import { valueOf } from '../../support/until.ts'
 
 // `npm start` as a user runs it (the same command as the script), on free ports and a temporary
-// data folder, with the leak shortened to 20 s so an alarm and a power cut happen within the test.
+// data folder, with the leak shortened to 20 s so an alarm and a power cut happen within the test, and
+// the commissioning run it starts at 镇桥煤矿 (T90 10 s) over within it.
 
 const fleet = loadDemoFleet(defaultSeedFile())
 const dataDir = mkdtempSync(join(tmpdir(), 'demo-npm-start-'))
@@ -90,6 +91,23 @@ describe('npm start', () => {
       .find((a) => a.interlock === 'ch4-t0-power-cut' && a.state === 'tripped'), 30_000, 'interlock tripped')
     expect(trip.siteId).toBe('leping-yongshan-coal')
   }, 70_000)
+
+  it('commissions 镇桥煤矿 in the background: one signed run passes its methane sensor with test gas, and monitoring gets a tested record', async () => {
+    const site = 'leping-zhenqiao-coal'
+    const regulator = await logIn('regulator')
+    const [run] = await eventually(async () => {
+      const runs = await get<CommissioningRunSummary[]>(regulator, `/api/sites/${site}/commissioning-runs`)
+      return runs.length > 0 ? runs : undefined
+    }, 120_000, 'the run at the server')
+    expect(demo.stdout).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): .* tests ch4-heading-201 with 2 %CH4 test gas and checks multigas-intake/mu)
+    expect(demo.stdout).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): PASSED — ch4-heading-201 passed \(T90 \d+(\.\d+)? s\), multigas-intake passed; run zhenqiao-coal-gw1:\d+ recorded/mu)
+    expect(run).toMatchObject({ gatewayId: 'zhenqiao-coal-gw1', result: 'passed', purpose: 'commissioning' })
+    expect(run!.devices.map((d) => `${d.device} ${d.result}`).sort()).toEqual(['ch4-heading-201 passed', 'multigas-intake passed'])
+    const tested = await eventually(async () => (await get<ComplianceEvidence>(regulator, `/api/compliance/sites/${site}`))
+      .commissioning.find((r) => r.evidence === 'tested'), 30_000, 'the tested record')
+    expect(tested).toMatchObject({ system: 'monitoring', accepted: true, runIds: [run!.runId] })
+    expect(tested.devices.sort()).toEqual(['ch4-heading-201', 'multigas-intake'])
+  }, 150_000)
 
   it('stops everything on SIGINT: exit 0, the HTTP and MQTT ports free again', async () => {
     const exit = await demo.stop('SIGINT', 15_000)
