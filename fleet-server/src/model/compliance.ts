@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox'
+import { PeriodicTestsSummarySchema } from './periodic-test.ts'
 import { SiteTypeSchema } from './site.ts'
 import { Bilingual, Day, Id, literals, Nullable, SystemId, Ts } from './primitives.ts'
 
@@ -90,6 +91,7 @@ export const ComplianceSummarySchema = Type.Object({
   byJurisdiction: Type.Unsafe<Record<string, ComplianceCounts>>(Type.Object({}, {
     additionalProperties: ComplianceCountsSchema, description: 'by jurisdiction (township): those with a site with a duty in the caller\'s scope',
   })),
+  periodicTests: Type.Optional(PeriodicTestsSummarySchema),
 })
 
 export const ComplianceEvidenceSchema = Type.Object({

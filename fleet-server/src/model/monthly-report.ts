@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox'
 import { AlarmSchema, InterlockActionSchema } from './alarm.ts'
 import { ComplianceStatusSchema } from './compliance.ts'
 import { Bilingual, Day, Id, literals, Month, Nullable, SystemId, Ts } from './primitives.ts'
+import { PeriodicTestSchema } from './periodic-test.ts'
 import { EnterpriseSchema, SiteTypeSchema } from './site.ts'
 
 /** The monthly risk report (issue 7, the plan's 四(二)3) that fleet-server/src/reports composes, per enterprise and calendar month (Asia/Shanghai). */
@@ -15,6 +16,7 @@ export const RiskCountsSchema = Type.Object({
   interlockFailures: Type.Integer({ minimum: 0, description: 'interlock actions with state failed' }),
   offlineHours: Count,
   calibrationsOverdue: Count,
+  testsOverdue: Type.Integer({ minimum: 0, description: 'recurring tests (calibration, bump) overdue on asOf, by the shared rules of protocols/commissioning/periodic.ts' }),
   complianceMissed: Type.Integer({ minimum: 0, description: 'required systems late or overdue' }),
 })
 
@@ -42,6 +44,22 @@ export const ReportCalibrationSchema = Type.Object({
   daysOverdue: Type.Integer({ description: 'on the day the month ends (today in the current month); 0 or less: not yet overdue' }),
   overdue: Type.Boolean(),
 })
+
+export const ReportPeriodicTestSchema = Type.Object({
+  gatewayId: Id,
+  device: Type.String(),
+  profile: Type.String(),
+  location: Type.Optional(Type.String()),
+  system: Type.Optional(Type.String()),
+  test: PeriodicTestSchema.properties.test,
+  dueOn: Type.Optional(Day),
+  daysOverdue: Type.Optional(Type.Integer({ minimum: 1, description: 'on asOf; absent when never done (no due date)' })),
+  lastOn: Type.Optional(Day),
+  lastFrom: PeriodicTestSchema.properties.lastFrom,
+  runId: Type.Optional(Type.String()),
+  periodDays: Type.Integer({ minimum: 1 }),
+  source: Type.String(),
+}, { description: 'a recurring test overdue on the report\'s asOf day' })
 
 export const ReportComplianceSchema = Type.Object({
   system: SystemId,
@@ -71,9 +89,10 @@ export const ReportSiteSchema = Type.Object({
   gateways: Type.Array(ReportGatewaySchema),
   calibrations: Type.Array(ReportCalibrationSchema, { description: 'devices whose calibration falls due before the month ends, by due date' }),
   compliance: Type.Array(ReportComplianceSchema, { description: 'each required system as of the report\'s asOf day' }),
+  periodicTests: Type.Array(ReportPeriodicTestSchema, { description: 'the recurring tests overdue on asOf (the month\'s last day, today in the current month): never done first, then most overdue' }),
 })
 
-export const RISK_ITEM_KINDS = ['compliance-overdue', 'compliance-late', 'interlock-failed', 'unacknowledged-alarm', 'offline', 'calibration-overdue'] as const
+export const RISK_ITEM_KINDS = ['compliance-overdue', 'compliance-late', 'interlock-failed', 'unacknowledged-alarm', 'offline', 'calibration-overdue', 'test-overdue'] as const
 
 export const MonthlyReportSchema = Type.Object({
   enterprise: EnterpriseSchema,

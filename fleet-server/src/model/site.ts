@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { AlarmSchema, InterlockActionSchema } from './alarm.ts'
+import { DeviceTestsSchema } from './periodic-test.ts'
 import { Day, Id, literals, Nullable, Quality, Ts, Value } from './primitives.ts'
 
 /** The registry as the store keeps it and the API answers it: enterprises, sites, gateways, devices and their latest readings. */
@@ -81,6 +82,10 @@ export const SiteDetailSchema = Type.Object({
   devices: Type.Array(DeviceSchema),
   activeAlarms: Type.Array(AlarmSchema),
   interlockActions: Type.Array(InterlockActionSchema, { description: 'latest first, at most 100' }),
+  periodicTests: Type.Optional(Type.Array(DeviceTestsSchema, {
+    description: 'GET /api/sites/{id}: each device\'s recurring tests (calibration, bump) today, from the shared rules of protocols/commissioning/periodic.ts, '
+      + 'the inventory\'s calibratedOn and the passed steps of the verified runs; devices whose kind is unknown or that owe no test are left out',
+  })),
 })
 
 export type Enterprise = Static<typeof EnterpriseSchema>

@@ -1,4 +1,4 @@
-import { RISK_ITEM_KINDS, type Alarm, type ComplianceRow, type MonthlyFacts, type MonthlyReport, type MonthlySite, type ReportSite, type RiskCounts } from '../model/index.ts'
+import { RISK_ITEM_KINDS, type Alarm, type ComplianceRow, type MonthlyFacts, type MonthlyReport, type MonthlySite, type ReportSite, type RiskCounts, type SiteTests } from '../model/index.ts'
 import { HOUR_MS, type MonthWindow } from './month.ts'
 import { gatewayOffline } from './offline.ts'
 import { daysBetween } from '../../../protocols/calendar/index.ts'
@@ -15,7 +15,7 @@ const WORST_PER_KIND = 2
 type ReportAlarm = ReportSite['alarms'][number]
 type Worst = MonthlyReport['worst'][number]
 
-const ZERO: RiskCounts = { alarms: 0, unacknowledgedAlarms: 0, trips: 0, interlockFailures: 0, offlineHours: 0, calibrationsOverdue: 0, complianceMissed: 0 }
+const ZERO: RiskCounts = { alarms: 0, unacknowledgedAlarms: 0, trips: 0, interlockFailures: 0, offlineHours: 0, calibrationsOverdue: 0, testsOverdue: 0, complianceMissed: 0 }
 
 function countBy<K extends string>(alarms: readonly Alarm[], key: (a: Alarm) => string, name: K): Array<{ [P in K]: string } & { count: number }> {
   const counts = new Map<string, number>()
@@ -32,7 +32,21 @@ function listedAlarms(alarms: readonly Alarm[], now: number): ReportAlarm[] {
   return [...chosen].sort((x, y) => x.raisedAt - y.raisedAt || x.id - y.id)
 }
 
-function siteReport(site: MonthlySite, facts: MonthlyFacts, compliance: readonly ComplianceRow[], window: MonthWindow, now: number): ReportSite {
+type ReportPeriodicTest = ReportSite['periodicTests'][number]
+
+/** The site's overdue recurring tests: never done first, then the most overdue. */
+function overdueTests(tests: SiteTests | undefined): ReportPeriodicTest[] {
+  const overdue = (tests?.devices ?? []).flatMap((d) => d.tests.filter((t) => t.state === 'overdue').map((t): ReportPeriodicTest => ({
+    gatewayId: d.gatewayId, device: d.device, profile: d.profile, ...(d.location !== undefined && { location: d.location }), ...(d.system !== undefined && { system: d.system }),
+    test: t.test, ...(t.dueOn !== undefined && { dueOn: t.dueOn }), ...(t.daysLeft !== undefined && { daysOverdue: -t.daysLeft }),
+    ...(t.lastOn !== undefined && { lastOn: t.lastOn }), ...(t.lastFrom !== undefined && { lastFrom: t.lastFrom }), ...(t.runId !== undefined && { runId: t.runId }),
+    periodDays: t.periodDays, source: t.source,
+  })))
+  const late = (t: ReportPeriodicTest) => t.daysOverdue ?? Number.POSITIVE_INFINITY
+  return overdue.sort((a, b) => late(b) - late(a))
+}
+
+function siteReport(site: MonthlySite, facts: MonthlyFacts, compliance: readonly ComplianceRow[], window: MonthWindow, now: number, tests: SiteTests | undefined): ReportSite {
   const alarms = facts.alarms.filter((a) => a.siteId === site.id)
   const interlockActions = facts.interlockActions.filter((i) => i.siteId === site.id)
   const gateways = facts.gateways.filter((g) => g.siteId === site.id).map((g) => gatewayOffline(g, window))
@@ -44,6 +58,7 @@ function siteReport(site: MonthlySite, facts: MonthlyFacts, compliance: readonly
     system: r.system, clause: r.clause, deadline: r.deadline, installedOn: r.installedOn, verified: r.verified, coverage: r.coverage,
     status: r.status, daysOverdue: r.daysOverdue, daysLeft: r.daysLeft, sanction: r.sanction,
   }))
+  const periodicTests = overdueTests(tests)
   const listed = listedAlarms(alarms, now)
   const failures = interlockActions.filter((i) => i.state === 'failed')
   const trips = interlockActions.filter((i) => i.state === 'tripped')
@@ -58,6 +73,7 @@ function siteReport(site: MonthlySite, facts: MonthlyFacts, compliance: readonly
       interlockFailures: failures.length,
       offlineHours: gateways.reduce((sum, g) => sum + g.offlineHours, 0),
       calibrationsOverdue: calibrations.filter((c) => c.overdue).length,
+      testsOverdue: periodicTests.length,
       complianceMissed: rows.filter((r) => r.status === 'late' || r.status === 'overdue').length,
     },
     alarmsByKind: countBy(alarms, (a) => a.kind, 'kind'),
@@ -66,7 +82,7 @@ function siteReport(site: MonthlySite, facts: MonthlyFacts, compliance: readonly
     alarmsNotListed: alarms.length - listed.length,
     interlockActions: interlockActions.filter((i) => listedActions.has(i)),
     interlockActionsNotListed: trips.length + failures.length - listedActions.size,
-    gateways, calibrations, compliance: rows,
+    gateways, calibrations, compliance: rows, periodicTests,
   }
 }
 
@@ -85,6 +101,7 @@ function worstItems(sites: readonly ReportSite[], now: number): Worst[] {
     }
     for (const g of site.gateways) if (g.offlineHours > 0) items.push({ kind: 'offline', siteId: site.id, subject: g.id, amount: g.offlineHours })
     for (const c of site.calibrations) if (c.overdue) items.push({ kind: 'calibration-overdue', siteId: site.id, subject: `${c.gatewayId}/${c.device}`, amount: c.daysOverdue })
+    for (const t of site.periodicTests) items.push({ kind: 'test-overdue', siteId: site.id, subject: `${t.gatewayId}/${t.device} ${t.test}`, amount: t.daysOverdue ?? 0 })
   }
   const rank = (kind: Worst['kind']) => RISK_ITEM_KINDS.indexOf(kind)
   const order = (a: Worst, b: Worst) => rank(a.kind) - rank(b.kind) || b.amount - a.amount || a.siteId.localeCompare(b.siteId) || a.subject.localeCompare(b.subject)
@@ -108,10 +125,11 @@ function sumCounts(counts: readonly RiskCounts[]): RiskCounts {
 
 /**
  * The monthly risk report of one enterprise, pure: a function of the store's facts for the month, the
- * compliance rows as of `window.asOf`, the window and the generation time.
+ * compliance rows as of `window.asOf`, the window, the generation time and the sites' recurring tests on `window.asOf`.
  */
-export function composeMonthlyReport(facts: MonthlyFacts, compliance: readonly ComplianceRow[], window: MonthWindow, now: number): MonthlyReport {
-  const sites = facts.sites.map((site) => siteReport(site, facts, compliance, window, now))
+export function composeMonthlyReport(facts: MonthlyFacts, compliance: readonly ComplianceRow[], window: MonthWindow, now: number, tests: readonly SiteTests[] = []): MonthlyReport {
+  const testsOf = new Map(tests.map((t) => [t.site.id, t]))
+  const sites = facts.sites.map((site) => siteReport(site, facts, compliance, window, now, testsOf.get(site.id)))
   return {
     enterprise: facts.enterprise, month: window.month, from: window.from, to: window.to, current: window.current, hours: window.hours,
     asOf: window.asOf, generatedAt: now, totals: sumCounts(sites.map((s) => s.counts)), worst: worstItems(sites, now), sites,

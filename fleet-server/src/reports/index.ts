@@ -25,5 +25,6 @@ export function monthlyReport(store: FleetStore, catalog: Catalog, scope: Scope,
   const visible = new Set(facts.sites.map((s) => s.id))
   const rows = facts.sites.length === 0 ? [] : complianceReport(store, catalog, { role: 'enterprise', enterpriseId: query.enterpriseId }, { asOf: window.asOf })
     .filter((r) => visible.has(r.siteId))
-  return composeMonthlyReport(facts, rows, window, query.now)
+  const tests = facts.sites.length === 0 ? [] : store.periodicTests(scope, window.asOf, facts.sites.map((s) => s.id))
+  return composeMonthlyReport(facts, rows, window, query.now, tests)
 }

@@ -9,7 +9,7 @@ import { shanghaiTime } from '../../../protocols/calendar/index.ts'
  */
 
 const HOUR_MS = 3_600_000
-const COUNT_KEYS: readonly (keyof RiskCounts)[] = ['alarms', 'unacknowledgedAlarms', 'trips', 'interlockFailures', 'offlineHours', 'calibrationsOverdue', 'complianceMissed']
+const COUNT_KEYS: readonly (keyof RiskCounts)[] = ['alarms', 'unacknowledgedAlarms', 'trips', 'interlockFailures', 'offlineHours', 'calibrationsOverdue', 'testsOverdue', 'complianceMissed']
 
 /** HTML-escapes text for element content and quoted attribute values. */
 export function esc(value: unknown): string {
@@ -128,6 +128,14 @@ class Renderer {
     return `<h3>${esc(this.t('calibrations'))}</h3>${table([this.t('device'), this.t('profile'), this.t('location'), this.t('system'), this.t('calibrationDue'), this.t('daysOverdue')], rows, this.t('none'), new Set([5]))}`
   }
 
+  periodicTests(site: ReportSite): string {
+    const rows = site.periodicTests.map((t) => `<tr class="row-bad" data-test="${esc(t.test)}">${td(`${t.gatewayId} / ${t.device}`)}${td(this.t(`test.${t.test}`, {}, t.test))}`
+      + `${td(t.system ? this.t(`system.${t.system}`, {}, t.system) : '')}${td(t.lastOn === undefined ? this.t('neverTested') : `${t.lastOn} (${this.t(`lastFrom.${t.lastFrom ?? 'inventory'}`)})`)}`
+      + `${td(t.dueOn ?? '')}${td(t.daysOverdue ?? this.t('neverTested'), ' class="num bad"')}${num(t.periodDays)}</tr>`)
+    return `<h3>${esc(this.t('periodicTests', { day: this.report.asOf }))}</h3>`
+      + table([this.t('device'), this.t('test'), this.t('system'), this.t('lastTested'), this.t('dueOn'), this.t('daysOverdue'), this.t('periodDays')], rows, this.t('none'), new Set([5, 6]))
+  }
+
   compliance(site: ReportSite): string {
     const rows = site.compliance.map((c) => {
       const missed = c.status === 'overdue' || c.status === 'late'
@@ -143,7 +151,7 @@ class Renderer {
   site(site: ReportSite): string {
     return `<section class="site" data-site-id="${esc(site.id)}">${this.header()}<h2>${esc(site.name)}</h2>`
       + `<p class="meta"><span>${esc(this.t('type'))}: ${esc(this.t(`siteType.${site.type}`, {}, site.type))}</span><span>${esc(this.t('jurisdiction'))}: ${esc(site.jurisdiction)}</span></p>`
-      + this.alarms(site) + this.interlocks(site) + this.gateways(site) + this.calibrations(site) + this.compliance(site) + '</section>'
+      + this.alarms(site) + this.interlocks(site) + this.gateways(site) + this.calibrations(site) + this.periodicTests(site) + this.compliance(site) + '</section>'
   }
 
   page(): string {

@@ -11,6 +11,7 @@ import { GZIP_MIN_BYTES, gzipped, listResponse } from '../compliance/list-answer
 import { commissioningColumns, complianceCsv, page } from '../compliance/report.ts'
 import { complianceSummary } from '../compliance/summary.ts'
 import { CommissioningRejectionSchema, CommissioningSchema, ComplianceEvidenceSchema, ComplianceSchema, ComplianceSummarySchema, type ComplianceRow, type Scope } from '../model/index.ts'
+import { periodicTestsSummary } from '../periodic-tests/index.ts'
 import { sessionOf, type Access } from './access.ts'
 import {
   CommissioningBodySchema, CommissioningParamsSchema, ComplianceEvidenceQuerySchema, RejectionBodySchema, ComplianceQuerySchema, ComplianceSiteParamsSchema, ComplianceSummaryQuerySchema, type ComplianceQuery,
@@ -102,14 +103,16 @@ export const complianceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sto
     config: { access: READERS },
     schema: {
       tags: ['compliance'],
-      summary: 'counts of (site, required system) rows and of sites (by their worst row) per status: in total, by site type, by jurisdiction',
-      description: 'The caller\'s scope as in GET /api/compliance; asOf=YYYY-MM-DD (default today, Asia/Shanghai).',
+      summary: 'counts of (site, required system) rows and of sites (by their worst row) per status: in total, by site type, by jurisdiction; the sites with overdue recurring tests',
+      description: 'The caller\'s scope as in GET /api/compliance; asOf=YYYY-MM-DD (default today, Asia/Shanghai). periodicTests: the devices\' calibration and '
+        + 'bump tests on asOf (the shared rules of protocols/commissioning/periodic.ts), from the inventories as they are now and the verified runs ended by asOf.',
       querystring: ComplianceSummaryQuerySchema,
       response: { 200: ComplianceSummarySchema, ...errorResponses(400, 401, 403) },
     },
   }, async (request) => {
     const { scope, asOf } = reader(request, request.query.asOf)
-    return complianceSummary(fleetReport(store, catalog, asOf), scope)
+    // the cached summary is not changed: the tests are read anew each time
+    return { ...complianceSummary(fleetReport(store, catalog, asOf), scope), periodicTests: periodicTestsSummary(store.periodicTests(scope, asOf)) }
   })
 
   api.get('/api/compliance/sites/:siteId', {

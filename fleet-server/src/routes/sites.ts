@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
+import { localDay } from '../../../protocols/calendar/index.ts'
 import { DeviceSchema, GatewaySchema, SiteDetailSchema, SiteSummarySchema } from '../model/index.ts'
 import { sessionOf } from './access.ts'
 import type { RouteDeps } from './deps.ts'
@@ -8,7 +9,7 @@ import { SiteFilterQuerySchema, SiteParamsSchema } from './sites.schema.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
 /** Sites, their gateways and devices; each list holds only what the caller's scope covers. */
-export const siteRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store }) => {
+export const siteRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store, clock }) => {
   const api = app.withTypeProvider<TypeBoxProvider>()
 
   api.get('/api/sites', {
@@ -20,14 +21,16 @@ export const siteRoutes: FastifyPluginAsync<RouteDeps> = async (app, { store }) 
     config: { access: 'signed-in' },
     schema: {
       tags: ['sites'],
-      summary: 'one site: systems, gateways, devices with latest readings, active alarms, interlock actions',
+      summary: 'one site: systems, gateways, devices with latest readings, active alarms, interlock actions, each device\'s recurring tests',
       params: SiteParamsSchema,
       response: { 200: SiteDetailSchema, ...errorResponses(400, 401, 404) },
     },
   }, async (request) => {
-    const site = store.getSite(sessionOf(request).scope, request.params.id)
+    const { scope } = sessionOf(request)
+    const site = store.getSite(scope, request.params.id)
     if (!site) throw notFound(`site ${request.params.id}`)
-    return site
+    const [tests] = store.periodicTests(scope, localDay(clock()), [request.params.id])
+    return { ...site, periodicTests: tests?.devices ?? [] }
   })
 
   api.get('/api/gateways', {

@@ -1,7 +1,7 @@
 import type { AuditTrail } from '../audit/chain.ts'
 import type { EnrolmentOutcome, EnrollToken, GatewayEnrolment } from '../model/enrolment.ts'
 import type {
-  Alarm, CommandRecord, CommissioningRun, CommissioningRunSummary, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteType, User,
+  Alarm, CommandRecord, CommissioningRun, CommissioningRunSummary, Device, Enterprise, Gateway, InterlockAction, MonthlyFacts, MonthlyQuery, Scope, Series, SiteDetail, SiteSummary, SiteTests, SiteType, User,
 } from '../model/index.ts'
 
 export interface SiteInput {
@@ -201,6 +201,8 @@ export interface FleetStore {
   commissioningRuns(scope: Scope, siteId: string, filter?: { limit?: number }): CommissioningRunSummary[] | undefined
   /** one verified run whole; undefined when unknown or of a site outside the scope */
   commissioningRun(scope: Scope, gatewayId: string, runId: string): CommissioningRun | undefined
+  /** issue 17: the recurring tests of the devices of every site in scope (only siteIds when given), by site id, on `today` (YYYY-MM-DD, Asia/Shanghai) */
+  periodicTests(scope: Scope, today: string, siteIds?: readonly string[]): SiteTests[]
   /** changes whenever sites, enterprises or commissioning records may have changed (for caching the report) */
   complianceVersion(): string
 

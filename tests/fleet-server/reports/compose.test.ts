@@ -42,7 +42,7 @@ describe('composeMonthlyReport, pure', () => {
   it('a month of no data is a valid report of zeros', () => {
     const w = monthWindow('2026-06', NOW)
     const report = composeMonthlyReport(facts(), [], w, NOW)
-    expect(report.totals).toEqual({ alarms: 0, unacknowledgedAlarms: 0, trips: 0, interlockFailures: 0, offlineHours: 0, calibrationsOverdue: 0, complianceMissed: 0 })
+    expect(report.totals).toEqual({ alarms: 0, unacknowledgedAlarms: 0, trips: 0, interlockFailures: 0, offlineHours: 0, calibrationsOverdue: 0, testsOverdue: 0, complianceMissed: 0 })
     expect(report.worst).toEqual([])
     expect(report.sites.map((s) => s.id)).toEqual(['s1', 's2'])
     for (const site of report.sites) expect([site.alarms, site.alarmsByKind, site.gateways, site.calibrations, site.compliance, site.interlockActions]).toEqual([[], [], [], [], [], []])

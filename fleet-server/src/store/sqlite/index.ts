@@ -10,6 +10,7 @@ import { GatewayCredentialRecords } from './gateway-credentials.ts'
 import { IngestWriter } from './ingest-writer.ts'
 import { migrate } from './migrations.ts'
 import { MonthlyReader } from './monthly.ts'
+import { PeriodicTestReader } from './periodic-tests.ts'
 import { makeDatabaseFilesPrivate } from './private-files.ts'
 import { SiteReader } from './reads.ts'
 import type { PruneBatch } from './retention.ts'
@@ -68,6 +69,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   private readonly monthly: MonthlyReader
   private readonly credentials: GatewayCredentialRecords
   private readonly runs: CommissioningRunReader
+  private readonly periodic: PeriodicTestReader
 
   constructor(readonly db: Database.Database, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
@@ -85,6 +87,7 @@ export class SqliteStore implements FleetStore, IngestSink {
     this.monthly = new MonthlyReader(db, flushAggregates)
     this.credentials = new GatewayCredentialRecords(db, (c) => this.setGatewayCredentials(c))
     this.runs = new CommissioningRunReader(db)
+    this.periodic = new PeriodicTestReader(db)
   }
 
   upsertEnterprise(e: Enterprise): void {
@@ -133,6 +136,7 @@ export class SqliteStore implements FleetStore, IngestSink {
   complianceVersion: FleetStore['complianceVersion'] = () => this.compliance.complianceVersion()
   commissioningRuns: FleetStore['commissioningRuns'] = (scope, siteId, filter) => this.runs.siteRuns(scope, siteId, filter?.limit)
   commissioningRun: FleetStore['commissioningRun'] = (scope, gatewayId, runId) => this.runs.run(scope, gatewayId, runId)
+  periodicTests: FleetStore['periodicTests'] = (scope, today, siteIds) => this.periodic.sitesTests(scope, today, siteIds)
 
   gatewaySite(gatewayId: string): string | undefined {
     return this.writer.gatewaySite(gatewayId)

@@ -4,7 +4,11 @@ import { addDays, shanghaiDay } from '../../../../protocols/calendar/index.ts'
 
 /** What the store needs from a hardware profile: the calibration interval and channel units. */
 export interface ProfileFacts {
+  /** what the device is, e.g. catalytic-methane-sensor */
+  kind: string
   calibrationIntervalDays?: number
+  /** where the interval comes from */
+  calibrationSource?: string
   units: Map<string, string>
   /** channel → role when the profile gives one (identity, config, status, …); measurement otherwise */
   roles: Map<string, string>
@@ -19,7 +23,9 @@ function facts(profile: Profile): ProfileFacts {
     if (channel.unit !== undefined) units.set(channel.id, channel.unit)
     if (channel.role !== undefined) roles.set(channel.id, channel.role)
   }
-  return { ...(profile.calibration && { calibrationIntervalDays: profile.calibration.intervalDays }), units, roles }
+  return {
+    kind: profile.kind, ...(profile.calibration && { calibrationIntervalDays: profile.calibration.intervalDays, calibrationSource: profile.calibration.source }), units, roles,
+  }
 }
 
 /** The profile library, loaded once; a library that fails to load counts as empty (no interval, no units). */

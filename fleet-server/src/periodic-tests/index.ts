@@ -1,0 +1,2 @@
+export { deviceKey, deviceTests, passesOf } from './device-tests.ts'
+export { periodicTestsSummary } from './summary.ts'
