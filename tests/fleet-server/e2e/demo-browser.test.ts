@@ -8,15 +8,19 @@
  *   gateway raising it to the row appearing is printed: the UI refreshes every 2 s);
  * - acknowledging it in the page reaches the agent: the gateway's cmd-result shows in the page and
  *   the agent's `acknowledged` event comes back, so the API then reports who acknowledged it;
+ * - the commissioning run the demo starts at 镇桥煤矿 shows in its compliance evidence: the passed run
+ *   and the monitoring record it made, marked tested and linked to the run, whose page shows each step;
  * - screenshots of the main views are saved to test-results/ (docs/dashboard.png in the README is one).
  */
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Alarm } from '../../../fleet-server/src/api/index.ts'
+import type { Alarm, ComplianceEvidence } from '../../../fleet-server/src/api/index.ts'
+import { until } from '../../support/until.ts'
 import { startDemoInBrowser, type DemoInBrowser } from './demo.ts'
 
 const COAL_MINE = 'leping-yongshan-coal'
 const LEAK_DEVICE = 'ch4-t0-1201'
+const COMMISSIONED = 'leping-zhenqiao-coal'
 
 let demo: DemoInBrowser
 let url: string
@@ -74,6 +78,31 @@ it('a leak raises an alarm in the enterprise page; acknowledging it reaches the 
     return alarms.find((a) => a.id === alarmId)?.acknowledgedBy
   }, { timeout: 30_000 }).toBe('enterprise')
   await page.screenshot({ path: 'test-results/demo-acknowledged.png' })
+  expect(pageErrors).toEqual([])
+  await page.context().close()
+}, 180_000)
+
+it('the commissioning run at start shows in 镇桥煤矿\'s evidence: the passed run and the tested monitoring record linked to it', async () => {
+  const page = await signIn('regulator')
+  const evidence = `/api/compliance/sites/${COMMISSIONED}`
+  await until('the tested record', async () => (await api<ComplianceEvidence>(page, evidence)).commissioning.some((r) => r.evidence === 'tested'),
+    { timeoutMs: 120_000, everyMs: 1000 })
+  await page.goto(`${url}/#/compliance/site/${COMMISSIONED}`)
+  await page.locator(`[data-testid="evidence"][data-site-id="${COMMISSIONED}"]`).waitFor({ timeout: 30_000 })
+  const runs = page.getByTestId('run-row')
+  expect(await runs.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.result))).toEqual(['passed'])
+  const runId = await runs.first().getAttribute('data-run-id')
+  const tested = page.locator('[data-testid="commissioning-row"][data-evidence="tested"]')
+  expect(await tested.count()).toBe(1)
+  expect(await tested.getAttribute('data-system')).toBe('monitoring')
+  const link = tested.getByTestId('run-link')
+  expect(await link.getAttribute('data-run-id')).toBe(runId)
+  await page.screenshot({ path: 'test-results/demo-commissioning.png', fullPage: true })
+  await link.click()
+  const sensor = page.locator('[data-testid="run-device"][data-device="ch4-heading-201"]')
+  await sensor.waitFor({ timeout: 30_000 })
+  expect(await sensor.getByTestId('run-step').evaluateAll((lis) => lis.map((li) => `${(li as HTMLElement).dataset.kind} ${(li as HTMLElement).dataset.result}`)))
+    .toEqual(['identity passed', 'zero passed', 'gas passed', 'calibration passed'])
   expect(pageErrors).toEqual([])
   await page.context().close()
 }, 180_000)
