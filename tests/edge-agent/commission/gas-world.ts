@@ -15,6 +15,10 @@ export interface WorldOptions {
   /** the share of the gas the sensor shows at its plateau (a poisoned sensor shows less) */
   gain?: number
   feedbackFollows?: boolean
+  /** what the sensor reads in clean air */
+  offset?: number
+  /** the poll state of the sensor, as the agent reports it */
+  state?: string
 }
 
 const DEVICE = 'ch4-1'
@@ -36,6 +40,7 @@ export class GasWorld implements AgentCalls {
   private bypassed = false
   private suppressed = false
   private cursor = 0
+  private until = Infinity
   private readonly pending: { ts: number; event: Record<string, unknown> }[] = []
 
   constructor(private readonly options: WorldOptions) {
@@ -51,7 +56,7 @@ export class GasWorld implements AgentCalls {
 
   reading(ts: number): number {
     const tau = this.options.t90S / Math.LN10
-    return this.target + (this.from - this.target) * Math.exp(-(ts - this.since) / (tau * 1000))
+    return (this.options.offset ?? 0) + this.target + (this.from - this.target) * Math.exp(-(ts - this.since) / (tau * 1000))
   }
 
   applyGas(): void {
@@ -72,7 +77,8 @@ export class GasWorld implements AgentCalls {
     if (answer) return answer
     switch (command) {
       case 'test-mode':
-        return { ok: true, data: { devices: args.devices, interlocks: [INTERLOCK], until: this.now + 3_600_000, cursor: 0 } }
+        this.until = this.now + (args.minutes as number) * 60_000
+        return { ok: true, data: { devices: args.devices, interlocks: [INTERLOCK], until: this.until, cursor: 0 } }
       case 'test-feed':
         return { ok: true, data: this.feed() }
       case 'bypass-interlock':
@@ -87,7 +93,7 @@ export class GasWorld implements AgentCalls {
   }
 
   private switchTo(target: number): void {
-    this.from = this.reading(this.now)
+    this.from = this.reading(this.now) - (this.options.offset ?? 0)
     this.since = this.now
     this.target = target
   }
@@ -105,10 +111,10 @@ export class GasWorld implements AgentCalls {
     this.cursor += samples.length + due.length
     return {
       cursor: this.cursor,
-      testMode: { devices: [DEVICE], interlocks: [INTERLOCK], until: this.options.t0 + 3_600_000 },
+      testMode: this.now < this.until ? { devices: [DEVICE], interlocks: [INTERLOCK], until: this.until } : null,
       samples,
       events: due.map((p) => p.event) as unknown as TestFeed['events'],
-      devices: [{ device: DEVICE, state: 'online', identified: true }],
+      devices: [{ device: DEVICE, state: this.options.state ?? 'online', identified: (this.options.state ?? 'online') === 'online' }],
     }
   }
 

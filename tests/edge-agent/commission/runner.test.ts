@@ -115,6 +115,37 @@ describe('commissionRun against a simulated sensor and power cut', () => {
     expect(outcome.run.result).toBe('passed')
   })
 
+  it('a sensor reading off zero in clean air fails the zero step, with its mean and tolerance (2.5 % of the 0–4 range)', async () => {
+    const { outcome } = await commission({ offset: 0.3 })
+    const zero = stepsOf(outcome.run).find((s) => s.kind === 'zero')!
+    expect(zero).toMatchObject({ result: 'failed', tolerance: 0.1, mean: 0.3 })
+    expect(outcome.run.result).toBe('failed')
+  })
+
+  it('a sensor too slow for the T90 limit fails the gas step saying so', async () => {
+    const { outcome } = await commission({ t90S: 45 })
+    const gas = gasOf(outcome.run)
+    expect(gas.result).toBe('failed')
+    expect(gas.t90S).toBeGreaterThan(40)
+    expect(gas.reasons).toEqual([expect.stringContaining('T90')])
+  })
+
+  it('a device that never answers: after waiting, the identity step fails and no gas is applied', async () => {
+    const acts: string[] = []
+    const it = setup({ state: 'offline' }, plan(), (text) => acts.push(text))
+    const { run } = await it.run()
+    expect(stepsOf(run)[0]).toMatchObject({ kind: 'identity', result: 'failed', reason: 'the device does not answer (offline)' })
+    expect(run.result).toBe('failed')
+    expect(acts.filter((a) => a.startsWith('APPLY'))).toEqual([])
+  })
+
+  it('the test mode running out before the run ends stops the run: what follows would not be a test', async () => {
+    const short = setup({}, { ...plan({ zero: { seconds: 50 }, interlocks: { 'ch4-power-cut': { bypass: 'the local fan must not stop' } } }), testModeMinutes: 1 })
+    await expect(short.run()).rejects.toThrow(new CommissionError('the test mode ended before the run did (testModeMinutes in the plan sets how long it lasts): what follows would not be test events'))
+    expect(short.world.commands()).toEqual(['test-mode', 'bypass-interlock', 'end-bypass', 'end-test-mode'])
+    expect(short.signedRuns).toEqual([])
+  })
+
   it('the test mode ends when a step throws, and nothing is signed or recorded', async () => {
     const failing = setup({}, plan(), (text) => {
       if (text.startsWith('REMOVE')) throw new Error('the installer pressed Ctrl-C')
