@@ -146,6 +146,15 @@ describe('commissionRun against a simulated sensor and power cut', () => {
     expect(short.signedRuns).toEqual([])
   })
 
+  it('every planned device gets its own result, in plan order; one failing fails the run', async () => {
+    const planned = plan()
+    const { outcome, world } = await commission({}, { ...planned, devices: [...planned.devices, { device: 'ch4-2' }] })
+    expect(outcome.run.devices.map((d) => [d.device, d.result])).toEqual([['ch4-1', 'passed'], ['ch4-2', 'failed']])
+    expect(outcome.run.devices[1]!.steps).toEqual([expect.objectContaining({ kind: 'identity', result: 'failed', reason: 'the device does not answer (no poll result yet)' })])
+    expect(outcome.run.result).toBe('failed')
+    expect(world.calls[0]!.args).toEqual({ devices: ['ch4-1', 'ch4-2'], minutes: 60 })
+  })
+
   it('the test mode ends when a step throws, and nothing is signed or recorded', async () => {
     const failing = setup({}, plan(), (text) => {
       if (text.startsWith('REMOVE')) throw new Error('the installer pressed Ctrl-C')
