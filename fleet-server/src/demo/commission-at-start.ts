@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { signRun, type Run } from '../../../protocols/commissioning/index.ts'
 import { localDay } from '../../../protocols/calendar/index.ts'
-import { describeFailure } from '../../../protocols/cli/index.ts'
 import { AGENT_VERSION, commissionRun, isLocalCommandName, safetySpecs, type AgentCalls, type Installer, type Plan } from '../../../edge-agent/src/index.ts'
 import type { RunningDemoSite } from './edge-site.ts'
 import { unitsOf } from './gateway-config.ts'
@@ -111,7 +110,7 @@ export function commissionInBackground(site: RunningDemoSite, deps: Commissionin
     deps.say(`commissioning ${name}: ${run.result.toUpperCase()} — ${summary(run)}; ${message}`)
   })().catch((error: unknown) => {
     if (signal.aborted) return
-    deps.say(`commissioning ${name}: FAILED to run — ${describeFailure(error).split('\n')[0]}`)
+    deps.say(`commissioning ${name}: FAILED to run — ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`)
   })
   return {
     done,
