@@ -3,6 +3,7 @@
 import { complianceStrings } from './compliance.js'
 import { installerStrings } from './installer.js'
 import { commissioningStrings } from './commissioning.js'
+import { periodicTestStrings } from './periodic-tests.js'
 
 /** @type {typeof import('./index.d.ts').dictionaries} */
 export const dictionaries = {
@@ -156,6 +157,7 @@ export const dictionaries = {
     ...complianceStrings.zh,
     ...installerStrings.zh,
     ...commissioningStrings.zh,
+    ...periodicTestStrings.zh,
   },
   en: {
     'app.title': 'Safety Monitoring',
@@ -307,6 +309,7 @@ export const dictionaries = {
     ...complianceStrings.en,
     ...installerStrings.en,
     ...commissioningStrings.en,
+    ...periodicTestStrings.en,
   },
 }
 

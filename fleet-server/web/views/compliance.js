@@ -1,9 +1,11 @@
 // The regulator's compliance view (#/compliance): counts by status per site type and per
 // jurisdiction, the sites that missed the deadline (late or overdue) with the sanction that applies,
-// the sites whose deadline is near, the asOf date and filters, and the CSV export of the same report.
+// the sites whose deadline is near, the sites with overdue recurring tests, the asOf date and filters,
+// and the CSV export of the same report.
 import { h, table } from '../dom.js'
 import { lang, t, tOr } from '../i18n/index.js'
 import { complianceCsvUrl } from '../api.js'
+import { overdueTestsSection } from './periodic-tests.js'
 /** @typedef {import('../api.js').ComplianceCounts} ComplianceCounts */
 /** @typedef {import('../api.js').ComplianceFilters} ComplianceFilters */
 /** @typedef {import('../api.js').ComplianceRow} ComplianceRow */
@@ -227,5 +229,6 @@ export function complianceView(data, { onFilter }) {
       dueSoon.length === 0 ? h('p', { 'data-testid': 'no-due-soon' }, t('compliance.noDueSoon'))
         : h('div', { class: 'table-wrap' }, table(t('compliance.dueSoon', { count: dueSoon.length }),
           [t('col.site'), t('compliance.deadline'), t('compliance.daysLeft'), t('compliance.dueSystems')],
-          dueSoon.map((g) => dueRow(g, query.asOf)), { class: 'due-soon', 'data-testid': 'due-soon-list' }, true))))
+          dueSoon.map((g) => dueRow(g, query.asOf)), { class: 'due-soon', 'data-testid': 'due-soon-list' }, true))),
+    overdueTestsSection(data.summary?.periodicTests, query))
 }

@@ -1,5 +1,5 @@
 // One site: alarms (with acknowledge), gateways, devices by regulatory system with latest readings,
-// trends and calibration, and the interlock history.
+// trends and calibration, the recurring tests, and the interlock history.
 import { h, section, table } from '../dom.js'
 import { t, tOr } from '../i18n/index.js'
 import { formatTime, formatValue, formatReading, formatNumber, TIME_ZONE } from '../format.js'
@@ -9,6 +9,7 @@ import { healthBadge, siteHealth } from './overview.js'
 import { ackState, ackText, ackPending } from '../ack.js'
 import { cachedSeries, seriesKey } from '../trends.js'
 import { trendChart } from '../chart.js'
+import { periodicTestsSection } from './periodic-tests.js'
 /** @typedef {import('../api.js').Alarm} Alarm */
 /** @typedef {import('../api.js').Device} Device */
 /** @typedef {import('../api.js').Gateway} Gateway */
@@ -220,6 +221,7 @@ export function siteView(detail, user, { onAck }) {
         [t('col.gateway'), t('col.state'), t('col.version'), t('col.buffer'), t('col.lastSeen')],
         detail.gateways.map(gatewayRow), {}, true))),
     section('devices-heading', t('site.devices'), detail.devices.length === 0 ? h('p', {}, t('site.noDevices')) : devicesBySystem(detail)),
+    periodicTestsSection(detail),
     section('interlocks-heading', t('site.interlocks'), detail.interlockActions.length === 0
       ? h('p', {}, t('site.noInterlocks'))
       : h('div', { class: 'table-wrap' }, table(t('site.interlocks'),

@@ -53,7 +53,15 @@ const counts = (): ComplianceCounts => ({ systems: zero(), sites: zero() })
 
 /** What GET /api/compliance/summary answers for these rows. */
 export function complianceSummary(rows: ComplianceRow[], asOf: string): ComplianceSummary {
-  const summary: ComplianceSummary = { asOf, total: counts(), bySiteType: Object.fromEntries(SITE_TYPES.map((t) => [t, counts()])), byJurisdiction: {} }
+  const summary: ComplianceSummary = {
+    asOf, total: counts(), bySiteType: Object.fromEntries(SITE_TYPES.map((t) => [t, counts()])), byJurisdiction: {},
+    // recurring tests are the server's own figures, not counted from the rows
+    periodicTests: {
+      sitesOverdue: 1, testsOverdue: 2,
+      sites: [{ siteId: coal.siteId, siteName: coal.siteName, siteType: 'coal-mine', jurisdiction: coal.jurisdiction, overdue: 2, dueSoon: 0 },
+        { siteId: petrol.siteId, siteName: petrol.siteName, siteType: 'petrol-station', jurisdiction: petrol.jurisdiction, overdue: 0, dueSoon: 1 }],
+    },
+  }
   const worst = new Map<string, ComplianceRow>()
   for (const r of rows) {
     summary.byJurisdiction[r.jurisdiction] ??= counts()

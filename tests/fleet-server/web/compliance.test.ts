@@ -92,6 +92,10 @@ describe('compliance views in chromium', () => {
     const csv = page.getByTestId('csv-link')
     expect(await csv.getAttribute('href')).toBe(`/api/compliance.csv?asOf=${DEFAULT_AS_OF}`)
     expect(await csv.getAttribute('download')).toBe(`compliance-${DEFAULT_AS_OF}.csv`)
+    // sites with recurring tests overdue or due soon, linked to their site page
+    const testSites = () => page.getByTestId('tests-overdue-site').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-site-id')}:${r.textContent}`))
+    expect(await testSites()).toEqual(['ys-coal-1:涌山煤矿 煤矿 · 涌山镇20', 'lg-petrol-1:乐港加油站 加油站 · 乐港镇01'])
+    expect(await page.locator('#tests-overdue-heading').textContent()).toBe('定期测试逾期的场所（1）')
     await page.getByLabel('截至日期').fill('2026-06-30')
     await page.getByLabel('类型').selectOption('coal-mine')
     await page.getByTestId('filters-apply').click()
@@ -102,6 +106,7 @@ describe('compliance views in chromium', () => {
     expect(await page.getByTestId('csv-link').getAttribute('href')).toBe('/api/compliance.csv?asOf=2026-06-30&siteType=coal-mine')
     expect(await page.getByTestId('overdue-row').count()).toBe(1)
     expect(await page.getByTestId('no-due-soon').textContent()).toBe('90 天内没有到期的站点')
+    await expect.poll(testSites).toEqual(['ys-coal-1:涌山煤矿 煤矿 · 涌山镇20'])
     // the export itself, fetched with the page's session: a BOM, the header, one line per row
     const bytes = await page.evaluate(async (href) => [...new Uint8Array(await (await fetch(href!)).arrayBuffer())], await page.getByTestId('csv-link').getAttribute('href'))
     expect(bytes.slice(0, 3)).toEqual([0xef, 0xbb, 0xbf])

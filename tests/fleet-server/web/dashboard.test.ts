@@ -86,6 +86,13 @@ describe('web dashboard in chromium', () => {
     expect(await t2.textContent()).toContain('已过期')
     expect(await row('device-row', 'data-device-id', 'relay-1').textContent()).toContain('关')
 
+    // recurring tests: overdue first, each with its due date and where the last one comes from
+    const tests = page.getByTestId('periodic-test')
+    expect(await tests.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-test')}:${r.getAttribute('data-state')}`))).toEqual(['calibration:overdue', 'bump:ok'])
+    const calibration = await tests.first().textContent()
+    for (const text of ['ch4-t1', '标校', '已过期', '2026-11-30', '逾期 1 天', '2026-11-15（网关登记）', '15 天']) expect(calibration).toContain(text)
+    expect(await tests.nth(1).textContent()).toContain('2026-11-20（签名试验记录）')
+
     const interlocks = await page.getByTestId('interlock-row').allTextContents()
     expect(interlocks.join('\n')).toContain('2026-11-29 10:00:00')
     expect(interlocks.join('\n')).toContain('已跳闸')

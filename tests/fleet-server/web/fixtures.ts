@@ -72,6 +72,13 @@ export function createFleet(now = Date.now()) {
     ],
     activeAlarms: alarms.filter((a) => a.siteId === coal.id),
     interlockActions: interlocks,
+    periodicTests: [{
+      gatewayId: 'gw-ys-01', device: 'ch4-t1', profile: 'gj4-ch4', kind: 'catalytic-methane-sensor', location: '1103 回采工作面回风巷 T1', system: 'monitoring',
+      tests: [
+        { test: 'bump', state: 'ok', dueOn: '2026-12-20', daysLeft: 19, lastOn: '2026-11-20', lastFrom: 'run', runId: 'gw-ys-01:1', periodDays: 30, dueSoonDays: 14, source: 'coal rules, monthly [S]' },
+        { test: 'calibration', state: 'overdue', dueOn: '2026-11-30', daysLeft: -1, lastOn: '2026-11-15', lastFrom: 'inventory', periodDays: 15, dueSoonDays: 3, source: 'coal rules, 15 days [S]' },
+      ],
+    }],
   })
 
   const commands = new Map<string, { command: CommandRecord; polls: number; alarmId: number }>()
