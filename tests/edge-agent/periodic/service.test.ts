@@ -93,6 +93,17 @@ describe('periodic tests at the gateway', () => {
     expect(list[2]).not.toHaveProperty('lastOn')
   })
 
+  it('with no period configured, the profile\'s and the rule\'s decide: calibrated 16 days ago is overdue (the GJC4\'s 10 days, shorter than the coal mine\'s 15)', () => {
+    const outputs = { write: async () => {}, pollSoon: () => {} }
+    const safety = new SafetyService(specs(COAL.replace(', calibrationDays: 15', '')), { store: outbox, outputs, logger: pino({ level: 'silent' }), timeZone: 'Asia/Shanghai', clock: () => now, tickMs: 3_600_000, calibrationCheckMs: CHECK_MS })
+    safety.start()
+    safety.stop()
+    const [calibration] = dueEvents()
+    expect(calibration).toMatchObject({ type: 'calibration', device: 'ch4-1', state: 'overdue', calibratedOn: daysAgo(16), dueOn: daysAgo(6) })
+    expect(validEvent(calibration!)).toBe(true)
+    expect(safety.status().tests?.find((t) => t.test === 'calibration')).toMatchObject({ state: 'overdue', periodDays: 10 })
+  })
+
   it('a later run in the history wins over the config\'s date; an earlier one does not', () => {
     history.pass('ch4-1', 'calibration', daysAgo(2))
     history.pass('ch4-1', 'bump', daysAgo(28))
