@@ -44,7 +44,7 @@ describe('the commissioning run in the background', () => {
     const run = commissionInBackground(refusingSite('the test mode is taken', calls), { plan, signingKeyPem: privateKeyPem, online: () => true, say: (l) => said.push(l), logger })
     await run.done
     expect(said).toHaveLength(2)
-    expect(said[0]).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): .* tests ch4-heading-201 with 2 %CH4 test gas and checks multigas-intake \(in the background\)$/u)
+    expect(said[0]).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): .* tests ch4-heading-201 with 2 %CH4 test gas and checks multigas-intake, power-cut-201 \(in the background\)$/u)
     expect(said[1]).toBe('commissioning 镇桥煤矿 (leping-zhenqiao-coal): FAILED to run — the agent refused test-mode: the test mode is taken')
     expect(calls[0]).toBe('test-mode')
   })

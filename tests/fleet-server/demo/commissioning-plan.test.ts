@@ -10,19 +10,22 @@ const seedText = readFileSync(defaultSeedFile(), 'utf8')
 const site = (id: string) => fleet.sites.find((s) => s.id === id)!
 
 describe('the commissioning run the demo does at start', () => {
-  it('is planned for 镇桥煤矿 alone: its gas-test methane sensor with 2 %CH4, above the heading face power-off level', () => {
+  it('is planned for 镇桥煤矿 alone: its gas-test methane sensor with 2 %CH4, above the heading face power-off level and the power cut it feeds', () => {
     const planned = fleet.sites.filter((s) => demoCommissioningPlan(s, '2026-12-07') !== undefined).map((s) => s.id)
     expect(planned).toEqual(['leping-zhenqiao-coal'])
     const plan = demoCommissioningPlan(site('leping-zhenqiao-coal'), '2026-12-07')!
     const [sensor] = plan.devices
     expect(sensor).toMatchObject({ device: 'ch4-heading-201', calibratedOn: '2026-12-07', gas: { ...DEMO_TEST_GAS, channel: 'ch4', expiresOn: '2027-12-07' } })
     expect(site('leping-zhenqiao-coal').gateway.devices.find((d) => d.id === 'ch4-heading-201')!.alarms!.ch4!.preset).toBe('coal-ch4-heading-face') // power-off at 1.5 %CH4
+    const cut = site('leping-zhenqiao-coal').gateway.interlocks!.find((i) => i.when.some((c) => c.device === 'ch4-heading-201'))!
+    expect(cut.when[0]).toMatchObject({ above: 1.5 })
+    expect(cut.action.device).toBe('power-cut-201')
   })
 
   it('checks every other device of the sensor\'s system by identity only, and no device of another system', () => {
     const zhenqiao = site('leping-zhenqiao-coal')
     const plan = demoCommissioningPlan(zhenqiao, '2026-12-07')!
-    expect(plan.devices.slice(1)).toEqual([{ device: 'multigas-intake' }])
+    expect(plan.devices.slice(1)).toEqual([{ device: 'multigas-intake' }, { device: 'power-cut-201' }])
     const monitoring = zhenqiao.gateway.devices.filter((d) => d.system === 'monitoring').map((d) => d.id)
     expect(plan.devices.map((d) => d.device).sort()).toEqual(monitoring.sort())
   })

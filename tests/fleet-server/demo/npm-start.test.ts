@@ -92,21 +92,21 @@ describe('npm start', () => {
     expect(trip.siteId).toBe('leping-yongshan-coal')
   }, 70_000)
 
-  it('commissions 镇桥煤矿 in the background: one signed run passes its methane sensor with test gas, and monitoring gets a tested record', async () => {
+  it('commissions 镇桥煤矿 in the background: one signed run passes its methane sensor with test gas and the power cut it trips, and monitoring gets a tested record', async () => {
     const site = 'leping-zhenqiao-coal'
     const regulator = await logIn('regulator')
     const [run] = await eventually(async () => {
       const runs = await get<CommissioningRunSummary[]>(regulator, `/api/sites/${site}/commissioning-runs`)
       return runs.length > 0 ? runs : undefined
     }, 120_000, 'the run at the server')
-    expect(demo.stdout).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): .* tests ch4-heading-201 with 2 %CH4 test gas and checks multigas-intake/mu)
-    expect(demo.stdout).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): PASSED — ch4-heading-201 passed \(T90 \d+(\.\d+)? s\), multigas-intake passed; run zhenqiao-coal-gw1:\d+ recorded/mu)
+    expect(demo.stdout).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): .* tests ch4-heading-201 with 2 %CH4 test gas and checks multigas-intake, power-cut-201/mu)
+    expect(demo.stdout).toMatch(/^commissioning 镇桥煤矿 \(leping-zhenqiao-coal\): PASSED — ch4-heading-201 passed \(T90 \d+(\.\d+)? s\), multigas-intake passed, power-cut-201 passed; run zhenqiao-coal-gw1:\d+ recorded/mu)
     expect(run).toMatchObject({ gatewayId: 'zhenqiao-coal-gw1', result: 'passed', purpose: 'commissioning' })
-    expect(run!.devices.map((d) => `${d.device} ${d.result}`).sort()).toEqual(['ch4-heading-201 passed', 'multigas-intake passed'])
+    expect(run!.devices.map((d) => `${d.device} ${d.result}`).sort()).toEqual(['ch4-heading-201 passed', 'multigas-intake passed', 'power-cut-201 passed'])
     const tested = await eventually(async () => (await get<ComplianceEvidence>(regulator, `/api/compliance/sites/${site}`))
       .commissioning.find((r) => r.evidence === 'tested'), 30_000, 'the tested record')
     expect(tested).toMatchObject({ system: 'monitoring', accepted: true, runIds: [run!.runId] })
-    expect(tested.devices.sort()).toEqual(['ch4-heading-201', 'multigas-intake'])
+    expect(tested.devices.sort()).toEqual(['ch4-heading-201', 'multigas-intake', 'power-cut-201'])
   }, 150_000)
 
   it('stops everything on SIGINT: exit 0, the HTTP and MQTT ports free again', async () => {
