@@ -23,6 +23,7 @@ const pad = (text: string, width: number) => text.padEnd(width)
 export function readyBanner({ fleet, dashboardUrl, mqttUrl, dataDir, leakPeriodS }: BannerFacts): string {
   const devices = fleet.sites.reduce((n, site) => n + site.gateway.devices.length, 0)
   const leaks = fleet.sites.flatMap((site) => site.gateway.devices.filter((d) => d.scenario === 'leak').map((d) => `${site.name} ${d.id}`))
+  const tested = fleet.sites.flatMap((site) => site.gateway.devices.filter((d) => d.scenario === 'gas-test').map((d) => `${site.name} ${d.id}`))
   const users = fleet.users.map((user) => ({ name: user.name, password: user.password, role: user.role, sees: sees(user, fleet) }))
   const nameWidth = Math.max(4, ...users.map((u) => u.name.length)) + 2
   const passwordWidth = Math.max(8, ...users.map((u) => u.password.length)) + 2
@@ -34,6 +35,7 @@ export function readyBanner({ fleet, dashboardUrl, mqttUrl, dataDir, leakPeriodS
     `  mqtt       ${mqttUrl}`,
     `  data       ${dataDir} (fresh each run)`,
     ...(leaks.length > 0 ? [`  leak       ${leaks.join(', ')}: methane through alarm and power cut every ${leakPeriodS} s`] : []),
+    ...(tested.length > 0 ? [`  test run   ${tested.join(', ')}: commissioned now with test gas, signed; its record shows under 合规 (compliance)`] : []),
     '',
     `  ${pad('user', nameWidth)}${pad('password', passwordWidth)}${pad('role', roleWidth)}sees`,
     ...users.map((u) => `  ${pad(u.name, nameWidth)}${pad(u.password, passwordWidth)}${pad(u.role, roleWidth)}${u.sees}`),

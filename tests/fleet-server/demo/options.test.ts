@@ -22,12 +22,13 @@ describe('demo options', () => {
 })
 
 describe('the ready banner', () => {
-  it('names the dashboard, the broker, the leak and every demo login', () => {
+  it('names the dashboard, the broker, the leak, the test run at start and every demo login', () => {
     const fleet = loadDemoFleet(defaultSeedFile())
     const text = readyBanner({ fleet, dashboardUrl: 'http://127.0.0.1:8080', mqttUrl: 'mqtt://127.0.0.1:1883', dataDir: 'data/demo', leakPeriodS: 180 })
     expect(text).toMatch(/^ {2}dashboard +http:\/\/127\.0\.0\.1:8080$/mu)
     expect(text).toMatch(/^ {2}mqtt +mqtt:\/\/127\.0\.0\.1:1883$/mu)
     expect(text).toMatch(/涌山煤矿 ch4-t0-1201: methane through alarm and power cut every 180 s/u)
+    expect(text).toMatch(/^ {2}test run +镇桥煤矿 ch4-heading-201: commissioned now with test gas, signed; its record shows under 合规 \(compliance\)$/mu)
     for (const user of fleet.users) expect(text).toMatch(new RegExp(`^ {2}${user.name} +${user.password} +${user.role} `, 'mu'))
   })
 })
