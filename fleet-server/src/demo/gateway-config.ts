@@ -27,7 +27,7 @@ export function gatewayConfigOf(site: DemoSite, place: GatewayConfigPlace): Gate
   const units = unitsOf(site)
   const { gateway } = site
   return {
-    gateway: { id: gateway.id, site: site.id, ...(gateway.name !== undefined && { name: gateway.name }) },
+    gateway: { id: gateway.id, site: site.id, ...(gateway.name !== undefined && { name: gateway.name }), siteType: site.type },
     ...(place.mqttUrl !== undefined && { uplink: { url: place.mqttUrl } }),
     buffer: { path: place.bufferPath ?? 'outbox.sqlite' },
     buses: [{ id: DEMO_BUS_ID, type: 'tcp', host: place.simulator.host, port: place.simulator.port, timeoutMs: 1000 }],
