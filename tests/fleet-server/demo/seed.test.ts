@@ -55,7 +55,7 @@ describe('seeds/demo-fleet.yaml', () => {
     expect(byName.get('admin')?.role).toBe('admin')
   })
 
-  it('gives every site a gateway config that `edge-agent check` accepts, naming the site's type (periodic tests)', () => {
+  it('gives every site a gateway config that `edge-agent check` accepts, naming the site\'s type (periodic tests)', () => {
     for (const site of fleet.sites) {
       const { config, problems } = parseGatewayConfig(`${site.gateway.id}.yaml`, site, { simulator: { host: '127.0.0.1', port: 5020 }, mqttUrl: 'mqtt://127.0.0.1:1883' })
       expect(problems.map(formatProblem)).toEqual([])
