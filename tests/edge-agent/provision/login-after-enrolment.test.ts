@@ -56,7 +56,7 @@ it('a broker refusing the new login: exit 1 saying the credentials are kept; onc
   const credentialsFile = at('gateway.credentials.json')
   expect({ code: first.code, stdout: first.stdout }).toEqual({ code: 1, stdout: '' })
   expect(first.stderr).toBe(`edge-agent: gateway gw-ext enrolled at site mine-a: credentials written to ${credentialsFile} (mode 0600), `
-    + `${config}: gateway.id, uplink.url, uplink.credentialsFile set; but the MQTT login to ${broker.url} as edge-mine-a-gw-ext failed: `
+    + `signing key written to ${at('gateway.signing-key.pem')} and registered, ${config}: gateway.id, uplink.url, uplink.credentialsFile set; but the MQTT login to ${broker.url} as edge-mine-a-gw-ext failed: `
     + 'connection refused: bad user name or password, or not authorized (reason 5). The credentials are kept (the token is spent); '
     + 'once the broker accepts it, edge-agent provision run again says "already provisioned"\n')
   expect(statSync(credentialsFile).mode & 0o777).toBe(0o600)

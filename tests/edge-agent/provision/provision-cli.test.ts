@@ -135,15 +135,19 @@ describe('edge-agent provision against the fleet server over TLS', () => {
     const result = await provision(config, token, '--ca', at('fleet-ca.pem'))
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
     const credentialsFile = join(folder, 'gateway.credentials.json')
+    const keyFile = join(folder, 'gateway.signing-key.pem')
     expect(result.stdout).toBe(`provisioned gateway gw-a enrolled at site mine-a: credentials written to ${credentialsFile} (mode 0600), `
-      + `${config}: uplink.url, uplink.credentialsFile, uplink.caFile set; MQTT login to mqtts://127.0.0.1:${mqttsPort} as edge-mine-a-gw-a works\n`)
+      + `signing key written to ${keyFile} and registered, ${config}: uplink.url, uplink.credentialsFile, uplink.caFile set; MQTT login to mqtts://127.0.0.1:${mqttsPort} as edge-mine-a-gw-a works\n`)
 
     expect(statSync(credentialsFile).mode & 0o777).toBe(0o600)
     const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { username: string; password: string }
     expect(Object.keys(credentials)).toEqual(['username', 'password'])
     expect(credentials.username).toBe('gw-a')
     expect(result.stdout).not.toContain(credentials.password)
-    expect(readdirSync(folder).sort()).toEqual(['gateway.credentials.json', 'gateway.yaml'])
+    expect(readdirSync(folder).sort()).toEqual(['gateway.credentials.json', 'gateway.signing-key.pem', 'gateway.yaml'])
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+    expect(readFileSync(keyFile, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/u)
+    expect(result.stdout).not.toContain(readFileSync(keyFile, 'utf8').split('\n')[1]!)
 
     const written = readFileSync(config, 'utf8')
     const comments = (text: string) => text.split('\n').flatMap((line) => /#.*$/u.exec(line)?.[0] ?? [])
