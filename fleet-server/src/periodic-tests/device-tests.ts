@@ -22,6 +22,23 @@ interface DevicePasses {
   bump?: Pass
 }
 
+/** What the passes need of a run (a Run is one): its id, gateway and end, and per device its steps' kinds, results and calibration dates. */
+export interface RunPasses {
+  id: string
+  gateway: string
+  endedAt: number
+  devices: readonly { device: string; kind?: string; steps: readonly { kind: Run['devices'][number]['steps'][number]['kind']; result: string; calibratedOn?: string }[] }[]
+}
+
+/** The run without what the passes do not need (readings, figures): small enough to keep in memory for every run. */
+export const runPasses = (run: Run): RunPasses => ({
+  id: run.id, gateway: run.gateway, endedAt: run.endedAt,
+  devices: run.devices.map((d) => ({
+    device: d.device, ...(d.kind !== undefined && { kind: d.kind }),
+    steps: d.steps.map((step) => ({ kind: step.kind, result: step.result, ...(step.kind === 'calibration' && step.calibratedOn !== undefined && { calibratedOn: step.calibratedOn }) })),
+  })),
+})
+
 export const deviceKey = (gatewayId: string, device: string): string => `${gatewayId}\u0000${device}`
 
 const later = (current: Pass | undefined, next: Pass): Pass => (current === undefined || daysBetween(current.on, next.on) > 0 ? next : current)
@@ -32,7 +49,7 @@ const later = (current: Pass | undefined, next: Pass): Pass => (current === unde
  * a calibration is not done after the run confirming it), a passed gas step (bump or span: every level
  * triggered) as a bump test on the run's day.
  */
-export function passesOf(runs: readonly Run[], today: string): Map<string, DevicePasses> {
+export function passesOf(runs: readonly RunPasses[], today: string): Map<string, DevicePasses> {
   const passes = new Map<string, DevicePasses>()
   for (const run of runs) {
     const runDay = shanghaiDay(run.endedAt)

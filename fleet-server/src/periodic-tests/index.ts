@@ -1,2 +1,2 @@
-export { deviceKey, deviceTests, passesOf } from './device-tests.ts'
+export { deviceKey, deviceTests, passesOf, runPasses, type RunPasses } from './device-tests.ts'
 export { periodicTestsSummary } from './summary.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Run, Step } from '../../../protocols/commissioning/index.ts'
-import { deviceKey, deviceTests, passesOf } from '../../../fleet-server/src/periodic-tests/index.ts'
+import { deviceKey, deviceTests, passesOf, runPasses } from '../../../fleet-server/src/periodic-tests/index.ts'
 import { sampleRun } from '../../support/commissioning-run.ts'
 
 // sampleRun() ends 2026-12-01 10:05 in Shanghai, on gateway gw-1, device ch4-t1
@@ -58,6 +58,12 @@ describe('server-side recurring tests (shared dueDates)', () => {
     const newer = runWith(['gas'], 'passed', { id: 'gw-1:b' })
     const undated = { ...newer, devices: [{ ...newer.devices[0]!, steps: [...newer.devices[0]!.steps, { kind: 'calibration', result: 'passed', entered: false } as Step] as Step[] as [Step, ...Step[]] }] }
     expect(passes([undated, older], RUN_DAY)).toEqual({ calibration: { on: RUN_DAY, runId: 'gw-1:b' }, bump: { on: RUN_DAY, runId: 'gw-1:b' } })
+  })
+
+  it('the slim form the store keeps of a run gives the same passes as the run, without its readings', () => {
+    const runs = [runWith(['calibration', 'gas']), runWith(['gas', 'zero'], 'passed', { id: 'gw-1:c', endedAt: Date.UTC(2026, 11, 3) }), runWith(['calibration'], 'failed', { id: 'gw-1:d' })]
+    for (const today of ['2026-11-30', RUN_DAY, '2026-12-03']) expect(passesOf(runs.map(runPasses), today)).toEqual(passesOf(runs, today))
+    expect(JSON.stringify(runPasses(sampleRun()))).not.toContain('readings')
   })
 
   it('never tested: a coal mine\'s methane sensor owes both, overdue without a due date; a petrol station binds no rule and owes only the maker\'s calibration', () => {

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Run, SignedRun } from '../../../../protocols/commissioning/index.ts'
 import type { DeviceTests, Scope, SiteTests } from '../../model/index.ts'
-import { deviceKey, deviceTests, passesOf } from '../../periodic-tests/index.ts'
+import { deviceKey, deviceTests, passesOf, runPasses, type RunPasses } from '../../periodic-tests/index.ts'
 import { profileFacts } from './profiles.ts'
 import { scopeCondition } from './scope.ts'
 
@@ -14,6 +14,8 @@ interface DeviceRow { site_id: string; gateway_id: string; id: string; profile: 
  */
 export class PeriodicTestReader {
   private readonly cache = new Map<string, Statement>()
+  /** runs are append-only: each is parsed once (by row id), and only what the passes need is kept */
+  private readonly runs = new Map<number, RunPasses>()
 
   constructor(private readonly db: Database) {}
 
@@ -21,6 +23,15 @@ export class PeriodicTestReader {
     let statement = this.cache.get(sql)
     if (!statement) this.cache.set(sql, (statement = this.db.prepare(sql)))
     return statement
+  }
+
+  private runPasses(id: number): RunPasses {
+    let passes = this.runs.get(id)
+    if (passes === undefined) {
+      const { signed } = this.prepare('SELECT signed FROM commissioning_runs WHERE id = ?').get(id) as { signed: string }
+      this.runs.set(id, (passes = runPasses((JSON.parse(signed) as SignedRun & { run: Run }).run)))
+    }
+    return passes
   }
 
   /** Every site in scope (only `siteIds` when given), by id, on `today` (YYYY-MM-DD, Asia/Shanghai). */
@@ -33,8 +44,8 @@ export class PeriodicTestReader {
     const ids = JSON.stringify(sites.map((s) => s.id))
     const rows = this.prepare(`SELECT site_id, gateway_id, id, profile, location, system, calibrated_on FROM devices
       WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY site_id, gateway_id, id`).all(ids) as DeviceRow[]
-    const runs = (this.prepare('SELECT signed FROM commissioning_runs WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY ended_at')
-      .all(ids) as { signed: string }[]).map((r) => (JSON.parse(r.signed) as SignedRun & { run: Run }).run)
+    const runs = (this.prepare('SELECT id FROM commissioning_runs WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY ended_at, id').all(ids) as { id: number }[])
+      .map(({ id }) => this.runPasses(id))
     const passes = passesOf(runs, today)
     // a device's kind when its profile is not in the library: as its latest run named it
     const runKinds = new Map<string, string>()
