@@ -65,7 +65,7 @@ export async function commissionRun(ctx: RunContext, ports: RunPorts): Promise<{
   const { agent, installer, clock } = ports
   const devices = plan.devices.map((d) => d.device)
   const minutes = plan.testModeMinutes ?? DEFAULT_TEST_MODE_MINUTES
-  const started = await call(agent, 'test-mode', { devices, minutes })
+  const started = await call(agent, 'test-mode', { devices, minutes, by: plan.technician.name })
   const { until, interlocks } = started.data as { until: number; interlocks: string[] }
   installer.say(`test mode: ${devices.join(', ')} until ${new Date(until).toISOString()}; their alarms and the trips of ${interlocks.length > 0 ? interlocks.join(', ') : 'no interlock'} are test events`)
   const log = new FeedLog()
@@ -76,7 +76,7 @@ export async function commissionRun(ctx: RunContext, ports: RunPorts): Promise<{
   try {
     for (const planned of plan.devices) results.push(await runDevice(ctx, planned, watch, ports))
   } finally {
-    await agent.call('end-test-mode', { reason: 'the commissioning run ended' }).catch(() => undefined)
+    await agent.call('end-test-mode', { reason: 'the commissioning run ended', by: plan.technician.name }).catch(() => undefined)
   }
   const result = results.every((d) => d.result === 'passed') ? 'passed' : 'failed'
   const run: Run = {

@@ -72,7 +72,7 @@ describe('commissionRun against a simulated sensor and power cut', () => {
     expect(interlock.restoredAt).toBeGreaterThan(interlock.confirmedAt!)
     expect(stepsOf(run).at(-1)).toMatchObject({ kind: 'calibration', calibratedOn: '2026-11-20', entered: false })
     expect(world.commands()).toEqual(['test-mode', 'ack-alarm', 'end-test-mode', 'record-run'])
-    expect(world.calls[0]!.args).toEqual({ devices: ['ch4-1'], minutes: 60 })
+    expect(world.calls[0]!.args).toEqual({ devices: ['ch4-1'], minutes: 60, by: '李工' })
   })
 
   it('record-run gets the very run that was signed, and it verifies with the gateway\'s key for its site', async () => {
@@ -152,7 +152,7 @@ describe('commissionRun against a simulated sensor and power cut', () => {
     expect(outcome.run.devices.map((d) => [d.device, d.result])).toEqual([['ch4-1', 'passed'], ['ch4-2', 'failed']])
     expect(outcome.run.devices[1]!.steps).toEqual([expect.objectContaining({ kind: 'identity', result: 'failed', reason: 'the device does not answer (no poll result yet)' })])
     expect(outcome.run.result).toBe('failed')
-    expect(world.calls[0]!.args).toEqual({ devices: ['ch4-1', 'ch4-2'], minutes: 60 })
+    expect(world.calls[0]!.args).toEqual({ devices: ['ch4-1', 'ch4-2'], minutes: 60, by: '李工' })
   })
 
   it('the test mode ends when a step throws, and nothing is signed or recorded', async () => {
@@ -161,7 +161,7 @@ describe('commissionRun against a simulated sensor and power cut', () => {
     })
     await expect(failing.run()).rejects.toThrow('the installer pressed Ctrl-C')
     expect(failing.world.commands()).toEqual(['test-mode', 'end-test-mode'])
-    expect(failing.world.calls.at(-1)!.args).toEqual({ reason: 'the commissioning run ended' })
+    expect(failing.world.calls.at(-1)!.args).toEqual({ reason: 'the commissioning run ended', by: '李工' })
     expect(failing.signedRuns).toEqual([])
   })
 
