@@ -128,20 +128,32 @@ function readingItem(device, reading) {
     isNumericChannel(reading) && trendSlot(device, reading))
 }
 
-function calibration(/** @type {Device} */ device) {
-  if (!device.calibrationDue) return t('calibration.none')
-  const state = device.calibrationState ?? 'ok'
-  return h('span', {}, device.calibrationDue, ' ', h('span', { class: `badge cal-${state}`, 'data-testid': 'calibration-state' }, tOr('calibration', state)))
+/**
+ * The calibration due date and state: the recurring test's when the server gave one (the rules of the
+ * site's type, the maker's interval and the signed runs), else the device's own (the maker's interval).
+ * @param {Device} device
+ * @param {SiteDetail} detail
+ */
+function calibration(device, detail) {
+  const test = detail.periodicTests?.find((d) => d.gatewayId === device.gatewayId && d.device === device.id)?.tests.find((c) => c.test === 'calibration')
+  const due = test ? test.dueOn ?? t('tests.never') : device.calibrationDue
+  if (!due) return t('calibration.none')
+  const state = test?.state ?? device.calibrationState ?? 'ok'
+  return h('span', {}, due, ' ', h('span', { class: `badge cal-${state}`, 'data-testid': 'calibration-state' }, tOr('calibration', state)))
 }
 
-function deviceRow(/** @type {Device} */ device) {
+/**
+ * @param {Device} device
+ * @param {SiteDetail} detail
+ */
+function deviceRow(device, detail) {
   const identity = [device.vendor, device.model].filter(Boolean).join(' ')
   return h('tr', { 'data-testid': 'device-row', dataset: { deviceId: device.id, gatewayId: device.gatewayId } },
     h('th', { scope: 'row' }, device.id, identity && h('div', { class: 'muted' }, identity)),
     h('td', {}, device.location ?? dash()),
     h('td', {}, stateBadge(device.state, 'device-state')),
     h('td', {}, readingsCell(device)),
-    h('td', {}, calibration(device)))
+    h('td', {}, calibration(device, detail)))
 }
 
 function devicesBySystem(/** @type {SiteDetail} */ detail) {
@@ -158,7 +170,7 @@ function devicesBySystem(/** @type {SiteDetail} */ detail) {
     const caption = [tOr('system', system), counts && t('site.systemCount', counts)].filter(Boolean).join(' · ')
     return h('div', { class: 'table-wrap', 'data-system': system }, table(caption,
       [t('col.device'), t('col.location'), t('col.state'), t('col.readings'), t('col.calibration')],
-      devices.map(deviceRow), { class: 'devices' }))
+      devices.map((device) => deviceRow(device, detail)), { class: 'devices' }))
   })
 }
 

@@ -88,10 +88,14 @@ describe('web dashboard in chromium', () => {
 
     // recurring tests: overdue first, each with its due date and where the last one comes from
     const tests = page.getByTestId('periodic-test')
-    expect(await tests.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-test')}:${r.getAttribute('data-state')}`))).toEqual(['calibration:overdue', 'bump:ok'])
-    const calibration = await tests.first().textContent()
-    for (const text of ['ch4-t1', '标校', '已过期', '2026-11-30', '逾期 1 天', '2026-11-15（网关登记）', '15 天']) expect(calibration).toContain(text)
-    expect(await tests.nth(1).textContent()).toContain('2026-11-20（签名试验记录）')
+    expect(await tests.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-device')} ${r.getAttribute('data-test')}:${r.getAttribute('data-state')}`)))
+      .toEqual(['ch4-t2 calibration:overdue', 'ch4-t1 calibration:due-soon', 'ch4-t1 bump:ok'])
+    const overdue = await tests.first().textContent()
+    for (const text of ['ch4-t2', '标校', '已过期', '2026-09-16', '逾期 75 天', '2026-09-01（网关登记）', '15 天']) expect(overdue).toContain(text)
+    expect(await tests.nth(2).textContent()).toContain('2026-11-20（签名试验记录）')
+    // the devices table shows the recurring test's due date where the server gave one
+    expect(await t2.textContent()).toContain('2026-09-16')
+    expect(await t2.textContent()).not.toContain('2026-10-01')
 
     const interlocks = await page.getByTestId('interlock-row').allTextContents()
     expect(interlocks.join('\n')).toContain('2026-11-29 10:00:00')

@@ -75,8 +75,14 @@ export function createFleet(now = Date.now()) {
     periodicTests: [{
       gatewayId: 'gw-ys-01', device: 'ch4-t1', profile: 'gj4-ch4', kind: 'catalytic-methane-sensor', location: '1103 回采工作面回风巷 T1', system: 'monitoring',
       tests: [
+        { test: 'calibration', state: 'due-soon', dueOn: '2026-12-05', daysLeft: 2, lastOn: '2026-11-20', lastFrom: 'inventory', periodDays: 15, dueSoonDays: 3, source: 'coal rules, 15 days [S]' },
         { test: 'bump', state: 'ok', dueOn: '2026-12-20', daysLeft: 19, lastOn: '2026-11-20', lastFrom: 'run', runId: 'gw-ys-01:1', periodDays: 30, dueSoonDays: 14, source: 'coal rules, monthly [S]' },
-        { test: 'calibration', state: 'overdue', dueOn: '2026-11-30', daysLeft: -1, lastOn: '2026-11-15', lastFrom: 'inventory', periodDays: 15, dueSoonDays: 3, source: 'coal rules, 15 days [S]' },
+      ],
+    }, {
+      // the coal mine's 15 days are shorter than the maker's interval behind the device's own calibrationDue
+      gatewayId: 'gw-ys-01', device: 'ch4-t2', profile: 'gj4-ch4', kind: 'catalytic-methane-sensor', location: '1103 回风巷 T2', system: 'monitoring',
+      tests: [
+        { test: 'calibration', state: 'overdue', dueOn: '2026-09-16', daysLeft: -75, lastOn: '2026-09-01', lastFrom: 'inventory', periodDays: 15, dueSoonDays: 3, source: 'coal rules, 15 days [S]' },
       ],
     }],
   })
