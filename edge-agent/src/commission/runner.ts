@@ -1,3 +1,4 @@
+import { ProductError } from '../../../protocols/errors.ts'
 import type { DeviceRun, GasStep, InterlockStep, Run, SignedRun, Step } from '../../../protocols/commissioning/index.ts'
 import type { ResolvedConfig, SafetySpecs } from '../config/index.ts'
 import type { InterlockSpec } from '../interlocks/spec.ts'
@@ -51,8 +52,10 @@ const ZERO_TOLERANCE_OF_RANGE = 0.025
 /** waiting for the interlocks to restore after the reading recovered: their restore time plus this */
 const RESTORE_MARGIN_MS = 10_000
 
-export class CommissionError extends Error {
-  override readonly name = 'CommissionError'
+export class CommissionError extends ProductError {
+  constructor(readonly code: 'AGENT_REFUSED' | 'TEST_MODE_ENDED' | 'NO_GAS_CHANNEL', message: string) {
+    super(message)
+  }
 }
 
 /**
@@ -100,7 +103,7 @@ export async function commissionRun(ctx: RunContext, ports: RunPorts): Promise<{
 
 async function call(agent: AgentCalls, command: string, args: Record<string, unknown>): Promise<{ message?: string; data?: unknown }> {
   const reply = await agent.call(command, args)
-  if (!reply.ok) throw new CommissionError(`the agent refused ${command}: ${reply.message ?? 'no reason given'}`)
+  if (!reply.ok) throw new CommissionError('AGENT_REFUSED', `the agent refused ${command}: ${reply.message ?? 'no reason given'}`)
   return reply
 }
 
@@ -113,7 +116,7 @@ class Watch {
     const feed = reply.data as TestFeed
     this.log.add(feed)
     // the desk feeds nothing outside a test mode, and the agent's alarms and trips would be real ones
-    if (feed.testMode === null) throw new CommissionError('the test mode ended before the run did (testModeMinutes in the plan sets how long it lasts): what follows would not be test events')
+    if (feed.testMode === null) throw new CommissionError('TEST_MODE_ENDED', 'the test mode ended before the run did (testModeMinutes in the plan sets how long it lasts): what follows would not be test events')
   }
 
   /** Refresh until `done` answers true or `ms` passed; returns whether it did. */
@@ -173,7 +176,7 @@ async function gasAndInterlocks(ctx: RunContext, planned: PlanDevice, gas: PlanG
     ? ctx.specs.alarms.find((a) => a.device === device.id && a.channel === gas.channel)
     : ctx.specs.alarms.find((a) => a.device === device.id && a.levels.length > 0)
   const channelId = gas.channel ?? alarmSpec?.channel
-  if (channelId === undefined) throw new CommissionError(`${device.id} has no channel with alarm levels: name the gas channel in the plan (devices[].gas.channel)`)
+  if (channelId === undefined) throw new CommissionError('NO_GAS_CHANNEL', `${device.id} has no channel with alarm levels: name the gas channel in the plan (devices[].gas.channel)`)
   const channel = device.loadedProfile.channels.find((c) => c.id === channelId)!
   const unit = channel.unit ?? gas.unit
   const levels: LevelSpec[] = (alarmSpec?.levels ?? []).map((l) => ({ level: l.level, direction: l.direction, setPoint: l.value, restore: l.restore, onDelayMs: l.onDelayMs }))

@@ -141,7 +141,7 @@ describe('commissionRun against a simulated sensor and power cut', () => {
 
   it('the test mode running out before the run ends stops the run: what follows would not be a test', async () => {
     const short = setup({}, { ...plan({ zero: { seconds: 50 }, interlocks: { 'ch4-power-cut': { bypass: 'the local fan must not stop' } } }), testModeMinutes: 1 })
-    await expect(short.run()).rejects.toThrow(new CommissionError('the test mode ended before the run did (testModeMinutes in the plan sets how long it lasts): what follows would not be test events'))
+    await expect(short.run()).rejects.toThrow(new CommissionError('TEST_MODE_ENDED', 'the test mode ended before the run did (testModeMinutes in the plan sets how long it lasts): what follows would not be test events'))
     expect(short.world.commands()).toEqual(['test-mode', 'bypass-interlock', 'end-bypass', 'end-test-mode'])
     expect(short.signedRuns).toEqual([])
   })
@@ -176,7 +176,7 @@ describe('commissionRun against a simulated sensor and power cut', () => {
   it('an agent refusal mid-run is a CommissionError naming the command; the test mode still ends', async () => {
     const refused = setup({}, plan({ interlocks: { 'ch4-power-cut': { bypass: 'the local fan must not stop' } } }))
     refused.world.answers.set('bypass-interlock', { ok: false, message: 'interlock ch4-power-cut is tripped' })
-    await expect(refused.run()).rejects.toThrow(new CommissionError('the agent refused bypass-interlock: interlock ch4-power-cut is tripped'))
+    await expect(refused.run()).rejects.toThrow(new CommissionError('AGENT_REFUSED', 'the agent refused bypass-interlock: interlock ch4-power-cut is tripped'))
     expect(refused.world.commands()).toEqual(['test-mode', 'bypass-interlock', 'end-test-mode'])
     expect(refused.signedRuns).toEqual([])
   })
