@@ -209,6 +209,7 @@ export const InventoryDeviceSchema = Type.Object({
   device: Name,
   profile: Name,
   profileVersion: Name,
+  kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the profile\'s device kind, e.g. catalytic-methane-sensor: decides its recurring tests (protocols/commissioning/periodic.ts) where the server does not know the profile' })),
   bus: Name,
   unit: Type.Integer({ minimum: 0, maximum: 255 }),
   vendor: Name,

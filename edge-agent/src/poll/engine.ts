@@ -21,6 +21,8 @@ export interface InventoryEntry {
   device: string
   profile: string
   profileVersion: string
+  /** the profile's device kind */
+  kind: string
   bus: string
   unit: number
   location?: string
@@ -164,6 +166,7 @@ export class PollEngine {
         device: d.id,
         profile: d.loadedProfile.id,
         profileVersion: d.loadedProfile.version,
+        kind: d.loadedProfile.kind,
         bus: d.bus,
         unit: d.unit,
         vendor: d.loadedProfile.vendor,

@@ -84,4 +84,15 @@ describe('recurring tests on the server', () => {
     const may = await reportSite('2026-05')
     expect(may.periodicTests.map((t) => [t.test, t.daysOverdue])).toEqual([['bump', undefined], ['calibration', 5]])
   })
+
+  it('a profile the server does not know: the kind the inventory names decides (the coal mine\'s 15 days, no maker\'s interval); without a kind nothing is owed', async () => {
+    const custom = { profile: 'site-made-ch4', profileVersion: '1', bus: 'rs485-1', vendor: 'ACME', model: 'X1', calibratedOn: SIXTEEN_DAYS_AGO }
+    f.store.storeInventory('gw-a1', 'site-a1', {
+      v: 1, gw: 'gw-a1', ts: NOW - 60_000,
+      devices: [{ device: 'ch4-9', unit: 9, kind: 'catalytic-methane-sensor', ...custom }, { device: 'x-1', unit: 10, ...custom }],
+    }, NOW - 60_000)
+    const tests = (await siteTests())!
+    expect(tests.map((d) => d.device)).toEqual(['ch4-9'])
+    expect(tests[0]!.tests[0]).toMatchObject({ test: 'calibration', state: 'overdue', dueOn: '2026-05-31', daysLeft: -1, periodDays: 15, source: expect.stringContaining('15 days') })
+  })
 })

@@ -14,9 +14,9 @@ export class InventoryWrites {
   constructor(db: Database) {
     const p = (sql: string) => db.prepare(sql)
     this.sql = {
-      device: p(`INSERT INTO devices (gateway_id, id, site_id, profile, profile_version, bus, unit, location, system, vendor, model, firmware, calibrated_on, calibration_due)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (gateway_id, id) DO UPDATE SET site_id = excluded.site_id, profile = excluded.profile,
-        profile_version = excluded.profile_version, bus = excluded.bus, unit = excluded.unit, location = excluded.location, system = excluded.system,
+      device: p(`INSERT INTO devices (gateway_id, id, site_id, profile, profile_version, bus, unit, location, system, vendor, model, firmware, calibrated_on, calibration_due, kind)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (gateway_id, id) DO UPDATE SET site_id = excluded.site_id, profile = excluded.profile,
+        profile_version = excluded.profile_version, kind = excluded.kind, bus = excluded.bus, unit = excluded.unit, location = excluded.location, system = excluded.system,
         vendor = excluded.vendor, model = excluded.model, firmware = excluded.firmware,
         calibrated_on = coalesce(excluded.calibrated_on, calibrated_on), calibration_due = coalesce(excluded.calibration_due, calibration_due)`),
       devicesOf: p('SELECT id FROM devices WHERE gateway_id = ?'),
@@ -33,7 +33,7 @@ export class InventoryWrites {
       const identity = d.identity ?? {}
       const firmware = identity.firmware ?? identity.revision ?? identity.majorMinorRevision ?? null
       this.sql.device.run(gatewayId, d.device, siteId, d.profile, d.profileVersion, d.bus, d.unit, d.location ?? null, d.system ?? null,
-        d.vendor, d.model, firmware, d.calibratedOn ?? null, due)
+        d.vendor, d.model, firmware, d.calibratedOn ?? null, due, d.kind ?? null)
     }
     // the inventory is the gateway's whole device list (retained): what it no longer names is gone
     for (const { id } of this.sql.devicesOf.all(gatewayId) as { id: string }[]) if (!listed.has(id)) this.sql.dropDevice.run(gatewayId, id)

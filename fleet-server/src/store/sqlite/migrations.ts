@@ -201,6 +201,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE alarms ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE interlock_actions ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
   `,
+  // 15: issue 17 (periodic tests): a device's profile kind as its gateway's inventory names it, for the
+  // rules of recurring tests when the profile is not in the server's library
+  `
+  ALTER TABLE devices ADD COLUMN kind TEXT;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -5,11 +5,12 @@ import { deviceKey, deviceTests, passesOf, runPasses, type RunPasses } from '../
 import { profileFacts } from './profiles.ts'
 import { scopeCondition } from './scope.ts'
 
-interface DeviceRow { site_id: string; gateway_id: string; id: string; profile: string; location: string | null; system: string | null; calibrated_on: string | null }
+interface DeviceRow { site_id: string; gateway_id: string; id: string; profile: string; location: string | null; system: string | null; calibrated_on: string | null; kind: string | null }
 
 /**
  * The recurring tests of the devices of the sites a scope sees, on one day (periodic-tests/, the shared
- * rules): the device's kind from the profile library (else from its latest run), the site's type, the
+ * rules): the device's kind as its gateway's inventory names it (else from the server's profile
+ * library, else from its latest run), the site's type, the
  * inventory's calibratedOn and the passed steps of the site's verified runs.
  */
 export class PeriodicTestReader {
@@ -42,12 +43,12 @@ export class PeriodicTestReader {
       .all(...condition.params, ...(siteIds === undefined ? [] : [JSON.stringify(siteIds)])) as SiteTests['site'][]
     if (sites.length === 0) return []
     const ids = JSON.stringify(sites.map((s) => s.id))
-    const rows = this.prepare(`SELECT site_id, gateway_id, id, profile, location, system, calibrated_on FROM devices
+    const rows = this.prepare(`SELECT site_id, gateway_id, id, profile, location, system, calibrated_on, kind FROM devices
       WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY site_id, gateway_id, id`).all(ids) as DeviceRow[]
     const runs = (this.prepare('SELECT id FROM commissioning_runs WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY ended_at, id').all(ids) as { id: number }[])
       .map(({ id }) => this.runPasses(id))
     const passes = passesOf(runs, today)
-    // a device's kind when its profile is not in the library: as its latest run named it
+    // a device's kind when neither its inventory nor the library names it: as its latest run named it
     const runKinds = new Map<string, string>()
     for (const run of runs) for (const d of run.devices) if (d.kind !== undefined) runKinds.set(deviceKey(run.gateway, d.device), d.kind)
 
@@ -55,7 +56,7 @@ export class PeriodicTestReader {
     for (const r of rows) {
       const entry = bySite.get(r.site_id)!
       const facts = profileFacts(r.profile)
-      const kind = facts?.kind ?? runKinds.get(deviceKey(r.gateway_id, r.id))
+      const kind = r.kind ?? facts?.kind ?? runKinds.get(deviceKey(r.gateway_id, r.id))
       if (kind === undefined) continue
       const maker = facts?.calibrationIntervalDays !== undefined ? { days: facts.calibrationIntervalDays, source: facts.calibrationSource ?? `profile ${r.profile}` } : undefined
       const tests = deviceTests({ kind, siteType: entry.site.type, ...(r.calibrated_on !== null && { calibratedOn: r.calibrated_on }), ...(maker && { makerCalibration: maker }) },
