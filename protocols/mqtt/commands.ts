@@ -1,6 +1,6 @@
-import type { ErrorObject, ValidateFunction } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import Type, { type Static } from 'typebox'
-import { createValidator } from '../validation/ajv.ts'
+import { namedArgsChecker } from '../validation/ajv.ts'
 
 /**
  * The arguments of each command a gateway accepts, on `cmd/{name}` (server → agent) and on the
@@ -74,14 +74,8 @@ export const isCommandName = (name: string): name is CommandName => Object.hasOw
 
 export const COMMAND_NAMES = Object.keys(COMMAND_ARGS_SCHEMAS) as readonly CommandName[]
 
-const argsValidators = new Map<CommandName, ValidateFunction>()
-
 /**
  * Ajv's errors for the `args` of command `name`, or undefined when they are valid. The one check of
  * command arguments: the server before it sends, the agent's uplink and its control socket before they run.
  */
-export function commandArgsErrors(name: CommandName, args: unknown): readonly ErrorObject[] | undefined {
-  let validate = argsValidators.get(name)
-  if (!validate) argsValidators.set(name, (validate = createValidator(COMMAND_ARGS_SCHEMAS[name])))
-  return validate(args) ? undefined : (validate.errors ?? [])
-}
+export const commandArgsErrors: (name: CommandName, args: unknown) => readonly ErrorObject[] | undefined = namedArgsChecker(COMMAND_ARGS_SCHEMAS)

@@ -1,7 +1,7 @@
-import type { ErrorObject, ValidateFunction } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import Type, { type Static } from 'typebox'
 import { SignedRunSchema } from '../../../protocols/commissioning/index.ts'
-import { createValidator } from '../../../protocols/validation/ajv.ts'
+import { namedArgsChecker } from '../../../protocols/validation/ajv.ts'
 
 /**
  * Commands only the gateway's own control socket accepts (never `cmd/…` over MQTT): a commissioning
@@ -50,10 +50,4 @@ export type RecordRunArgs = Static<typeof RecordRunArgsSchema>
 export const isLocalCommandName = (name: string): name is LocalCommandName => Object.hasOwn(LOCAL_COMMAND_ARGS_SCHEMAS, name)
 export const LOCAL_COMMAND_NAMES = Object.keys(LOCAL_COMMAND_ARGS_SCHEMAS) as readonly LocalCommandName[]
 
-const validators = new Map<LocalCommandName, ValidateFunction>()
-
-export function localCommandArgsErrors(name: LocalCommandName, args: unknown): readonly ErrorObject[] | undefined {
-  let validate = validators.get(name)
-  if (!validate) validators.set(name, (validate = createValidator(LOCAL_COMMAND_ARGS_SCHEMAS[name])))
-  return validate(args) ? undefined : (validate.errors ?? [])
-}
+export const localCommandArgsErrors: (name: LocalCommandName, args: unknown) => readonly ErrorObject[] | undefined = namedArgsChecker(LOCAL_COMMAND_ARGS_SCHEMAS)

@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net'
 import { answerControlLine, type GasControl, type GasControlReply } from './gas-control.ts'
-import type { RunningServer } from './tcp-server.ts'
+import { listening, type RunningServer } from './tcp-server.ts'
 
 /** A request line longer than this is refused (and skipped up to its newline); the connection stays usable. */
 const MAX_LINE_BYTES = 64 * 1024
@@ -41,19 +41,5 @@ export function startControlServer(control: GasControl, host: string, port: numb
     socket.on('error', () => socket.destroy())
     socket.on('close', () => sockets.delete(socket))
   })
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      const bound = server.address()
-      const actualPort = typeof bound === 'object' && bound ? bound.port : port
-      resolve({
-        address: `${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const socket of sockets) socket.destroy()
-            server.close(() => done())
-          }),
-      })
-    })
-  })
+  return listening(server, sockets, host, port)
 }

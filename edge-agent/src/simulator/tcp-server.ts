@@ -58,13 +58,18 @@ export function startTcpServer(devices: ReadonlyMap<number, SimulatedDevice>, ho
     socket.on('error', () => socket.destroy())
     socket.on('close', () => sockets.delete(socket))
   })
+  return listening(server, sockets, host, port)
+}
+
+/** `server` listening on host:port (port 0: any free one), answering its address as HOST:PORT ([::1]:PORT for IPv6). */
+export function listening(server: Server, sockets: Set<Socket>, host: string, port: number): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
       const bound = server.address()
       const actualPort = typeof bound === 'object' && bound ? bound.port : port
       resolve({
-        address: `${host}:${actualPort}`,
+        address: `${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
         close: () =>
           new Promise<void>((done) => {
             for (const socket of sockets) socket.destroy()
