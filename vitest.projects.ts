@@ -12,6 +12,7 @@ export const INTEGRATION_TESTS = [
   'tests/ci/dashboard-types.test.ts',
   'tests/ci/dead-code.test.ts',
   'tests/ci/system-packages.test.ts',
+  'tests/edge-agent/cli/commission-cli.test.ts',
   'tests/edge-agent/cli/native-module-missing.test.ts',
   'tests/edge-agent/cli/profiles.test.ts',
   'tests/edge-agent/cli/read.test.ts',

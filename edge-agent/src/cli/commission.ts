@@ -98,12 +98,13 @@ async function commission(options: CommissionOptions): Promise<void> {
   }
   if (options.yes && options.plan === undefined) throw new UsageError('--yes runs a plan without questions: give --plan FILE')
   const selection = selectedDevices(config, options)
+  const planned = options.plan !== undefined ? narrowed(loadPlan(options.plan, config), selection) : undefined
   const key = readSigningKey(signingKeyPath(config))
   const interactive = !options.yes
   if (interactive && !process.stdin.isTTY) throw new UsageError('commissioning asks the installer at each step: run it on a terminal, or give --plan FILE --yes')
   const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined
   try {
-    let plan = options.plan !== undefined ? narrowed(loadPlan(options.plan, config), selection) : undefined
+    let plan = planned
     if (plan === undefined) {
       if (selection.length === 0) throw new UsageError('say what to commission: --device ID (repeatable), --system ID, or --plan FILE')
       plan = await askPlan(config, selection, { ask: (q) => rl!.question(q), technician: operatorName(options.by) })
