@@ -115,6 +115,7 @@ export class Agent {
       site: config.gateway.site,
       gateway: config.gateway.id,
       knownDevices: new Set(config.devices.map((d) => d.id)),
+      testModeRefusal: (devices) => this.safety.testModeRefusal(devices),
       startTestMode: (devices, minutes, by) => this.safety.startTestMode(devices, minutes, by),
       endTestMode: (by, reason) => this.safety.endTestMode(by, reason),
       testMode: () => this.safety.testMode,

@@ -12,6 +12,8 @@ export interface DeskAgent {
   site: string
   gateway: string
   knownDevices: ReadonlySet<string>
+  /** why a test of these devices cannot be declared now, or undefined */
+  testModeRefusal(devices: readonly string[]): string | undefined
   startTestMode(devices: readonly string[], minutes: number, by: string): TestMode
   endTestMode(by: string, reason: string): boolean
   testMode(): TestMode | undefined
@@ -89,6 +91,8 @@ export class CommissioningDesk {
   private start({ devices, minutes, by }: TestModeArgs): ControlOutcome {
     const unknown = devices.filter((d) => !this.agent.knownDevices.has(d))
     if (unknown.length > 0) return { ok: false, message: `not in the config: ${unknown.join(', ')}` }
+    const refusal = this.agent.testModeRefusal(devices)
+    if (refusal !== undefined) return { ok: false, message: refusal }
     this.entries = []
     const mode = this.agent.startTestMode(devices, minutes, by ?? 'unknown')
     return { ok: true, message: `test mode until ${new Date(mode.until).toISOString()}`, data: { ...this.modeOf(mode), cursor: this.next - 1 } }

@@ -18,7 +18,7 @@ import { alarmText, interlockText } from './log-text.ts'
 import { ChangedEntries, emptySafetyState, loadSafetyState, type CalibrationNotice, type SafetyStore, type SectionValue } from './persisted-state.ts'
 import type { SafetyStatus } from './status.ts'
 import { safetyStatus } from './status-report.ts'
-import { isTestTransition, testMode, testModeEvent, type TestMode } from './test-mode.ts'
+import { isTestTransition, testMode, testModeEvent, testModeRefusal, type TestMode } from './test-mode.ts'
 
 export type { SafetySpecs }
 
@@ -155,6 +155,11 @@ export class SafetyService {
 
   get testMode(): TestMode | undefined {
     return this.mode
+  }
+
+  /** Why a test of `devices` cannot be declared now (a real gas alarm of theirs, a tripped interlock it would exercise), or undefined. */
+  testModeRefusal(devices: readonly string[]): string | undefined {
+    return testModeRefusal(devices, this.specs.interlocks, this.status())
   }
 
   /** Declare a test of `devices` for `minutes`; a test mode already running ends first. */

@@ -40,3 +40,26 @@ export function testModeEvent(mode: TestMode, state: 'started' | 'ended', ts: nu
     ...(reason !== undefined && { reason: reason.slice(0, 500) }),
   }
 }
+
+/** What must not be under test when a test is declared: a gas alarm of the devices, or a trip of an interlock they exercise. */
+interface StateToTest {
+  alarms: readonly { device: string; channel: string; kind: string; level: string; test?: boolean }[]
+  interlocks: readonly { id: string; state: 'normal' | 'tripped' }[]
+}
+
+/**
+ * Why a test of `devices` cannot be declared now, or undefined: a real gas alarm (level or rate of rise)
+ * of one of them, or a tripped interlock the test would exercise. Declared then, the real alarm's
+ * escalation and the trip's restore would be recorded as test events and page nobody.
+ */
+export function testModeRefusal(devices: readonly string[], interlocks: readonly InterlockSpec[], state: StateToTest): string | undefined {
+  const set = new Set(devices)
+  const underTest = new Set(interlocksUnderTest(set, interlocks))
+  const problems = [
+    ...state.alarms.filter((a) => set.has(a.device) && (a.kind === 'level' || a.kind === 'rate-of-rise'))
+      .map((a) => `${a.device}/${a.channel} is in alarm (${a.kind === 'level' ? a.level : 'rate of rise'})`),
+    ...state.interlocks.filter((i) => i.state === 'tripped' && underTest.has(i.id)).map((i) => `interlock ${i.id} is tripped`),
+  ]
+  if (problems.length === 0) return undefined
+  return `${problems.join('; ')}: a test declared now would record the real alarm or trip as a test; clear it (edge-agent alarms, ack, reset) and declare the test again`
+}

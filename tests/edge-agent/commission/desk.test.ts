@@ -30,6 +30,11 @@ class FakeAgent implements DeskAgent {
   recorded: { run: Run; signed: SignedRun }[] = []
   info = new Map<string, DeviceInfo>([['ch4-t1', { state: 'online', identified: true, identity: { vendorName: 'CCTEG' } }]])
   key: string | Error = GATEWAY_KEY.publicKey
+  refusal: string | undefined
+
+  testModeRefusal(): string | undefined {
+    return this.refusal
+  }
 
   startTestMode(devices: readonly string[], minutes: number, by: string): TestMode {
     this.mode = testMode(devices, [CUT], { now: this.now, minutes, by })
@@ -72,6 +77,13 @@ describe('CommissioningDesk: test mode', () => {
   it('refuses devices not in the config, naming them, and declares nothing', () => {
     const { agent, desk: d } = desk()
     expect(d.handle('test-mode', { devices: ['ch4-t1', 'ch4-x', 'nope'], minutes: 10, by: 'tech' })).toEqual({ ok: false, message: 'not in the config: ch4-x, nope' })
+    expect(agent.mode).toBeUndefined()
+  })
+
+  it('refuses what the agent refuses (a real alarm or trip of the devices), with its reason, and declares nothing', () => {
+    const { agent, desk: d } = desk()
+    agent.refusal = 'ch4-t1/ch4 is in alarm (alarm): clear it first'
+    expect(d.handle('test-mode', { devices: ['ch4-t1'], minutes: 10, by: 'tech' })).toEqual({ ok: false, message: 'ch4-t1/ch4 is in alarm (alarm): clear it first' })
     expect(agent.mode).toBeUndefined()
   })
 

@@ -74,6 +74,24 @@ afterEach(() => {
 })
 
 describe('the safety service in a declared test mode', () => {
+  it('refuses to declare a test of a device in real gas alarm, or whose interlock is tripped, until that clears', async () => {
+    const safety = service()
+    safety.start()
+    expect(safety.testModeRefusal(['ch4', 'relay'])).toBeUndefined()
+    safety.onSamples(reading('ch4', 1.2))
+    expect(safety.testModeRefusal(['ch4'])).toMatch(/^ch4\/ch4 is in alarm \(alarm\): /u)
+    expect(safety.testModeRefusal(['other'])).toBeUndefined()
+    safety.onSamples(reading('ch4', 1.7))
+    await settle()
+    expect(safety.testModeRefusal(['relay'])).toMatch(/^interlock cut is tripped: /u)
+    safety.onSamples(reading('ch4', 0.2))
+    now += TICK_MS
+    vi.advanceTimersByTime(TICK_MS)
+    await settle()
+    expect(safety.testModeRefusal(['ch4', 'relay'])).toBeUndefined()
+    safety.stop()
+  })
+
   it('marks the alarms and trips of the devices under test, not the others, and stops marking when the mode ends', async () => {
     const safety = service()
     safety.start()

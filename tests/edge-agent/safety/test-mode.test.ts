@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AlarmTransition } from '../../../edge-agent/src/alarms/evaluator.ts'
 import type { InterlockTransition } from '../../../edge-agent/src/interlocks/decision.ts'
 import type { InterlockSpec } from '../../../edge-agent/src/interlocks/spec.ts'
-import { interlocksUnderTest, isTestTransition, testMode, testModeEvent } from '../../../edge-agent/src/safety/test-mode.ts'
+import { interlocksUnderTest, isTestTransition, testMode, testModeEvent, testModeRefusal } from '../../../edge-agent/src/safety/test-mode.ts'
 import { EventSchema, type AgentEvent } from '../../../protocols/mqtt/index.ts'
 import { createValidator } from '../../../protocols/validation/ajv.ts'
 
@@ -83,5 +83,31 @@ describe('testModeEvent', () => {
     const event = testModeEvent(mode, 'ended', T0 + 1000, 'agent', 'x'.repeat(600))
     expect(event.reason).toBe('x'.repeat(500))
     expect(validEvent({ ...event, seq: 2 }), JSON.stringify(validEvent.errors)).toBe(true)
+  })
+})
+
+describe('testModeRefusal', () => {
+  const specs = [interlock('cut-a', ['ch4-a'], 'kdg'), interlock('cut-b', ['ch4-b'], 'kdg-b')]
+  const alarm = (device: string, kind: string, level = 'alarm') => ({ device, channel: 'ch4', kind, level })
+  const calm = { alarms: [], interlocks: [{ id: 'cut-a', state: 'normal' as const }, { id: 'cut-b', state: 'normal' as const }] }
+
+  it('nothing in alarm and nothing tripped: the test may be declared', () => {
+    expect(testModeRefusal(['ch4-a', 'kdg'], specs, calm)).toBeUndefined()
+  })
+
+  it('a real gas alarm of a device to test (level or rate of rise) refuses it, naming the device, channel and level', () => {
+    expect(testModeRefusal(['ch4-a'], specs, { ...calm, alarms: [alarm('ch4-a', 'level', 'power-off')] }))
+      .toBe('ch4-a/ch4 is in alarm (power-off): a test declared now would record the real alarm or trip as a test; clear it (edge-agent alarms, ack, reset) and declare the test again')
+    expect(testModeRefusal(['ch4-a'], specs, { ...calm, alarms: [alarm('ch4-a', 'rate-of-rise')] })).toMatch(/^ch4-a\/ch4 is in alarm \(rate of rise\)/u)
+  })
+
+  it('other alarms do not: another device\'s gas alarm, or a flatline or sensor fault of the device (commissioning is how those get fixed)', () => {
+    expect(testModeRefusal(['ch4-a'], specs, { ...calm, alarms: [alarm('ch4-b', 'level'), alarm('ch4-a', 'flatline'), alarm('ch4-a', 'sensor-fault')] })).toBeUndefined()
+  })
+
+  it('a tripped interlock the test would exercise refuses it; one it would not, does not', () => {
+    const trippedA = { alarms: [], interlocks: [{ id: 'cut-a', state: 'tripped' as const }, { id: 'cut-b', state: 'normal' as const }] }
+    expect(testModeRefusal(['kdg'], specs, trippedA)).toMatch(/^interlock cut-a is tripped: /u)
+    expect(testModeRefusal(['ch4-b'], specs, trippedA)).toBeUndefined()
   })
 })
