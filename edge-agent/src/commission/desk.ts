@@ -100,7 +100,8 @@ export class CommissioningDesk {
 
   private feed(after: number): TestFeed {
     const mode = this.agent.testMode()
-    const fresh = this.entries.filter((e) => e.n > after)
+    // entries are numbered consecutively: the first one after the cursor is found by its number
+    const fresh = this.entries.slice(Math.max(0, after + 1 - (this.entries[0]?.n ?? after + 1)))
     return {
       cursor: this.next - 1,
       testMode: mode ? this.modeOf(mode) : null,

@@ -1,6 +1,7 @@
 import type { CalibrationStep, IdentityStep } from '../../../protocols/commissioning/index.ts'
 import type { Profile } from '../../../hardware-profiles/index.ts'
 import type { DeviceInfo } from './desk.ts'
+import { hexWords } from '../scan/profile-match.ts'
 
 /**
  * Communication and identity: the device answers, and the model it reports (FC 43/14 or the
@@ -13,7 +14,7 @@ export function identityStep(profile: Profile, info: DeviceInfo | undefined): Id
   // a device's FC 43/14 strings may be longer than the record allows (the run would then be refused whole)
   const answered = info?.identity && Object.fromEntries(Object.entries(info.identity).map(([key, value]) => [key.slice(0, 32), value.slice(0, 250)]))
   const read = answered ?? (info?.identified === true && signature
-    ? { signature: `${signature.table} ${signature.address} = ${signature.values.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(' ')}` }
+    ? { signature: `${signature.table} ${signature.address} = ${hexWords(signature.values)}` }
     : {})
   const base = { kind: 'identity' as const, expected, read }
   if (info?.state !== 'online') return { ...base, result: 'failed', reason: `the device does not answer (${info?.state ?? 'no poll result yet'})` }

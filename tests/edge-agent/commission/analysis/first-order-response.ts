@@ -1,4 +1,5 @@
 import type { Reading } from '../../../../edge-agent/src/commission/analysis/index.ts'
+import { mulberry32 } from '../../../../edge-agent/src/simulator/scenarios.ts'
 
 /**
  * A sensor's answer to test gas, for property tests: a first-order rise from the baseline toward the
@@ -45,20 +46,8 @@ export function msToReach(spec: ResponseSpec, level: number): number {
   return -tauMs(spec) * Math.log(1 - fraction)
 }
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function firstOrderReadings(spec: ResponseSpec): Reading[] {
-  const next = uniform(spec.seed)
+  const next = mulberry32(spec.seed)
   const readings: Reading[] = []
   const end = spec.appliedAt + spec.durationMs
   for (let ts = spec.appliedAt - spec.beforeMs + spec.phaseMs; ts <= end; ts += spec.pollMs) {
