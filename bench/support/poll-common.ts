@@ -6,14 +6,14 @@
 import { compileProfile, parseProfile, type Profile } from '../../hardware-profiles/index.ts'
 import { isBitTable, readFrameBytes, transactionWireMs, type SerialFraming, type Table } from '../../protocols/modbus/index.ts'
 import type { ModbusClient } from '../../tests/support/modbus-client.ts'
-import type { ResolvedConfig, ResolvedDevice, ResolvedSerialBus, ResolvedTcpBus } from '../../edge-agent/src/config/index.ts'
+import { DEFAULTS, type ResolvedConfig, type ResolvedDevice, type ResolvedSerialBus, type ResolvedTcpBus } from '../../edge-agent/src/config/index.ts'
 
 export function rtuBus(id: string, path: string, framing: Required<SerialFraming>, extra: Partial<ResolvedSerialBus> = {}): ResolvedSerialBus {
-  return { id, type: 'rtu', path, ...framing, timeoutMs: 300, retries: 1, turnaroundMs: 0, ...extra }
+  return { id, type: 'rtu', path, ...framing, timeoutMs: 300, retries: 1, turnaroundMs: 0, armedShare: DEFAULTS.armedShare, armedPollMs: DEFAULTS.armedPollMs, ...extra }
 }
 
 export function tcpBus(id: string, host: string, port: number, extra: Partial<ResolvedTcpBus> = {}): ResolvedTcpBus {
-  return { id, type: 'tcp', host, port, timeoutMs: 1000, retries: 1, maxInFlight: 1, ...extra }
+  return { id, type: 'tcp', host, port, timeoutMs: 1000, retries: 1, maxInFlight: 1, armedShare: DEFAULTS.armedShare, armedPollMs: DEFAULTS.armedPollMs, ...extra }
 }
 
 export function device(id: string, bus: string, unit: number, profile: Profile, pollMs: number): ResolvedDevice {

@@ -142,6 +142,24 @@ export const TestDueEventSchema = Type.Object({
   source: Source,
 }, { additionalProperties: false })
 
+/**
+ * An interlock source near its trip: armed past its first alarm level (or within its armMargin of the trip),
+ * read as fast as its line allows; disarmed once back past the restore level for a few seconds.
+ */
+export const ArmedEventSchema = Type.Object({
+  ...EventBase,
+  type: Type.Literal('armed'),
+  state: Type.Enum(['armed', 'disarmed']),
+  device: Name,
+  channel: Name,
+  value: Number_,
+  unit: Type.Optional(Type.String({ maxLength: 16 })),
+  armAt: Number_,
+  trip: Number_,
+  interlocks: Type.Array(Name, { minItems: 1, maxItems: 64 }),
+  reason: Reason,
+}, { additionalProperties: false })
+
 /** A signed commissioning or periodic test run (protocols/commissioning): verified by the server against the gateway's registered key. */
 export const CommissioningEventSchema = Type.Object({
   ...EventBase,
@@ -169,6 +187,7 @@ export const EventSchema = Type.Union([
   TestModeEventSchema,
   TestDueEventSchema,
   CommissioningEventSchema,
+  ArmedEventSchema,
 ])
 
 export const EventBatchSchema = Type.Object({
@@ -178,7 +197,7 @@ export const EventBatchSchema = Type.Object({
 }, {
   additionalProperties: false,
   description: 'Events of one gateway (gateway → server, QoS 1, not retained): alarms, interlock actions, device and line states, ' +
-    'device identities, calibration and test due dates, test modes, signed commissioning runs, buffer overflows, agent starts. Delivery is at least once: keep each (gw, seq) once.',
+    'device identities, interlock sources armed and disarmed, calibration and test due dates, test modes, signed commissioning runs, buffer overflows, agent starts. Delivery is at least once: keep each (gw, seq) once.',
 })
 
 export const BusStatusSchema = Type.Object({

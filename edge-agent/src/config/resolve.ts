@@ -4,8 +4,8 @@ import { DEFAULTS, type BusConfig, type DeviceConfig, type GatewayConfig, type I
 
 type WithDefaults<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> }
 
-export type ResolvedSerialBus = WithDefaults<SerialBusConfig, 'parity' | 'dataBits' | 'stopBits' | 'timeoutMs' | 'retries' | 'turnaroundMs'>
-export type ResolvedTcpBus = WithDefaults<TcpBusConfig, 'port' | 'timeoutMs' | 'retries' | 'maxInFlight'>
+export type ResolvedSerialBus = WithDefaults<SerialBusConfig, 'parity' | 'dataBits' | 'stopBits' | 'timeoutMs' | 'retries' | 'turnaroundMs' | 'armedShare' | 'armedPollMs'>
+export type ResolvedTcpBus = WithDefaults<TcpBusConfig, 'port' | 'timeoutMs' | 'retries' | 'maxInFlight' | 'armedShare' | 'armedPollMs'>
 export type ResolvedBus = ResolvedSerialBus | ResolvedTcpBus
 
 /** `calibrationDueSoonDays` and the gateway's `timezone` are filled in by resolveDefaults but stay optional in the types, so configs built by hand (bench/) need not repeat them. */
@@ -81,6 +81,8 @@ function resolveBus(bus: BusConfig): ResolvedBus {
         timeoutMs: bus.timeoutMs ?? DEFAULTS.rtuTimeoutMs,
         retries: bus.retries ?? DEFAULTS.retries,
         turnaroundMs: bus.turnaroundMs ?? DEFAULTS.turnaroundMs,
+        armedShare: bus.armedShare ?? DEFAULTS.armedShare,
+        armedPollMs: bus.armedPollMs ?? DEFAULTS.armedPollMs,
       }
     : {
         ...bus,
@@ -88,6 +90,8 @@ function resolveBus(bus: BusConfig): ResolvedBus {
         timeoutMs: bus.timeoutMs ?? DEFAULTS.tcpTimeoutMs,
         retries: bus.retries ?? DEFAULTS.retries,
         maxInFlight: bus.maxInFlight ?? DEFAULTS.maxInFlight,
+        armedShare: bus.armedShare ?? DEFAULTS.armedShare,
+        armedPollMs: bus.armedPollMs ?? DEFAULTS.armedPollMs,
       }
 }
 

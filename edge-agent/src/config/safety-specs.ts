@@ -128,7 +128,8 @@ function alarmSpecsOf(device: ResolvedDevice): ChannelAlarmSpec[] {
 export function conditionSpec(condition: ConditionConfig): ConditionSpec {
   if (condition.health) return { kind: 'health', device: condition.device, states: [...condition.health] }
   const op = condition.above !== undefined ? 'above' : condition.below !== undefined ? 'below' : 'equals'
-  return { kind: 'value', device: condition.device, channel: condition.channel!, op, value: condition[op]!, ...(condition.restore !== undefined && op !== 'equals' && { restore: condition.restore }) }
+  return { kind: 'value', device: condition.device, channel: condition.channel!, op, value: condition[op]!, ...(condition.restore !== undefined && op !== 'equals' && { restore: condition.restore }),
+    ...(condition.armMargin !== undefined && op !== 'equals' && { armMargin: condition.armMargin }) }
 }
 
 const isBoolChannel = (channel: Channel | undefined) => channel?.type === 'bool' || channel?.type === 'bit'

@@ -46,6 +46,10 @@ export const DEFAULTS = {
   latch: false,
   onDelayMs: 0,
   offDelayMs: 0,
+  /** at most this share of a line goes to armed reads while other devices are due */
+  armedShare: 0.5,
+  /** the fastest an armed source is read: on a 9600 baud line its read takes ~30 ms anyway; on TCP it bounds the samples stored */
+  armedPollMs: 50,
 } as const
 
 function literals<const V extends string[]>(values: readonly [...V], description: string, options: { default?: V[number] } = {}) {
@@ -68,6 +72,8 @@ export const SerialBusSchema = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 20, maximum: 60_000, default: DEFAULTS.rtuTimeoutMs, description: 'answer timeout per request' })),
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, default: DEFAULTS.retries, description: 'retries of a timed-out request before the device counts as not answering' })),
   turnaroundMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: DEFAULTS.turnaroundMs, description: 'extra silence after each answer for slow devices; counted in the bus wire budget' })),
+  armedShare: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, default: DEFAULTS.armedShare, description: 'share of the line armed reads (interlock sources near their trip level, read as fast as the line allows) may take while other devices are due; 0 turns armed reading off on this bus' })),
+  armedPollMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 1000, default: DEFAULTS.armedPollMs, description: 'shortest time between two armed reads of one device' })),
 }, { additionalProperties: false, description: 'an RS-485 line; every device on it shares one request queue and the wire time' })
 
 export const TcpBusSchema = Type.Object({
@@ -78,6 +84,8 @@ export const TcpBusSchema = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 20, maximum: 60_000, default: DEFAULTS.tcpTimeoutMs, description: 'answer timeout per request' })),
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, default: DEFAULTS.retries, description: 'retries of a timed-out request before the device counts as not answering' })),
   maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: DEFAULTS.maxInFlight, description: 'transactions pipelined on the connection when the device allows it' })),
+  armedShare: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, default: DEFAULTS.armedShare, description: 'share of the line armed reads (interlock sources near their trip level, read as fast as the line allows) may take while other devices are due; 0 turns armed reading off on this bus' })),
+  armedPollMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 1000, default: DEFAULTS.armedPollMs, description: 'shortest time between two armed reads of one device' })),
 }, { additionalProperties: false, description: 'one Modbus TCP connection; one host:port is one bus' })
 
 export const BusSchema = Type.Union([SerialBusSchema, TcpBusSchema])
@@ -164,6 +172,7 @@ export const ConditionSchema = Type.Object({
   equals: Type.Optional(Type.Union([Type.Number(), Type.Boolean()], { description: 'true when the channel reads exactly this (booleans compare as 1 / 0)' })),
   health: Type.Optional(Type.Array(literals([...HEALTH_STATES], 'device state'), { minItems: 1, description: 'true when the device is in any of these states (no channel)' })),
   restore: Type.Optional(Type.Number({ description: 'with above or below: once tripped, the condition lasts until the value is past this (e.g. methane power-off above 1.5, restore below 1.0); default the set point' })),
+  armMargin: Type.Optional(Type.Number({ minimum: 0, description: 'with above or below: the source is armed (read as fast as the line allows, ahead of other reads) from this far before the trip value, in the channel unit; it is also armed past the channel\'s first alarm level before the trip' })),
 }, { additionalProperties: false, description: 'a value condition {device, channel, above | below | equals} or a health condition {device, health}; exactly one of above, below, equals, health' })
 
 const OutputValue = (description: string) => Type.Union([Type.Number(), Type.Boolean()], { description })

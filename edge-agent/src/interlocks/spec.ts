@@ -18,6 +18,8 @@ interface ValueCondition {
    * e.g. methane power-off at ≥ 1.5 %, power restored only below 1.0 % (煤矿安全规程 2016); default `value`
    */
   restore?: number
+  /** above / below: the source is armed (read as fast as the line allows) from this far before `value` */
+  armMargin?: number
 }
 
 /** A condition on a device's health as the poll engine reports it. */
