@@ -9,7 +9,8 @@ import { downReasonOf, heldOf, nextLineState, STOPPED, type LineEvent, type Line
 import { LineTransactions } from './line-transactions.ts'
 import { LoopWait, PendingWork } from './loop-wait.ts'
 import { pollDevice, type OnceResult, type PollContext } from './poll-device.ts'
-import { byPriority, nextPoll, pollNoLaterThan, ScheduledDevice, spreadFirstPolls, type BusDevice } from './scheduler.ts'
+import { LineShare } from './line-share.ts'
+import { byPriority, nextPoll, pollNoLaterThan, ScheduledDevice, setArmed, spreadFirstPolls, type BusDevice } from './scheduler.ts'
 import { WriteQueue } from './write-queue.ts'
 
 export type { BusDevice } from './scheduler.ts'
@@ -27,6 +28,10 @@ export interface BusWorkerOptions {
   health?: HealthOptions
   /** how often a line that is down is tried again; default the fastest poll period (100 ms..5 s), so it is back within two periods */
   reopenMs?: number
+  /** at most this share of the line goes to armed reads while other polls are due; 0 (default): no armed reads */
+  armedShare?: number
+  /** the shortest time between two armed reads of a device; default 50 ms */
+  armedPollMs?: number
   /** default the system's (Date.now, performance.now, setTimeout) */
   clock?: LineClock
   random?: () => number
@@ -52,6 +57,8 @@ export class BusWorker {
   private readonly line: LineTransactions
   private readonly writes = new WriteQueue()
   private readonly wait: LoopWait
+  /** how armed reads and the other polls share the line; none when armed reading is off */
+  private readonly share: LineShare | undefined
   private readonly work = new PendingWork()
   private state: LineState = STOPPED
   private loopDone: Promise<void> = Promise.resolve()
@@ -65,7 +72,8 @@ export class BusWorker {
     this.clock = options.clock ?? systemLineClock()
     this.random = options.random ?? Math.random
     this.reports = new DeviceReports(listener, options.health, this.random)
-    this.pollContext = { clock: this.clock, listener, reports: this.reports }
+    this.pollContext = { clock: this.clock, listener, reports: this.reports, armedPollMs: options.armedPollMs ?? 50 }
+    this.share = options.armedShare ? new LineShare(options.armedShare) : undefined
     this.reopenMs = options.reopenMs ?? Math.min(5000, Math.max(100, Math.min(...devices.map((d) => d.pollMs))))
     this.line = new LineTransactions(options.master, options, this.clock)
     this.wait = new LoopWait(this.clock)
@@ -97,6 +105,19 @@ export class BusWorker {
     if (!scheduled) throw new RangeError(`no device ${device} on line ${this.id}`)
     pollNoLaterThan(scheduled, this.clock.now() + Math.max(0, afterMs))
     if (!this.wait.waitingForLine) this.wait.wake()
+  }
+
+  /**
+   * The device's channels that feed an interlock near its trip (none: disarmed): read on their own as
+   * fast as the line allows, within the line's armed share. False when this line does no armed reads.
+   */
+  arm(device: string, channels: readonly string[]): boolean {
+    const scheduled = this.devices.find((d) => d.poller.id === device)
+    if (!scheduled) throw new RangeError(`no device ${device} on line ${this.id}`)
+    if (!this.share) return false
+    setArmed(scheduled, channels, this.clock.now())
+    if (channels.length > 0 && !this.wait.waitingForLine) this.wait.wake()
+    return true
   }
 
   start(): void {
@@ -194,12 +215,14 @@ export class BusWorker {
         continue
       }
       const now = this.clock.now()
-      const { next, earliest, quarantined } = nextPoll(this.devices, now)
+      const { next, armed, earliest, quarantined } = nextPoll(this.devices, now, this.share)
       for (const device of quarantined) {
         this.reports.unreachable(device, `${device.health.reason ?? 'not answering'}; next probe at ${new Date(device.health.quarantinedUntil!).toISOString()}`, this.clock.now())
       }
       if (next && this.apply({ type: 'claim' })) {
         next.phase = 'reading'
+        next.readingArmed = armed
+        next.claimedAt = now
         this.work.begin()
         void this.runPoll(next)
         // the line is full now: nothing to dispatch until a poll lets it go, which wakes us
@@ -218,12 +241,12 @@ export class BusWorker {
    */
   private async runPoll(device: ScheduledDevice): Promise<void> {
     try {
-      await pollDevice(device, this.pollTransact, this.pollContext, device.holdLine ? undefined : device.releaseLine)
+      await pollDevice(device, this.pollTransact, this.pollContext, device.holdLine ? undefined : device.releaseLine, device.readingArmed)
     } finally {
       const reading = device.phase === 'reading'
       device.phase = 'waiting'
       this.work.end()
-      if (reading) this.letLineGo()
+      if (reading) this.pollLetLineGo(device)
       // the loop waits either for the line, free now, or for the next due time, which this device may bring forward
       if (!this.lineFull) this.wait.wake()
     }
@@ -233,8 +256,14 @@ export class BusWorker {
   private releaseLine(device: ScheduledDevice): void {
     if (device.phase !== 'reading') return
     device.phase = 'decoding'
-    this.letLineGo()
+    this.pollLetLineGo(device)
     if (this.wait.waitingForLine) this.wait.wake()
+  }
+
+  /** A poll's reads are done: the line time it took counts against its class's share. */
+  private pollLetLineGo(device: ScheduledDevice): void {
+    this.share?.charge(device.readingArmed ? 'armed' : 'others', this.clock.now() - device.claimedAt)
+    this.letLineGo()
   }
 
   /** A transaction gives its slot back; queued writes take the free slots before the loop can give one to a poll. */

@@ -36,6 +36,20 @@ const isNoAnswer = (error: unknown) =>
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+interface ReadSet {
+  of: readonly string[]
+  /** the points (channel ids) to read */
+  keys: Set<string>
+  /** the channels asked for */
+  channels: Set<string>
+}
+
+/** A full poll fills every channel's place; a read of a few channels lists what it has. */
+function put(samples: Sample[], i: number, sample: Sample, only: ReadSet | undefined): void {
+  if (only) samples.push(sample)
+  else samples[i] = sample
+}
+
 /** The line a device is on, for what its comm-fail reasons say: the bus id, and its framing on a serial line. */
 export interface DeviceLine {
   bus: string
@@ -59,6 +73,8 @@ export class DevicePoller {
   private currentPlan: ReadPlan
   /** reused by every poll: decoding and building the samples run without a pause in between */
   private readonly decoded: DecodedChannels
+  /** the read set of the last `only` list: the armed channels change seldom, their reads come every few tens of ms */
+  private lastReadSet: ReadSet | undefined
 
   constructor(id: string, unit: number, profile: Profile, private readonly retries: number, private readonly clock: () => number = Date.now, line?: DeviceLine) {
     this.id = id
@@ -141,15 +157,16 @@ export class DevicePoller {
    * `readsDone` is called when the last answer is in, before decoding, which waits one turn of the
    * microtask queue: the caller may put the next request on the line meanwhile.
    */
-  async poll(transact: Transact, options: { probe?: boolean; readsDone?: () => void } = {}): Promise<PollResult> {
+  async poll(transact: Transact, options: { probe?: boolean; readsDone?: () => void; only?: readonly string[] } = {}): Promise<PollResult> {
     // the answers are decoded where they landed, one array per block (BlockImage), not copied into a RegisterImage
     const image = new BlockImage()
     const plan = this.currentPlan
+    const only = options.only && this.readSet(options.only)
     let failed: Map<string, { quality: Quality; reason: string }> | undefined
     for (const point of plan.unreadable) (failed ??= new Map()).set(point, { quality: 'device-fault', reason: `device refuses to read ${point} (exception 02)` })
     const retries = options.probe ? 0 : this.retries
     // the plan's own blocks in order; blocks learned from an exception 02 during this poll go first, from `queue`
-    const { blocks } = plan
+    const blocks = only ? plan.blocks.filter((b) => b.points.some((p) => only.keys.has(p))) : plan.blocks
     let next = 0
     let queue: ReadBlock[] | undefined
     let transactions = 0
@@ -199,28 +216,51 @@ export class DevicePoller {
     const decoded = this.decoded
     decodeChannels(this.compiled, image, true, decoded)
     const { list } = this.compiled
-    const samples = new Array<Sample>(list.length)
+    const samples: Sample[] = only ? [] : new Array<Sample>(list.length)
     let deviceFault = fault
     const mismatch = this.identityMismatch
     for (let i = 0; i < list.length; i++) {
       const channel = list[i]!.channel.id
+      // a read of a few channels reports what it read, and a failure only for the channels it was for
+      if (only && decoded.present[i] !== 1 && !only.channels.has(channel)) continue
       if (mismatch) {
-        samples[i] = { device: this.id, channel, ts, value: null, quality: 'device-fault', reason: mismatch }
+        put(samples, i, { device: this.id, channel, ts, value: null, quality: 'device-fault', reason: mismatch }, only)
       } else if (decoded.present[i] === 1) {
         const quality = decoded.qualities[i]!
         const reason = decoded.reasons[i]
-        samples[i] = reason
+        put(samples, i, reason
           ? { device: this.id, channel, ts, value: decoded.values[i]!, quality, reason }
-          : { device: this.id, channel, ts, value: decoded.values[i]!, quality }
+          : { device: this.id, channel, ts, value: decoded.values[i]!, quality }, only)
         if (quality === 'device-fault') deviceFault ??= `${channel}: ${reason ?? 'device fault'}`
       } else {
         const failure = failed?.get(channel) ?? { quality: 'comm-fail' as const, reason: noAnswer ?? 'status or exponent register not read' }
-        samples[i] = { device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason }
+        put(samples, i, { device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason }, only)
       }
     }
     if (mismatch) return { samples, outcome: 'fault', reason: mismatch, transactions }
     if (noAnswer) return { samples, outcome: 'no-answer', reason: noAnswer, transactions }
     return { samples, outcome: deviceFault ? 'fault' : 'ok', reason: deviceFault, transactions }
+  }
+
+  /**
+   * What a read of only `channels` must cover: each channel, the channel its decimals come from, and the
+   * status channels of the quality rules governing it (without its status a measurement is never good).
+   */
+  private readSet(channels: readonly string[]): ReadSet {
+    if (this.lastReadSet?.of === channels) return this.lastReadSet
+    const keys = new Set<string>()
+    const { list, qualityRuleIndices } = this.compiled
+    for (const id of channels) {
+      const compiled = this.compiled.channels.get(id)
+      if (!compiled) continue
+      keys.add(id)
+      if (compiled.decimalsIndex >= 0) keys.add(list[compiled.decimalsIndex]!.channel.id)
+      for (const rule of qualityRuleIndices) {
+        if (rule.status >= 0 && rule.targets.includes(compiled.index)) keys.add(list[rule.status]!.channel.id)
+      }
+    }
+    this.lastReadSet = { of: channels, keys, channels: new Set(channels) }
+    return this.lastReadSet
   }
 
   /** Exception 02 to a block: split it for good and return the new blocks that cover its points. */

@@ -108,6 +108,8 @@ export class PollEngine {
         timeoutMs: bus.timeoutMs,
         silenceMs: serial ? silenceMs({ baud: bus.baud, parity: bus.parity, dataBits: bus.dataBits, stopBits: bus.stopBits }) + bus.turnaroundMs : 0,
         maxInFlight: serial ? 1 : bus.maxInFlight,
+        armedShare: bus.armedShare,
+        armedPollMs: bus.armedPollMs,
         clock: lineClock,
       }, devices, listener)
       for (const d of devices) this.workerOf.set(d.poller.id, worker)
@@ -138,6 +140,16 @@ export class PollEngine {
     const worker = this.workerOf.get(device)
     if (!worker) throw new RangeError(`no device ${device} in the config`)
     worker.pollSoon(device, afterMs)
+  }
+
+  /**
+   * Read these channels of the device (interlock sources near their trip) on their own, as fast as its line
+   * allows within the line's armed share; none: back to its period. False when its line does no armed reads.
+   */
+  arm(device: string, channels: readonly string[]): boolean {
+    const worker = this.workerOf.get(device)
+    if (!worker) throw new RangeError(`no device ${device} in the config`)
+    return worker.arm(device, channels)
   }
 
   start(): void {

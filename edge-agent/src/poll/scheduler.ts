@@ -6,7 +6,10 @@
 import { INITIAL_HEALTH, isQuarantined, type Health } from './device-health.ts'
 import type { DevicePoller } from './device-poller.ts'
 
+import type { LineShare } from './line-share.ts'
+
 export type Priority = 'safety' | 'normal' | 'inventory'
+const NONE_ARMED: readonly string[] = []
 const RANK: Record<Priority, number> = { safety: 0, normal: 1, inventory: 2 }
 
 export interface BusDevice {
@@ -43,6 +46,14 @@ export class ScheduledDevice implements BusDevice {
   lastPollMs: number | undefined = undefined
   /** pollSoon() while it was polling: the next poll no later than this */
   soonAt: number | undefined = undefined
+  /** channels of interlock sources near their trip: read on their own, as fast as the line allows */
+  armedChannels: readonly string[] = NONE_ARMED
+  /** the next armed read no earlier than this */
+  armedDue = 0
+  /** what the poll in progress is: a full poll, or an armed read of armedChannels */
+  readingArmed = false
+  /** when the poll in progress claimed the line */
+  claimedAt = 0
 
   /** `releaseLine` lets the line go once the poll's reads are done; made once per device, not per poll. */
   constructor(device: BusDevice, readonly releaseLine: () => void = () => {}) {
@@ -75,6 +86,8 @@ export function spreadFirstPolls(devices: readonly ScheduledDevice[], now: numbe
 export interface NextPoll {
   /** the device to poll now: due, not quarantined, the highest priority, the longest overdue among equals */
   next: ScheduledDevice | undefined
+  /** the poll of `next` is an armed read of its armed channels only */
+  armed: boolean
   /** when the loop must look again if nothing is polled now (Infinity: no device waits) */
   earliest: number
   /** due but quarantined: each to be reported unreachable; their next due time has moved one period on */
@@ -83,12 +96,22 @@ export interface NextPoll {
 
 const NONE: ScheduledDevice[] = []
 
-export function nextPoll(devices: readonly ScheduledDevice[], now: number): NextPoll {
+/**
+ * The next poll: a device's full poll when due on its own grid, or, with `share`, an armed read of a device
+ * with armed channels, the longest waiting first (every armed device in turn). The two kinds share the line
+ * as `share` decides when both are due.
+ */
+export function nextPoll(devices: readonly ScheduledDevice[], now: number, share?: LineShare): NextPoll {
   let next: ScheduledDevice | undefined
+  let armedNext: ScheduledDevice | undefined
   let earliest = Infinity
   let quarantined = NONE
   for (const device of devices) {
     if (device.phase !== 'waiting') continue
+    if (share && device.armedChannels.length > 0 && device.poller.identityChecked && device.health.quarantinedUntil === undefined) {
+      if (device.armedDue > now) earliest = Math.min(earliest, device.armedDue)
+      else if (!armedNext || device.armedDue < armedNext.armedDue) armedNext = device
+    }
     if (device.nextDue > now) {
       if (device.nextDue < earliest) earliest = device.nextDue
       continue
@@ -102,7 +125,22 @@ export function nextPoll(devices: readonly ScheduledDevice[], now: number): Next
     }
     if (!next || device.rank < next.rank || (device.rank === next.rank && device.nextDue < next.nextDue)) next = device
   }
-  return { next, earliest, quarantined }
+  // a device due for both reads gets its full poll, which reads its armed channels too
+  if (armedNext === next) armedNext = undefined
+  const kind = share?.pick(armedNext !== undefined, next !== undefined)
+  if (kind === 'armed') return { next: armedNext, armed: true, earliest, quarantined }
+  return { next, armed: false, earliest, quarantined }
+}
+
+/** The device's armed channels now (none: disarmed); a newly armed device is read at once. */
+export function setArmed(device: ScheduledDevice, channels: readonly string[], now: number): void {
+  if (device.armedChannels.length === 0 && channels.length > 0) device.armedDue = now
+  device.armedChannels = channels.length > 0 ? [...channels] : NONE_ARMED
+}
+
+/** An armed read started at `start`: the next one a period of `armedPollMs` after it (back to back when it took longer). */
+export function scheduleArmedRead(device: ScheduledDevice, start: number, armedPollMs: number): void {
+  device.armedDue = start + armedPollMs
 }
 
 /** A poll of the device ended at `end`: its next slot on its grid, or sooner if pollSoon() asked while it ran. */

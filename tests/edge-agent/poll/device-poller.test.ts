@@ -40,6 +40,35 @@ describe('DevicePoller', () => {
     expect(byChannel(result.samples).lel).toEqual({ device: 'gas-1', channel: 'lel', ts: 42, value: 1.2, quality: 'good' })
   })
 
+  it('a read of only some channels reads their blocks with their status flags, and reports what it read', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 0, () => 42)
+    const { transact, log } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }))
+    const result = await poller.poll(transact, { only: ['lel'] })
+    expect(log).toEqual([{ kind: 'read', unit: 1, table: 'input', address: 0, count: 4 }])
+    expect(result.outcome).toBe('ok')
+    expect(result.samples.map((s) => s.channel).sort()).toEqual(['fault', 'lel', 'o2', 'run_state'])
+    expect(byChannel(result.samples).lel).toEqual({ device: 'gas-1', channel: 'lel', ts: 42, value: 1.2, quality: 'good' })
+  })
+
+  it('a read of only some channels that gets no answer fails those channels alone', async () => {
+    const poller = new DevicePoller('gas-1', 1, gas, 0, () => 42)
+    const { transact } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }), () => new ModbusTimeoutError(100))
+    const result = await poller.poll(transact, { only: ['lel'] })
+    expect(result.outcome).toBe('no-answer')
+    expect(result.samples).toEqual([expect.objectContaining({ channel: 'lel', value: null, quality: 'comm-fail' })])
+  })
+
+  it('a read of only a channel governed by a status flag in another block reads that block too', async () => {
+    const split = profileFromYaml(GAS_PROFILE
+      .replace('{ id: fault, name: { en: Fault, zh: 故障 }, table: input, address: 2', '{ id: fault, name: { en: Fault, zh: 故障 }, table: input, address: 40')
+      .replace('registers: { input: { "0": [12, 209, 0, 2] }', 'registers: { input: { "0": [12, 209, 0, 2], "40": [0] }'))
+    const poller = new DevicePoller('gas-1', 1, split, 0, () => 42)
+    const { transact, log } = deviceTransact(new SimulatedDevice({ profile: split, unit: 1, scenario: 'static' }))
+    const result = await poller.poll(transact, { only: ['lel'] })
+    expect(log.map((r) => r.kind === 'read' && `${r.table} ${r.address}`)).toEqual(['input 0', 'input 40'])
+    expect(byChannel(result.samples).lel?.quality).toBe('good')
+  })
+
   it('retries a timeout, then gives up on the device for this poll without reading further blocks', async () => {
     const poller = new DevicePoller('gas-1', 1, gas, 2)
     const { transact, log } = deviceTransact(new SimulatedDevice({ profile: gas, unit: 1, scenario: 'static' }), () => new ModbusTimeoutError(100))

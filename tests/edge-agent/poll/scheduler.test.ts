@@ -1,9 +1,11 @@
 /** Unit: which device on a line is polled next, and when each is due. No line, no timers. */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DevicePoller } from '../../../edge-agent/src/poll/device-poller.ts'
 import {
-  byPriority, nextPoll, nextSlotAfter, pollNoLaterThan, ScheduledDevice, schedulePollEnded, spreadFirstPolls, type Priority,
+  byPriority, nextPoll, nextSlotAfter, pollNoLaterThan, ScheduledDevice, schedulePollEnded, setArmed, spreadFirstPolls, type Priority,
 } from '../../../edge-agent/src/poll/scheduler.ts'
+import { LineShare } from '../../../edge-agent/src/poll/line-share.ts'
 import { GAS_PROFILE, profileFromYaml } from '../../support/profiles.ts'
 
 const gas = profileFromYaml(GAS_PROFILE)
@@ -37,11 +39,11 @@ describe('nextPoll', () => {
 
   it('skips devices being polled (reading or decoding) and says when to look again', () => {
     const devices = [device('reading', { phase: 'reading' }), device('decoding', { phase: 'decoding' }), device('soon', { nextDue: NOW + 30 }), device('later', { nextDue: NOW + 70 })]
-    expect(nextPoll(devices, NOW)).toEqual({ next: undefined, earliest: NOW + 30, quarantined: [] })
+    expect(nextPoll(devices, NOW)).toEqual({ next: undefined, armed: false, earliest: NOW + 30, quarantined: [] })
   })
 
   it('with nothing waiting: no device and no time to look again', () => {
-    expect(nextPoll([device('a', { phase: 'reading' })], NOW)).toEqual({ next: undefined, earliest: Infinity, quarantined: [] })
+    expect(nextPoll([device('a', { phase: 'reading' })], NOW)).toEqual({ next: undefined, armed: false, earliest: Infinity, quarantined: [] })
   })
 
   it('a due device in quarantine is not polled: it is returned to be reported, and its due time moves one period on', () => {
@@ -99,5 +101,101 @@ describe('order and spread', () => {
     expect(devices.map((d) => d.nextDue)).toEqual([NOW + 100, NOW + 500])
     spreadFirstPolls(devices, NOW, () => 0.999)
     expect(devices.map((d) => d.nextDue)).toEqual([NOW + 199, NOW + 999])
+  })
+})
+
+describe('nextPoll with armed devices', () => {
+  /** an identified device, armed on `lel` with its armed read due at `armedDue` */
+  const armedDevice = (id: string, armedDue: number, options: Parameters<typeof device>[1] = {}) => {
+    const d = device(id, { nextDue: NOW + 10_000, ...options })
+    d.poller.identityChecked = true
+    setArmed(d, ['lel'], armedDue)
+    return d
+  }
+
+  it.each([
+    { name: 'an armed read due, nothing else: the armed read', devices: () => [armedDevice('a', NOW), device('b', { nextDue: NOW + 50 })], want: { next: 'a', armed: true } },
+    { name: 'an armed read not due yet: nothing now, look again when it is', devices: () => [armedDevice('a', NOW + 20), device('b', { nextDue: NOW + 50 })], want: { next: undefined, armed: false, earliest: NOW + 20 } },
+    { name: 'the longest waiting armed device first', devices: () => [armedDevice('a', NOW - 5), armedDevice('b', NOW - 30), armedDevice('c', NOW)], want: { next: 'b', armed: true } },
+    { name: 'an armed device due for its full poll gets the full poll, which reads its armed channels too', devices: () => [armedDevice('a', NOW, { nextDue: NOW })], want: { next: 'a', armed: false } },
+    { name: 'an armed device being polled is not read again', devices: () => [armedDevice('a', NOW, { phase: 'decoding' })], want: { next: undefined, armed: false } },
+    { name: 'an armed device in quarantine: no armed read, its probes go on', devices: () => [armedDevice('a', NOW, { quarantinedUntil: NOW + 5000 })], want: { next: undefined, armed: false } },
+  ])('$name', ({ devices, want }) => {
+    const got = nextPoll(devices(), NOW, new LineShare(0.5))
+    expect({ next: got.next?.poller.id, armed: got.armed, ...('earliest' in want && { earliest: got.earliest }) }).toEqual(want)
+  })
+
+  it('an armed device not identified yet is polled in full first', () => {
+    const a = device('a', { nextDue: NOW + 10_000 })
+    setArmed(a, ['lel'], NOW)
+    expect(nextPoll([a], NOW, new LineShare(0.5)).next).toBeUndefined()
+  })
+
+  it('without a line share (armed reading off) armed devices are polled at their periods only', () => {
+    expect(nextPoll([armedDevice('a', NOW), device('b')], NOW).next?.poller.id).toBe('b')
+  })
+
+  it('disarmed, a device is back to its period alone', () => {
+    const a = armedDevice('a', NOW)
+    setArmed(a, [], NOW)
+    expect(nextPoll([a], NOW, new LineShare(0.5))).toMatchObject({ next: undefined, earliest: NOW + 10_000 })
+  })
+})
+
+describe('LineShare', () => {
+  it.each([
+    { share: 0.5, armedMs: 10, othersMs: 10, want: 'aoaoaoao' },
+    // armed reads a third as long as the others' polls take a quarter of the line: they alternate, one each
+    { share: 0.25, armedMs: 10, othersMs: 30, want: 'aoaoaoao' },
+    { share: 0.5, armedMs: 10, othersMs: 30, want: 'aoaaaoaa' },
+    // armed reads three times as long as the others' polls at three quarters of the line: one each again
+    { share: 0.75, armedMs: 30, othersMs: 10, want: 'aoaoaoao' },
+    { share: 0.75, armedMs: 10, othersMs: 10, want: 'aoaaaoaa' },
+  ])('both classes always due at share $share: $want', ({ share, armedMs, othersMs, want }) => {
+    const line = new LineShare(share)
+    let got = ''
+    for (let i = 0; i < want.length; i++) {
+      const kind = line.pick(true, true)!
+      line.charge(kind, kind === 'armed' ? armedMs : othersMs)
+      got += kind[0]
+    }
+    expect(got).toBe(want)
+  })
+
+  it('a class alone takes the whole line and banks nothing for later', () => {
+    const line = new LineShare(0.5)
+    for (let i = 0; i < 10; i++) line.charge(line.pick(true, false)!, 10)
+    // the others come back: they do not get ten polls in a row for the time they were idle
+    const next = [0, 1, 2, 3].map(() => {
+      const kind = line.pick(true, true)!
+      line.charge(kind, 10)
+      return kind
+    })
+    expect(next).toEqual(['others', 'armed', 'others', 'armed'])
+  })
+
+  it('over any sequence, while both are due, each class gets its share of the line within one poll', () => {
+    fc.assert(fc.property(
+      fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 })), { minLength: 20, maxLength: 200 }),
+      (share, durations) => {
+        const line = new LineShare(share)
+        let armed = 0
+        let others = 0
+        for (const [a, o] of durations) {
+          const kind = line.pick(true, true)!
+          line.charge(kind, kind === 'armed' ? a : o)
+          if (kind === 'armed') armed += a
+          else others += o
+        }
+        const total = armed + others
+        return Math.abs(armed - share * total) <= 50
+      },
+    ))
+  })
+
+  it('refuses a share that is not between 0 and 1', () => {
+    expect(() => new LineShare(0)).toThrow(RangeError)
+    expect(() => new LineShare(1)).toThrow(RangeError)
   })
 })
