@@ -1,9 +1,12 @@
-import { compileProfile, framingMismatch, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
-import { framingLabel, isBitTable, readFrameBytes, transactionWireMs, type SerialFraming } from '../../../protocols/modbus/index.ts'
+import { framingMismatch, STANDARD_BAUDS, type Channel, type Profile } from '../../../hardware-profiles/index.ts'
+import { framingLabel } from '../../../protocols/modbus/index.ts'
 import { calendarDayProblem, type PathSegment } from '../../../protocols/validation/index.ts'
 import { checkDeviceAlarms, quoteList } from './check-alarms.ts'
 import { checkTestPeriods } from './check-periods.ts'
-import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig, type SerialBusConfig } from './schema.ts'
+import { checkArmedBudgets } from './armed-budget.ts'
+import { checkTripLatencies } from './trip-latency.ts'
+import { framingOf, rtuBusLoads } from './wire-load.ts'
+import { DEFAULTS, type BusConfig, type ConditionConfig, type GatewayConfig } from './schema.ts'
 
 /** "an int16", "a uint16", "a float32": of the channel types, only int16 and int32 begin with a vowel sound. */
 export const typeWithArticle = (type: string): string => `${type.startsWith('int') ? 'an' : 'a'} ${type}`
@@ -16,58 +19,6 @@ export interface ConfigIssue {
   onKey?: boolean
   /** worth saying, but the config is valid: `check` prints it and still exits 0 */
   warning?: boolean
-}
-
-export function framingOf(bus: SerialBusConfig): Required<SerialFraming> {
-  return { baud: bus.baud, parity: bus.parity ?? DEFAULTS.parity, dataBits: bus.dataBits ?? DEFAULTS.dataBits, stopBits: bus.stopBits ?? DEFAULTS.stopBits }
-}
-
-/** Least bus time one poll of every channel of `profile` takes: each planned read, its silences and the turnaround. */
-export function pollWireMs(profile: Profile, framing: SerialFraming, turnaroundMs = 0): { wireMs: number; requests: number } {
-  const blocks = compileProfile(profile).plan.blocks
-  const wireMs = blocks.reduce((sum, block) => {
-    const { request, response } = readFrameBytes(block.count, isBitTable(block.table))
-    return sum + transactionWireMs(framing, request, response) + turnaroundMs
-  }, 0)
-  return { wireMs, requests: blocks.length }
-}
-
-export interface DeviceLoad {
-  deviceIndex: number
-  wireMs: number
-  requests: number
-  pollMs: number
-}
-
-export interface BusLoad {
-  busIndex: number
-  bus: SerialBusConfig
-  framing: Required<SerialFraming>
-  devices: DeviceLoad[]
-  /** seconds of wire time the devices need per second, Σ wireMs / pollMs */
-  load: number
-  /** least time to poll every device on the bus once, Σ wireMs */
-  cycleMs: number
-}
-
-/** The wire budget of every RTU bus, over the devices whose profile is known. */
-export function rtuBusLoads(config: GatewayConfig, profiles: ReadonlyArray<Profile | undefined>): BusLoad[] {
-  const loads: BusLoad[] = []
-  config.buses.forEach((bus, busIndex) => {
-    if (bus.type !== 'rtu') return
-    const framing = framingOf(bus)
-    const devices: DeviceLoad[] = []
-    config.devices.forEach((device, deviceIndex) => {
-      const profile = profiles[deviceIndex]
-      if (device.bus !== bus.id || !profile) return
-      const { wireMs, requests } = pollWireMs(profile, framing, bus.turnaroundMs ?? DEFAULTS.turnaroundMs)
-      devices.push({ deviceIndex, wireMs, requests, pollMs: device.pollMs ?? DEFAULTS.pollMs })
-    })
-    const cycleMs = devices.reduce((sum, d) => sum + d.wireMs, 0)
-    const load = devices.reduce((sum, d) => sum + d.wireMs / d.pollMs, 0)
-    loads.push({ busIndex, bus, framing, devices, load, cycleMs })
-  })
-  return loads
 }
 
 /** Checks across the config and the profiles it names; `profiles[i]` is devices[i]'s profile when it loaded. */
@@ -164,6 +115,8 @@ export function checkConfig(config: GatewayConfig, profiles: ReadonlyArray<Profi
       issue(at('action', 'feedback', 'channel'), `"${feedback.id}" is the feedback of "${feedback.feedbackOf}", not of "${output.id}"`)
     }
   })
+  checkTripLatencies(config, profiles, warn)
+  checkArmedBudgets(config, profiles, warn)
   return issues
 }
 
@@ -213,6 +166,10 @@ function checkCondition(path: PathSegment[], condition: ConditionConfig, channel
     if (condition.above !== undefined && condition.restore > condition.above) issue([...path, 'restore'], `restore ${condition.restore} is above the trip level ${condition.above}: the condition would never clear past it`)
     if (condition.below !== undefined && condition.restore < condition.below) issue([...path, 'restore'], `restore ${condition.restore} is below the trip level ${condition.below}: the condition would never clear past it`)
     if (condition.above === undefined && condition.below === undefined) issue([...path, 'restore'], 'restore goes with above or below', true)
+  }
+  // how far from the trip the value sits in normal operation is not known here, so no bound past that
+  if (condition.armMargin !== undefined && condition.above === undefined && condition.below === undefined) {
+    issue([...path, 'armMargin'], 'armMargin goes with above or below: a source is armed on its way to a trip level', true)
   }
   if (tests[0] === 'health') {
     if (condition.channel !== undefined) issue([...path, 'channel'], 'a health condition is on the whole device: drop channel', true)

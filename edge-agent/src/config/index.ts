@@ -1,5 +1,7 @@
 export * from './schema.ts'
 export type { ResolvedBus, ResolvedConfig, ResolvedDevice, ResolvedSerialBus, ResolvedTcpBus } from './resolve.ts'
 export { loadConfigFile, parseConfig, type ParsedConfig } from './load.ts'
-export { rtuBusLoads } from './check.ts'
+export { rtuBusLoads } from './wire-load.ts'
+export { AGENT_SHARE_MS, tripLatencies, worstSource, seconds, armedText, type SourceLatency } from './trip-latency.ts'
+export { armedBudgets, percent, type BusArmedBudget } from './armed-budget.ts'
 export { safetySpecs, type SafetySpecs } from './safety-specs.ts'

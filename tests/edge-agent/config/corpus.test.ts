@@ -149,14 +149,16 @@ describe('edge-agent check', () => {
     expect(result.stderr.trim()).toBe('examples/no-such-site.yaml:1:1 cannot read: ENOENT')
   })
 
-  it('summarises a valid config with the wire load of each RTU bus', async () => {
+  it('summarises a valid config with the wire load of each RTU bus, what armed reads leave the others, and each interlock\'s worst-case trip', async () => {
     const result = await edgeAgent('check', '--config', 'examples/coal-mine.yaml')
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).toBe('')
     expect(result.stdout).toMatch(/^examples\/coal-mine\.yaml: valid — gateway yongshan-coal-gw1 at site leping-yongshan-coal/u)
     expect(result.stdout).toMatch(/4 buses \(2 rtu, 2 tcp\), 8 devices, 2 interlocks/u)
-    expect(result.stdout).toMatch(/^ {2}bus rs485-1 +rtu \/tmp\/leping\/coal-rs485-1 9600 8N1 +5 devices +wire load 0\.\d\d s\/s, cycle at least \d+ ms$/mu)
+    expect(result.stdout).toMatch(/^ {2}bus rs485-1 +rtu \/tmp\/leping\/coal-rs485-1 9600 8N1 +5 devices +wire load 0\.\d\d s\/s, cycle at least \d+ ms; armed reads ≤ 50 %, others keep their periods$/mu)
     expect(result.stdout).toMatch(/^ {2}bus positioning +tcp 127\.0\.0\.1:5021 +1 device$/mu)
+    expect(result.stdout).toMatch(/^ {2}interlock ch4-t1-power-cut: worst-case trip 1\.\d\d s on a sudden rise \(source ch4-t1-1201\), 0\.\d\d s armed from 1 %CH4$/mu)
+    expect(result.stdout).toMatch(/^ {2}interlock ch4-t2-power-cut: worst-case trip 1\.\d\d s on a sudden rise \(source ch4-t2-1201\)$/mu)
   })
 
   it('needs --config', async () => {
