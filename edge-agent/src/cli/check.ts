@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { InvalidInputError, formatProblem } from '../../../protocols/validation/index.ts'
-import { armedBudgets, armedText, percent, rtuBusLoads, seconds, tripLatencies, worstSource, type BusArmedBudget, type ResolvedConfig } from '../config/index.ts'
+import { armedBudgets, armAtLabel, percent, rtuBusLoads, seconds, tripLatencies, worstSource, type BusArmedBudget, type ResolvedConfig } from '../config/index.ts'
 import { framingLabel } from '../../../protocols/modbus/index.ts'
 import { parseConfigFile } from '../config/load.ts'
 
@@ -40,7 +40,7 @@ export function renderSummary(config: ResolvedConfig, warnings = 0): string {
   for (const latency of tripLatencies(config, profiles)) {
     const worst = worstSource(latency)
     if (!worst) continue
-    const armed = worst.armed ? `, ${seconds(worst.armed.worstMs)} armed from ${armedText(worst.armed)}` : ''
+    const armed = worst.armed ? `, ${seconds(worst.armed.worstMs)} armed from ${armAtLabel(worst.armed)}` : ''
     lines.push(`  interlock ${latency.interlock}: worst-case trip ${seconds(worst.suddenMs)} on a sudden rise (source ${worst.device}${worst.network ? ', network time not counted' : ''})${armed}`)
   }
   return lines.join('\n')

@@ -146,7 +146,7 @@ export function worstSource(latency: InterlockLatency): SourceLatency | undefine
 /** `5.06 s`, rounded up to the hundredth so a figure over the limit never prints as the limit. */
 export const seconds = (ms: number): string => `${(Math.ceil(ms / 10) / 100).toFixed(2)} s`
 
-export const armedText = (armed: NonNullable<SourceLatency['armed']>): string => `${armed.armAt}${armed.unit === undefined ? '' : ` ${armed.unit}`}`
+export const armAtLabel = (armed: NonNullable<SourceLatency['armed']>): string => `${armed.armAt}${armed.unit === undefined ? '' : ` ${armed.unit}`}`
 
 type WarnFn = (path: PathSegment[], message: string) => void
 
@@ -162,7 +162,7 @@ export function checkTripLatencies(config: GatewayConfig, profiles: ReadonlyArra
         ? `set pollMs of ${s.device} to ${pollAtMost} or less`
         : `the wire and the agent alone take ${fixedMs} ms: put ${s.device} and the output on a faster or less busy line`
       const armed = s.armed
-        ? `; armed from ${armedText(s.armed)} (${s.armed.by}) it is read every ~${s.armed.armedPollMs} ms, worst case ${seconds(s.armed.worstMs)} on a gradual rise`
+        ? `; armed from ${armAtLabel(s.armed)} (${s.armed.by}) it is read every ~${s.armed.armedPollMs} ms, worst case ${seconds(s.armed.worstMs)} on a gradual rise`
         : ''
       warn(['interlocks', interlockIndex, 'when', s.condition],
         `worst-case trip latency on a sudden rise ${seconds(s.suddenMs)} (${parts.join(' + ')}${s.network ? '; network time not counted' : ''}) exceeds the 2 s of ${STANDARD}; ${advice}${armed}`)
