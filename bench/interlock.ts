@@ -25,7 +25,32 @@
  *   figure interlock_rtu_p99_ms, interlock_tcp_p99_ms (≤ the target above)
  *   figure interlock_rtu_p99_vs_2s_requirement, interlock_tcp_p99_vs_2s_requirement (≤ 1)
  *
- * BENCH_TRIPS sets the trips per transport (default 200); BENCH_PHASES=rtu or tcp runs one transport.
+ * Ramp phase (issue 18: armed interlock sources; code in bench/support/interlock-ramp.ts). 8 devices on one
+ * RS-485 line (RTU 9600 8N1, simulator with wire timing, socat pty pair), every one polled every 5 s: 7
+ * catalytic methane heads (units 1-7, safety priority, alarms preset coal-ch4-t1-longwall-face: alarm 1.0,
+ * power-off 1.5 %CH4) and the KDG-4 (unit 8). The KDG-4 has 4 outputs, so heads 1-4 are interlock sources
+ * (`ch4 above 1.5, restore 1.0` → cut_N = true, fail-safe, restoreAfterMs 0, no manual reset) and heads 5-7
+ * only measure. Heads 1-3 ramp side by side from staggered starts (BENCH_RAMP_HEADS=1-4 sets how many: a
+ * ramping head is armed ~17 s of its ~20 s cycle, so this is how many sources share the armed reads); the
+ * others stay in clean air (0.30). A ramp sets ch4 0.80 → 1.60 %CH4 in 0.01 steps
+ * every 200 ms on an absolute schedule (0.05 %CH4/s), holds 1.60 until the trip write has arrived, drops to
+ * 0.30, waits for the restore write, then pauses 0-5 s (uniform) so the next crossing lands at a random phase
+ * of the poll. t_cross: the bench sets the first value ≥ 1.50; t_arrive: the cut write arriving at the relay,
+ * plus the FC 5 request's wire time as above. The same setup runs twice, side by side on two lines (two pty
+ * pairs, two agents; the same minutes of this machine for the figure and its baseline, and half the wall
+ * time): armed (bus defaults) and unarmed (`armedShare: 0`: armed reading off). Each latency is also printed
+ * by how many other heads were armed at its crossing.
+ *   figure interlock_armed_rtu_p99_ms (≤ 250), beside the unarmed run's p99 (printed, not a figure)
+ *   figure armed_others_cycle_vs_budget (≤ 1.1): the longest interval between two full polls of a device
+ *     while another head was armed and it was not, ÷ its budget (armedBudgets of edge-agent/src/config, as
+ *     `check` prints it: pollMs × max(1, bus load / (1 − armedShare))), worst over the devices; beside the same
+ *     ratio in the unarmed run.
+ *     A full poll is timed at the simulator by the block only a full poll reads (a head's identity registers,
+ *     holding 100-101, which an armed read skips; the relay's coils); a head counts as armed from its ramp's 1.00
+ *     until DISARM_AFTER_MS + 1 s after its drop; the relay's extra polls after a write only shorten intervals.
+ *
+ * BENCH_TRIPS sets the trips per transport (default 200) and per ramp run (default 40); BENCH_PHASES=rtu, tcp
+ * or ramp (comma-separated, default all three) runs those phases.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -37,6 +62,8 @@ import { ModbusClient } from '../tests/support/modbus-client.ts'
 import { ProcessGroup, run as runProcess, type ManagedProcess } from '../tests/support/processes.ts'
 import { startPtyPair, type PtyPair } from '../tests/support/socat.ts'
 import { bundleForBench } from './support/bundle.ts'
+import { runRampPhase } from './support/interlock-ramp.ts'
+import { RelayTap } from './support/relay-tap.ts'
 import { figure, type Figure } from './run.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -122,47 +149,6 @@ function configYaml(kind: Kind, bus: string, profiles: { sensor: string; relay: 
     ]),
   ]
   return `${lines.join('\n')}\n`
-}
-
-/** Coil writes arriving at the relay, awaited by coil index and value. */
-class RelayTap {
-  private readonly waiters = new Map<string, (at: number) => void>()
-  /** writes nobody waited for: a trip or restore the bench did not cause */
-  unexpected: string[] = []
-  writes = 0
-
-  constructor(device: SimulatedDevice) {
-    const original = device.write.bind(device)
-    device.write = (table: 'coil' | 'holding', address: number, values: readonly number[]) => {
-      const at = performance.now()
-      original(table, address, values)
-      if (table !== 'coil') return
-      for (let i = 0; i < values.length; i++) {
-        this.writes++
-        const key = `${address + i}=${values[i]}`
-        const waiter = this.waiters.get(key)
-        if (waiter) {
-          this.waiters.delete(key)
-          waiter(at)
-        } else if (this.unexpected.length < 20) this.unexpected.push(`coil ${key} at ${fmt(at / 1000, 3)} s`)
-      }
-    }
-  }
-
-  /** Arm before causing the write; resolves with its arrival time, or undefined after `timeoutMs`. */
-  expect(coil: number, value: 0 | 1, timeoutMs: number): Promise<number | undefined> {
-    const key = `${coil}=${value}`
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(key)
-        resolve(undefined)
-      }, timeoutMs)
-      this.waiters.set(key, (at) => {
-        clearTimeout(timer)
-        resolve(at)
-      })
-    })
-  }
 }
 
 /** Reads each unit answered, and for each sensor the first read of its ch4 register after a crossing. */
@@ -372,7 +358,8 @@ function report(r: PhaseResult): Figure[] {
 
 export async function run(): Promise<Figure[]> {
   const trips = Math.max(SENSORS.length, Number(process.env.BENCH_TRIPS ?? 200) || 200)
-  const phases = (process.env.BENCH_PHASES ?? 'rtu,tcp').split(',').map((p) => p.trim()).filter((p): p is Kind => p === 'rtu' || p === 'tcp')
+  const requested = (process.env.BENCH_PHASES ?? 'rtu,tcp,ramp').split(',').map((p) => p.trim())
+  const phases = requested.filter((p): p is Kind => p === 'rtu' || p === 'tcp')
   const figures: Figure[] = []
   for (const kind of phases) {
     console.log(`-- ${kind.toUpperCase()}: 4 × ${SENSOR_PROFILE} (units 1-4) + ${RELAY_PROFILE} (unit ${RELAY_UNIT}) on one ${kind === 'rtu' ? 'RS-485 line, 9600 8N1, simulator --wire-timing on a socat pty pair' : 'Modbus TCP endpoint on loopback'}; pollMs ${POLL_MS}; ${trips} trips (ch4 ${LOW} → ${HIGH} %CH4, trip level ${TRIP_LEVEL})`)
@@ -384,5 +371,6 @@ export async function run(): Promise<Figure[]> {
       figures.push(figure(`interlock_${kind}_p99_ms`, Number.NaN, '<=0', why), figure(`interlock_${kind}_p99_vs_2s_requirement`, Number.NaN, '<=1', why))
     }
   }
+  if (requested.includes('ramp')) figures.push(...(await runRampPhase()))
   return figures
 }
