@@ -104,6 +104,7 @@ export class Agent {
       outputs: {
         write: (device, channel, value) => this.engine.write(device, channel, value),
         pollSoon: (device, afterMs) => this.engine.pollSoon(device, afterMs),
+        arm: (device, channels) => this.engine.arm(device, channels),
       },
       logger: options.logger,
       timeZone,

@@ -7,7 +7,7 @@ import {
 import { loadConfigFile } from '../config/index.ts'
 import { ControlError, controlSocketPath, sendControlCommand, type CommandArgs, type ControlReply } from '../control/index.ts'
 import type { PeriodicTestStatus } from '../periodic/notices.ts'
-import type { ActiveAlarmStatus, InterlockStatus, SafetyStatus } from '../safety/status.ts'
+import type { ActiveAlarmStatus, ArmedSourceStatus, InterlockStatus, SafetyStatus } from '../safety/status.ts'
 import { parseInteger, RuntimeError, UsageError } from '../../../protocols/cli/index.ts'
 
 /**
@@ -138,6 +138,17 @@ function testsDueLines(tests: readonly PeriodicTestStatus[]): string[] {
   ]
 }
 
+/** Interlock sources near their trip, read as fast as their line allows: the longest armed first. */
+function armedLines(armed: readonly ArmedSourceStatus[], time: (ms: number) => string): string[] {
+  const unit = (a: ArmedSourceStatus) => (a.unit ? ` ${a.unit}` : '')
+  return [
+    `armed sources: ${armed.length} (near their trip: read as fast as the line allows until back past restore)`,
+    ...table(['DEVICE/CHANNEL', 'VALUE', 'ARMED AT', 'TRIPS AT', 'SINCE', 'INTERLOCKS'], [...armed].sort((a, b) => a.since - b.since).map((a) => [
+      `${a.device}/${a.channel}`, `${a.value}${unit(a)}`, `${a.armAt} (${a.armedBy})`, String(a.trip), time(a.since), a.interlocks.join(', '),
+    ])),
+  ]
+}
+
 /** The `edge-agent alarms` screen: active alarms, then interlocks, then tests due, as aligned tables. */
 export function formatSafetyStatus(status: SafetyStatus, time: (ms: number) => string = localTime): string {
   const lines: string[] = []
@@ -169,6 +180,7 @@ export function formatSafetyStatus(status: SafetyStatus, time: (ms: number) => s
       ]),
     ))
   }
+  if (status.armed && status.armed.length > 0) lines.push('', ...armedLines(status.armed, time))
   // an agent older than the periodic tests says nothing of them
   if (status.tests) lines.push('', ...testsDueLines(status.tests))
   return lines.join('\n')

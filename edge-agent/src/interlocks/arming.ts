@@ -115,19 +115,21 @@ interface ArmedState {
 
 /** The armed state of every source, from its good samples. */
 export class SourceArming {
-  private readonly byChannel = new Map<string, ArmingSpec[]>()
+  /** device → channel → its specs: looked up for every sample of an interlock source, without building a key */
+  private readonly byChannel = new Map<string, Map<string, ArmingSpec[]>>()
   private readonly armed = new Map<ArmingSpec, ArmedState>()
 
   constructor(readonly specs: readonly ArmingSpec[]) {
     for (const spec of specs) {
-      const key = `${spec.device}/${spec.channel}`
-      this.byChannel.set(key, [...(this.byChannel.get(key) ?? []), spec])
+      let channels = this.byChannel.get(spec.device)
+      if (!channels) this.byChannel.set(spec.device, (channels = new Map()))
+      channels.set(spec.channel, [...(channels.get(spec.channel) ?? []), spec])
     }
   }
 
   /** Only good numeric readings count: a fault, warm-up or lost reading neither arms nor disarms (the interlock's fail-safe handles it). */
   onSample(sample: Sample): ArmingTransition[] {
-    const specs = this.byChannel.get(`${sample.device}/${sample.channel}`)
+    const specs = this.byChannel.get(sample.device)?.get(sample.channel)
     if (!specs || sample.quality !== 'good' || typeof sample.value !== 'number') return []
     const transitions: ArmingTransition[] = []
     const value = sample.value

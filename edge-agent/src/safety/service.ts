@@ -6,6 +6,7 @@ import { firstErrorText } from '../../../protocols/validation/ajv.ts'
 import type { AlarmTransition } from '../alarms/evaluator.ts'
 import type { SafetySpecs } from '../config/index.ts'
 import type { Decision, InterlockTransition, OutputWrite } from '../interlocks/decision.ts'
+import { armingSpecs, SourceArming, type ArmingTransition } from '../interlocks/arming.ts'
 import type { InterlockMachine } from '../interlocks/machine.ts'
 import type { DeviceHealthState } from '../interlocks/state.ts'
 import type { OutputValue } from '../interlocks/spec.ts'
@@ -27,6 +28,8 @@ interface SafetyOutputs {
   write(device: string, channel: string, value: OutputValue): Promise<void>
   /** read this device soon: the feedback of a write */
   pollSoon(device: string, afterMs: number): void
+  /** read these channels of the device (armed interlock sources) as fast as its line allows; none: back to its period */
+  arm?(device: string, channels: readonly string[]): boolean
 }
 
 export interface SafetyOptions {
@@ -59,6 +62,8 @@ export class SafetyService {
   private readonly clock: () => number
   /** none until start() builds them from the saved state */
   private evaluators = new SafetyEvaluators(NO_SPECS, emptySafetyState(), 0)
+  /** which interlock sources are near their trip; none until start() */
+  private arming = new SourceArming([])
   private failed = new FailedInterlockAlarms(new Map())
   /** the last calibration notice given, by device */
   private calibrationNotices = new Map<string, CalibrationNotice>()
@@ -84,6 +89,7 @@ export class SafetyService {
     const saved = loadSafetyState(this.options.store)
     const now = this.clock()
     this.evaluators = new SafetyEvaluators(this.specs, saved, now)
+    this.arming = new SourceArming(armingSpecs(this.specs.interlocks, this.specs.alarms))
     this.failed = new FailedInterlockAlarms(saved.failedInterlockAlarms)
     this.calibrationNotices = new Map(saved.calibrationNotices)
     this.testNotices = new Map(saved.testNotices)
@@ -119,6 +125,7 @@ export class SafetyService {
         // the day's counters are kept across a restart from the day's first sample on
         if (evaluators.daily.day !== day) this.changed.add('dailyRatios', sample.device)
       }
+      if (evaluators.machines.length > 0) this.armOrDisarm(this.arming.onSample(sample))
       for (const machine of evaluators.machines) this.apply(machine.onSample(sample), machine)
     }
     this.commit()
@@ -150,7 +157,7 @@ export class SafetyService {
   }
 
   status(): SafetyStatus {
-    return { ...safetyStatus(this.evaluators, this.failed), tests: periodicStatus(this.specs, this.options.history, localDay(this.clock(), this.options.timeZone)) }
+    return { ...safetyStatus(this.evaluators, this.failed), armed: this.arming.status(), tests: periodicStatus(this.specs, this.options.history, localDay(this.clock(), this.options.timeZone)) }
   }
 
   get testMode(): TestMode | undefined {
@@ -182,6 +189,16 @@ export class SafetyService {
     this.options.logger.warn({ devices: [...mode.devices], by, reason }, `test mode ended: ${reason}`)
     this.commit()
     return true
+  }
+
+  /** A source armed or disarmed: its line told, the event recorded. */
+  private armOrDisarm(transitions: readonly ArmingTransition[]): void {
+    for (const t of transitions) {
+      const fast = this.options.outputs.arm?.(t.device, this.arming.armedChannels(t.device)) ?? false
+      const how = t.state === 'disarmed' ? 'back to its poll period' : fast ? 'read as fast as its line allows' : 'its line does no armed reads (armedShare 0)'
+      this.options.logger[t.state === 'armed' ? 'warn' : 'info']({ event: t }, `${t.device}/${t.channel} ${t.state} (${t.interlocks.join(', ')}): ${t.reason}; ${how}`)
+      this.pending.push(t)
+    }
   }
 
   /** An output device answers: the line is open, the tripped outputs on it can be written again. */

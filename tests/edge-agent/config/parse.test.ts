@@ -50,8 +50,8 @@ describe('parseConfig', () => {
   it('applies every default and attaches the loaded profiles', () => {
     const config = valid(MINIMAL)
     const [rtu, tcp] = config.buses
-    expect(rtu).toEqual({ id: 'line1', type: 'rtu', path: '/dev/ttyUSB0', baud: 9600, parity: 'none', dataBits: 8, stopBits: 1, timeoutMs: DEFAULTS.rtuTimeoutMs, retries: DEFAULTS.retries, turnaroundMs: 0 })
-    expect(tcp).toEqual({ id: 'plc', type: 'tcp', host: '10.0.0.5', port: 502, timeoutMs: DEFAULTS.tcpTimeoutMs, retries: DEFAULTS.retries, maxInFlight: 1 })
+    expect(rtu).toEqual({ id: 'line1', type: 'rtu', path: '/dev/ttyUSB0', baud: 9600, parity: 'none', dataBits: 8, stopBits: 1, timeoutMs: DEFAULTS.rtuTimeoutMs, retries: DEFAULTS.retries, turnaroundMs: 0, armedShare: DEFAULTS.armedShare, armedPollMs: DEFAULTS.armedPollMs })
+    expect(tcp).toEqual({ id: 'plc', type: 'tcp', host: '10.0.0.5', port: 502, timeoutMs: DEFAULTS.tcpTimeoutMs, retries: DEFAULTS.retries, maxInFlight: 1, armedShare: DEFAULTS.armedShare, armedPollMs: DEFAULTS.armedPollMs })
     const device = config.devices[0]!
     expect(device.pollMs).toBe(DEFAULTS.pollMs)
     expect(device.priority).toBe('normal')

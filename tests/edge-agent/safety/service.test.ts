@@ -89,7 +89,7 @@ describe('safety service', () => {
     now += 300
     safety.onSamples(feed(false))
     const list = events()
-    expect(brief(list)).toEqual(['alarm level raised alarm', 'alarm level escalated power-off', 'interlock tripped', 'interlock actuated', 'interlock confirmed'])
+    expect(brief(list)).toEqual(['alarm level raised alarm', 'armed', 'alarm level escalated power-off', 'interlock tripped', 'interlock actuated', 'interlock confirmed'])
     for (const e of list) expect(validEvent(e), JSON.stringify(validEvent.errors)).toBe(true)
     expect(list.map((e) => e.seq)).toEqual([...list.map((e) => e.seq)].sort((a, b) => a - b))
     safety.stop()
@@ -123,7 +123,7 @@ describe('safety service', () => {
     safety.start()
     safety.onSamples(gas(1.7))
     await new Promise((resolve) => setImmediate(resolve))
-    expect(brief(events())).toEqual(['alarm level raised power-off', 'interlock tripped', 'interlock failed', 'alarm interlock-failed raised trip-failed'])
+    expect(brief(events())).toEqual(['alarm level raised power-off', 'armed', 'interlock tripped', 'interlock failed', 'alarm interlock-failed raised trip-failed'])
     expect(safety.status().alarms.map((a) => a.kind)).toEqual(['level', 'interlock-failed'])
     expect(await safety.handleCommand('ack-alarm', { all: true, by: 'op' })).toMatchObject({ ok: true, message: '2 alarms acknowledged' })
     safety.stop()

@@ -109,6 +109,7 @@ describe('the safety service in a declared test mode', () => {
     expect(list.map(brief)).toEqual([
       'test-mode started by 李工',
       'alarm ch4 level raised (test)',
+      'armed',
       'interlock tripped (test)',
       'alarm other level raised',
       'interlock actuated (test)',
