@@ -25,6 +25,8 @@ interface Setup {
   armedPollMs: number
   answerMs: number
   silenceMs: number
+  /** 1 on a serial line; more on a Modbus TCP connection */
+  maxInFlight?: number
 }
 
 interface Run {
@@ -54,7 +56,7 @@ function start(setup: Setup): Run {
   line.onRequest = (request) => requests.push({ at: clock.monotonic(), unit: request.unit, request })
   const samples: Sample[] = []
   const worker = new BusWorker(
-    { id: 'rs485', master: line, timeoutMs: 100, silenceMs: setup.silenceMs, maxInFlight: 1, armedShare: setup.armedShare, armedPollMs: setup.armedPollMs, clock, random: () => 0.5 },
+    { id: 'rs485', master: line, timeoutMs: 100, silenceMs: setup.silenceMs, maxInFlight: setup.maxInFlight ?? 1, armedShare: setup.armedShare, armedPollMs: setup.armedPollMs, clock, random: () => 0.5 },
     setup.devices.map((d, i) => ({ poller: new DevicePoller(`d${i + 1}`, i + 1, gas, 0, () => clock.now()), pollMs: d.pollMs, priority: d.priority ?? 'normal' })),
     { samples: (s) => samples.push(...s), event: () => {} },
   )
@@ -102,6 +104,17 @@ describe('armed reads', () => {
     expect(reads.length, JSON.stringify(reads)).toBe(3)
     // on its grid again, give or take the polls of the others due with it
     expect(gaps(reads).every((g) => Math.abs(g - 1000) <= 3 * 2 * (10 + 4) + (10 + 4))).toBe(true)
+  })
+
+  it('on a Modbus TCP connection with transactions in flight at once the same: armed reads at their pace, the others at their periods', async () => {
+    const run = start({ ...base, silenceMs: 0, answerMs: 3, maxInFlight: 4 })
+    await clock.advance(3000)
+    run.worker.arm('d1', ['lel'])
+    run.worker.arm('d2', ['lel'])
+    const from = clock.monotonic()
+    await clock.advance(2000)
+    for (const unit of [1, 2]) expect(longest(timesOf(run, unit, isArmedBlockRead, from))).toBeLessThanOrEqual(20 + 3 * 2 * 3 + 3)
+    expect(longest(timesOf(run, 3, isFullPollRead, from - 1000))).toBeLessThanOrEqual(1000 + 3 * 2 * 3 + 3)
   })
 
   it('with armedShare 0 the line does no armed reads', async () => {

@@ -181,6 +181,16 @@ it('offline: leak levels in order, trip with confirmed feedback, timed restore, 
   const feed = samples.filter((s) => s.device === 'relay-a' && s.channel === 'feed_1' && s.ts > leak[1]!.ts && s.ts < restored.ts)
   expect(feed.some((s) => s.value === false)).toBe(true)
 
+  // leak-cut's source armed from the alarm level on: read on its own far faster than its 500 ms period, until it fell back
+  const armedLeak = all.filter((e): e is Extract<AgentEvent, { type: 'armed' }> => e.type === 'armed' && e.device === 'ch4-leak')
+  expect(armedLeak.slice(0, 2).map((e) => e.state)).toEqual(['armed', 'disarmed'])
+  const [armedAt, disarmedAt] = [armedLeak[0]!, armedLeak[1]!]
+  expect(armedAt).toMatchObject({ channel: 'ch4', armAt: 1.0, trip: 1.5, interlocks: ['leak-cut'] })
+  expect(armedAt.ts).toBeLessThan(leak[0]!.ts)
+  expect(disarmedAt.ts).toBeGreaterThan(restored.ts)
+  const whileArmed = ch4.filter((s) => s.ts > armedAt.ts && s.ts < disarmedAt.ts).length
+  expect(whileArmed, 'samples of ch4-leak while armed').toBeGreaterThan(4 * Math.ceil((disarmedAt.ts - armedAt.ts) / 500))
+
   // fault-cut: fail-safe on the faulty sensor
   expect(of('fault-cut')[0]).toMatchObject({ state: 'tripped', cause: expect.stringMatching(/^fail-safe: ch4-fault\/ch4 device-fault/u) })
 
