@@ -76,6 +76,8 @@ interface RampRun {
   cycles: CycleWhileArmed[]
   budgetNote: string
   seconds: number
+  /** the agent's log, kept when a write went wrong */
+  agentLog?: string
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -248,10 +250,13 @@ async function runRamp(mode: Mode, { trips: wanted, ramping }: RampPlan, agent: 
     }
     await Promise.all(ramping.map((n, i) => rampHead(n, i)))
 
+    // a write the bench did not cause, or one that never came: the agent's own account, kept for reading
+    const agentLog = failures.length + relay.unexpected.length > 0 ? join(ROOT, 'bench/.build', `interlock-ramp-agent-${mode}.log`) : undefined
+    if (agentLog) writeFileSync(agentLog, `${proc.stdout}\n--- stderr\n${proc.stderr}\n--- performance.now() 0 is epoch ms ${Math.round(Date.now() - performance.now())}\n`)
     const polled = [...fullPolls].map(([device, times]) => ({ device, reads: times.filter((t) => t >= since), budgetMs: budgets.get(device)! }))
     return {
       mode, trips, failures, unexpected: relay.unexpected, cycles: cyclesWhileArmed(polled, windows),
-      budgetNote: note, seconds: (performance.now() - started) / 1000,
+      budgetNote: note, seconds: (performance.now() - started) / 1000, ...(agentLog && { agentLog }),
     }
   } finally {
     await group.stopAll()
@@ -295,6 +300,7 @@ function printRun(r: RampRun): ReturnType<typeof worstRatio> {
   console.log(`      ${r.budgetNote}; failures ${r.failures.length}; writes the bench did not cause ${r.unexpected.length}`)
   for (const f of r.failures.slice(0, 10)) console.log(`      failure: ${f}`)
   for (const u of r.unexpected.slice(0, 10)) console.log(`      unexpected write: ${u}`)
+  if (r.agentLog) console.log(`      the agent's log: ${r.agentLog}`)
   return worst
 }
 
