@@ -48,6 +48,9 @@
  *     A full poll is timed at the simulator by the block only a full poll reads (a head's identity registers,
  *     holding 100-101, which an armed read skips; the relay's coils); a head counts as armed from its ramp's 1.00
  *     until DISARM_AFTER_MS + 1 s after its drop; the relay's extra polls after a write only shorten intervals.
+ * A trip or restore write missing 8 s after the crossing or drop, a write the bench did not cause, or an
+ * `interlock … failed` in the agent's log (e.g. a feedback not read within feedbackMs, written again) fails
+ * both figures; the agent's log is then kept in bench/.build/.
  *
  * BENCH_TRIPS sets the trips per transport (default 200) and per ramp run (default 40); BENCH_PHASES=rtu, tcp
  * or ramp (comma-separated, default all three) runs those phases.

@@ -76,6 +76,8 @@ interface RampRun {
   cycles: CycleWhileArmed[]
   budgetNote: string
   seconds: number
+  /** the agent's own interlock failures (e.g. the feedback not as expected within feedbackMs): each is followed by a write again */
+  agentFailed: string[]
   /** the agent's log, kept when a write went wrong */
   agentLog?: string
 }
@@ -251,12 +253,13 @@ async function runRamp(mode: Mode, { trips: wanted, ramping }: RampPlan, agent: 
     await Promise.all(ramping.map((n, i) => rampHead(n, i)))
 
     // a write the bench did not cause, or one that never came: the agent's own account, kept for reading
-    const agentLog = failures.length + relay.unexpected.length > 0 ? join(ROOT, 'bench/.build', `interlock-ramp-agent-${mode}.log`) : undefined
+    const agentFailed = interlockFailures(proc.stdout)
+    const agentLog = failures.length + relay.unexpected.length + agentFailed.length > 0 ? join(ROOT, 'bench/.build', `interlock-ramp-agent-${mode}.log`) : undefined
     if (agentLog) writeFileSync(agentLog, `${proc.stdout}\n--- stderr\n${proc.stderr}\n--- performance.now() 0 is epoch ms ${Math.round(Date.now() - performance.now())}\n`)
     const polled = [...fullPolls].map(([device, times]) => ({ device, reads: times.filter((t) => t >= since), budgetMs: budgets.get(device)! }))
     return {
       mode, trips, failures, unexpected: relay.unexpected, cycles: cyclesWhileArmed(polled, windows),
-      budgetNote: note, seconds: (performance.now() - started) / 1000, ...(agentLog && { agentLog }),
+      budgetNote: note, seconds: (performance.now() - started) / 1000, agentFailed, ...(agentLog && { agentLog }),
     }
   } finally {
     await group.stopAll()
@@ -264,6 +267,11 @@ async function runRamp(mode: Mode, { trips: wanted, ramping }: RampPlan, agent: 
     await pty?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** The agent's `interlock trip-N failed (…)` log messages. */
+function interlockFailures(stdout: string): string[] {
+  return [...stdout.matchAll(/"msg":"(interlock trip-\d+ failed \((?:[^"\\]|\\.)*\))"/gu)].map((m) => m[1]!)
 }
 
 const dist = (list: readonly number[]) => {
@@ -285,6 +293,7 @@ function problemsOf(r: RampRun): string[] {
   return [
     ...(r.failures.length > 0 ? [`${r.failures.length} failures`] : []),
     ...(r.unexpected.length > 0 ? [`${r.unexpected.length} writes the bench did not cause`] : []),
+    ...(r.agentFailed.length > 0 ? [`${r.agentFailed.length} interlock failures in the agent's log`] : []),
     ...(r.trips.length < MIN_TRIPS && !process.env.BENCH_TRIPS ? [`only ${r.trips.length} trips`] : []),
   ]
 }
@@ -297,7 +306,8 @@ function printRun(r: RampRun): ReturnType<typeof worstRatio> {
   console.log(`   ${what}: ${r.trips.length} trips in ${fmt(r.seconds, 0)} s; crossing 1.50 → cut write at the relay (+ ${fmt(WRITE_COIL_REQUEST_BYTES * charTimeMs(FRAMING), 2)} ms FC 5 request wire time): ${dist(r.trips.map((t) => t.ms)).text}`)
   console.log(`      by other heads armed at the crossing: ${byOthersArmed(r.trips)}`)
   console.log(`      worst full-poll interval / budget while another head was armed, ms: ${cycles}; worst ${fmt(worst.ratio, 3)} (${worst.device ?? 'no interval'})`)
-  console.log(`      ${r.budgetNote}; failures ${r.failures.length}; writes the bench did not cause ${r.unexpected.length}`)
+  console.log(`      ${r.budgetNote}; failures ${r.failures.length}; writes the bench did not cause ${r.unexpected.length}; interlock failures in the agent's log ${r.agentFailed.length}`)
+  for (const f of r.agentFailed.slice(0, 5)) console.log(`      agent: ${f}`)
   for (const f of r.failures.slice(0, 10)) console.log(`      failure: ${f}`)
   for (const u of r.unexpected.slice(0, 10)) console.log(`      unexpected write: ${u}`)
   if (r.agentLog) console.log(`      the agent's log: ${r.agentLog}`)
