@@ -156,6 +156,21 @@ function tapFullPolls(devices: ReadonlyMap<number, SimulatedDevice>, idOf: (unit
   return reads
 }
 
+/** Every request the relay answered, as [performance.now(), what], for the log kept when a write went wrong. */
+function tapRelayLine(relay: SimulatedDevice): [number, string][] {
+  const line: [number, string][] = []
+  const [read, write] = [relay.read.bind(relay), relay.write.bind(relay)]
+  relay.read = (table: Table, address: number, count: number) => {
+    if (line.length < 100_000) line.push([performance.now(), `read ${table} ${address}×${count}`])
+    return read(table, address, count)
+  }
+  relay.write = (table: 'coil' | 'holding', address: number, values: readonly number[]) => {
+    if (line.length < 100_000) line.push([performance.now(), `write ${table} ${address} = ${values.join(',')}`])
+    write(table, address, values)
+  }
+  return line
+}
+
 async function runRamp(mode: Mode, { trips: wanted, ramping }: RampPlan, agent: string): Promise<RampRun> {
   const started = performance.now()
   const sensorProfile = profileById(SENSOR_PROFILE)
@@ -176,6 +191,7 @@ async function runRamp(mode: Mode, { trips: wanted, ramping }: RampPlan, agent: 
     for (const n of HEADS) setCh4(n, LOW)
     const relay = new RelayTap(devices.get(RELAY_UNIT)!)
     const fullPolls = tapFullPolls(devices, (unit) => (unit === RELAY_UNIT ? 'relay' : headId(unit)))
+    const relayLine = tapRelayLine(devices.get(RELAY_UNIT)!)
 
     const config = configOf(mode, pty.b, dir)
     const { budgets, note } = budgetsOf(config, [...HEADS.map(() => sensorProfile), relayProfile])
@@ -255,7 +271,11 @@ async function runRamp(mode: Mode, { trips: wanted, ramping }: RampPlan, agent: 
     // a write the bench did not cause, or one that never came: the agent's own account, kept for reading
     const agentFailed = interlockFailures(proc.stdout)
     const agentLog = failures.length + relay.unexpected.length + agentFailed.length > 0 ? join(ROOT, 'bench/.build', `interlock-ramp-agent-${mode}.log`) : undefined
-    if (agentLog) writeFileSync(agentLog, `${proc.stdout}\n--- stderr\n${proc.stderr}\n--- performance.now() 0 is epoch ms ${Math.round(Date.now() - performance.now())}\n`)
+    if (agentLog) {
+      const epoch = Date.now() - performance.now()
+      const line = relayLine.map(([at, what]) => `${Math.round(epoch + at)} ${what}`).join('\n')
+      writeFileSync(agentLog, `${proc.stdout}\n--- stderr\n${proc.stderr}\n--- the relay's requests at the simulator (epoch ms, as the log's time)\n${line}\n`)
+    }
     const polled = [...fullPolls].map(([device, times]) => ({ device, reads: times.filter((t) => t >= since), budgetMs: budgets.get(device)! }))
     return {
       mode, trips, failures, unexpected: relay.unexpected, cycles: cyclesWhileArmed(polled, windows),
