@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { compileProfile, encodeRaw, loadLibrary, type Profile } from '../../hardware-profiles/index.ts'
+import { encodeRaw, loadLibrary, type Profile } from '../../hardware-profiles/index.ts'
 import { charTimeMs, type Table } from '../../protocols/modbus/index.ts'
 import { armedBudgets, type GatewayConfig } from '../../edge-agent/src/config/index.ts'
 import { DISARM_AFTER_MS } from '../../edge-agent/src/interlocks/arming.ts'
@@ -44,7 +44,7 @@ const LOW = 30
 const STEP_MS = 200
 const TRIP_LEVEL = TRIP_AT / 100
 const RESTORE_LEVEL = ARM_AT / 100
-/** a head poll period and a relay period past it */
+/** a head poll period and 3 s more: a trip or restore write later than this is a failure */
 const ARRIVAL_TIMEOUT_MS = POLL_MS + 3000
 /** a disarm waits for the first armed read DISARM_AFTER_MS after the drop */
 const DISARM_SLACK_MS = 1000
