@@ -2,7 +2,7 @@ import type { DeviceReports } from './device-reports.ts'
 import type { PollResult, Transact } from './device-poller.ts'
 import type { PollListener } from './events.ts'
 import type { LineClock } from './line-clock.ts'
-import { scheduleArmedRead, schedulePollEnded, type ScheduledDevice } from './scheduler.ts'
+import { pollStarted, scheduleArmedRead, schedulePollEnded, type ScheduledDevice } from './scheduler.ts'
 
 export interface OnceResult {
   device: string
@@ -32,6 +32,7 @@ export async function pollDevice(device: ScheduledDevice, transact: Transact, { 
   if (!armed) {
     if (device.lastStart !== undefined) device.intervalMs = start - device.lastStart
     device.lastStart = start
+    pollStarted(device, start)
   }
   const probe = device.health.quarantinedUntil !== undefined
   let result: PollResult | undefined

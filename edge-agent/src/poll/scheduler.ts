@@ -44,8 +44,11 @@ export class ScheduledDevice implements BusDevice {
   lastStart: number | undefined = undefined
   intervalMs: number | undefined = undefined
   lastPollMs: number | undefined = undefined
-  /** pollSoon() while it was polling: the next poll no later than this */
-  soonAt: number | undefined = undefined
+  /**
+   * Polls pollSoon() asked for, ascending, each kept until a full poll starting at or after it: two writes to
+   * one relay 300 ms apart each get a read of their feedback, not one read too early for the second.
+   */
+  pollsAskedAt: number[] = []
   /** channels of interlock sources near their trip: read on their own, as fast as the line allows */
   armedChannels: readonly string[] = NONE_ARMED
   /** the next armed read no earlier than this */
@@ -143,17 +146,21 @@ export function scheduleArmedRead(device: ScheduledDevice, start: number, armedP
   device.armedDue = start + armedPollMs
 }
 
-/** A poll of the device ended at `end`: its next slot on its grid, or sooner if pollSoon() asked while it ran. */
-export function schedulePollEnded(device: ScheduledDevice, end: number): void {
-  device.nextDue = nextSlotAfter(device.nextDue, device.pollMs, end)
-  if (device.soonAt !== undefined) {
-    device.nextDue = Math.min(device.nextDue, device.soonAt)
-    device.soonAt = undefined
-  }
+/** A full poll starts at `start`: the polls asked for by then are served by it. */
+export function pollStarted(device: ScheduledDevice, start: number): void {
+  const asked = device.pollsAskedAt
+  if (asked.length > 0 && asked[0]! <= start) device.pollsAskedAt = asked.filter((at) => at > start)
 }
 
-/** Poll the device no later than `at`; a poll in progress may have read before the reason to ask, so the one after it comes soon. */
+/** A poll of the device ended at `end`: its next slot on its grid, or sooner for a poll asked for that it did not serve. */
+export function schedulePollEnded(device: ScheduledDevice, end: number): void {
+  device.nextDue = nextSlotAfter(device.nextDue, device.pollMs, end)
+  const asked = device.pollsAskedAt[0]
+  if (asked !== undefined) device.nextDue = Math.min(device.nextDue, asked)
+}
+
+/** A full poll of the device starting at `at` (at once when that is past), and no later; one already running does not count. */
 export function pollNoLaterThan(device: ScheduledDevice, at: number): void {
-  if (device.phase !== 'waiting') device.soonAt = Math.min(device.soonAt ?? Infinity, at)
-  else device.nextDue = Math.min(device.nextDue, at)
+  if (!device.pollsAskedAt.includes(at)) device.pollsAskedAt = [...device.pollsAskedAt, at].sort((x, y) => x - y)
+  if (device.phase === 'waiting') device.nextDue = Math.min(device.nextDue, at)
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DevicePoller } from '../../../edge-agent/src/poll/device-poller.ts'
 import {
-  byPriority, nextPoll, nextSlotAfter, pollNoLaterThan, ScheduledDevice, schedulePollEnded, setArmed, spreadFirstPolls, type Priority,
+  byPriority, nextPoll, nextSlotAfter, pollNoLaterThan, pollStarted, ScheduledDevice, schedulePollEnded, setArmed, spreadFirstPolls, type Priority,
 } from '../../../edge-agent/src/poll/scheduler.ts'
 import { LineShare } from '../../../edge-agent/src/poll/line-share.ts'
 import { GAS_PROFILE, profileFromYaml } from '../../support/profiles.ts'
@@ -76,16 +76,32 @@ describe('a poll ending, and pollSoon', () => {
     expect(polled.nextDue).toBe(1100)
     pollNoLaterThan(polled, 1040)
     pollNoLaterThan(polled, 1060)
-    expect([polled.nextDue, polled.soonAt]).toEqual([1100, 1040])
+    expect([polled.nextDue, polled.pollsAskedAt]).toEqual([1100, [1040, 1060]])
     schedulePollEnded(polled, 1030)
-    expect([polled.nextDue, polled.soonAt]).toEqual([1040, undefined])
+    expect(polled.nextDue).toBe(1040)
   })
 
   it('pollSoon() on a device not being polled brings its due time forward, never back', () => {
     const waiting = device('a', { nextDue: 2000 })
     pollNoLaterThan(waiting, 1500)
     pollNoLaterThan(waiting, 1800)
-    expect([waiting.nextDue, waiting.soonAt]).toEqual([1500, undefined])
+    expect([waiting.nextDue, waiting.pollsAskedAt]).toEqual([1500, [1500, 1800]])
+  })
+
+  it('each poll asked for is served by a full poll starting at or after it: a later ask is not lost to an earlier poll', () => {
+    // a relay written twice, 300 ms apart, its feedback read 500 ms after each write
+    const relay = device('relay', { nextDue: 10_000, pollMs: 5000 })
+    pollNoLaterThan(relay, 1500)
+    pollNoLaterThan(relay, 1800)
+    pollStarted(relay, 1500)
+    relay.phase = 'reading'
+    schedulePollEnded(relay, 1560)
+    relay.phase = 'waiting'
+    expect([relay.nextDue, relay.pollsAskedAt]).toEqual([1800, [1800]])
+    pollStarted(relay, 1800)
+    schedulePollEnded(relay, 1860)
+    // the grid moves to the poll asked for, as pollSoon always did
+    expect([relay.nextDue, relay.pollsAskedAt]).toEqual([6800, []])
   })
 })
 
