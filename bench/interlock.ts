@@ -9,7 +9,8 @@
  * performance.now(). The agent is the real CLI (`edge-agent run --config FILE`, bundled with esbuild and
  * run with plain node, as a gateway runs it) in a child process, with a config written to a temp dir:
  * 4 catalytic methane sensors (units 1-4, safety priority) and a KDG-4 power-cut controller (unit 5) on
- * one bus, pollMs 1000 each, no uplink (the agent buffers locally), and one interlock per sensor
+ * one bus, pollMs 1000 each, armed reading off (`armedShare: 0`: these phases measure the poll path; the
+ * sensors stepping 0.3 ↔ 2.0 would otherwise stay armed throughout), no uplink (the agent buffers locally), and one interlock per sensor
  * (`ch4 above 1.5` → `cut_N = true`, fail-safe, restoreAfterMs 0, no manual reset).
  *
  * Per sensor, 4 running at once: set ch4 to 2.0 %CH4 at a random phase of the poll period (t_cross),
@@ -216,14 +217,14 @@ async function runPhase(kind: Kind, trips: number): Promise<PhaseResult> {
     if (kind === 'rtu') {
       pty = await startPtyPair()
       simulator = await startSimulator({ units, rtu: { path: pty.a, ...FRAMING, wireTiming: true }, feedbackDelayMs: FEEDBACK_DELAY_MS })
-      bus = `  - { id: line, type: rtu, path: ${pty.b}, baud: ${FRAMING.baud}, parity: none, dataBits: 8, stopBits: 1 }`
+      bus = `  - { id: line, type: rtu, path: ${pty.b}, baud: ${FRAMING.baud}, parity: none, dataBits: 8, stopBits: 1, armedShare: 0 }`
       const longest = longestReadWireMs(sensorProfile)
       txMs = longest.ms
       txLabel = `transactionWireMs of the methane sensor's longest planned read (${longest.label}) at 9600 8N1`
     } else {
       simulator = await startSimulator({ units, tcp: { host: HOST, port: 0 }, feedbackDelayMs: FEEDBACK_DELAY_MS })
       const port = Number(/:(\d+)$/u.exec(simulator.endpoint)![1])
-      bus = `  - { id: line, type: tcp, host: ${HOST}, port: ${port} }`
+      bus = `  - { id: line, type: tcp, host: ${HOST}, port: ${port}, armedShare: 0 }`
       txMs = await bareTcpRoundTripMs(port, ch4.point.address, ch4.point.count)
       txLabel = 'median round trip of a bare modbus-serial FC 4 read against the same simulator'
       // both library profiles declare RS-485 only: the TCP run uses copies that also list tcp

@@ -2,7 +2,9 @@
  * The armed-read budget of every bus with an interlock source that can arm. While armed reads want the
  * line, the scheduler shares it fairly between them (at most `armedShare`) and the other devices (at least
  * 1 − armedShare). When the others need more than that at their normal periods, their periods stretch:
- * by load ÷ (1 − armedShare). Pure; `check` warns on it and the bench measures the scheduler against it.
+ * by load ÷ (1 − armedShare); and a poll falling due with every other device's waits for theirs, which get
+ * 1 − armedShare of the line: the bus's cycle ÷ (1 − armedShare). Pure; `check` warns on the stretch and the
+ * bench measures the scheduler against the budget.
  */
 import type { Profile } from '../../../hardware-profiles/index.ts'
 import type { PathSegment } from '../../../protocols/validation/index.ts'
@@ -16,9 +18,9 @@ export interface DeviceArmedBudget {
   /** its configured poll period */
   pollMs: number
   /**
-   * pollMs × stretch: while sources on its bus are armed, no poll interval of this device exceeds it by
-   * more than about one transaction (the bench's armed_others_cycle_vs_budget is the worst observed
-   * interval of the devices not armed ÷ this)
+   * pollMs × stretch + the bus's queueMs: while sources on its bus are armed, no poll interval of this device
+   * exceeds it by more than about one transaction (the bench's armed_others_cycle_vs_budget is the worst
+   * observed interval of the devices not armed ÷ this)
    */
   budgetMs: number
   /** it is the source of an interlock condition that can arm */
@@ -34,6 +36,8 @@ export interface BusArmedBudget {
   load: number
   /** max(1, load ÷ (1 − share)): how much the periods of the devices stretch while armed reads take their share */
   stretch: number
+  /** the longest a poll waits behind the others due with it: one poll of every device (the cycle) at 1 − share of the line; 0 on TCP */
+  queueMs: number
   /** every device on the bus */
   devices: DeviceArmedBudget[]
 }
@@ -48,19 +52,20 @@ export function armedBudgets(config: GatewayConfig, profiles: ReadonlyArray<Prof
   for (const interlock of config.interlocks ?? []) {
     for (const condition of interlock.when) if (conditionArmLevel(config, profiles, condition)) armable.add(condition.device)
   }
-  const loads = new Map(rtuBusLoads(config, profiles).map((load) => [load.busIndex, load.load]))
+  const loads = new Map(rtuBusLoads(config, profiles).map((load) => [load.busIndex, load]))
   const budgets: BusArmedBudget[] = []
   config.buses.forEach((bus, busIndex) => {
     const devices = config.devices.flatMap((device, deviceIndex) => (device.bus === bus.id ? [{ device, deviceIndex }] : []))
     if (!devices.some(({ device }) => armable.has(device.id))) return
     const share = bus.armedShare ?? DEFAULTS.armedShare
-    const load = loads.get(busIndex) ?? 0
+    const load = loads.get(busIndex)?.load ?? 0
     const stretch = Math.max(1, load / (1 - share))
+    const queueMs = (loads.get(busIndex)?.cycleMs ?? 0) / (1 - share)
     budgets.push({
-      busIndex, bus: bus.id, share, load, stretch,
+      busIndex, bus: bus.id, share, load, stretch, queueMs,
       devices: devices.map(({ device, deviceIndex }) => {
         const pollMs = device.pollMs ?? DEFAULTS.pollMs
-        return { deviceIndex, device: device.id, pollMs, budgetMs: pollMs * stretch, armable: armable.has(device.id) }
+        return { deviceIndex, device: device.id, pollMs, budgetMs: pollMs * stretch + queueMs, armable: armable.has(device.id) }
       }),
     })
   })

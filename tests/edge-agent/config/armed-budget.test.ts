@@ -39,36 +39,38 @@ describe('armedBudgets', () => {
     {
       name: 'a light line: the others keep their periods',
       setup: gateway([ch4(1000), kdg4(500)]),
-      share: 0.5, load: CH4_WIRE / 1000 + KDG4_WIRE / 500, stretch: 1,
+      share: 0.5, load: CH4_WIRE / 1000 + KDG4_WIRE / 500, stretch: 1, queueMs: (CH4_WIRE + KDG4_WIRE) / 0.5,
     },
     {
       name: 'a busy line: more than the half armed reads leave, so the periods stretch by load ÷ (1 − share)',
       setup: gateway([ch4(1000), kdg4(150)]),
-      share: 0.5, load: CH4_WIRE / 1000 + KDG4_WIRE / 150, stretch: (CH4_WIRE / 1000 + KDG4_WIRE / 150) / 0.5,
+      share: 0.5, load: CH4_WIRE / 1000 + KDG4_WIRE / 150, stretch: (CH4_WIRE / 1000 + KDG4_WIRE / 150) / 0.5, queueMs: (CH4_WIRE + KDG4_WIRE) / 0.5,
     },
     {
       name: 'a smaller armedShare leaves the others more',
       setup: gateway([ch4(1000), kdg4(150)], [{ ...LINE1, armedShare: 0.3 }]),
-      share: 0.3, load: CH4_WIRE / 1000 + KDG4_WIRE / 150, stretch: (CH4_WIRE / 1000 + KDG4_WIRE / 150) / 0.7,
+      share: 0.3, load: CH4_WIRE / 1000 + KDG4_WIRE / 150, stretch: (CH4_WIRE / 1000 + KDG4_WIRE / 150) / 0.7, queueMs: (CH4_WIRE + KDG4_WIRE) / 0.7,
     },
     {
       name: 'armed reading off: nothing stretches',
       setup: gateway([ch4(1000), kdg4(150)], [{ ...LINE1, armedShare: 0 }]),
-      share: 0, load: CH4_WIRE / 1000 + KDG4_WIRE / 150, stretch: 1,
+      share: 0, load: CH4_WIRE / 1000 + KDG4_WIRE / 150, stretch: 1, queueMs: CH4_WIRE + KDG4_WIRE,
     },
     {
       name: 'TCP: the wire is not the limit, load 0',
       setup: gateway([ch4(1000, { bus: 'gw' }), kdg4(150, { bus: 'gw' })], [{ id: 'gw', type: 'tcp', host: '10.0.0.5' }]),
-      share: 0.5, load: 0, stretch: 1,
+      share: 0.5, load: 0, stretch: 1, queueMs: 0,
     },
-  ])('$name', ({ setup, share, load, stretch }) => {
+  ])('$name', ({ setup, share, load, stretch, queueMs }) => {
     const [budget, ...more] = budgetsOf(setup)
     expect(more).toEqual([])
     expect(budget).toMatchObject({ busIndex: 0, bus: setup.config.buses[0]!.id, share })
     expect(budget!.load).toBeCloseTo(load, 9)
     expect(budget!.stretch).toBeCloseTo(stretch, 9)
     expect(budget!.devices.map((d) => [d.device, d.pollMs, d.armable])).toEqual([['ch4-1', 1000, true], ['cut', setup.config.devices[1]!.pollMs, false]])
-    for (const d of budget!.devices) expect(d.budgetMs).toBeCloseTo(d.pollMs * stretch, 9)
+    // a poll due with every other device's waits for theirs, at the others' share of the line
+    expect(budget!.queueMs).toBeCloseTo(queueMs, 9)
+    for (const d of budget!.devices) expect(d.budgetMs).toBeCloseTo(d.pollMs * stretch + queueMs, 9)
   })
 
   it('lists only the buses with a source that can arm', () => {
