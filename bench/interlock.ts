@@ -44,7 +44,8 @@
  *   figure interlock_armed_rtu_p99_ms (≤ 250), beside the unarmed run's p99 (printed, not a figure)
  *   figure armed_others_cycle_vs_budget (≤ 1.1): the longest interval between two full polls of a device
  *     while another head was armed and it was not, ÷ its budget (armedBudgets of edge-agent/src/config, as
- *     `check` prints it: pollMs × max(1, bus load / (1 − armedShare))), worst over the devices; beside the same
+ *     `check` prints it: pollMs × max(1, bus load / (1 − armedShare)) + the bus's cycle / (1 − armedShare), the
+ *     wait behind every other device's poll due at the same moment), worst over the devices; beside the same
  *     ratio in the unarmed run.
  *     A full poll is timed at the simulator by the block only a full poll reads (a head's identity registers,
  *     holding 100-101, which an armed read skips; the relay's coils); a head counts as armed from its ramp's 1.00

@@ -129,7 +129,7 @@ function budgetsOf(config: GatewayConfig, profiles: readonly Profile[]): { budge
   const bus = armedBudgets(config, profiles)[0]
   if (!bus) throw new Error('armedBudgets found no interlock source able to arm on the bench line')
   const budgets = new Map(bus.devices.map((d) => [d.device, d.budgetMs]))
-  return { budgets, note: `budget (armedBudgets) = pollMs × max(1, bus load ${fmt(bus.load, 3)} / (1 − armedShare ${bus.share})) = pollMs × ${fmt(bus.stretch, 3)}` }
+  return { budgets, note: `budget (armedBudgets) = pollMs × max(1, bus load ${fmt(bus.load, 3)} / (1 − armedShare ${bus.share})) + the bus's cycle / (1 − armedShare) = pollMs × ${fmt(bus.stretch, 3)} + ${fmt(bus.queueMs, 0)} ms` }
 }
 
 /** The block only a full poll reads: the first planned block without the ch4 register (an armed read reads ch4 alone). */
