@@ -60,7 +60,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { compileProfile, encodeChannel, LIBRARY_DIR, loadLibrary, type Profile } from '../hardware-profiles/index.ts'
+import { compileProfile, encodeChannel, LIBRARY_DIR, type Profile } from '../hardware-profiles/index.ts'
 import { charTimeMs, isBitTable, readFrameBytes, transactionWireMs, type Table } from '../protocols/modbus/index.ts'
 import { startSimulator, type SimulatedDevice, type Simulator } from '../edge-agent/src/simulator/index.ts'
 import { ModbusClient } from '../tests/support/modbus-client.ts'
@@ -69,14 +69,12 @@ import { startPtyPair, type PtyPair } from '../tests/support/socat.ts'
 import { bundleForBench } from './support/bundle.ts'
 import { runRampPhase } from './support/interlock-ramp.ts'
 import { RelayTap } from './support/relay-tap.ts'
+import { FRAMING, SENSOR_PROFILE, RELAY_PROFILE, WRITE_COIL_REQUEST_BYTES, sleep, uniform, fmt, message, percentile, profileById } from './support/interlock-common.ts'
 import { figure, type Figure } from './run.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const AGENT_ENTRY = join(ROOT, 'bench/support/interlock-agent.ts')
 const HOST = '127.0.0.1'
-const FRAMING = { baud: 9600, parity: 'none', dataBits: 8, stopBits: 1 } as const
-const SENSOR_PROFILE = 'ccri-gjc4-catalytic-methane'
-const RELAY_PROFILE = 'generic-kdg4-power-cut-controller'
 const SENSORS: readonly number[] = [1, 2, 3, 4]
 const RELAY_UNIT = 5
 const POLL_MS = 1000
@@ -86,27 +84,9 @@ const LOW = 0.3
 const FEEDBACK_DELAY_MS = 200
 const ARRIVAL_TIMEOUT_MS = 5000
 const REQUIREMENT_MS = 2000
-/** FC 05 write single coil: unit, function, address, value, CRC */
-const WRITE_COIL_REQUEST_BYTES = 8
 
 type Kind = 'rtu' | 'tcp'
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-const uniform = (lo: number, hi: number) => lo + Math.random() * (hi - lo)
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n))
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
-/** Nearest-rank percentile of a sorted list. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
-
-function profileById(id: string): Profile {
-  const profile = loadLibrary().find((p) => p.id === id)
-  if (!profile) throw new Error(`profile ${id} is not in the library`)
-  return profile
-}
 
 /** Wire time of the longest read the profile's compiled plan makes, at 9600 8N1. */
 function longestReadWireMs(profile: Profile): { ms: number; label: string } {

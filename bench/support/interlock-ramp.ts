@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { encodeRaw, loadLibrary, type Profile } from '../../hardware-profiles/index.ts'
+import { encodeRaw, type Profile } from '../../hardware-profiles/index.ts'
 import { charTimeMs, type Table } from '../../protocols/modbus/index.ts'
 import { armedBudgets, type GatewayConfig } from '../../edge-agent/src/config/index.ts'
 import { DISARM_AFTER_MS } from '../../edge-agent/src/interlocks/arming.ts'
@@ -19,11 +19,9 @@ import { figure, type Figure } from '../run.ts'
 import { cyclesWhileArmed, worstRatio, type ArmedWindow, type CycleWhileArmed } from './ramp-cycles.ts'
 import { bundleForBench } from './bundle.ts'
 import { RelayTap } from './relay-tap.ts'
+import { FRAMING, SENSOR_PROFILE, RELAY_PROFILE, WRITE_COIL_REQUEST_BYTES, sleep, uniform, fmt, message, percentile, profileById } from './interlock-common.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
-const FRAMING = { baud: 9600, parity: 'none', dataBits: 8, stopBits: 1 } as const
-const SENSOR_PROFILE = 'ccri-gjc4-catalytic-methane'
-const RELAY_PROFILE = 'generic-kdg4-power-cut-controller'
 /** alarm 1.0, power-off 1.5, restore below 1.0 (煤矿安全规程 2016, longwall face T1) */
 const ALARM_PRESET = 'coal-ch4-t1-longwall-face'
 const HEADS: readonly number[] = [1, 2, 3, 4, 5, 6, 7]
@@ -51,8 +49,6 @@ const DISARM_SLACK_MS = 1000
 const TARGET_MS = 250
 const TARGET_CYCLE_RATIO = 1.1
 const MIN_TRIPS = 40
-/** FC 05 write single coil: unit, function, address, value, CRC */
-const WRITE_COIL_REQUEST_BYTES = 8
 
 type Mode = 'armed' | 'unarmed'
 
@@ -82,24 +78,8 @@ interface RampRun {
   agentLog?: string
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const sleepUntil = (at: number) => sleep(Math.max(0, at - performance.now()))
-const uniform = (lo: number, hi: number) => lo + Math.random() * (hi - lo)
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n))
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 const headId = (n: number) => `ch4-${n}`
-
-/** Nearest-rank percentile of a sorted list. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
-
-function profileById(id: string): Profile {
-  const profile = loadLibrary().find((p) => p.id === id)
-  if (!profile) throw new Error(`profile ${id} is not in the library`)
-  return profile
-}
 
 function configOf(mode: Mode, path: string, dir: string): GatewayConfig {
   return {
