@@ -269,6 +269,7 @@ export type TelemetryBatch = Static<typeof TelemetryBatchSchema>
 export type AgentEvent = Static<typeof EventSchema>
 export type AlarmEvent = Static<typeof AlarmEventSchema>
 export type InterlockEvent = Static<typeof InterlockEventSchema>
+export type ArmedEvent = Static<typeof ArmedEventSchema>
 export type TestModeEvent = Static<typeof TestModeEventSchema>
 export type TestDueEvent = Static<typeof TestDueEventSchema>
 export type CommissioningEvent = Static<typeof CommissioningEventSchema>

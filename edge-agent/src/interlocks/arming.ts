@@ -5,6 +5,7 @@
  * through 1.0 %CH4 is read every few tens of milliseconds by the time it crosses 1.5, whatever its poll
  * period. Pure: samples in, armed and disarmed events out.
  */
+import type { ArmedEvent } from '../../../protocols/mqtt/index.ts'
 import type { Sample } from '../../../protocols/sample.ts'
 import type { LevelSpec } from '../alarms/spec.ts'
 import type { InterlockSpec } from './spec.ts'
@@ -30,20 +31,8 @@ export interface ArmingSpec {
   unit?: string
 }
 
-/** The armed and disarmed events (protocols/mqtt ArmedEventSchema). */
-export interface ArmingTransition {
-  type: 'armed'
-  state: 'armed' | 'disarmed'
-  ts: number
-  device: string
-  channel: string
-  value: number
-  unit?: string
-  armAt: number
-  trip: number
-  interlocks: string[]
-  reason: string
-}
+/** The armed and disarmed events, as recorded (the outbox adds `seq`). */
+export type ArmingTransition = Omit<ArmedEvent, 'seq'>
 
 export interface ArmedSourceStatus {
   device: string

@@ -1,4 +1,5 @@
 import { ModbusTransportError } from '../../../protocols/modbus/index.ts'
+import { DEFAULTS } from '../config/schema.ts'
 import type { ModbusMaster, ModbusReply, ModbusRequest, WriteRequest } from '../modbus/master.ts'
 import type { HealthOptions } from './device-health.ts'
 import { busStatus, type BusStatus } from './bus-status.ts'
@@ -30,7 +31,7 @@ export interface BusWorkerOptions {
   reopenMs?: number
   /** at most this share of the line goes to armed reads while other polls are due; 0 (default): no armed reads */
   armedShare?: number
-  /** the shortest time between two armed reads of a device; default 50 ms */
+  /** the shortest time between two armed reads of a device; default the config's */
   armedPollMs?: number
   /** default the system's (Date.now, performance.now, setTimeout) */
   clock?: LineClock
@@ -72,7 +73,7 @@ export class BusWorker {
     this.clock = options.clock ?? systemLineClock()
     this.random = options.random ?? Math.random
     this.reports = new DeviceReports(listener, options.health, this.random)
-    this.pollContext = { clock: this.clock, listener, reports: this.reports, armedPollMs: options.armedPollMs ?? 50 }
+    this.pollContext = { clock: this.clock, listener, reports: this.reports, armedPollMs: options.armedPollMs ?? DEFAULTS.armedPollMs }
     this.share = options.armedShare ? new LineShare(options.armedShare) : undefined
     this.reopenMs = options.reopenMs ?? Math.min(5000, Math.max(100, Math.min(...devices.map((d) => d.pollMs))))
     this.line = new LineTransactions(options.master, options, this.clock)

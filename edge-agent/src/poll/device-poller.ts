@@ -44,12 +44,6 @@ interface ReadSet {
   channels: Set<string>
 }
 
-/** A full poll fills every channel's place; a read of a few channels lists what it has. */
-function put(samples: Sample[], i: number, sample: Sample, only: ReadSet | undefined): void {
-  if (only) samples.push(sample)
-  else samples[i] = sample
-}
-
 /** The line a device is on, for what its comm-fail reasons say: the bus id, and its framing on a serial line. */
 export interface DeviceLine {
   bus: string
@@ -216,7 +210,7 @@ export class DevicePoller {
     const decoded = this.decoded
     decodeChannels(this.compiled, image, true, decoded)
     const { list } = this.compiled
-    const samples: Sample[] = only ? [] : new Array<Sample>(list.length)
+    const samples: Sample[] = []
     let deviceFault = fault
     const mismatch = this.identityMismatch
     for (let i = 0; i < list.length; i++) {
@@ -224,17 +218,17 @@ export class DevicePoller {
       // a read of a few channels reports what it read, and a failure only for the channels it was for
       if (only && decoded.present[i] !== 1 && !only.channels.has(channel)) continue
       if (mismatch) {
-        put(samples, i, { device: this.id, channel, ts, value: null, quality: 'device-fault', reason: mismatch }, only)
+        samples.push({ device: this.id, channel, ts, value: null, quality: 'device-fault', reason: mismatch })
       } else if (decoded.present[i] === 1) {
         const quality = decoded.qualities[i]!
         const reason = decoded.reasons[i]
-        put(samples, i, reason
+        samples.push(reason
           ? { device: this.id, channel, ts, value: decoded.values[i]!, quality, reason }
-          : { device: this.id, channel, ts, value: decoded.values[i]!, quality }, only)
+          : { device: this.id, channel, ts, value: decoded.values[i]!, quality })
         if (quality === 'device-fault') deviceFault ??= `${channel}: ${reason ?? 'device fault'}`
       } else {
         const failure = failed?.get(channel) ?? { quality: 'comm-fail' as const, reason: noAnswer ?? 'status or exponent register not read' }
-        put(samples, i, { device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason }, only)
+        samples.push({ device: this.id, channel, ts, value: null, quality: failure.quality, reason: failure.reason })
       }
     }
     if (mismatch) return { samples, outcome: 'fault', reason: mismatch, transactions }
